@@ -1,0 +1,71 @@
+// Composition root: builds the layers once, from one Config, and hands each
+// its dependencies. Nothing below this file reads the environment.
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { createEmbedder, type Embedder } from './embedding/index.js';
+import type { Logger } from './logger.js';
+import { SeedStateRepository } from './repositories/seedStateRepository.js';
+import { WordRepository } from './repositories/wordRepository.js';
+import { seedWords, WORDS_PHASE } from './seed/seedWords.js';
+import { HealthService } from './services/healthService.js';
+import { WordService } from './services/wordService.js';
+
+export interface Repositories {
+  words: WordRepository;
+  seedState: SeedStateRepository;
+}
+
+export interface Services {
+  words: WordService;
+  health: HealthService;
+}
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  repositories: Repositories;
+  embedder: Embedder;
+  services: Services;
+  /** Seeds whatever is missing; a re-run skips finished work. */
+  seed(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const REQUIRED_PHASES = [WORDS_PHASE] as const;
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  const db = await openDatabase(config, logger);
+  const repositories: Repositories = {
+    words: new WordRepository(db.primary, db.reader),
+    seedState: new SeedStateRepository(db.primary),
+  };
+  const embedder = createEmbedder({ wordVectors: (words) => repositories.words.findVectors(words) });
+  const services: Services = {
+    words: new WordService(repositories.words, embedder, config.words.efSearch),
+    health: new HealthService(repositories.seedState, REQUIRED_PHASES),
+  };
+  services.health.markModelsLoaded();
+
+  return {
+    config,
+    logger,
+    db,
+    repositories,
+    embedder,
+    services,
+    async seed() {
+      await seedWords(
+        repositories.words,
+        repositories.seedState,
+        {
+          limit: config.words.limit,
+          indexMemory: db.kind === 'pglite' ? '256MB' : '1GB',
+          gloveFile: config.words.gloveFile,
+        },
+        logger,
+      );
+    },
+    close: () => db.close(),
+  };
+}

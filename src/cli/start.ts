@@ -1,0 +1,34 @@
+// `npm start`: migrate, serve at once (/readyz says 503 until seeded), seed
+// whatever is missing, then report ready.
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { startHttpServer } from '../http/server.js';
+import { createLogger } from '../logger.js';
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const app = await createApp(config, logger);
+const server = await startHttpServer(app);
+logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);
+logger.info(`GraphQL at ${server.url}/graphql (readiness: ${server.url}/readyz)`);
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info(`${signal}: shutting down`);
+  await server.close();
+  await app.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  await app.seed();
+  logger.info(`ready: ${server.url}/`);
+} catch (err) {
+  logger.error(`seeding failed: ${(err as Error).message}`);
+  await shutdown('seed failure');
+  process.exit(1);
+}

@@ -1,0 +1,108 @@
+// The one place that reads the environment. Everything else receives a typed,
+// validated Config object.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .pipe(z.string().url().optional());
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: optionalUrl.optional(),
+  DATABASE_READ_URL: optionalUrl.optional(),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  DATA_DIR: z.string().default('./data'),
+  ASSETS_DIR: z.string().optional(),
+  ASSETS_BASE_URL_PASCAL: z.string().url().default('http://vision.cs.uiuc.edu/pascal-sentences/'),
+  ASSETS_BASE_URL_MOBILENET: z
+    .string()
+    .url()
+    .default('https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.75_224/'),
+  ASSETS_DOWNLOAD: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  // 0 means "all 341,479 GloVe words". Unset: all words on a PostgreSQL server,
+  // the 100,000 most frequent on the embedded store (a first start in ~1 minute).
+  WORDS_LIMIT: z.coerce.number().int().min(0).optional(),
+  // A GloVe file in the wink JSON format; default: the npm package's.
+  GLOVE_FILE: z.string().optional(),
+  WORD_EF_SEARCH: positiveInt.default(400),
+  IMAGE_EF_SEARCH: positiveInt.default(100),
+  IMAGES_LIMIT: z.coerce.number().int().min(0).default(0),
+  EMBED_WORKERS: z.coerce.number().int().min(0).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  database:
+    | { kind: 'pglite'; dataDir: string }
+    | { kind: 'postgres'; url: string; readUrl?: string; poolSize: number };
+  dataDir: string;
+  assets: {
+    dir: string;
+    download: boolean;
+    pascalBaseUrl: string;
+    mobilenetBaseUrl: string;
+  };
+  words: { limit: number; efSearch: number; gloveFile?: string };
+  images: { limit: number; efSearch: number };
+  embedWorkers: number;
+  logLevel: LogLevel;
+}
+
+export const ALL_WORDS = 0;
+const EMBEDDED_DEFAULT_WORDS_LIMIT = 100_000;
+
+/** The first of these that holds the assets; else where downloads go. */
+function defaultAssetsDir(dataDir: string): string {
+  const candidates = [path.resolve('../shared/assets'), path.resolve(dataDir, 'assets')];
+  return candidates.find((dir) => existsSync(dir)) ?? path.resolve(dataDir, 'assets');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const database: Config['database'] = e.DATABASE_URL
+    ? { kind: 'postgres', url: e.DATABASE_URL, readUrl: e.DATABASE_READ_URL, poolSize: e.DATABASE_POOL_SIZE }
+    : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new Error('Invalid configuration:\n  DATABASE_READ_URL needs DATABASE_URL (the primary for writes)');
+  }
+  const wordsLimit = e.WORDS_LIMIT ?? (database.kind === 'pglite' ? EMBEDDED_DEFAULT_WORDS_LIMIT : ALL_WORDS);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    database,
+    dataDir,
+    assets: {
+      dir: e.ASSETS_DIR ? path.resolve(e.ASSETS_DIR) : defaultAssetsDir(dataDir),
+      download: e.ASSETS_DOWNLOAD,
+      pascalBaseUrl: e.ASSETS_BASE_URL_PASCAL,
+      mobilenetBaseUrl: e.ASSETS_BASE_URL_MOBILENET,
+    },
+    words: { limit: wordsLimit, efSearch: e.WORD_EF_SEARCH, gloveFile: e.GLOVE_FILE && path.resolve(e.GLOVE_FILE) },
+    images: { limit: e.IMAGES_LIMIT, efSearch: e.IMAGE_EF_SEARCH },
+    embedWorkers: e.EMBED_WORKERS ?? Math.max(1, availableParallelism() - 1),
+    logLevel: e.LOG_LEVEL,
+  };
+}

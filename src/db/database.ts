@@ -1,0 +1,88 @@
+// Opens the store: embedded PGlite (default) or a PostgreSQL server. Both are
+// reached through a `pg` Pool, so repositories have one code path.
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import pgvector from 'pgvector';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type { Config } from '../config.js';
+import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
+import type { Logger } from '../logger.js';
+
+export interface Database {
+  kind: Config['database']['kind'];
+  /** Writes and reads that must see them (seeding, addImage). */
+  primary: pg.Pool;
+  /** Query traffic: a read replica when DATABASE_READ_URL is set, else the primary. */
+  reader: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * Type parsers for pgvector's types, filled in once the extension exists (after
+ * migrations). A pool-level `types` object applies to every client, including
+ * ones already connected, unlike per-client registration.
+ */
+class VectorTypes {
+  private parsers = new Map<number, (value: string) => unknown>();
+
+  readonly getTypeParser = ((oid: number, format?: string) =>
+    this.parsers.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
+
+  async load(pool: pg.Pool): Promise<void> {
+    const rows = await findVectorTypeOids(pool);
+    for (const { typname, oid } of rows) {
+      if (typname === 'vector') this.parsers.set(oid, (value) => pgvector.fromSql(value));
+      if (typname === 'halfvec') this.parsers.set(oid, (value) => pgvector.fromSql(value));
+    }
+  }
+}
+
+async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; pglite: PGlite }> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir, { extensions: { vector } });
+  // One PGlite instance runs one query at a time; the config pins the pool to 1.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0, types } as pg.PoolConfig);
+  return { pool, pglite };
+}
+
+function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
+  return new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, types });
+}
+
+/** Opens the store and brings its schema up to date. */
+export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+  const db = config.database;
+  const types = new VectorTypes();
+  if (db.kind === 'pglite') {
+    const { pool, pglite } = await openPglite(db.dataDir, types);
+    await applyMigrations(pool, logger);
+    await types.load(pool);
+    return {
+      kind: 'pglite',
+      primary: pool,
+      reader: pool,
+      async close() {
+        await pool.end();
+        await pglite.close();
+      },
+    };
+  }
+  const primary = openServerPool(db.url, db.poolSize, types);
+  // A failed idle client must not crash the process (e.g. the server restarts).
+  primary.on('error', (err) => logger.warn(`database connection lost: ${err.message}`));
+  await applyMigrations(primary, logger);
+  await types.load(primary);
+  const reader = db.readUrl ? openServerPool(db.readUrl, db.poolSize, types) : primary;
+  if (reader !== primary) reader.on('error', (err) => logger.warn(`replica connection lost: ${err.message}`));
+  return {
+    kind: 'postgres',
+    primary,
+    reader,
+    async close() {
+      await primary.end();
+      if (reader !== primary) await reader.end();
+    },
+  };
+}

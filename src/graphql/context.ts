@@ -1,0 +1,11 @@
+// Per-request context: the services, and DataLoaders created fresh for each
+// request so batching and caching never leak between clients.
+import type { Services } from '../app.js';
+
+export interface GraphQLContext {
+  services: Services;
+}
+
+export function createContext(services: Services): GraphQLContext {
+  return { services };
+}

@@ -1,0 +1,20 @@
+// Thin: arguments in, service call, shape out.
+import type { WordMatch } from '../../services/wordService.js';
+import type { GraphQLContext } from '../context.js';
+
+export interface WordParent {
+  text: string;
+}
+
+const toWordMatch = (match: WordMatch) => ({ word: { text: match.text }, distance: match.distance });
+
+export const wordResolvers = {
+  Query: {
+    similarWords: async (_: unknown, args: { word: string; first?: number | null }, ctx: GraphQLContext) =>
+      (await ctx.services.words.similarWords(args.word, args.first)).map(toWordMatch),
+  },
+  Word: {
+    similar: async (word: WordParent, args: { first?: number | null }, ctx: GraphQLContext) =>
+      (await ctx.services.words.similarWords(word.text, args.first)).map(toWordMatch),
+  },
+};

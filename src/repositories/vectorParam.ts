@@ -1,0 +1,11 @@
+import pgvector from 'pgvector';
+
+/** A vector as a query parameter (pgvector's own serialisation; typed arrays included). */
+export function vectorParam(vector: ArrayLike<number>): string {
+  return pgvector.toSql(Array.from(vector)) as string;
+}
+
+/** Rows of pgvector columns arrive as number[] (see db/database.ts type parsers). */
+export function toFloat32(value: number[] | string): Float32Array {
+  return Float32Array.from(typeof value === 'string' ? (pgvector.fromSql(value) as number[]) : value);
+}

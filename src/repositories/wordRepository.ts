@@ -1,0 +1,114 @@
+// All SQL about GloVe words.
+import type pg from 'pg';
+import type { GloveWord } from '../embedding/glove.js';
+import { queryWithHnsw } from './queryRunner.js';
+import { toFloat32, vectorParam } from './vectorParam.js';
+
+/** HNSW build parameters for words (see README: recall and build time). */
+export const WORD_INDEX = { m: 16, efConstruction: 64 } as const;
+const WORD_INDEX_NAME = 'words_embedding_hnsw';
+
+export interface WordMatchRow {
+  text: string;
+  distance: number;
+}
+
+export class WordRepository {
+  constructor(
+    private readonly writer: pg.Pool,
+    private readonly reader: pg.Pool,
+  ) {}
+
+  async count(): Promise<number> {
+    const result = await this.writer.query<{ n: number }>('SELECT count(*)::int AS n FROM words');
+    return result.rows[0]!.n;
+  }
+
+  /** The next rank to load: words are inserted in rank order, a batch per transaction. */
+  async nextRank(): Promise<number> {
+    const result = await this.writer.query<{ next: number }>(
+      'SELECT coalesce(max(rank) + 1, 0)::int AS next FROM words',
+    );
+    return result.rows[0]!.next;
+  }
+
+  async insertBatch(words: GloveWord[]): Promise<void> {
+    await this.writer.query(
+      `INSERT INTO words (rank, text, embedding)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])
+       ON CONFLICT DO NOTHING`,
+      [words.map((w) => w.rank), words.map((w) => w.text), words.map((w) => vectorParam(w.vector))],
+    );
+  }
+
+  async hasIndex(): Promise<boolean> {
+    const result = await this.writer.query('SELECT 1 FROM pg_indexes WHERE indexname = $1', [WORD_INDEX_NAME]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async dropIndex(): Promise<void> {
+    await this.writer.query(`DROP INDEX IF EXISTS ${WORD_INDEX_NAME}`);
+  }
+
+  async createIndex(maintenanceWorkMem: string): Promise<void> {
+    const client = await this.writer.connect();
+    try {
+      await client.query(`SET maintenance_work_mem = '${maintenanceWorkMem}'`);
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS ${WORD_INDEX_NAME} ON words
+         USING hnsw (embedding vector_cosine_ops)
+         WITH (m = ${WORD_INDEX.m}, ef_construction = ${WORD_INDEX.efConstruction})`,
+      );
+      await client.query('RESET maintenance_work_mem');
+    } finally {
+      client.release();
+    }
+  }
+
+  async findVectors(texts: readonly string[]): Promise<Map<string, Float32Array>> {
+    const result = await this.reader.query<{ text: string; embedding: number[] }>(
+      'SELECT text, embedding FROM words WHERE text = ANY($1::text[])',
+      [texts],
+    );
+    return new Map(result.rows.map((row) => [row.text, toFloat32(row.embedding)]));
+  }
+
+  /** Approximate nearest words by cosine distance, through the HNSW index. */
+  async nearest(vector: ArrayLike<number>, exclude: readonly string[], first: number, efSearch: number) {
+    return queryWithHnsw<WordMatchRow>(
+      this.reader,
+      { efSearch: Math.max(efSearch, first + exclude.length) },
+      `SELECT text, distance FROM (
+         SELECT text, embedding <=> $1::vector AS distance FROM words
+         ORDER BY embedding <=> $1::vector LIMIT $3
+       ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance LIMIT $4`,
+      [vectorParam(vector), exclude, first + exclude.length, first],
+    );
+  }
+
+  /** Exact nearest words (sequential scan): the ground truth for recall. */
+  async nearestExact(vector: ArrayLike<number>, first: number): Promise<WordMatchRow[]> {
+    const client = await this.reader.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_indexscan = off');
+      const result = await client.query<WordMatchRow>(
+        `SELECT text, embedding <=> $1::vector AS distance FROM words
+         ORDER BY embedding <=> $1::vector LIMIT $2`,
+        [vectorParam(vector), first],
+      );
+      await client.query('COMMIT');
+      return result.rows;
+    } finally {
+      client.release();
+    }
+  }
+
+  async sample(n: number, maxRank: number): Promise<string[]> {
+    const result = await this.reader.query<{ text: string }>(
+      'SELECT text FROM words WHERE rank < $2 ORDER BY md5(text) LIMIT $1',
+      [n, maxRank],
+    );
+    return result.rows.map((row) => row.text);
+  }
+}

@@ -1,0 +1,75 @@
+// Loads GloVe words into the `words` table, then builds the HNSW index.
+// Resumable: batches are committed in rank order, a re-run continues after the
+// last committed rank and never inserts a word twice.
+import { ALL_WORDS } from '../config.js';
+import { readGloveWords, type GloveWord } from '../embedding/glove.js';
+import type { Logger } from '../logger.js';
+import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
+import type { WordRepository } from '../repositories/wordRepository.js';
+import { createProgress } from './progress.js';
+
+export const WORDS_PHASE = 'words';
+const GLOVE_SIZE = 341_479;
+const BATCH_SIZE = 5_000;
+
+export interface SeedWordsOptions {
+  limit: number;
+  /** maintenance_work_mem for the index build. */
+  indexMemory: string;
+  gloveFile?: string;
+}
+
+export interface SeedWordsResult {
+  skipped: boolean;
+  words: number;
+  loadSeconds: number;
+  indexSeconds: number;
+}
+
+export async function seedWords(
+  words: WordRepository,
+  seedState: SeedStateRepository,
+  options: SeedWordsOptions,
+  logger: Logger,
+): Promise<SeedWordsResult> {
+  const target = options.limit === ALL_WORDS ? GLOVE_SIZE : Math.min(options.limit, GLOVE_SIZE);
+  const done = await seedState.completed();
+  const previous = done.get(WORDS_PHASE);
+  const start = await words.nextRank();
+  if (previous && start >= target && (await words.hasIndex())) {
+    return { skipped: true, words: start, loadSeconds: 0, indexSeconds: 0 };
+  }
+  await seedState.clear(WORDS_PHASE);
+
+  const loadStarted = Date.now();
+  if (start < target) {
+    // Maintaining HNSW row by row is far slower than one build after the load.
+    await words.dropIndex();
+    logger.info(`seeding words ${start}..${target - 1} from GloVe 6B 100d`);
+    const progress = createProgress('words', target, 'words', process.stderr, start);
+    let batch: GloveWord[] = [];
+    for await (const word of readGloveWords({ limit: target, fromRank: start, file: options.gloveFile })) {
+      batch.push(word);
+      if (batch.length === BATCH_SIZE) {
+        await words.insertBatch(batch);
+        progress.tick(batch.length);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) {
+      await words.insertBatch(batch);
+      progress.tick(batch.length);
+    }
+    progress.finish();
+  }
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
+
+  const indexStarted = Date.now();
+  logger.info('building the HNSW index on words (cosine)');
+  await words.createIndex(options.indexMemory);
+  const indexSeconds = (Date.now() - indexStarted) / 1000;
+  const count = await words.count();
+  logger.info(`words ready: ${count} words, load ${loadSeconds.toFixed(1)} s, index ${indexSeconds.toFixed(1)} s`);
+  await seedState.markDone(WORDS_PHASE, { words: count, loadSeconds, indexSeconds });
+  return { skipped: false, words: count, loadSeconds, indexSeconds };
+}
