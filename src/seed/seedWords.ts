@@ -2,14 +2,13 @@
 // Resumable: batches are committed in rank order, a re-run continues after the
 // last committed rank and never inserts a word twice.
 import { ALL_WORDS } from '../config.js';
-import { readGloveWords, type GloveWord } from '../embedding/glove.js';
+import { readGloveSize, readGloveWords, type GloveWord } from '../embedding/glove.js';
 import type { Logger } from '../logger.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import { createProgress } from './progress.js';
 
 export const WORDS_PHASE = 'words';
-const GLOVE_SIZE = 341_479;
 const BATCH_SIZE = 5_000;
 
 export interface SeedWordsOptions {
@@ -32,7 +31,8 @@ export async function seedWords(
   options: SeedWordsOptions,
   logger: Logger,
 ): Promise<SeedWordsResult> {
-  const target = options.limit === ALL_WORDS ? GLOVE_SIZE : Math.min(options.limit, GLOVE_SIZE);
+  const available = readGloveSize(options.gloveFile);
+  const target = options.limit === ALL_WORDS ? available : Math.min(options.limit, available);
   const done = await seedState.completed();
   const previous = done.get(WORDS_PHASE);
   const start = await words.nextRank();

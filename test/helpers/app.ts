@@ -1,0 +1,59 @@
+// Builds the real app (real store, real repositories) for a test, and a real
+// HTTP server when asked.
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { startHttpServer, type RunningServer } from '../../src/http/server.js';
+import { createLogger } from '../../src/logger.js';
+import { buildTestGlove } from './glove.js';
+import { createTestStore, type StoreKind, type TestStore } from './stores.js';
+
+export interface TestApp {
+  app: App;
+  store: TestStore;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(kind: StoreKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const store = await createTestStore(kind);
+  const fullEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    GLOVE_FILE: await buildTestGlove(),
+    WORDS_LIMIT: '0',
+    ...store.env,
+    ...env,
+  };
+  const app = await createApp(loadConfig(fullEnv), createLogger('warn'));
+  return {
+    app,
+    store,
+    env: fullEnv,
+    async close() {
+      await app.close();
+      await store.drop();
+    },
+  };
+}
+
+export async function startTestServer(app: App): Promise<RunningServer> {
+  return startHttpServer(app, 0, '127.0.0.1');
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; [key: string]: unknown } }[];
+}
+
+export async function gql<T = Record<string, any>>(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
