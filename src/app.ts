@@ -2,6 +2,7 @@
 // its dependencies. Nothing below this file reads the environment.
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { mobilenetDir } from './embedding/image.js';
 import { createEmbedder, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
 import { SeedStateRepository } from './repositories/seedStateRepository.js';
@@ -40,12 +41,19 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     words: new WordRepository(db.primary, db.reader),
     seedState: new SeedStateRepository(db.primary),
   };
-  const embedder = createEmbedder({ wordVectors: (words) => repositories.words.findVectors(words) });
+  const embedder = createEmbedder({
+    wordVectors: (words) => repositories.words.findVectors(words),
+    imageModelDir: mobilenetDir(config.assets.dir),
+    log: (message) => logger.info(message),
+  });
   const services: Services = {
     words: new WordService(repositories.words, embedder, config.words.efSearch),
     health: new HealthService(repositories.seedState, REQUIRED_PHASES),
   };
-  services.health.markModelsLoaded();
+  // Loaded in the background: the server answers /healthz meanwhile and
+  // /readyz reports the models as loading until this resolves.
+  const modelsLoaded = embedder.loadModels().then(() => services.health.markModelsLoaded());
+  modelsLoaded.catch((err: Error) => logger.error(`image model failed to load: ${err.message}`));
 
   return {
     config,
@@ -55,6 +63,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     embedder,
     services,
     async seed() {
+      await modelsLoaded;
       await seedWords(
         repositories.words,
         repositories.seedState,

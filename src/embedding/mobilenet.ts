@@ -1,0 +1,50 @@
+// MobileNet v1 0.75 224 (TF.js Layers model) from a folder on disk, cut at a
+// feature layer. Loaded through an in-memory IO handler over model.json and
+// its weight shards (concatenated in manifest order), so no file:// handler
+// or network is involved.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type * as tfCore from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+export const MOBILENET_DIR_NAME = 'mobilenet_v1_0.75_224';
+export const MOBILENET_INPUT_SIZE = 224;
+/** 768 numbers per image: the pooled output of the last convolution block. */
+export const MOBILENET_FEATURE_LAYER = 'global_average_pooling2d_1';
+
+interface ModelJson {
+  modelTopology: object;
+  weightsManifest: { paths: string[]; weights: tfCore.io.WeightsManifestEntry[] }[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string;
+}
+
+export async function readModelArtifacts(modelDir: string): Promise<tfCore.io.ModelArtifacts> {
+  let json: ModelJson;
+  try {
+    json = JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8')) as ModelJson;
+  } catch (err) {
+    throw new Error(`cannot read the MobileNet model at ${modelDir}/model.json: ${(err as Error).message}`);
+  }
+  const shards: Buffer[] = [];
+  const weightSpecs: tfCore.io.WeightsManifestEntry[] = [];
+  for (const group of json.weightsManifest) {
+    for (const shard of group.paths) shards.push(await readFile(path.join(modelDir, shard)));
+    weightSpecs.push(...group.weights);
+  }
+  const all = Buffer.concat(shards);
+  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  return { modelTopology: json.modelTopology, weightSpecs, weightData, format: json.format };
+}
+
+/** The model truncated to output the named layers (in order). */
+export async function loadFeatureModel(
+  modelDir: string,
+  outputLayers: readonly string[] = [MOBILENET_FEATURE_LAYER],
+): Promise<tfl.LayersModel> {
+  const artifacts = await readModelArtifacts(modelDir);
+  const full = await tfl.loadLayersModel({ load: async () => artifacts });
+  const outputs = outputLayers.map((name) => full.getLayer(name).output as tfl.SymbolicTensor);
+  return tfl.model({ inputs: full.inputs, outputs: outputs.length === 1 ? outputs[0]! : outputs });
+}

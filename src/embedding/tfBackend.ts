@@ -1,0 +1,61 @@
+// TensorFlow.js backend selection: native tfjs-node when it is installed and
+// loads (an optional dependency: its installer needs libtensorflow downloads),
+// else WebAssembly with SIMD. Never the plain-JS `cpu` backend (15× slower):
+// failing loudly beats serving at a fraction of the speed without noticing.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+
+export type TfBackend = 'tensorflow' | 'wasm';
+
+// A variable name keeps TypeScript from resolving a package that may be absent.
+const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
+
+let ready: Promise<TfBackend> | undefined;
+
+async function tryNative(): Promise<boolean> {
+  try {
+    await import(NATIVE_PACKAGE);
+    return await tf.setBackend('tensorflow');
+  } catch {
+    return false;
+  }
+}
+
+async function useWasm(): Promise<boolean> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const require = createRequire(import.meta.url);
+  // In Node the .wasm files are read from the package's own dist folder.
+  const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  wasm.setWasmPaths(`${distDir}${path.sep}`);
+  return tf.setBackend('wasm');
+}
+
+/** Selects and initialises the backend once per thread; returns its name. */
+export function initTfBackend(log: (message: string) => void = () => undefined): Promise<TfBackend> {
+  ready ??= (async () => {
+    if (await tryNative()) {
+      log('TensorFlow.js backend: tensorflow (native tfjs-node)');
+      return 'tensorflow';
+    }
+    if (await useWasm()) {
+      await tf.ready();
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      log(`TensorFlow.js backend: wasm (SIMD ${simd ? 'on' : 'off'}; tfjs-node not installed)`);
+      return 'wasm';
+    }
+    throw new Error('No usable TensorFlow.js backend: neither tfjs-node nor the wasm backend loaded (cpu is refused)');
+  })();
+  ready.catch(() => {
+    ready = undefined;
+  });
+  return ready;
+}
+
+/** The active backend, checked: refuses to run on `cpu`. */
+export function assertFastBackend(): void {
+  const name = tf.getBackend();
+  if (name !== 'wasm' && name !== 'tensorflow') {
+    throw new Error(`TensorFlow.js is on the '${name}' backend; refusing to run models on it`);
+  }
+}
