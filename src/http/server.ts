@@ -8,6 +8,7 @@ import express from 'express';
 import type { App } from '../app.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
+import { webPageRouter } from '../web/webPage.js';
 
 export interface RunningServer {
   url: string;
@@ -40,6 +41,9 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: async () => createContext(app.services) }),
   );
+
+  // The web page for people, at GET / (it uses only /graphql and /images).
+  expressApp.use(await webPageRouter());
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const address = httpServer.address() as AddressInfo;

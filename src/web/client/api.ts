@@ -1,0 +1,47 @@
+// The page's only way to the server: POST /graphql. Errors become messages a
+// person can read; the API's own messages (BAD_USER_INPUT, NOT_FOUND) already are.
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query, variables }),
+    });
+  } catch {
+    throw new ApiError('Cannot reach the server. Check the connection and try again.');
+  }
+  if (response.status === 413) throw new ApiError('That is too large for the server to accept. Try a smaller photo.');
+  let body: GraphQLResponse<T>;
+  try {
+    body = (await response.json()) as GraphQLResponse<T>;
+  } catch {
+    throw new ApiError(`The server answered with an error (HTTP ${response.status}). Try again in a moment.`);
+  }
+  const first = body.errors?.[0];
+  if (first) throw new ApiError(friendlyMessage(first.message, first.extensions?.code), first.extensions?.code);
+  if (!body.data) throw new ApiError(`The server sent no answer (HTTP ${response.status}). Try again in a moment.`);
+  return body.data;
+}
+
+/** Client errors carry a message meant for people; anything else is our fault. */
+function friendlyMessage(message: string, code: string | undefined): string {
+  if (code === 'INTERNAL_SERVER_ERROR' || code === undefined) {
+    return 'Something went wrong on the server. Try again in a moment.';
+  }
+  return message;
+}

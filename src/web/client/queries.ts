@@ -1,0 +1,92 @@
+// Every GraphQL document the page sends, with the shapes it reads back.
+import { graphql } from './api.js';
+
+export interface ImageSummary {
+  id: string;
+  url: string;
+  category: string | null;
+  captions: string[];
+}
+export interface ImageMatch {
+  image: ImageSummary;
+  distance: number;
+}
+export interface WordMatch {
+  word: { text: string };
+  distance: number;
+}
+export interface ImageDetail extends ImageSummary {
+  width: number;
+  height: number;
+  tags: WordMatch[];
+  similar: ImageMatch[];
+}
+export interface ImagesPage {
+  totalCount: number;
+  nodes: ImageSummary[];
+  endCursor: string | null;
+  hasNextPage: boolean;
+}
+
+const SUMMARY = 'id url category captions';
+const MATCH = `distance image { ${SUMMARY} }`;
+
+export const RESULTS = 24;
+export const PAGE_SIZE = 24;
+const WORDS = 12;
+const TAGS = 8;
+
+export async function categories(): Promise<string[]> {
+  return (await graphql<{ categories: string[] }>('{ categories }')).categories;
+}
+
+export async function imagesForText(text: string, category: string | null): Promise<ImageMatch[]> {
+  const query = `query ($text: String!, $category: String) {
+    imagesForText(text: $text, first: ${RESULTS}, category: $category) { ${MATCH} } }`;
+  return (await graphql<{ imagesForText: ImageMatch[] }>(query, { text, category })).imagesForText;
+}
+
+export async function similarWords(text: string): Promise<WordMatch[]> {
+  const query = `query ($text: String!) { similarWords(word: $text, first: ${WORDS}) { distance word { text } } }`;
+  return (await graphql<{ similarWords: WordMatch[] }>(query, { text })).similarWords;
+}
+
+export async function imageDetail(id: string): Promise<ImageDetail | null> {
+  const query = `query ($id: ID!) { image(id: $id) { ${SUMMARY} width height
+    tags(first: ${TAGS}) { distance word { text } }
+    similar(first: ${RESULTS}) { ${MATCH} } } }`;
+  return (await graphql<{ image: ImageDetail | null }>(query, { id })).image;
+}
+
+/** Similar images and tags for a photo that is not stored. */
+export async function describePhoto(base64: string): Promise<{ similar: ImageMatch[]; tags: WordMatch[] }> {
+  const query = `query ($image: ImageInput!) {
+    similar: similarImages(image: $image, first: ${RESULTS}) { ${MATCH} }
+    tags: tagsForImage(image: $image, first: ${TAGS}) { distance word { text } } }`;
+  return graphql(query, { image: { base64 } });
+}
+
+export async function addImage(base64: string, category: string | null, captions: string[]): Promise<ImageSummary> {
+  const query = `mutation ($image: ImageInput!, $category: String, $captions: [String!]) {
+    addImage(image: $image, category: $category, captions: $captions) { ${SUMMARY} } }`;
+  return (await graphql<{ addImage: ImageSummary }>(query, { image: { base64 }, category, captions })).addImage;
+}
+
+export async function imagesPage(category: string | null, after: string | null, withNodes = true): Promise<ImagesPage> {
+  const nodes = withNodes ? `edges { node { ${SUMMARY} } }` : '';
+  const query = `query ($category: String, $after: String) {
+    images(first: ${PAGE_SIZE}, after: $after, category: $category) {
+      totalCount ${nodes} pageInfo { hasNextPage endCursor } } }`;
+  type Connection = {
+    totalCount: number;
+    edges?: { node: ImageSummary }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+  const { images } = await graphql<{ images: Connection }>(query, { category, after });
+  return {
+    totalCount: images.totalCount,
+    nodes: (images.edges ?? []).map((edge) => edge.node),
+    endCursor: images.pageInfo.endCursor,
+    hasNextPage: images.pageInfo.hasNextPage,
+  };
+}

@@ -1,0 +1,84 @@
+// The web page at GET /: one HTML file, its stylesheet, and the browser
+// TypeScript in client/ bundled by esbuild in memory when the server starts
+// (about a tenth of a second), so there is no build step to forget and no CDN.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import express, { type Response, type Router } from 'express';
+
+const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+// Only our own origin: no CDN, no inline code; blob:/data: for the upload preview.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "img-src 'self' blob: data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+interface Asset {
+  path: string;
+  type: string;
+  body: string;
+}
+
+export interface WebPage {
+  html: string;
+  assets: Asset[];
+}
+
+/** Content-hashed names, so the assets can be cached for good and the HTML never. */
+function asset(name: string, extension: string, type: string, body: string): Asset {
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 10);
+  return { path: `/assets/${name}.${hash}.${extension}`, type, body };
+}
+
+export async function buildWebPage(): Promise<WebPage> {
+  const bundle = await build({
+    entryPoints: [path.join(WEB_DIR, 'client/main.ts')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  const script = asset('app', 'js', 'text/javascript', bundle.outputFiles[0]!.text);
+  const styles = asset('styles', 'css', 'text/css', readFileSync(path.join(WEB_DIR, 'static/styles.css'), 'utf8'));
+  const html = readFileSync(path.join(WEB_DIR, 'static/index.html'), 'utf8')
+    .replace('{{script}}', script.path)
+    .replace('{{styles}}', styles.path);
+  return { html, assets: [script, styles] };
+}
+
+let built: Promise<WebPage> | undefined;
+
+/** Built once per process; every server in it (tests start several) shares it. */
+export function webPage(): Promise<WebPage> {
+  built ??= buildWebPage();
+  return built;
+}
+
+export async function webPageRouter(): Promise<Router> {
+  const page = await webPage();
+  const router = express.Router();
+  router.get('/', (_req, res) => {
+    noSniff(res)
+      .set({ 'content-security-policy': CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache' })
+      .type('html')
+      .send(page.html);
+  });
+  for (const file of page.assets) {
+    router.get(file.path, (_req, res) => {
+      noSniff(res).set('cache-control', 'public, max-age=31536000, immutable').type(file.type).send(file.body);
+    });
+  }
+  return router;
+}
+
+const noSniff = (res: Response) => res.set('x-content-type-options', 'nosniff');
