@@ -40,6 +40,8 @@ const envSchema = z.object({
   IMAGES_LIMIT: z.coerce.number().int().min(0).default(0),
   EMBED_WORKERS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // `npm run bench` against an already running server instead of an in-process one.
+  BENCH_URL: optionalUrl.optional(),
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -62,6 +64,7 @@ export interface Config {
   images: { limit: number; efSearch: number };
   embedWorkers: number;
   logLevel: LogLevel;
+  benchUrl?: string;
 }
 
 export const ALL_WORDS = 0;
@@ -104,5 +107,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     images: { limit: e.IMAGES_LIMIT, efSearch: e.IMAGE_EF_SEARCH },
     embedWorkers: e.EMBED_WORKERS ?? Math.max(1, availableParallelism() - 1),
     logLevel: e.LOG_LEVEL,
+    benchUrl: e.BENCH_URL,
   };
 }

@@ -1,0 +1,85 @@
+// `npm run bench`: measures an already seeded store over HTTP (our server
+// in-process, or BENCH_URL) and writes bench/results.json plus a table.
+//   --duration S   seconds per load (default 10)
+//   --ef LIST      word ef_search values for the recall sweep (default 40,100,200,400,800)
+//   --queries N    sampled query words for recall (default 200)
+//   --out FILE     results file (default bench/results.json)
+import { availableParallelism, loadavg, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.js';
+import { loadConfig } from '../config.js';
+import { startHttpServer } from '../http/server.js';
+import { createLogger } from '../logger.js';
+import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { benchWords } from '../bench/wordBench.js';
+import { WORDS_PHASE } from '../seed/seedWords.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    ef: { type: 'string', default: '40,100,200,400,800' },
+    queries: { type: 'string', default: '200' },
+    out: { type: 'string', default: 'bench/results.json' },
+  },
+});
+const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+if (config.benchUrl && config.database.kind === 'pglite') {
+  throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
+}
+const app = await createApp(config, logger);
+const server = config.benchUrl ? undefined : await startHttpServer(app, 0, '127.0.0.1');
+const url = config.benchUrl ?? server!.url;
+
+try {
+  const seedPhases = Object.fromEntries(await app.repositories.seedState.completed());
+  if (!seedPhases[WORDS_PHASE]) throw new Error('the store has no words yet: run `npm run seed` first');
+  const durationSeconds = Number(args.duration);
+  const rows: TableRow[] = [];
+  // The machine may be shared: the load average says how contended the CPUs were.
+  const loadAverageAtStart = loadavg()[0]!;
+
+  const words = await benchWords(
+    app,
+    {
+      url,
+      clients: [1, 16],
+      durationSeconds,
+      recallQueries: Number(args.queries),
+      efSweep: numberList(args.ef),
+    },
+    log,
+  );
+  rows.push(...words.rows);
+
+  for (const [phase, details] of Object.entries(seedPhases)) {
+    rows.push({ metric: `seed phase '${phase}'`, value: JSON.stringify(details) });
+  }
+  const results = {
+    generatedAt: new Date().toISOString(),
+    store: app.db.kind,
+    server: config.benchUrl ? 'BENCH_URL' : 'in-process',
+    machine: {
+      cores: availableParallelism(),
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0]! },
+    },
+    durationSeconds,
+    seedPhases,
+    words: words.result,
+  };
+  writeResults(args.out, results);
+  const { cores, loadAverage1m } = results.machine;
+  const title =
+    `semsearch bench: ${app.db.kind} store, ${cores} cores (1-min load average ` +
+    `${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)}), ${durationSeconds} s per load`;
+  process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
+} finally {
+  await server?.close();
+  await app.close();
+}
