@@ -1,0 +1,275 @@
+// The web page end to end: headless Chromium against the real server on a
+// small seeded store (a few Pascal categories), on each store kind.
+// Screenshots of every step land in test-artifacts/.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { loadConfig } from '../src/config.js';
+import type { RunningServer } from '../src/http/server.js';
+import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { storeKinds } from './helpers/stores.js';
+
+const CATEGORIES = ['boat', 'cat', 'dog', 'sofa'];
+const PER_CATEGORY = 12;
+
+/** An assets folder holding PER_CATEGORY photos of each of CATEGORIES (links to the real files). */
+function buildSmallAssets(): { dir: string; unseededDog: string } {
+  const source = loadConfig().assets.dir;
+  const dir = mkdtempSync(path.join(tmpdir(), 'semsearch-e2e-assets-'));
+  symlinkSync(path.join(source, 'models'), path.join(dir, 'models'));
+  let unseededDog = '';
+  for (const category of CATEGORIES) {
+    const photos = readdirSync(path.join(source, 'pascal-sentences/dataset', category)).sort();
+    for (const sub of ['dataset', 'sentences']) mkdirSync(path.join(dir, 'pascal-sentences', sub, category), { recursive: true });
+    for (const photo of photos.slice(0, PER_CATEGORY)) {
+      const stem = photo.replace(/\.jpg$/, '');
+      for (const [sub, name] of [['dataset', photo], ['sentences', `${stem}.txt`]] as const) {
+        symlinkSync(path.join(source, 'pascal-sentences', sub, category, name), path.join(dir, 'pascal-sentences', sub, category, name));
+      }
+    }
+    if (category === 'dog') unseededDog = path.join(source, 'pascal-sentences/dataset/dog', photos[PER_CATEGORY]!);
+  }
+  return { dir, unseededDog };
+}
+
+const gridIds = (page: Page, scope: string) =>
+  page.locator(`${scope} .grid li`).evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.imageId!));
+const gridCategories = (page: Page, scope: string) =>
+  page.locator(`${scope} .grid li`).evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.category!));
+
+for (const kind of storeKinds()) {
+  describe(`web page on ${kind}`, () => {
+    let t: TestApp;
+    let server: RunningServer;
+    let browser: TestBrowser;
+    let page: Page;
+    let assets: { dir: string; unseededDog: string };
+    let addedId: string;
+
+    before(async () => {
+      assets = buildSmallAssets();
+      t = await createTestApp(kind, { ASSETS_DIR: assets.dir });
+      await t.app.seed();
+      server = await startTestServer(t.app);
+      browser = await launchBrowser(`e2e-${kind}`);
+      page = browser.page;
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+      await t?.close();
+      if (assets) rmSync(assets.dir, { recursive: true, force: true });
+    });
+
+    async function search(text: string) {
+      await page.fill('#q', text);
+      await page.press('#q', 'Enter');
+      await page.locator('.results .grid, .results [role=alert], .results .empty').first().waitFor();
+    }
+
+    test('the start page loads and lists the categories from the API', async () => {
+      await page.goto(`${server.url}/`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const chips = page.getByRole('list', { name: 'Categories' }).getByRole('link');
+      await chips.first().waitFor();
+      assert.deepEqual(await chips.allTextContents(), CATEGORIES);
+      await browser.screenshot('01-start');
+    });
+
+    test('searching "dog" shows dog photos with distances, and related words', async () => {
+      await search('dog');
+      const ids = await gridIds(page, '.results');
+      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24) { distance image { id category } } }');
+      assert.equal(api.errors, undefined);
+      assert.deepEqual(ids, api.data!.imagesForText.map((m: { image: { id: string } }) => m.image.id), 'the grid shows the API answer in order');
+      const categories = await gridCategories(page, '.results');
+      assert.equal(categories[0], 'dog', `first result ${categories[0]}`);
+      assert.ok(categories.slice(0, 5).filter((c) => c === 'dog').length >= 3, `top 5: ${categories.slice(0, 5)}`);
+      const distances = (await page.locator('.results .distance').allTextContents()).map((text) => Number(text.replace('distance ', '')));
+      assert.equal(distances.length, ids.length);
+      assert.deepEqual([...distances].sort((a, b) => a - b), distances, 'distances ascend');
+      // Thumbnails are the server's resized copies, and each has alt text.
+      const images = await page.locator('.results .grid img').evaluateAll((imgs) =>
+        (imgs as HTMLImageElement[]).map((img) => ({ src: img.getAttribute('src')!, alt: img.alt })),
+      );
+      for (const image of images) {
+        assert.match(image.src, /^\/images\/[^?]+\?w=\d+$/);
+        assert.ok(image.alt.length > 3, `alt text for ${image.src}`);
+      }
+      const firstImage = page.locator('.results .grid img').first();
+      await firstImage.scrollIntoViewIfNeeded();
+      await page.waitForFunction((img) => (img as HTMLImageElement).complete, await firstImage.elementHandle());
+      const naturalWidth = await firstImage.evaluate((img) => (img as HTMLImageElement).naturalWidth);
+      assert.ok(naturalWidth > 0 && naturalWidth <= 240, `thumbnail width ${naturalWidth}`);
+      await page.getByRole('list', { name: 'Related words' }).getByRole('link', { name: 'puppy' }).waitFor();
+      await browser.screenshot('02-search-dog');
+    });
+
+    test('a related word is a link that searches for it', async () => {
+      await page.getByRole('list', { name: 'Related words' }).getByRole('link', { name: 'puppy' }).click();
+      await page.getByRole('heading', { name: 'Photos for “puppy”' }).waitFor();
+      assert.match(page.url(), /#\/search\?q=puppy$/);
+      assert.equal(await page.inputValue('#q'), 'puppy');
+      await page.locator('.results .grid').waitFor();
+      await browser.screenshot('03-word-chip');
+    });
+
+    test('clicking a photo shows its captions, tags and similar photos', async () => {
+      await search('dog');
+      const firstId = (await gridIds(page, '.results'))[0]!;
+      await page.locator('.results .grid a').first().click();
+      await page.getByRole('heading', { name: `Photo ${firstId}` }).waitFor();
+      const api = await gql(server.url, 'query ($id: ID!) { image(id: $id) { captions category } }', { id: firstId });
+      const captions = await page.locator('.captions li').allTextContents();
+      assert.deepEqual(captions, api.data!.image.captions);
+      const tags = page.getByRole('list', { name: 'Predicted tags' }).getByRole('link');
+      await tags.first().waitFor();
+      assert.ok((await tags.count()) >= 1);
+      const similar = await gridIds(page, 'main');
+      assert.ok(similar.length >= 5, `${similar.length} similar photos`);
+      assert.ok(!similar.includes(firstId), 'the photo itself is not among its similar photos');
+      const large = page.locator('.photo img');
+      assert.match((await large.getAttribute('src'))!, new RegExp(`^/images/${firstId}\\?w=\\d+$`));
+      assert.ok(((await large.getAttribute('alt')) ?? '').length > 3);
+      await browser.screenshot('04-image-view');
+
+      // Walk on: a similar photo opens its own view; a tag searches for itself.
+      await page.locator('main .grid a').first().click();
+      await page.getByRole('heading', { name: `Photo ${similar[0]}` }).waitFor();
+      const tag = page.getByRole('list', { name: 'Predicted tags' }).getByRole('link').first();
+      const tagText = (await tag.textContent())!;
+      await tag.click();
+      await page.getByRole('heading', { name: `Photos for “${tagText}”` }).waitFor();
+      await browser.screenshot('05-tag-search');
+    });
+
+    test('an unknown word shows what to change', async () => {
+      await search('qwzx');
+      const alert = page.locator('.results [role=alert]');
+      assert.match((await alert.textContent())!, /No known words in 'qwzx'/);
+      assert.equal(await page.locator('.results .grid').count(), 0);
+      await browser.screenshot('06-unknown-word');
+    });
+
+    const totalCount = async () => (await gql(server.url, '{ images { totalCount } }')).data!.images.totalCount as number;
+
+    test('uploading a photo shows similar photos and tags without storing it', async () => {
+      const countBefore = await totalCount();
+      await page.getByRole('link', { name: 'Upload a photo' }).click();
+      await page.getByRole('heading', { name: 'Search with a photo' }).waitFor();
+      await page.setInputFiles('#photo-input', assets.unseededDog);
+      const tags = page.getByRole('list', { name: 'Tags for your photo' }).getByRole('link');
+      await tags.first().waitFor();
+      const similar = await gridIds(page, '.upload-results');
+      assert.ok(similar.length >= 5, `${similar.length} similar photos`);
+      const categories = await gridCategories(page, '.upload-results');
+      assert.ok(categories.slice(0, 5).includes('dog'), `a dog among the 5 nearest: ${categories.slice(0, 5)}`);
+      assert.equal(await totalCount(), countBefore, 'nothing stored');
+      await browser.screenshot('07-upload');
+    });
+
+    test('adding the uploaded photo makes it findable at once', async () => {
+      const countBefore = await totalCount();
+      await page.selectOption('#add-category', 'dog');
+      await page.fill('#add-captions', 'A brown dog in the test upload.\nA second caption.');
+      await page.getByRole('button', { name: 'Add to the collection' }).click();
+      const note = page.locator('.success');
+      await note.waitFor();
+      addedId = (await note.getByRole('link').first().textContent())!;
+      assert.equal(await totalCount(), countBefore + 1);
+
+      await page.selectOption('#search-category', 'dog');
+      await search('dog');
+      assert.ok((await gridIds(page, '.results')).includes(addedId), `${addedId} found by searching "dog" among dogs`);
+      await browser.screenshot('08-added-findable');
+
+      await page.locator(`.results .grid li[data-image-id="${addedId}"] a`).click();
+      await page.getByRole('heading', { name: `Photo ${addedId}` }).waitFor();
+      assert.deepEqual(await page.locator('.captions li').allTextContents(), ['A brown dog in the test upload.', 'A second caption.']);
+      await page.selectOption('#search-category', '');
+    });
+
+    test('a photo dropped on the page is searched', async () => {
+      await page.goto(`${server.url}/#/`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      const bytes = readFileSync(assets.unseededDog).toString('base64');
+      const dataTransfer = await page.evaluateHandle((base64) => {
+        const data = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([data], 'dropped.jpg', { type: 'image/jpeg' }));
+        return transfer;
+      }, bytes);
+      await page.dispatchEvent('main', 'drop', { dataTransfer });
+      await page.getByRole('heading', { name: 'Search with a photo' }).waitFor();
+      await page.getByRole('list', { name: 'Tags for your photo' }).getByRole('link').first().waitFor();
+      // Already in the collection since the previous test: the same bytes are the same photo.
+      assert.ok((await gridIds(page, '.upload-results')).length >= 5);
+      await browser.screenshot('09-dropped');
+    });
+
+    test('browsing goes page by page through the whole collection', async () => {
+      const total = await totalCount();
+      await page.getByRole('link', { name: 'Browse' }).click();
+      const status = page.locator('.pager .status').first();
+      await status.waitFor();
+      assert.match((await status.textContent())!, new RegExp(`Page 1 of ${Math.ceil(total / 24)} · ${total} photos`));
+      const first = await gridIds(page, 'main');
+      assert.equal(first.length, Math.min(24, total));
+      await browser.screenshot('10-browse-page-1');
+      await page.getByRole('link', { name: 'Next →' }).first().click();
+      await page.locator('.pager .status', { hasText: 'Page 2 of' }).first().waitFor();
+      const second = await gridIds(page, 'main');
+      assert.equal(second.length, Math.min(24, total - 24));
+      assert.equal(second.filter((id) => first.includes(id)).length, 0, 'no photo on both pages');
+      await page.getByRole('link', { name: '← Previous' }).first().click();
+      await page.locator('.pager .status', { hasText: 'Page 1 of' }).first().waitFor();
+      assert.deepEqual(await gridIds(page, 'main'), first);
+
+      await page.selectOption('#browse-category', 'cat');
+      await page.getByRole('heading', { name: 'Browse: cat' }).waitFor();
+      await page.locator('main .grid').waitFor();
+      assert.deepEqual(new Set(await gridCategories(page, 'main')), new Set(['cat']));
+      await browser.screenshot('11-browse-cat');
+    });
+
+    test('works on a phone-sized screen with the keyboard alone', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.goto(`${server.url}/`);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.keyboard.press('Tab'); // the site name
+      await page.keyboard.press('Tab'); // the search box
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'q');
+      await page.keyboard.type('cat');
+      await page.keyboard.press('Enter');
+      await page.locator('.results .grid').waitFor();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+      await browser.screenshot('12-phone-search');
+      // Focus moved to the new heading; the first thumbnail is a few tabs on.
+      const firstId = (await gridIds(page, '.results'))[0]!;
+      for (let i = 0; i < 20; i++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(() => document.activeElement?.closest('.results .grid') !== null)) break;
+      }
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: `Photo ${firstId}` }).waitFor();
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+      await browser.screenshot('13-phone-image');
+      await page.setViewportSize({ width: 1200, height: 900 });
+    });
+
+    test('the page asked only our server, and nothing failed in it', () => {
+      const origin = new URL(server.url).origin;
+      for (const url of browser.requests) {
+        if (url.startsWith('data:') || url.startsWith('blob:')) continue;
+        const parsed = new URL(url);
+        assert.equal(parsed.origin, origin, url);
+        assert.match(parsed.pathname, /^\/(graphql|images\/[^/]+|assets\/[\w.]+)?$/, url);
+      }
+      assert.deepEqual(browser.pageErrors, []);
+    });
+  });
+}
