@@ -12,9 +12,18 @@ export class ApiError extends Error {
 interface GraphQLResponse<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string } }[];
+  extensions?: Record<string, unknown>;
 }
 
 export async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  return (await graphqlWithExtensions<T>(query, variables)).data;
+}
+
+/** The data and the response's `extensions` (e.g. the words a search ignored). */
+export async function graphqlWithExtensions<T>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data: T; extensions: Record<string, unknown> }> {
   let response: Response;
   try {
     response = await fetch('/graphql', {
@@ -35,7 +44,7 @@ export async function graphql<T>(query: string, variables: Record<string, unknow
   const first = body.errors?.[0];
   if (first) throw new ApiError(friendlyMessage(first.message, first.extensions?.code), first.extensions?.code);
   if (!body.data) throw new ApiError(`The server sent no answer (HTTP ${response.status}). Try again in a moment.`);
-  return body.data;
+  return { data: body.data, extensions: body.extensions ?? {} };
 }
 
 /** Client errors carry a message meant for people; anything else is our fault. */

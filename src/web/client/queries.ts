@@ -1,5 +1,5 @@
 // Every GraphQL document the page sends, with the shapes it reads back.
-import { graphql } from './api.js';
+import { graphql, graphqlWithExtensions } from './api.js';
 
 export interface ImageSummary {
   id: string;
@@ -40,10 +40,16 @@ export async function categories(): Promise<string[]> {
   return (await graphql<{ categories: string[] }>('{ categories }')).categories;
 }
 
-export async function imagesForText(text: string, category: string | null): Promise<ImageMatch[]> {
+/** The matches, and the words of `text` the server did not know (and ignored). */
+export async function imagesForText(
+  text: string,
+  category: string | null,
+): Promise<{ matches: ImageMatch[]; unknownWords: string[] }> {
   const query = `query ($text: String!, $category: String) {
     imagesForText(text: $text, first: ${RESULTS}, category: $category) { ${MATCH} } }`;
-  return (await graphql<{ imagesForText: ImageMatch[] }>(query, { text, category })).imagesForText;
+  const { data, extensions } = await graphqlWithExtensions<{ imagesForText: ImageMatch[] }>(query, { text, category });
+  const unknown = extensions.unknownWords;
+  return { matches: data.imagesForText, unknownWords: Array.isArray(unknown) ? unknown.map(String) : [] };
 }
 
 export async function similarWords(text: string): Promise<WordMatch[]> {

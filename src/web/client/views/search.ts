@@ -21,11 +21,11 @@ export async function renderSearch(view: View): Promise<void> {
 
   const imageError = imageAnswer.status === 'rejected' ? messageOf(imageAnswer.reason) : null;
   if (imageAnswer.status === 'fulfilled') {
+    const { matches, unknownWords } = imageAnswer.value;
     show(
       images,
-      imageAnswer.value.length === 0
-        ? empty(`No photos match “${text}”${where}.`)
-        : thumbnailGrid(imageAnswer.value, `Photos for ${text}`),
+      unknownWords.length > 0 ? h('p', { class: 'status' }, `Not known, so left out: ${unknownWords.join(', ')}.`) : null,
+      matches.length === 0 ? empty(`No photos match “${text}”${where}.`) : thumbnailGrid(matches, `Photos for ${text}`),
     );
   } else {
     show(images, errorBox(imageError!));
