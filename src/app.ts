@@ -1,23 +1,29 @@
 // Composition root: builds the layers once, from one Config, and hands each
 // its dependencies. Nothing below this file reads the environment.
+import { ensureMobilenet, ensurePascal } from './assets/ensure.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { mobilenetDir } from './embedding/image.js';
 import { createEmbedder, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
+import { ImageRepository } from './repositories/imageRepository.js';
 import { SeedStateRepository } from './repositories/seedStateRepository.js';
 import { WordRepository } from './repositories/wordRepository.js';
+import { IMAGES_PHASE, seedImages } from './seed/seedImages.js';
 import { seedWords, WORDS_PHASE } from './seed/seedWords.js';
 import { HealthService } from './services/healthService.js';
+import { ImageService } from './services/imageService.js';
 import { WordService } from './services/wordService.js';
 
 export interface Repositories {
   words: WordRepository;
+  images: ImageRepository;
   seedState: SeedStateRepository;
 }
 
 export interface Services {
   words: WordService;
+  images: ImageService;
   health: HealthService;
 }
 
@@ -33,12 +39,13 @@ export interface App {
   close(): Promise<void>;
 }
 
-export const REQUIRED_PHASES = [WORDS_PHASE] as const;
+export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE] as const;
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const db = await openDatabase(config, logger);
   const repositories: Repositories = {
     words: new WordRepository(db.primary, db.reader),
+    images: new ImageRepository(db.primary, db.reader),
     seedState: new SeedStateRepository(db.primary),
   };
   const embedder = createEmbedder({
@@ -48,11 +55,15 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   const services: Services = {
     words: new WordService(repositories.words, embedder, config.words.efSearch),
+    images: new ImageService(repositories.images, embedder, config.images.efSearch),
     health: new HealthService(repositories.seedState, REQUIRED_PHASES),
   };
   // Loaded in the background: the server answers /healthz meanwhile and
   // /readyz reports the models as loading until this resolves.
-  const modelsLoaded = embedder.loadModels().then(() => services.health.markModelsLoaded());
+  const log = (message: string) => logger.info(message);
+  const modelsLoaded = ensureMobilenet(config.assets, log)
+    .then(() => embedder.loadModels())
+    .then(() => services.health.markModelsLoaded());
   modelsLoaded.catch((err: Error) => logger.error(`image model failed to load: ${err.message}`));
 
   return {
@@ -72,6 +83,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
           indexMemory: db.kind === 'pglite' ? '256MB' : '1GB',
           gloveFile: config.words.gloveFile,
         },
+        logger,
+      );
+      await ensurePascal(config.assets, log);
+      await seedImages(
+        repositories.images,
+        repositories.seedState,
+        embedder,
+        { assetsDir: config.assets.dir, limit: config.images.limit },
         logger,
       );
     },

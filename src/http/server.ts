@@ -8,6 +8,8 @@ import express from 'express';
 import type { App } from '../app.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
+import { graphqlBodyGuards, queryProtection } from './limits.js';
+import { imageRouter } from './imageRoutes.js';
 import { webPageRouter } from '../web/webPage.js';
 
 export interface RunningServer {
@@ -21,11 +23,14 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
   expressApp.disable('x-powered-by');
   const httpServer = http.createServer(expressApp);
   const production = app.config.env === 'production';
+  const protection = queryProtection();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    csrfPrevention: true,
+    validationRules: protection.validationRules,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
   });
   await apollo.start();
 
@@ -38,9 +43,11 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
   });
   expressApp.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    ...graphqlBodyGuards(),
     expressMiddleware(apollo, { context: async () => createContext(app.services) }),
   );
+
+  expressApp.use(imageRouter(app.services.images));
 
   // The web page for people, at GET / (it uses only /graphql and /images).
   expressApp.use(await webPageRouter());

@@ -1,7 +1,8 @@
+import { imageResolvers } from './images.js';
 import { wordResolvers } from './words.js';
 
 // One resolver map per schema file, merged by type.
-const parts = [wordResolvers];
+const parts = [wordResolvers, imageResolvers];
 
 export const resolvers = parts.reduce<Record<string, Record<string, unknown>>>((merged, part) => {
   for (const [typeName, fields] of Object.entries(part)) {

@@ -1,0 +1,51 @@
+// Thin: arguments in, service call, shape out.
+import type { ImageRecord } from '../../repositories/imageRepository.js';
+import { encodeCursor, type ImageInput, type ImageMatch, type SimilarImagesArgs } from '../../services/imageService.js';
+import type { GraphQLContext } from '../context.js';
+
+/** Matches and pages carry whole rows: prime the loader so nested lookups cost nothing. */
+function primed<T extends ImageRecord>(ctx: GraphQLContext, images: T[]): T[] {
+  for (const image of images) ctx.loaders.imageById.prime(image.id, image);
+  return images;
+}
+
+const similar = async (ctx: GraphQLContext, args: SimilarImagesArgs): Promise<ImageMatch[]> => {
+  const matches = await ctx.services.images.similarImages(args, (id) => ctx.loaders.imageEmbeddingById.load(id));
+  primed(
+    ctx,
+    matches.map((match) => match.image),
+  );
+  return matches;
+};
+
+export const imageResolvers = {
+  Query: {
+    image: (_: unknown, args: { id: string }, ctx: GraphQLContext) => ctx.loaders.imageById.load(args.id),
+    images: async (
+      _: unknown,
+      args: { first?: number | null; after?: string | null; category?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      const page = await ctx.services.images.page(args);
+      const edges = primed(ctx, page.nodes).map((node) => ({ cursor: encodeCursor(node.id), node }));
+      return {
+        edges,
+        totalCount: page.totalCount,
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+      };
+    },
+    similarImages: (_: unknown, args: SimilarImagesArgs, ctx: GraphQLContext) => similar(ctx, args),
+  },
+  Mutation: {
+    addImage: (
+      _: unknown,
+      args: { image: ImageInput; category?: string | null; captions?: string[] | null },
+      ctx: GraphQLContext,
+    ) => ctx.services.images.addImage(args.image, args.category, args.captions),
+  },
+  Image: {
+    url: (image: ImageRecord) => `/images/${encodeURIComponent(image.id)}`,
+    similar: (image: ImageRecord, args: { first?: number | null }, ctx: GraphQLContext) =>
+      similar(ctx, { id: image.id, first: args.first }),
+  },
+};

@@ -1,0 +1,211 @@
+// All SQL about images: rows, bytes, and nearest-neighbour search.
+import type pg from 'pg';
+import { queryWithHnsw } from './queryRunner.js';
+import { toFloat32, vectorParam } from './vectorParam.js';
+
+export interface ImageRecord {
+  id: string;
+  category: string | null;
+  captions: string[];
+  width: number;
+  height: number;
+  contentHash: string;
+  source: string;
+  createdAt: Date;
+}
+
+export interface NewImage {
+  id: string;
+  category: string | null;
+  captions: string[];
+  width: number;
+  height: number;
+  contentHash: string;
+  source: string;
+  embedding: Float32Array;
+  mimeType: string;
+  bytes: Uint8Array;
+}
+
+export interface ImageFile {
+  mimeType: string;
+  bytes: Buffer;
+  contentHash: string;
+}
+
+export interface NearestOptions {
+  first: number;
+  category?: string;
+  maxDistance?: number;
+  /** Left out of the results (the query image itself). */
+  excludeId?: string;
+  efSearch: number;
+}
+
+export interface ImageMatchRow extends ImageRecord {
+  distance: number;
+}
+
+/**
+ * Up to this many rows in a category, a filtered search is an exact scan of
+ * the category (via the btree index): exact and fast. Beyond it, the HNSW
+ * index with pgvector 0.8 iterative scans, which keep walking the graph until
+ * enough rows pass the filter.
+ */
+export const EXACT_SCAN_MAX_ROWS = 20_000;
+
+const COLUMNS = `id, category, captions, width, height, content_hash AS "contentHash", source, created_at AS "createdAt"`;
+
+export class ImageRepository {
+  constructor(
+    private readonly writer: pg.Pool,
+    private readonly reader: pg.Pool,
+    private readonly exactScanMaxRows = EXACT_SCAN_MAX_ROWS,
+  ) {}
+
+  async count(category?: string): Promise<number> {
+    const result = await this.reader.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM images WHERE $1::text IS NULL OR category = $1',
+      [category ?? null],
+    );
+    return result.rows[0]!.n;
+  }
+
+  /** In the order of `ids`; null where there is no such image. */
+  async findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
+    const result = await this.reader.query<ImageRecord>(`SELECT ${COLUMNS} FROM images WHERE id = ANY($1::text[])`, [
+      ids,
+    ]);
+    const byId = new Map(result.rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async findEmbeddings(ids: readonly string[]): Promise<(Float32Array | null)[]> {
+    const result = await this.reader.query<{ id: string; embedding: number[] }>(
+      'SELECT id, embedding FROM images WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(result.rows.map((row) => [row.id, toFloat32(row.embedding)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async findByContentHash(hash: string): Promise<ImageRecord | null> {
+    // The primary: an upload retried right after its first attempt must see it.
+    const result = await this.writer.query<ImageRecord>(`SELECT ${COLUMNS} FROM images WHERE content_hash = $1`, [hash]);
+    return result.rows[0] ?? null;
+  }
+
+  /** Which of these ids or content hashes are stored already (for resumable seeding). */
+  async existing(ids: readonly string[], hashes: readonly string[]): Promise<{ ids: Set<string>; hashes: Set<string> }> {
+    const result = await this.writer.query<{ id: string; hash: string }>(
+      'SELECT id, content_hash AS hash FROM images WHERE id = ANY($1::text[]) OR content_hash = ANY($2::text[])',
+      [ids, hashes],
+    );
+    return { ids: new Set(result.rows.map((r) => r.id)), hashes: new Set(result.rows.map((r) => r.hash)) };
+  }
+
+  /** Rows and bytes in one transaction: all of them or none. */
+  async insert(images: readonly NewImage[]): Promise<void> {
+    if (images.length === 0) return;
+    const client = await this.writer.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO images (id, category, captions, width, height, content_hash, source, embedding)
+         SELECT id, category, captions::text[], width, height, hash, source, embedding
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::vector[])
+           AS t(id, category, captions, width, height, hash, source, embedding)`,
+        [
+          images.map((i) => i.id),
+          images.map((i) => i.category),
+          // unnest flattens 2-d arrays, so captions travel as array literals.
+          images.map((i) => toArrayLiteral(i.captions)),
+          images.map((i) => i.width),
+          images.map((i) => i.height),
+          images.map((i) => i.contentHash),
+          images.map((i) => i.source),
+          images.map((i) => vectorParam(i.embedding)),
+        ],
+      );
+      await client.query(
+        `INSERT INTO image_files (image_id, mime_type, bytes)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])`,
+        [images.map((i) => i.id), images.map((i) => i.mimeType), images.map((i) => Buffer.from(i.bytes))],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async file(id: string): Promise<ImageFile | null> {
+    const result = await this.reader.query<ImageFile>(
+      `SELECT f.mime_type AS "mimeType", f.bytes, i.content_hash AS "contentHash"
+       FROM image_files f JOIN images i ON i.id = f.image_id WHERE f.image_id = $1`,
+      [id],
+    );
+    return result.rows[0] ?? null;
+  }
+
+  /** A page in id order, after the cursor id; one extra row tells whether more follow. */
+  async page(first: number, afterId: string | null, category?: string): Promise<ImageRecord[]> {
+    const result = await this.reader.query<ImageRecord>(
+      `SELECT ${COLUMNS} FROM images
+       WHERE ($1::text IS NULL OR id > $1) AND ($2::text IS NULL OR category = $2)
+       ORDER BY id LIMIT $3`,
+      [afterId, category ?? null, first],
+    );
+    return result.rows;
+  }
+
+  async categories(): Promise<string[]> {
+    const result = await this.reader.query<{ category: string }>(
+      'SELECT DISTINCT category FROM images WHERE category IS NOT NULL ORDER BY category',
+    );
+    return result.rows.map((row) => row.category);
+  }
+
+  /** Nearest images by cosine distance, sorted, at most `first`, within `maxDistance`. */
+  async nearest(vector: ArrayLike<number>, options: NearestOptions): Promise<ImageMatchRow[]> {
+    const limit = options.first + (options.excludeId ? 1 : 0);
+    const params = [vectorParam(vector), options.excludeId ?? null, options.maxDistance ?? null, options.first];
+    const outer = (candidates: string) =>
+      `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
+       WHERE ($2::text IS NULL OR id <> $2) AND ($3::float8 IS NULL OR distance <= $3)
+       ORDER BY distance, id LIMIT $4`;
+    const inner = `SELECT *, embedding <=> $1::vector AS distance FROM images`;
+    if (!options.category) {
+      return queryWithHnsw<ImageMatchRow>(
+        this.reader,
+        { efSearch: Math.max(options.efSearch, limit) },
+        outer(`${inner} ORDER BY embedding <=> $1::vector LIMIT ${limit}`),
+        params,
+      );
+    }
+    const filtered = [...params, options.category];
+    if ((await this.count(options.category)) <= this.exactScanMaxRows) {
+      // MATERIALIZED hides the rows from the HNSW index: an exact scan of the category.
+      const result = await this.reader.query<ImageMatchRow>(
+        outer(
+          `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $5)
+           SELECT *, embedding <=> $1::vector AS distance FROM in_category`,
+        ),
+        filtered,
+      );
+      return result.rows;
+    }
+    return queryWithHnsw<ImageMatchRow>(
+      this.reader,
+      { efSearch: Math.max(options.efSearch, limit), iterative: 'relaxed_order' },
+      outer(`${inner} WHERE category = $5 ORDER BY embedding <=> $1::vector LIMIT ${limit}`),
+      filtered,
+    );
+  }
+}
+
+function toArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}

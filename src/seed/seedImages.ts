@@ -1,0 +1,99 @@
+// Embeds the Pascal Sentences images into `images` (rows, bytes, embeddings).
+// Resumable: each batch is one transaction, and a re-run skips every image
+// whose id or content hash is stored already, so nothing is embedded twice.
+import { readFile } from 'node:fs/promises';
+import { listPascalImages, type PascalImage } from '../assets/pascal.js';
+import type { Embedder } from '../embedding/index.js';
+import { inspectImage } from '../embedding/preprocess.js';
+import type { Logger } from '../logger.js';
+import type { ImageRepository, NewImage } from '../repositories/imageRepository.js';
+import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
+import { sha256 } from '../services/imageService.js';
+import { createProgress } from './progress.js';
+
+export const IMAGES_PHASE = 'images';
+const BATCH_SIZE = 16;
+export const ALL_IMAGES = 0;
+
+export interface SeedImagesOptions {
+  assetsDir: string;
+  /** 0 = all; otherwise the first N in category-interleaved order (balanced categories). */
+  limit: number;
+}
+
+export interface SeedImagesResult {
+  skipped: boolean;
+  images: number;
+  embedded: number;
+  seconds: number;
+}
+
+/** 1st of every category, then 2nd of every category, ...: any prefix is balanced. */
+export function interleaveByCategory(images: readonly PascalImage[]): PascalImage[] {
+  const byCategory = new Map<string, PascalImage[]>();
+  for (const image of images) byCategory.set(image.category, [...(byCategory.get(image.category) ?? []), image]);
+  const lists = [...byCategory.values()];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  const out: PascalImage[] = [];
+  for (let i = 0; i < longest; i++) for (const list of lists) if (list[i]) out.push(list[i]!);
+  return out;
+}
+
+async function prepare(image: PascalImage): Promise<Omit<NewImage, 'embedding'>> {
+  const bytes = await readFile(image.file);
+  const info = await inspectImage(bytes);
+  return {
+    id: image.id,
+    category: image.category,
+    captions: image.captions,
+    width: info.width,
+    height: info.height,
+    contentHash: sha256(bytes),
+    source: 'pascal',
+    mimeType: info.mimeType,
+    bytes,
+  };
+}
+
+export async function seedImages(
+  images: ImageRepository,
+  seedState: SeedStateRepository,
+  embedder: Embedder,
+  options: SeedImagesOptions,
+  logger: Logger,
+): Promise<SeedImagesResult> {
+  const all = interleaveByCategory(listPascalImages(options.assetsDir));
+  const wanted = options.limit === ALL_IMAGES ? all : all.slice(0, options.limit);
+  const previous = (await seedState.completed()).get(IMAGES_PHASE);
+  const stored = await images.existing(wanted.map((image) => image.id), []);
+  if (previous && stored.ids.size >= wanted.length) {
+    return { skipped: true, images: await images.count(), embedded: 0, seconds: 0 };
+  }
+  await seedState.clear(IMAGES_PHASE);
+
+  const started = Date.now();
+  const missing = wanted.filter((image) => !stored.ids.has(image.id));
+  logger.info(`embedding ${missing.length} Pascal Sentences images (${stored.ids.size} stored already)`);
+  const progress = createProgress('images', wanted.length, 'images', process.stderr, stored.ids.size);
+  let embedded = 0;
+  for (let start = 0; start < missing.length; start += BATCH_SIZE) {
+    const batch = await Promise.all(missing.slice(start, start + BATCH_SIZE).map(prepare));
+    // Same bytes under another id (an earlier upload) are not embedded again.
+    const known = await images.existing(
+      batch.map((image) => image.id),
+      batch.map((image) => image.contentHash),
+    );
+    const fresh = batch.filter((image) => !known.ids.has(image.id) && !known.hashes.has(image.contentHash));
+    const embeddings = await embedder.embedImages(fresh.map((image) => image.bytes));
+    await images.insert(fresh.map((image, i) => ({ ...image, embedding: embeddings[i]! })));
+    embedded += fresh.length;
+    progress.tick(batch.length);
+  }
+  progress.finish();
+  const seconds = (Date.now() - started) / 1000;
+  const count = await images.count();
+  const msPerImage = embedded > 0 ? (1000 * seconds) / embedded : 0;
+  logger.info(`images ready: ${count} images, ${embedded} embedded in ${seconds.toFixed(1)} s (${msPerImage.toFixed(0)} ms/image)`);
+  await seedState.markDone(IMAGES_PHASE, { images: count, embedded, seconds, msPerImage });
+  return { skipped: false, images: count, embedded, seconds };
+}
