@@ -30,6 +30,7 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
     validationRules: protection.validationRules,
+    parseOptions: protection.parseOptions,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
   });
   await apollo.start();
