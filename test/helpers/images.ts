@@ -1,0 +1,62 @@
+// A small assets folder for tests, built from the real one: a few categories
+// of real Pascal photos (copied, with their captions) and the real MobileNet
+// model (linked). TEST_ASSETS_DIR overrides where the real assets are.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { captionsPath, imagePath, listPascalImages, pascalDir, type PascalImage } from '../../src/assets/pascal.js';
+import { loadConfig } from '../../src/config.js';
+import { mobilenetDir } from '../../src/embedding/image.js';
+
+export function realAssetsDir(): string {
+  return process.env.TEST_ASSETS_DIR ?? loadConfig({}).assets.dir;
+}
+
+export interface TestAssets {
+  dir: string;
+  images: PascalImage[];
+}
+
+/** `perCategory` real photos from each of `categories`, in a fresh temp assets folder. */
+export function buildTestAssets(categories: readonly string[], perCategory: number): TestAssets {
+  const source = realAssetsDir();
+  const dir = mkdtempSync(path.join(tmpdir(), 'semsearch-assets-'));
+  const chosen = categories.flatMap((category) =>
+    listPascalImages(source)
+      .filter((image) => image.category === category)
+      .slice(0, perCategory),
+  );
+  const sourceRoot = pascalDir(source);
+  const root = pascalDir(dir);
+  for (const image of chosen) {
+    const to = imagePath(root, image.category, image.id);
+    mkdirSync(path.dirname(to), { recursive: true });
+    copyFileSync(image.file, to);
+    const captions = captionsPath(sourceRoot, image.category, image.id);
+    if (existsSync(captions)) {
+      const toCaptions = captionsPath(root, image.category, image.id);
+      mkdirSync(path.dirname(toCaptions), { recursive: true });
+      copyFileSync(captions, toCaptions);
+    }
+  }
+  mkdirSync(path.dirname(mobilenetDir(dir)), { recursive: true });
+  symlinkSync(mobilenetDir(source), mobilenetDir(dir), 'dir');
+  return { dir, images: listPascalImages(dir) };
+}
+
+/** A real Pascal photo that is not in `exclude`, from `category`. */
+export function otherPascalImage(category: string, exclude: readonly PascalImage[]): PascalImage {
+  const taken = new Set(exclude.map((image) => image.id));
+  const found = listPascalImages(realAssetsDir()).find((image) => image.category === category && !taken.has(image.id));
+  if (!found) throw new Error(`no spare ${category} image`);
+  return found;
+}
+
+export async function mirrored(bytes: Buffer, format: 'png' | 'webp' | 'jpeg' = 'png'): Promise<Buffer> {
+  return sharp(bytes).flop().toFormat(format).toBuffer();
+}
+
+export function categoriesIn(dir: string): string[] {
+  return readdirSync(path.join(pascalDir(dir), 'dataset')).sort();
+}
