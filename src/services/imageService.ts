@@ -116,6 +116,10 @@ export class ImageService {
     return this.images.file(id);
   }
 
+  categories(): Promise<string[]> {
+    return this.images.categories();
+  }
+
   /** An unknown category is a typo more often than an empty answer: say which exist. */
   private async checkCategoryExists(category: string): Promise<void> {
     if ((await this.images.count(category)) > 0) return;

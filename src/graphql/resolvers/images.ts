@@ -35,6 +35,7 @@ export const imageResolvers = {
       };
     },
     similarImages: (_: unknown, args: SimilarImagesArgs, ctx: GraphQLContext) => similar(ctx, args),
+    categories: (_: unknown, _args: unknown, ctx: GraphQLContext) => ctx.services.images.categories(),
   },
   Mutation: {
     addImage: (
