@@ -1,6 +1,6 @@
 // A person's own photo: similar photos and tags without storing it, and a
 // button that adds it to the collection (searchable at once).
-import { categorySelect, thumbnailGrid, wordChips } from '../components.js';
+import { thumbnailGrid, wordChips } from '../components.js';
 import { empty, errorBox, h, loading, show } from '../dom.js';
 import { addImage, describePhoto, type ImageMatch, type ImageSummary, type WordMatch } from '../queries.js';
 import { href } from '../router.js';
@@ -106,13 +106,16 @@ async function showAddForm(view: View, photo: Photo, area: HTMLElement, topTag: 
   const captions = h('textarea', { id: 'add-captions', rows: 3, placeholder: 'One caption a line (optional)' });
   const button = h('button', { type: 'submit' }, 'Add to the collection');
   const status = h('div', {});
-  const select = categorySelect('add-category', await view.categories, null, 'No category');
+  // Free text with the known categories offered: a new photo may start a new category.
+  const category = h('input', { id: 'add-category', list: 'add-category-options', autocomplete: 'off', placeholder: 'Optional' });
+  const options = h('datalist', { id: 'add-category-options' }, (await view.categories).map((name) => h('option', { value: name })));
   const form = h(
     'form',
     { class: 'add-form' },
     h('h2', {}, 'Add it to the collection'),
     h('label', { for: 'add-category' }, 'Category'),
-    select,
+    category,
+    options,
     h('label', { for: 'add-captions' }, 'Captions'),
     captions,
     button,
@@ -124,7 +127,7 @@ async function showAddForm(view: View, photo: Photo, area: HTMLElement, topTag: 
     show(status, loading('Adding your photo…'));
     try {
       const lines = captions.value.split('\n').map((line) => line.trim()).filter(Boolean);
-      photo.added = await addImage(photo.dataUrl, select.value || null, lines);
+      photo.added = await addImage(photo.dataUrl, category.value.trim() || null, lines);
       if (photo === current) show(area, addedNote(photo.added, topTag));
     } catch (err) {
       button.disabled = false;
