@@ -6,6 +6,8 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { GraphQLError, visit, type DocumentNode, type ParseOptions, type ValidationRule } from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { MAX_FIRST } from '../errors.js';
 
 /** A 10 MiB image is 14 MiB as base64; the rest of a request is small. */
 export const MAX_BODY_BYTES = 15 * 1024 * 1024;
@@ -14,7 +16,7 @@ export const QUERY_LIMITS = {
   /** Deepest legitimate query: images { edges { node { similar { image { similar { image { id } } } } } } }. */
   maxDepth: 10,
   maxAliases: 10,
-  /** GraphQL Armor's static cost (objects 2, scalars 1, times 1.5 per level). */
+  /** Fields answered, nested lists counted `first` times: similarWords(first: 100) { word { similar(first: 100) } } is 10,000+. */
   maxCost: 5000,
   maxTokens: 1000,
   maxDirectives: 10,
@@ -33,16 +35,19 @@ export interface QueryProtection {
 }
 
 /**
- * Depth, aliases, cost and directives (GraphQL Armor validation rules:
- * GRAPHQL_VALIDATION_FAILED, 400); tokens (graphql-js's parser: GRAPHQL_PARSE_FAILED,
- * 400). Armor's own token plugin is off: it throws during parsing, which Apollo
- * answers with 500 even for plain syntax errors.
+ * Depth, aliases and directives: GraphQL Armor validation rules
+ * (GRAPHQL_VALIDATION_FAILED, 400). Tokens: graphql-js's parser
+ * (GRAPHQL_PARSE_FAILED, 400); Armor's token plugin is off because it throws
+ * during parsing, which Apollo answers with 500 even for plain syntax errors.
+ * Cost: graphql-query-complexity with the variables (BAD_USER_INPUT, 400);
+ * Armor's static cost is off because it ignores `first`, and nested
+ * `similar(first: 10)` lists multiply the database queries.
  */
 export function queryProtection(): QueryProtection {
   const { validationRules, plugins } = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth },
     maxAliases: { n: QUERY_LIMITS.maxAliases },
-    costLimit: { maxCost: QUERY_LIMITS.maxCost },
+    costLimit: { enabled: false },
     maxTokens: { enabled: false },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
   }).protect();
@@ -50,9 +55,46 @@ export function queryProtection(): QueryProtection {
     validationRules,
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     // Armor's types come from Apollo's CommonJS build; the plugin objects are the same.
-    plugins: [...(plugins as unknown as ApolloServerPlugin[]), rejectNulCharacters],
+    plugins: [...(plugins as unknown as ApolloServerPlugin[]), costLimit, rejectNulCharacters],
   };
 }
+
+/**
+ * A field with `first` answers up to `first` items, each costing its selection.
+ * A `first` above the maximum is left to the service's clearer message.
+ */
+const firstMultiplies: ComplexityEstimator = ({ args, childComplexity }) =>
+  typeof args.first === 'number' && args.first > 0
+    ? 1 + Math.min(args.first, MAX_FIRST) * Math.max(1, childComplexity)
+    : undefined;
+
+const costLimit: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request, document, schema }) {
+        let cost: number;
+        try {
+          cost = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            operationName: request.operationName ?? undefined,
+            estimators: [firstMultiplies, simpleEstimator({ defaultComplexity: 1 })],
+          });
+        } catch {
+          return; // Bad variables: execution reports them with their own message.
+        }
+        if (cost > QUERY_LIMITS.maxCost) {
+          throw new GraphQLError(
+            `the query is too expensive: cost ${cost}, at most ${QUERY_LIMITS.maxCost} ` +
+              `(fields answered, nested lists counted 'first' times): ask for smaller 'first' or fewer nested lists`,
+            { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+          );
+        }
+      },
+    };
+  },
+};
 
 function hasNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
