@@ -1,0 +1,8 @@
+// `npm run eval:images`: P@10 / mAP@10 of the image embedding variants (README "Image embedding").
+import { loadConfig } from '../config.js';
+import { evaluateImageVariants, formatVariants } from '../eval/imageVariants.js';
+import path from 'node:path';
+
+const config = loadConfig();
+const results = await evaluateImageVariants(config.assets.dir, path.join(config.dataDir, 'eval'));
+process.stdout.write(`${formatVariants(results)}\n`);

@@ -1,0 +1,153 @@
+// Image → image quality of embedding variants over the Pascal images: crop vs
+// stretch, mirror-image averaging, ImageNet class probabilities, and
+// projections learned on the training split (src/eval/split.ts). Raw features
+// per view are cached under DATA_DIR/eval, so re-runs only do the arithmetic.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { listPascalImages, type PascalImage } from '../assets/pascal.js';
+import { mobilenetDir } from '../embedding/image.js';
+import { loadFeatureModel, MOBILENET_FEATURE_LAYER, MOBILENET_INPUT_SIZE } from '../embedding/mobilenet.js';
+import { decodeRgb, toModelInput, type ImageFit } from '../embedding/preprocess.js';
+import { l2Normalize } from '../embedding/text.js';
+import { initTfBackend } from '../embedding/tfBackend.js';
+import { createProgress } from '../seed/progress.js';
+import { imageToImageMetrics, type LabeledVector, type RetrievalMetrics } from './imageToImage.js';
+import { fitLda, project } from './linearDiscriminant.js';
+import { heldOutNames } from './split.js';
+
+const FEATURES = 768;
+const LOGITS = 1000;
+const ROW = FEATURES + LOGITS;
+/** Shrinkage of the within-class scatter, chosen by 4-fold cross-validation inside the training split. */
+export const LDA_SHRINKAGE = 1.0;
+
+export interface View {
+  fit: ImageFit;
+  mirror: boolean;
+}
+const VIEWS: View[] = [
+  { fit: 'fill', mirror: false },
+  { fit: 'cover', mirror: false },
+  { fit: 'fill', mirror: true },
+  { fit: 'cover', mirror: true },
+];
+const viewName = (view: View) => `${view.fit}-${view.mirror ? 1 : 0}`;
+
+interface ViewFeatures {
+  pooled: Float32Array[];
+  logits: Float32Array[];
+}
+
+/** Pooled features and ImageNet logits of every image for one view (cached). */
+async function viewFeatures(images: readonly PascalImage[], view: View, assetsDir: string, cacheDir: string) {
+  const file = path.join(cacheDir, `image-features-${viewName(view)}.f32`);
+  let data: Float32Array;
+  if (existsSync(file)) {
+    const bytes = readFileSync(file);
+    data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  } else {
+    await initTfBackend();
+    const model = await loadFeatureModel(mobilenetDir(assetsDir), [MOBILENET_FEATURE_LAYER, 'conv_preds']);
+    data = new Float32Array(images.length * ROW);
+    const progress = createProgress(`features ${viewName(view)}`, images.length, 'images');
+    const size = MOBILENET_INPUT_SIZE;
+    for (let start = 0; start < images.length; start += 8) {
+      const chunk = images.slice(start, start + 8);
+      const inputs = await Promise.all(
+        chunk.map(async (image) => toModelInput(await decodeRgb(await readFile(image.file), size, view.fit), size, view.mirror)),
+      );
+      const flat = new Float32Array(chunk.length * size * size * 3);
+      inputs.forEach((input, i) => flat.set(input, i * input.length));
+      const rows = tf.tidy(() => {
+        const [pooled, logits] = model.predict(tf.tensor4d(flat, [chunk.length, size, size, 3])) as tf.Tensor[];
+        return tf.concat([tf.reshape(pooled!, [chunk.length, -1]), tf.reshape(logits!, [chunk.length, -1])], 1);
+      });
+      data.set(rows.dataSync() as Float32Array, start * ROW);
+      rows.dispose();
+      progress.tick(chunk.length);
+    }
+    progress.finish();
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(file, Buffer.from(data.buffer));
+  }
+  const row = (i: number, from: number, width: number) => data.slice(i * ROW + from, i * ROW + from + width);
+  return {
+    pooled: images.map((_, i) => row(i, 0, FEATURES)),
+    logits: images.map((_, i) => row(i, FEATURES, LOGITS)),
+  } satisfies ViewFeatures;
+}
+
+const sum = (vectors: Float32Array[]) => vectors.slice(1).reduce((acc, v) => acc.map((x, i) => x + v[i]!), vectors[0]!);
+const concat = (a: Float32Array, b: Float32Array, weight = 1) => {
+  const out = new Float32Array(a.length + b.length);
+  out.set(l2Normalize(a));
+  out.set(l2Normalize(b).map((x) => x * weight), a.length);
+  return out;
+};
+function softmax(logits: Float32Array): Float32Array {
+  const max = Math.max(...logits);
+  const exp = logits.map((x) => Math.exp(x - max));
+  const total = exp.reduce((a, b) => a + b, 0);
+  return exp.map((x) => x / total);
+}
+
+export interface VariantResult {
+  name: string;
+  all: RetrievalMetrics;
+  /** The 200 held-out images as queries against all 1000. */
+  heldOut: RetrievalMetrics;
+}
+
+export async function evaluateImageVariants(assetsDir: string, cacheDir: string): Promise<VariantResult[]> {
+  const images = listPascalImages(assetsDir);
+  const views: ViewFeatures[] = [];
+  for (const view of VIEWS) views.push(await viewFeatures(images, view, assetsDir, cacheDir));
+  const [f, c, fm, cm] = views as [ViewFeatures, ViewFeatures, ViewFeatures, ViewFeatures];
+  const heldOut = heldOutNames(images.map((image) => ({ name: image.id, category: image.category })));
+  const isTrain = images.map((image) => !heldOut.has(image.id));
+
+  const variants: [string, (i: number) => Float32Array][] = [
+    ['stretch 224×224 (tutorial)', (i) => f.pooled[i]!],
+    ['centre crop', (i) => c.pooled[i]!],
+    ['stretch + mirror average', (i) => sum([f.pooled[i]!, fm.pooled[i]!])],
+    ['centre crop + mirror average', (i) => sum([c.pooled[i]!, cm.pooled[i]!])],
+    ['stretch + crop + mirrors average', (i) => sum([f.pooled[i]!, c.pooled[i]!, fm.pooled[i]!, cm.pooled[i]!])],
+    ['ImageNet class probabilities (crop)', (i) => softmax(c.logits[i]!)],
+    ['crop features ⊕ 0.5 × class probabilities', (i) => concat(c.pooled[i]!, softmax(c.logits[i]!), 0.5)],
+  ];
+  const results: VariantResult[] = [];
+  const evaluate = (name: string, vectorOf: (i: number) => Float32Array) => {
+    const items: LabeledVector[] = images.map((image, i) => ({
+      id: image.id,
+      category: image.category,
+      vector: l2Normalize(vectorOf(i)),
+    }));
+    results.push({
+      name,
+      all: imageToImageMetrics(items),
+      heldOut: imageToImageMetrics(items, 10, items.filter((item) => heldOut.has(item.id))),
+    });
+  };
+  for (const [name, vectorOf] of variants) evaluate(name, vectorOf);
+
+  // Learned on the 800 training images only (their categories), applied to all.
+  const base = images.map((_, i) => l2Normalize(sum([c.pooled[i]!, cm.pooled[i]!])));
+  const train = base.filter((_, i) => isTrain[i]);
+  const lda = fitLda(train, images.filter((_, i) => isTrain[i]).map((image) => image.category), LDA_SHRINKAGE);
+  const centred = (v: Float32Array) => v.map((x, d) => x - lda.mean[d]!);
+  evaluate('crop + mirror, centred on the training mean', (i) => centred(base[i]!));
+  evaluate('LDA on the training split (19-d)', (i) => project(lda, base[i]!));
+  evaluate('centred ⊕ LDA (787-d)', (i) => concat(centred(base[i]!), project(lda, base[i]!)));
+  return results;
+}
+
+export function formatVariants(results: readonly VariantResult[]): string {
+  const header = '| variant | P@10 (1000 queries) | mAP@10 | P@10 (200 held-out queries) | mAP@10 |\n| --- | --- | --- | --- | --- |';
+  const f = (x: number) => x.toFixed(3);
+  return [
+    header,
+    ...results.map((r) => `| ${r.name} | ${f(r.all.precisionAtK)} | ${f(r.all.mapAtK)} | ${f(r.heldOut.precisionAtK)} | ${f(r.heldOut.mapAtK)} |`),
+  ].join('\n');
+}
