@@ -7,23 +7,30 @@ import { mobilenetDir } from './embedding/image.js';
 import { createEmbedder, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
 import { ImageRepository } from './repositories/imageRepository.js';
+import { TagRepository } from './repositories/tagRepository.js';
+import { WordSpaceRepository } from './repositories/wordSpaceRepository.js';
 import { SeedStateRepository } from './repositories/seedStateRepository.js';
 import { WordRepository } from './repositories/wordRepository.js';
 import { IMAGES_PHASE, seedImages } from './seed/seedImages.js';
 import { seedWords, WORDS_PHASE } from './seed/seedWords.js';
+import { MODEL_PHASE, seedWordModel, wordModelOptions } from './seed/trainModel.js';
 import { HealthService } from './services/healthService.js';
 import { ImageService } from './services/imageService.js';
+import { TextImageService } from './services/textImageService.js';
 import { WordService } from './services/wordService.js';
 
 export interface Repositories {
   words: WordRepository;
   images: ImageRepository;
+  tags: TagRepository;
+  wordSpace: WordSpaceRepository;
   seedState: SeedStateRepository;
 }
 
 export interface Services {
   words: WordService;
   images: ImageService;
+  textImage: TextImageService;
   health: HealthService;
 }
 
@@ -39,23 +46,33 @@ export interface App {
   close(): Promise<void>;
 }
 
-export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE] as const;
+export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE, MODEL_PHASE] as const;
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const db = await openDatabase(config, logger);
   const repositories: Repositories = {
     words: new WordRepository(db.primary, db.reader),
     images: new ImageRepository(db.primary, db.reader),
+    tags: new TagRepository(db.primary, db.reader),
+    wordSpace: new WordSpaceRepository(db.primary, db.reader),
     seedState: new SeedStateRepository(db.primary),
   };
   const embedder = createEmbedder({
     wordVectors: (words) => repositories.words.findVectors(words),
     imageModelDir: mobilenetDir(config.assets.dir),
+    projectorDir: config.wordSpace.projectorDir,
     log: (message) => logger.info(message),
+  });
+  const textImage = new TextImageService(repositories.tags, repositories.wordSpace, repositories.images, embedder, {
+    wordEfSearch: config.words.efSearch,
+    imageEfSearch: config.images.efSearch,
   });
   const services: Services = {
     words: new WordService(repositories.words, embedder, config.words.efSearch),
-    images: new ImageService(repositories.images, embedder, config.images.efSearch),
+    images: new ImageService(repositories.images, embedder, config.images.efSearch, (id, features) =>
+      textImage.projectStoredImage(id, features),
+    ),
+    textImage,
     health: new HealthService(repositories.seedState, REQUIRED_PHASES),
   };
   // Loaded in the background: the server answers /healthz meanwhile and
@@ -93,6 +110,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         { assetsDir: config.assets.dir, limit: config.images.limit },
         logger,
       );
+      await seedWordModel({ ...repositories, embedder }, wordModelOptions(config.wordSpace), logger);
     },
     close: () => db.close(),
   };

@@ -2,8 +2,9 @@
 // services and evaluation reach every model.
 //   embedText(text)      text → GloVe space (mean of known word vectors)
 //   embedImage(bytes)    image → 768-d MobileNet features (embedImages: a batch)
-// projectToWords(vector) joins here with the image ↔ text model.
+//   projectToWords(vector)  image features → 100-d GloVe word space (the trained projector)
 import { loadImageModel, type ImageModel } from './image.js';
+import { createWordProjection } from './wordProjection.js';
 import { dropStopWords, embedTokens, tokenize, type TextEmbedding, type WordVectorLookup } from './text.js';
 
 export type { TextEmbedding } from './text.js';
@@ -20,12 +21,20 @@ export interface Embedder {
   embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]>;
   /** Loads the image model now rather than on first use; resolves once it is ready. */
   loadModels(): Promise<void>;
+  /** Image features → L2-normalised word-space vector; throws ModelNotTrainedError before training. */
+  projectToWords(features: Float32Array): Promise<Float32Array>;
+  projectManyToWords(features: readonly Float32Array[]): Promise<Float32Array[]>;
+  hasWordModel(): boolean;
+  /** Reads the projector's folder again on next use (after `npm run train`). */
+  reloadWordModel(): void;
 }
 
 export interface EmbedderDeps {
   wordVectors: WordVectorLookup;
   /** Folder of the MobileNet TF.js model (see image.ts mobilenetDir). */
   imageModelDir: string;
+  /** Folder of the trained image → word-space projector (TF.js format). */
+  projectorDir: string;
   log?: (message: string) => void;
 }
 
@@ -37,7 +46,14 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     imageModel.catch(() => (imageModel = undefined));
     return imageModel;
   };
+  const wordProjection = createWordProjection(deps.projectorDir);
   return {
+    async projectToWords(features) {
+      return (await wordProjection.project([features]))[0]!;
+    },
+    projectManyToWords: (features) => wordProjection.project(features),
+    hasWordModel: () => wordProjection.exists(),
+    reloadWordModel: () => wordProjection.reload(),
     async embedImage(bytes) {
       return (await image()).embedImage(bytes);
     },

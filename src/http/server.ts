@@ -8,6 +8,7 @@ import express from 'express';
 import type { App } from '../app.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
+import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { graphqlBodyGuards, queryProtection } from './limits.js';
 import { imageRouter } from './imageRoutes.js';
 import { webPageRouter } from '../web/webPage.js';
@@ -31,7 +32,11 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     csrfPrevention: true,
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...protection.plugins],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      responseExtensionsPlugin<GraphQLContext>(),
+      ...protection.plugins,
+    ],
   });
   await apollo.start();
 

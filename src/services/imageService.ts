@@ -102,6 +102,8 @@ export class ImageService {
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
     private readonly efSearch: number,
+    /** Runs after an upload is stored (its word-space vector); what it misses, the next seed fills in. */
+    private readonly onAdded?: (id: string, features: Float32Array) => Promise<void>,
   ) {}
 
   findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
@@ -203,6 +205,7 @@ export class ImageService {
           bytes,
         },
       ]);
+      await this.onAdded?.(id, embedding);
     } catch (err) {
       // A concurrent upload of the same bytes won the race: theirs is ours.
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;

@@ -1,0 +1,277 @@
+// The image → word-space head: frozen 768-d image features in, a 100-d GloVe
+// space vector out. Defined, trained (deterministically for a seed), saved and
+// loaded with TensorFlow.js; the caller selects the backend (wasm here).
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+export const WORD_SPACE_DIMENSIONS = 100;
+
+export interface ProjectorOptions {
+  hiddenUnits: number;
+  dropout: number;
+  optimizer: 'sgd' | 'adam';
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /**
+   * cosine: 1 − cos(prediction, target vector), the tutorial's loss.
+   * vocabulary: softmax over cosine similarities to a word list (a contrastive
+   * loss against word vectors); targets are distributions over those words.
+   */
+  loss: 'cosine' | 'vocabulary';
+  /** Softmax temperature of the vocabulary loss. */
+  temperature: number;
+}
+
+/** The tutorial's recipe. */
+export const TUTORIAL_OPTIONS: ProjectorOptions = {
+  hiddenUnits: 2000,
+  dropout: 0.5,
+  optimizer: 'sgd',
+  learningRate: 0.01,
+  epochs: 50,
+  batchSize: 32,
+  seed: 42,
+  loss: 'cosine',
+  temperature: 0.05,
+};
+
+/**
+ * Dropout with a fresh, seeded mask on every training call. tfjs-layers'
+ * Dropout with a seed draws the same mask each batch, and without one it uses
+ * Math.random, which makes training irreproducible.
+ */
+class SeededDropout extends tfl.layers.Layer {
+  static readonly className = 'SeededDropout';
+  private readonly rate: number;
+  private readonly seed: number;
+  private calls = 0;
+
+  constructor(args: { rate: number; seed: number; name?: string }) {
+    super(args);
+    this.rate = args.rate;
+    this.seed = args.seed;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: { training?: boolean }): tf.Tensor {
+    const input = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (!kwargs.training || this.rate === 0) return input.clone();
+    return tf.dropout(input, this.rate, undefined, this.seed * 100_003 + this.calls++);
+  }
+
+  override getConfig() {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+tf.serialization.registerClass(SeededDropout);
+
+export function buildProjector(inputDimensions: number, options: ProjectorOptions) {
+  const init = (offset: number) => tfl.initializers.glorotUniform({ seed: options.seed + offset });
+  return tfl.sequential({
+    layers: [
+      tfl.layers.dense({ inputShape: [inputDimensions], units: options.hiddenUnits, kernelInitializer: init(1) }),
+      tfl.layers.batchNormalization(),
+      tfl.layers.reLU(),
+      new SeededDropout({ rate: options.dropout, seed: options.seed + 2 }),
+      tfl.layers.dense({ units: WORD_SPACE_DIMENSIONS, kernelInitializer: init(3) }),
+      tfl.layers.batchNormalization(),
+    ],
+  });
+}
+
+function rowNormalize(x: tf.Tensor): tf.Tensor {
+  return tf.div(x, tf.add(tf.norm(x, 'euclidean', -1, true), 1e-8));
+}
+
+function cosineLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sub(1, tf.sum(tf.mul(rowNormalize(yTrue), rowNormalize(yPred)), -1)));
+}
+
+/** Scales rows to unit length; only in the training graph of the vocabulary loss. */
+class L2Normalize extends tfl.layers.Layer {
+  static readonly className = 'L2Normalize';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return rowNormalize(Array.isArray(inputs) ? inputs[0]! : inputs);
+  }
+}
+tf.serialization.registerClass(L2Normalize);
+
+/**
+ * The projector followed by fixed layers: unit length, cosine to every
+ * vocabulary word divided by the temperature, softmax. Trained with cross-entropy
+ * against a distribution over the words, it pulls the image towards its words
+ * and away from all others. Shares its weights with `projector`.
+ */
+function vocabularyTrainingModel(projector: tfl.Sequential, words: Float32Array[], temperature: number) {
+  const kernel = tf.tidy(() => tf.div(tf.transpose(toMatrix(words)), temperature));
+  const scores = tfl.layers.dense({ units: words.length, useBias: false, trainable: false, activation: 'softmax' });
+  const output = scores.apply(new L2Normalize({}).apply(projector.outputs[0]!)) as tfl.SymbolicTensor;
+  scores.setWeights([kernel]);
+  kernel.dispose();
+  return tfl.model({ inputs: projector.inputs, outputs: output });
+}
+
+function createOptimizer(options: ProjectorOptions): tf.Optimizer {
+  return options.optimizer === 'adam'
+    ? tf.train.adam(options.learningRate)
+    : tf.train.momentum(options.learningRate, 0.9, true);
+}
+
+/** A small seeded PRNG (mulberry32) for the epoch shuffles. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function shuffledOrder(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+export interface TrainingSet {
+  features: Float32Array[];
+  /** Target vectors (cosine loss) or distributions over `vocabulary` (vocabulary loss). */
+  targets: Float32Array[];
+}
+
+export interface EpochReport {
+  epoch: number;
+  loss: number;
+  validationLoss?: number;
+  seconds: number;
+}
+
+export interface TrainProjectorInput {
+  train: TrainingSet;
+  validation?: TrainingSet;
+  options: ProjectorOptions;
+  /** Unit word vectors (one per row) for the vocabulary loss. */
+  vocabulary?: Float32Array[];
+  onEpoch?: (report: EpochReport) => void;
+}
+
+const toMatrix = (rows: Float32Array[]) => tf.tensor2d(concatRows(rows), [rows.length, rows[0]!.length]);
+
+function concatRows(rows: Float32Array[]): Float32Array {
+  const out = new Float32Array(rows.length * rows[0]!.length);
+  rows.forEach((row, i) => out.set(row, i * row.length));
+  return out;
+}
+
+export async function trainProjector(input: TrainProjectorInput): Promise<tfl.Sequential> {
+  const { train, validation, options } = input;
+  const projector = buildProjector(train.features[0]!.length, options);
+  const model =
+    options.loss === 'vocabulary'
+      ? vocabularyTrainingModel(projector, requireVocabulary(input.vocabulary), options.temperature)
+      : projector;
+  model.compile({
+    optimizer: createOptimizer(options),
+    loss: options.loss === 'vocabulary' ? 'categoricalCrossentropy' : cosineLoss,
+  });
+  const random = seededRandom(options.seed);
+  const validationData = validation
+    ? ([toMatrix(validation.features), toMatrix(validation.targets)] as [tf.Tensor, tf.Tensor])
+    : undefined;
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const started = Date.now();
+      const order = shuffledOrder(train.features.length, random);
+      const x = toMatrix(order.map((i) => train.features[i]!));
+      const y = toMatrix(order.map((i) => train.targets[i]!));
+      const history = await model.fit(x, y, {
+        batchSize: options.batchSize,
+        epochs: 1,
+        shuffle: false,
+        verbose: 0,
+        validationData,
+      });
+      tf.dispose([x, y]);
+      input.onEpoch?.({
+        epoch,
+        loss: Number(history.history.loss?.[0]),
+        validationLoss: validationData ? Number(history.history.val_loss?.[0]) : undefined,
+        seconds: (Date.now() - started) / 1000,
+      });
+    }
+  } finally {
+    if (validationData) tf.dispose(validationData);
+  }
+  return projector;
+}
+
+function requireVocabulary(vocabulary: Float32Array[] | undefined): Float32Array[] {
+  if (!vocabulary || vocabulary.length === 0) throw new Error('the vocabulary loss needs a vocabulary');
+  return vocabulary;
+}
+
+/** Projects features into word space; every output row is L2-normalised. */
+export function projectToWords(model: tfl.LayersModel, features: Float32Array[]): Float32Array[] {
+  if (features.length === 0) return [];
+  const output = tf.tidy(() => rowNormalize(model.predict(toMatrix(features)) as tf.Tensor));
+  const flat = output.dataSync() as Float32Array;
+  output.dispose();
+  const width = flat.length / features.length;
+  return features.map((_, i) => flat.slice(i * width, (i + 1) * width));
+}
+
+const MODEL_FILE = 'model.json';
+const WEIGHTS_FILE = 'weights.bin';
+const METADATA_FILE = 'training.json';
+
+/** Saves in TF.js Layers format (model.json + weights.bin) plus training metadata; atomic by rename. */
+export async function saveProjector(model: tfl.LayersModel, dir: string, metadata: Record<string, unknown>) {
+  const partial = `${dir}.partial-${process.pid}`;
+  rmSync(partial, { recursive: true, force: true });
+  mkdirSync(partial, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      writeFileSync(path.join(partial, WEIGHTS_FILE), Buffer.from(artifacts.weightData as ArrayBuffer));
+      const modelJson = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: 'semsearch',
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs }],
+      };
+      writeFileSync(path.join(partial, MODEL_FILE), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  writeFileSync(path.join(partial, METADATA_FILE), JSON.stringify(metadata, null, 2));
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(path.dirname(dir), { recursive: true });
+  renameSync(partial, dir);
+}
+
+export function projectorExists(dir: string): boolean {
+  return existsSync(path.join(dir, MODEL_FILE)) && existsSync(path.join(dir, WEIGHTS_FILE));
+}
+
+export async function loadProjector(dir: string): Promise<{ model: tfl.LayersModel; metadata: Record<string, unknown> }> {
+  const modelJson = JSON.parse(readFileSync(path.join(dir, MODEL_FILE), 'utf8'));
+  const weights = readFileSync(path.join(dir, WEIGHTS_FILE));
+  const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  const model = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: modelJson.weightsManifest[0].weights,
+      weightData,
+    }),
+  );
+  const metadataFile = path.join(dir, METADATA_FILE);
+  const metadata = existsSync(metadataFile) ? JSON.parse(readFileSync(metadataFile, 'utf8')) : {};
+  return { model, metadata };
+}

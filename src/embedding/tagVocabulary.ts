@@ -1,0 +1,36 @@
+// The tag vocabulary: which words may describe an image, and how a ranked list
+// of candidate words becomes tags without two forms of one word (dog/dogs).
+import { STOP_WORDS } from './stopWords.js';
+
+/** Default tag vocabulary size (most frequent eligible GloVe words); see README "Image ↔ text". */
+export const DEFAULT_TAG_VOCABULARY_SIZE = 10_000;
+
+/** Alphabetic, at least two letters, not a stop word. */
+export function isTagWord(word: string): boolean {
+  return /^[a-z]{2,}$/.test(word) && !STOP_WORDS.has(word);
+}
+
+/** A cheap lemma: English plural endings folded ("dogs" → "dog", "buses" → "bus", "puppies" → "puppy"). */
+export function lemmaKey(word: string): string {
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (word.length > 4 && /(?:ch|sh|x|ss|s)es$/.test(word)) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('s') && !/(?:ss|us|is)$/.test(word)) return word.slice(0, -1);
+  return word;
+}
+
+/** The first `first` candidates (already sorted best first) with one word per lemma. */
+export function distinctLemmas<T extends { text: string }>(candidates: readonly T[], first: number): T[] {
+  const seen = new Set<string>();
+  const picked: T[] = [];
+  for (const candidate of candidates) {
+    const key = lemmaKey(candidate.text);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    picked.push(candidate);
+    if (picked.length === first) break;
+  }
+  return picked;
+}
+
+/** How many candidates to fetch so that `first` remain after dropping lemma duplicates. */
+export const candidatesFor = (first: number) => first * 2 + 5;

@@ -1,0 +1,64 @@
+// What the projector learns to predict for a training image: a point in GloVe
+// space (class name, caption words, or both) or, for the vocabulary loss, a
+// distribution over the tag vocabulary.
+import { captionWordCounts, categoryWords } from './captions.js';
+import { l2Normalize, meanVector } from './text.js';
+
+export type TargetKind = 'class' | 'caption' | 'class+caption';
+
+export interface TargetImage {
+  category: string;
+  captions: readonly string[];
+}
+
+export type WordVectorMap = ReadonlyMap<string, Float32Array>;
+
+function classVector(image: TargetImage, vectors: WordVectorMap): Float32Array {
+  const known = categoryWords(image.category).flatMap((word) => vectors.get(word) ?? []);
+  if (known.length === 0) throw new Error(`no word vector for the category '${image.category}'`);
+  return l2Normalize(meanVector(known));
+}
+
+/** Caption content words weighted by how many captions use them; null when none is known. */
+function captionVector(image: TargetImage, vectors: WordVectorMap): Float32Array | null {
+  const sum = new Float32Array(100);
+  let weight = 0;
+  for (const [word, count] of captionWordCounts(image.captions)) {
+    const vector = vectors.get(word);
+    if (!vector) continue;
+    for (let i = 0; i < sum.length; i++) sum[i]! += count * vector[i]!;
+    weight += count;
+  }
+  return weight > 0 ? l2Normalize(sum) : null;
+}
+
+/** The unit target vector of an image. */
+export function targetVector(image: TargetImage, kind: TargetKind, vectors: WordVectorMap): Float32Array {
+  if (kind === 'class') return classVector(image, vectors);
+  const caption = captionVector(image, vectors);
+  if (kind === 'caption') return caption ?? classVector(image, vectors);
+  const cls = classVector(image, vectors);
+  return caption ? l2Normalize(cls.map((x, i) => x + caption[i]!)) : cls;
+}
+
+/**
+ * A distribution over `vocabulary` (index by word): `classWeight` shared by the
+ * class words, the rest by the caption words in proportion to their counts.
+ */
+export function targetDistribution(
+  image: TargetImage,
+  vocabularyIndex: ReadonlyMap<string, number>,
+  classWeight: number,
+): Float32Array {
+  const target = new Float32Array(vocabularyIndex.size);
+  const classIds = categoryWords(image.category).flatMap((word) => vocabularyIndex.get(word) ?? []);
+  const captionIds = [...captionWordCounts(image.captions)].flatMap(([word, count]) => {
+    const id = vocabularyIndex.get(word);
+    return id === undefined ? [] : [{ id, count }];
+  });
+  const captionTotal = captionIds.reduce((sum, { count }) => sum + count, 0);
+  const classShare = captionTotal > 0 ? classWeight : 1;
+  for (const id of classIds) target[id]! += classShare / classIds.length;
+  for (const { id, count } of captionIds) target[id]! += ((1 - classShare) * count) / captionTotal;
+  return target;
+}

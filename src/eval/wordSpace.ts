@@ -1,0 +1,155 @@
+// Held-out metrics of the image → word-space model, on plain vectors so the
+// same code scores experiment variants and the stored database.
+import { captionWordCounts, categoryWords } from '../embedding/captions.js';
+import { distinctLemmas, lemmaKey } from '../embedding/tagVocabulary.js';
+import { l2Normalize, meanVector } from '../embedding/text.js';
+
+export interface ScoredImage {
+  category: string;
+  captions: readonly string[];
+  /** L2-normalised word-space vector. */
+  vector: Float32Array;
+}
+
+export interface VocabularyWord {
+  text: string;
+  /** L2-normalised GloVe vector. */
+  vector: Float32Array;
+}
+
+/**
+ * Scene and attribute words of the held-out captions that are not class names
+ * (each in the captions of at least 6 of the 200 held-out images): the proxy
+ * for open-vocabulary search, which class-name targets never train for.
+ */
+export const OPEN_VOCABULARY_QUERIES = [
+  'grass', 'water', 'trees', 'field', 'building', 'road', 'street', 'floor', 'food',
+  'fence', 'sky', 'lake', 'kitchen', 'room', 'wooden', 'man', 'woman', 'red',
+] as const;
+
+export const PRECISION_AT = 10;
+
+export function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+}
+
+/** Indexes of `items` by descending cosine to a unit `query` (items are unit vectors). */
+export function rankByCosine(query: Float32Array, items: readonly { vector: Float32Array }[]): number[] {
+  const scores = items.map((item, index) => ({ index, score: dot(query, item.vector) }));
+  return scores.sort((a, b) => b.score - a.score || a.index - b.index).map((s) => s.index);
+}
+
+export function tagsOf(vector: Float32Array, vocabulary: readonly VocabularyWord[], first: number): string[] {
+  const ranked = rankByCosine(vector, vocabulary).slice(0, first * 3 + 5);
+  return distinctLemmas(
+    ranked.map((i) => vocabulary[i]!),
+    first,
+  ).map((word) => word.text);
+}
+
+const classLemmas = (category: string) => new Set(categoryWords(category).map(lemmaKey));
+
+export interface TagScores {
+  top1: number;
+  top5: number;
+}
+
+/** Is a class word (either word of a two-word class; plural forms count) the first tag / among the first 5. */
+export function scoreTags(images: readonly ScoredImage[], vocabulary: readonly VocabularyWord[]): TagScores {
+  let top1 = 0;
+  let top5 = 0;
+  for (const image of images) {
+    const wanted = classLemmas(image.category);
+    const tags = tagsOf(image.vector, vocabulary, 5).map(lemmaKey);
+    if (wanted.has(tags[0]!)) top1++;
+    if (tags.some((tag) => wanted.has(tag))) top5++;
+  }
+  return { top1: top1 / images.length, top5: top5 / images.length };
+}
+
+export type WordVectors = ReadonlyMap<string, Float32Array>;
+
+/** The unit mean of the known words' vectors, or null. */
+export function queryVector(words: readonly string[], vectors: WordVectors): Float32Array | null {
+  const known = words.map((word) => vectors.get(word)).filter((v): v is Float32Array => v !== undefined);
+  return known.length > 0 ? l2Normalize(meanVector(known)) : null;
+}
+
+function precisionAt(ranked: number[], relevant: (index: number) => boolean, k = PRECISION_AT): number {
+  return ranked.slice(0, k).filter(relevant).length / k;
+}
+
+/** Text → image P@10 for each class name, searching `images` only. */
+export function scoreClassQueries(images: readonly ScoredImage[], vectors: WordVectors): Record<string, number> {
+  const categories = [...new Set(images.map((image) => image.category))].sort();
+  const scores: Record<string, number> = {};
+  for (const category of categories) {
+    const query = queryVector(categoryWords(category), vectors);
+    if (!query) continue;
+    scores[category] = precisionAt(rankByCosine(query, images), (i) => images[i]!.category === category);
+  }
+  return scores;
+}
+
+function captionLemmas(image: ScoredImage): Set<string> {
+  return new Set([...captionWordCounts(image.captions).keys()].map(lemmaKey));
+}
+
+export interface OpenVocabularyScore {
+  precision: number;
+  /** P@10 of a random ranking: the share of relevant images. */
+  chance: number;
+}
+
+/** Text → image P@10 for words outside the classes; relevant = the word (or its plural/singular) is in the image's captions. */
+export function scoreOpenVocabulary(
+  images: readonly ScoredImage[],
+  vectors: WordVectors,
+  queries: readonly string[] = OPEN_VOCABULARY_QUERIES,
+): Record<string, OpenVocabularyScore> {
+  const lemmas = images.map(captionLemmas);
+  const scores: Record<string, OpenVocabularyScore> = {};
+  for (const word of queries) {
+    const query = queryVector([word], vectors);
+    if (!query) continue;
+    const key = lemmaKey(word);
+    const relevant = (i: number) => lemmas[i]!.has(key);
+    const relevantCount = images.filter((_, i) => relevant(i)).length;
+    scores[word] = {
+      precision: precisionAt(rankByCosine(query, images), relevant),
+      chance: relevantCount / images.length,
+    };
+  }
+  return scores;
+}
+
+export const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+
+export interface WordSpaceScores {
+  tags: TagScores;
+  classQueries: Record<string, number>;
+  classQueriesMean: number;
+  openVocabulary: Record<string, OpenVocabularyScore>;
+  openVocabularyMean: number;
+  openVocabularyChance: number;
+}
+
+export function scoreWordSpace(
+  images: readonly ScoredImage[],
+  vocabulary: readonly VocabularyWord[],
+  vectors: WordVectors,
+): WordSpaceScores {
+  const classQueries = scoreClassQueries(images, vectors);
+  const openVocabulary = scoreOpenVocabulary(images, vectors);
+  const open = Object.values(openVocabulary);
+  return {
+    tags: scoreTags(images, vocabulary),
+    classQueries,
+    classQueriesMean: mean(Object.values(classQueries)),
+    openVocabulary,
+    openVocabularyMean: mean(open.map((s) => s.precision)),
+    openVocabularyChance: mean(open.map((s) => s.chance)),
+  };
+}

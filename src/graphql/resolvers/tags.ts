@@ -1,0 +1,41 @@
+// Thin: arguments in, service call, shape out.
+import type { ImageRecord } from '../../repositories/imageRepository.js';
+import type { ImageInput } from '../../services/imageService.js';
+import type { TagMatch } from '../../services/textImageService.js';
+import type { GraphQLContext } from '../context.js';
+
+const toTag = (tag: TagMatch) => ({ word: { text: tag.text }, distance: tag.distance });
+
+/** Several unknown-word notes in one request (aliases) are merged. */
+function noteUnknownWords(ctx: GraphQLContext, words: string[]) {
+  if (words.length === 0) return;
+  const previous = (ctx.responseExtensions.unknownWords as string[] | undefined) ?? [];
+  ctx.responseExtensions.unknownWords = [...new Set([...previous, ...words])];
+}
+
+export const tagResolvers = {
+  Query: {
+    tagsForImage: async (
+      _: unknown,
+      args: { id?: string | null; image?: ImageInput | null; first?: number | null },
+      ctx: GraphQLContext,
+    ) =>
+      (await ctx.services.textImage.tagsForImage(args, (id) => ctx.tagLoaders.wordVectorById.load(id))).map(toTag),
+    imagesForText: async (
+      _: unknown,
+      args: { text: string; first?: number | null; category?: string | null },
+      ctx: GraphQLContext,
+    ) => {
+      const result = await ctx.services.textImage.imagesForText(args.text, args.first, args.category);
+      noteUnknownWords(ctx, result.unknownWords);
+      for (const match of result.matches) ctx.loaders.imageById.prime(match.image.id, match.image);
+      return result.matches;
+    },
+  },
+  Image: {
+    tags: async (image: ImageRecord, args: { first?: number | null }, ctx: GraphQLContext) => {
+      const first = ctx.services.textImage.checkTagsFirst(args.first);
+      return (await ctx.tagLoaders.tagsFor(first).load(image.id)).map(toTag);
+    },
+  },
+};

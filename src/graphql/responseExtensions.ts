@@ -1,0 +1,21 @@
+// Lets resolvers add notes to the response's top-level `extensions` (e.g.
+// imagesForText's ignored unknown words) without failing the request.
+import type { ApolloServerPlugin } from '@apollo/server';
+
+export interface WithResponseExtensions {
+  responseExtensions: Record<string, unknown>;
+}
+
+export function responseExtensionsPlugin<T extends WithResponseExtensions>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          const notes = contextValue.responseExtensions;
+          if (response.body.kind !== 'single' || Object.keys(notes).length === 0) return;
+          response.body.singleResult.extensions = { ...response.body.singleResult.extensions, ...notes };
+        },
+      };
+    },
+  };
+}

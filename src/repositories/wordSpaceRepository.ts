@@ -1,0 +1,144 @@
+// All SQL about images in word space: their projected vectors, the search
+// over them, and the stored training split.
+import type pg from 'pg';
+import { queryWithHnsw } from './queryRunner.js';
+import { toFloat32, vectorParam } from './vectorParam.js';
+
+export interface TrainingImageRow {
+  id: string;
+  category: string;
+  captions: string[];
+  features: Float32Array;
+}
+
+export interface WordSpaceImageRow {
+  id: string;
+  category: string | null;
+  captions: string[];
+  /** L2-normalised word-space vector. */
+  vector: Float32Array;
+}
+
+export interface WordSpaceMatchRow {
+  id: string;
+  distance: number;
+}
+
+export class WordSpaceRepository {
+  constructor(
+    private readonly writer: pg.Pool,
+    private readonly reader: pg.Pool,
+  ) {}
+
+  /** The dataset images with a category: what the projector trains on. */
+  async trainingImages(): Promise<TrainingImageRow[]> {
+    const result = await this.writer.query<{ id: string; category: string; captions: string[]; embedding: number[] }>(
+      `SELECT id, category, captions, embedding FROM images
+       WHERE source = 'pascal' AND category IS NOT NULL ORDER BY id`,
+    );
+    return result.rows.map((row) => ({
+      id: row.id,
+      category: row.category,
+      captions: row.captions,
+      features: toFloat32(row.embedding),
+    }));
+  }
+
+  async countUnprojected(): Promise<number> {
+    const result = await this.writer.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL',
+    );
+    return result.rows[0]!.n;
+  }
+
+  /** The next images without a word-space vector, with their image features. */
+  async unprojected(limit: number): Promise<{ id: string; features: Float32Array }[]> {
+    const result = await this.writer.query<{ id: string; embedding: number[] }>(
+      'SELECT id, embedding FROM images WHERE word_embedding IS NULL ORDER BY id LIMIT $1',
+      [limit],
+    );
+    return result.rows.map((row) => ({ id: row.id, features: toFloat32(row.embedding) }));
+  }
+
+  async setWordEmbeddings(ids: readonly string[], vectors: readonly Float32Array[]): Promise<void> {
+    await this.writer.query(
+      `UPDATE images SET word_embedding = t.vector
+       FROM unnest($1::text[], $2::vector[]) AS t(id, vector) WHERE images.id = t.id`,
+      [ids, vectors.map(vectorParam)],
+    );
+  }
+
+  /** A new model makes every stored vector stale. */
+  async clearWordEmbeddings(): Promise<void> {
+    await this.writer.query('UPDATE images SET word_embedding = NULL WHERE word_embedding IS NOT NULL');
+  }
+
+  /** In the order of `ids`; null for an unknown image or one not projected yet. */
+  async wordEmbeddings(ids: readonly string[]): Promise<(Float32Array | null)[]> {
+    const result = await this.reader.query<{ id: string; word_embedding: number[] | null }>(
+      'SELECT id, word_embedding FROM images WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(result.rows.map((row) => [row.id, row.word_embedding && toFloat32(row.word_embedding)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Nearest images in word space; `category` keeps scanning the index until enough rows pass. */
+  async nearest(
+    vector: ArrayLike<number>,
+    options: { first: number; category?: string; efSearch: number },
+  ): Promise<WordSpaceMatchRow[]> {
+    const filter = options.category ? 'AND category = $3' : '';
+    return queryWithHnsw<WordSpaceMatchRow>(
+      this.reader,
+      { efSearch: Math.max(options.efSearch, options.first), iterative: options.category ? 'relaxed_order' : undefined },
+      `SELECT id, distance FROM (
+         SELECT id, word_embedding <=> $1::vector AS distance FROM images
+         WHERE word_embedding IS NOT NULL ${filter}
+         ORDER BY word_embedding <=> $1::vector LIMIT $2
+       ) nearest ORDER BY distance, id`,
+      options.category
+        ? [vectorParam(vector), options.first, options.category]
+        : [vectorParam(vector), options.first],
+    );
+  }
+
+  async saveSplit(trainIds: readonly string[], heldOutIds: readonly string[]): Promise<void> {
+    const client = await this.writer.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('DELETE FROM training_split');
+      await client.query(
+        `INSERT INTO training_split (image_id, held_out)
+         SELECT * FROM unnest($1::text[], $2::boolean[])`,
+        [[...trainIds, ...heldOutIds], [...trainIds.map(() => false), ...heldOutIds.map(() => true)]],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The held-out images of the stored model, with their word-space vectors (evaluation). */
+  async heldOutImages(): Promise<WordSpaceImageRow[]> {
+    const result = await this.reader.query<{
+      id: string;
+      category: string | null;
+      captions: string[];
+      word_embedding: number[];
+    }>(
+      `SELECT i.id, i.category, i.captions, i.word_embedding FROM images i
+       JOIN training_split s ON s.image_id = i.id
+       WHERE s.held_out AND i.word_embedding IS NOT NULL ORDER BY i.id`,
+    );
+    return result.rows.map((row) => ({
+      id: row.id,
+      category: row.category,
+      captions: row.captions,
+      vector: toFloat32(row.word_embedding),
+    }));
+  }
+}

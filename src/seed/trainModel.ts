@@ -1,0 +1,220 @@
+// Seed phase `model`: the tag vocabulary, the image → word-space projector
+// (trained when none is saved) and every image's word-space vector.
+// Resumable: a saved model is reused, and only images without a vector are
+// projected, in batches, so a killed run continues where it stopped.
+import { categoryWords, captionWordCounts } from '../embedding/captions.js';
+import type { Embedder } from '../embedding/index.js';
+import type { Config } from '../config.js';
+import {
+  projectorExists,
+  saveProjector,
+  trainProjector,
+  type EpochReport,
+  type ProjectorOptions,
+} from '../embedding/projector.js';
+import { targetDistribution, targetVector, type TargetKind } from '../embedding/trainingTargets.js';
+import { l2Normalize } from '../embedding/text.js';
+import { HELD_OUT_PER_CATEGORY, splitItems } from '../eval/split.js';
+import type { Logger } from '../logger.js';
+import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
+import type { TagRepository } from '../repositories/tagRepository.js';
+import type { WordRepository } from '../repositories/wordRepository.js';
+import type { TrainingImageRow, WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
+import { createProgress } from './progress.js';
+import { RECIPES } from './wordModelRecipes.js';
+
+export const MODEL_PHASE = 'model';
+const PROJECT_BATCH = 256;
+
+/** How targets are made: a word-space vector per image, or a distribution over the tag vocabulary. */
+export type TargetRecipe = { kind: TargetKind } | { kind: 'vocabulary'; classWeight: number };
+
+export interface WordModelRecipe {
+  name: string;
+  target: TargetRecipe;
+  projector: ProjectorOptions;
+}
+
+/** The default model: best held-out numbers (README "Image ↔ text" lists every variant). */
+export const DEFAULT_RECIPE_NAME = 'class+caption';
+
+export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
+  const recipe = RECIPES[recipeName];
+  if (!recipe) throw new Error(`no recipe '${recipeName}': choose one of ${Object.keys(RECIPES).join(', ')}`);
+  const projector = { ...recipe.projector, ...(config.epochs ? { epochs: config.epochs } : {}) };
+  return {
+    projectorDir: config.projectorDir,
+    tagVocabularySize: config.tagVocabularySize,
+    recipe: { ...recipe, projector },
+  };
+}
+
+export interface WordModelDeps {
+  words: WordRepository;
+  tags: TagRepository;
+  wordSpace: WordSpaceRepository;
+  seedState: SeedStateRepository;
+  embedder: Embedder;
+}
+
+export interface WordModelOptions {
+  projectorDir: string;
+  recipe: WordModelRecipe;
+  tagVocabularySize: number;
+  /** Held-out images per category (10 of the 50 Pascal images of each). */
+  heldOutPerCategory?: number;
+}
+
+export interface TrainingSummary {
+  recipe: string;
+  trainImages: number;
+  heldOutImages: number;
+  epochs: EpochReport[];
+  seconds: number;
+}
+
+const ALL_CLASS_WORDS = (rows: readonly TrainingImageRow[]) => [
+  ...new Set(rows.flatMap((row) => categoryWords(row.category))),
+];
+
+/** Fills the tag vocabulary when it is empty or was built with another size. */
+export async function ensureTagVocabulary(
+  deps: Pick<WordModelDeps, 'tags' | 'wordSpace' | 'seedState'>,
+  size: number,
+  logger: Logger,
+): Promise<number> {
+  const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
+  const count = await deps.tags.count();
+  if (count > 0 && previous?.tagVocabularySize === size) return count;
+  const classWords = ALL_CLASS_WORDS(await deps.wordSpace.trainingImages());
+  const filled = await deps.tags.replaceVocabulary(size, classWords);
+  logger.info(`tag vocabulary: ${filled} words (the ${size} most frequent eligible GloVe words + class words)`);
+  return filled;
+}
+
+async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepository) {
+  const needed = new Set(ALL_CLASS_WORDS(rows));
+  for (const row of rows) for (const word of captionWordCounts(row.captions).keys()) needed.add(word);
+  return words.findVectors([...needed]);
+}
+
+async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], deps: WordModelDeps) {
+  if (recipe.kind !== 'vocabulary') {
+    const vectors = await wordVectorsFor(rows, deps.words);
+    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors) };
+  }
+  const vocabulary = await deps.tags.all();
+  const index = new Map(vocabulary.map((word, i) => [word.text, i]));
+  return {
+    targetOf: (row: TrainingImageRow) => targetDistribution(row, index, recipe.classWeight),
+    vocabulary: vocabulary.map((word) => l2Normalize(word.vector)),
+  };
+}
+
+/** Trains on the split's training images, saves the model and the split, and marks every vector stale. */
+export async function trainWordModel(
+  deps: WordModelDeps,
+  options: WordModelOptions,
+  logger: Logger,
+): Promise<TrainingSummary> {
+  const rows = await deps.wordSpace.trainingImages();
+  const { train, heldOut } = splitItems(
+    rows.map((row) => ({ ...row, name: row.id })),
+    options.heldOutPerCategory ?? HELD_OUT_PER_CATEGORY,
+  );
+  if (train.length === 0) throw new Error('no training images: seed the images first (`npm run seed`)');
+  const { recipe } = options;
+  const { targetOf, vocabulary } = await targetsFor(recipe.target, rows, deps);
+  const toSet = (list: TrainingImageRow[]) => ({ features: list.map((r) => r.features), targets: list.map(targetOf) });
+  logger.info(
+    `training the image → word model '${recipe.name}' on ${train.length} images (${heldOut.length} held out), ` +
+      `${recipe.projector.epochs} epochs`,
+  );
+  const started = Date.now();
+  const epochs: EpochReport[] = [];
+  const progress = createProgress('training', recipe.projector.epochs, 'epochs');
+  const model = await trainProjector({
+    train: toSet(train),
+    validation: heldOut.length > 0 ? toSet(heldOut) : undefined,
+    options: recipe.projector,
+    vocabulary,
+    onEpoch: (report) => {
+      epochs.push(report);
+      const validation = report.validationLoss === undefined ? '' : ` validation loss ${report.validationLoss.toFixed(4)}`;
+      logger.info(`epoch ${report.epoch}/${recipe.projector.epochs}: loss ${report.loss.toFixed(4)}${validation} (${report.seconds.toFixed(1)} s)`);
+      progress.tick();
+    },
+  });
+  progress.finish();
+  const seconds = (Date.now() - started) / 1000;
+  const summary: TrainingSummary = {
+    recipe: recipe.name,
+    trainImages: train.length,
+    heldOutImages: heldOut.length,
+    epochs,
+    seconds,
+  };
+  await saveProjector(model, options.projectorDir, { ...summary, target: recipe.target, options: recipe.projector });
+  model.dispose();
+  await deps.wordSpace.saveSplit(
+    train.map((row) => row.id),
+    heldOut.map((row) => row.id),
+  );
+  await deps.wordSpace.clearWordEmbeddings();
+  await deps.seedState.clear(MODEL_PHASE);
+  deps.embedder.reloadWordModel();
+  logger.info(`model saved to ${options.projectorDir} after ${seconds.toFixed(1)} s`);
+  return summary;
+}
+
+/** Projects every image that has no word-space vector yet; returns how many. */
+export async function projectImages(deps: WordModelDeps, logger: Logger): Promise<number> {
+  const total = await deps.wordSpace.countUnprojected();
+  if (total === 0) return 0;
+  logger.info(`projecting ${total} images into word space`);
+  const progress = createProgress('word space', total, 'images');
+  let done = 0;
+  for (;;) {
+    const batch = await deps.wordSpace.unprojected(PROJECT_BATCH);
+    if (batch.length === 0) break;
+    const vectors = await deps.embedder.projectManyToWords(batch.map((row) => row.features));
+    await deps.wordSpace.setWordEmbeddings(
+      batch.map((row) => row.id),
+      vectors,
+    );
+    done += batch.length;
+    progress.tick(batch.length);
+  }
+  progress.finish();
+  return done;
+}
+
+export interface SeedWordModelResult {
+  skipped: boolean;
+  trained?: TrainingSummary;
+  projected: number;
+}
+
+export async function seedWordModel(
+  deps: WordModelDeps,
+  options: WordModelOptions,
+  logger: Logger,
+): Promise<SeedWordModelResult> {
+  const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
+  const upToDate =
+    previous?.tagVocabularySize === options.tagVocabularySize &&
+    projectorExists(options.projectorDir) &&
+    (await deps.wordSpace.countUnprojected()) === 0;
+  if (upToDate) return { skipped: true, projected: 0 };
+
+  const tagWords = await ensureTagVocabulary(deps, options.tagVocabularySize, logger);
+  const trained = projectorExists(options.projectorDir) ? undefined : await trainWordModel(deps, options, logger);
+  const projected = await projectImages(deps, logger);
+  await deps.seedState.markDone(MODEL_PHASE, {
+    tagVocabularySize: options.tagVocabularySize,
+    tagWords,
+    projected,
+    ...(trained ? { recipe: trained.recipe, trainSeconds: trained.seconds } : {}),
+  });
+  return { skipped: false, trained, projected };
+}

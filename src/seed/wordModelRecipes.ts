@@ -1,0 +1,26 @@
+// The image → word-space model variants that were measured (README "Image ↔
+// text" has their held-out numbers). `npm run train -- --recipe <name>` trains any.
+import { TUTORIAL_OPTIONS } from '../embedding/projector.js';
+import type { WordModelRecipe } from './trainModel.js';
+
+const ADAM = { optimizer: 'adam', learningRate: 0.001 } as const;
+
+export const RECIPES: Record<string, WordModelRecipe> = {
+  /** The tutorial: mean GloVe vector of the class-name words, 1 − cosine, SGD + Nesterov. */
+  tutorial: { name: 'tutorial', target: { kind: 'class' }, projector: TUTORIAL_OPTIONS },
+  /** Caption content words (weighted by how many captions use them). */
+  caption: { name: 'caption', target: { kind: 'caption' }, projector: TUTORIAL_OPTIONS },
+  /** Class-name vector + caption vector, equal weight. */
+  'class+caption': { name: 'class+caption', target: { kind: 'class+caption' }, projector: TUTORIAL_OPTIONS },
+  'class+caption-adam': {
+    name: 'class+caption-adam',
+    target: { kind: 'class+caption' },
+    projector: { ...TUTORIAL_OPTIONS, ...ADAM },
+  },
+  /** Softmax over cosines to the tag vocabulary; target: class words 50%, caption words 50%. */
+  'vocabulary-softmax': {
+    name: 'vocabulary-softmax',
+    target: { kind: 'vocabulary', classWeight: 0.5 },
+    projector: { ...TUTORIAL_OPTIONS, ...ADAM, loss: 'vocabulary', temperature: 0.05 },
+  },
+};

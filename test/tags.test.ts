@@ -1,0 +1,188 @@
+// Image ↔ text over HTTP on both stores: tagsForImage, imagesForText,
+// Image.tags through a DataLoader, on a small real store whose model the
+// seed trains (a few Pascal categories, real MobileNet features and GloVe vectors).
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
+import type { RunningServer } from '../src/http/server.js';
+import { lemmaKey } from '../src/embedding/tagVocabulary.js';
+import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { buildTestAssets, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { storeKinds } from './helpers/stores.js';
+
+const CATEGORIES = ['bird', 'boat', 'cat', 'dog', 'sofa'];
+const PER_CATEGORY = 10;
+
+interface TagResult {
+  word: { text: string };
+  distance: number;
+}
+interface MatchResult {
+  image: { id: string; category: string };
+  distance: number;
+}
+
+const words = (tags: TagResult[]) => tags.map((tag) => tag.word.text);
+
+/** Counts connections taken from the store's pools while `run` runs (each query takes one). */
+async function countPoolCheckouts(pools: pg.Pool[], run: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const onAcquire = () => count++;
+  const distinct = [...new Set(pools)];
+  for (const pool of distinct) pool.on('acquire', onAcquire);
+  try {
+    await run();
+  } finally {
+    for (const pool of distinct) pool.off('acquire', onAcquire);
+  }
+  return count;
+}
+
+for (const kind of storeKinds()) {
+  describe(`image ↔ text on ${kind}`, () => {
+    let t: TestApp;
+    let server: RunningServer;
+    let assets: TestAssets;
+    let trainingDogId: string;
+
+    before(async () => {
+      assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
+      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', TRAIN_EPOCHS: '30' });
+      await t.app.seed();
+      server = await startTestServer(t.app);
+      // The training image whose captions name the dog most often (labels are noisy: some "dog" photos show people).
+      const split = await t.app.db.primary.query<{ id: string; captions: string[] }>(
+        `SELECT i.id, i.captions FROM training_split s JOIN images i ON i.id = s.image_id
+         WHERE NOT s.held_out AND i.category = 'dog' ORDER BY i.id`,
+      );
+      const dogMentions = (captions: string[]) => captions.filter((c) => /\bdogs?\b/i.test(c)).length;
+      trainingDogId = split.rows.reduce((best, row) => (dogMentions(row.captions) > dogMentions(best.captions) ? row : best)).id;
+    });
+    after(async () => {
+      await server?.close();
+      await t?.close();
+      if (assets) rmSync(assets.dir, { recursive: true, force: true });
+    });
+
+    test('the seed trains the model, stores the split and projects every image; /readyz is ready', async () => {
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 200);
+      const split = await t.app.db.primary.query<{ held_out: boolean; n: number }>(
+        'SELECT held_out, count(*)::int AS n FROM training_split GROUP BY held_out ORDER BY held_out',
+      );
+      assert.deepEqual(
+        split.rows.map((row) => [row.held_out, row.n]),
+        [
+          [false, 40],
+          [true, 10],
+        ],
+      );
+      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
+    });
+
+    test('tagsForImage of a dog training image lists "dog" in the top 5, one form per word, nearest first', async () => {
+      const res = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id) { word { text } distance } }', {
+        id: trainingDogId,
+      });
+      assert.equal(res.errors, undefined);
+      const tags = res.data!.tagsForImage as TagResult[];
+      assert.equal(tags.length, 5);
+      assert.ok(words(tags).includes('dog'), `dog in ${words(tags)}`);
+      const lemmas = words(tags).map(lemmaKey);
+      assert.equal(new Set(lemmas).size, lemmas.length, `no two forms of one word: ${words(tags)}`);
+      const distances = tags.map((tag) => tag.distance);
+      assert.deepEqual([...distances].sort((a, b) => a - b), distances);
+    });
+
+    test('tagsForImage of new bytes equals the stored image\'s tags', async () => {
+      const file = assets.images.find((image) => image.id === trainingDogId)!.file;
+      const base64 = readFileSync(file).toString('base64');
+      const query = 'query ($id: ID, $image: ImageInput) { tagsForImage(id: $id, image: $image, first: 8) { word { text } distance } }';
+      const byBytes = await gql(server.url, query, { image: { base64 } });
+      const byId = await gql(server.url, query, { id: trainingDogId });
+      assert.equal(byBytes.errors, undefined);
+      assert.deepEqual(words(byBytes.data!.tagsForImage), words(byId.data!.tagsForImage));
+    });
+
+    test('imagesForText("dog") ranks dog images first', async () => {
+      const res = await gql(server.url, '{ imagesForText(text: "dog", first: 10) { image { id category } distance } }');
+      assert.equal(res.errors, undefined);
+      const categories = (res.data!.imagesForText as MatchResult[]).map((match) => match.image.category);
+      assert.equal(categories.length, 10);
+      // 10 of the 50 images are dogs (2 of them held out): chance is 2 in the top 10.
+      assert.deepEqual(categories.slice(0, 3), ['dog', 'dog', 'dog'], categories.join());
+      assert.ok(categories.filter((c) => c === 'dog').length >= 6, categories.join());
+      assert.equal((res as { extensions?: unknown }).extensions, undefined, 'no unknown words, no note');
+    });
+
+    test('"cat sofa" searches the mean of both words; category filters', async () => {
+      const res = await gql(server.url, '{ imagesForText(text: "A cat on the sofa", first: 5) { image { category } } }');
+      assert.equal(res.errors, undefined);
+      const categories = (res.data!.imagesForText as MatchResult[]).map((match) => match.image.category);
+      assert.equal(categories.length, 5);
+      assert.ok(categories.every((c) => c === 'cat' || c === 'sofa'), categories.join());
+      const filtered = await gql(server.url, '{ imagesForText(text: "dog", first: 7, category: "boat") { image { category } } }');
+      assert.equal(filtered.errors, undefined);
+      const boats = (filtered.data!.imagesForText as MatchResult[]).map((match) => match.image.category);
+      assert.deepEqual(boats, Array(7).fill('boat'));
+    });
+
+    test('unknown words are ignored and reported in extensions.unknownWords', async () => {
+      const res = await gql(server.url, '{ imagesForText(text: "dog qwzx", first: 3) { image { category } } }');
+      assert.equal(res.errors, undefined);
+      assert.equal(res.data!.imagesForText[0].image.category, 'dog');
+      assert.deepEqual((res as { extensions?: { unknownWords?: string[] } }).extensions?.unknownWords, ['qwzx']);
+    });
+
+    const badInputs: [string, string, RegExp][] = [
+      ['no known word', '{ imagesForText(text: "qwzx blorf") { distance } }', /No known words in 'qwzx blorf'/],
+      ['empty text', '{ imagesForText(text: "  ") { distance } }', /empty/],
+      ['first = 0', '{ imagesForText(text: "dog", first: 0) { distance } }', /between 1 and 100/],
+      ['unknown category', '{ imagesForText(text: "dog", category: "unicorn") { distance } }', /No images in category 'unicorn'/],
+      ['tags: neither id nor image', '{ tagsForImage { distance } }', /exactly one of 'id'/],
+      ['tags: bad base64', '{ tagsForImage(image: { base64: "!!" }) { distance } }', /not valid base64/],
+      ['tags: first = 101', '{ tagsForImage(id: "x", first: 101) { distance } }', /between 1 and 100/],
+    ];
+    for (const [name, query, message] of badInputs) {
+      test(`BAD_USER_INPUT: ${name}`, async () => {
+        const res = await gql(server.url, query);
+        assert.equal(res.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(res.errors));
+        assert.match(res.errors![0]!.message, message);
+      });
+    }
+
+    test('NOT_FOUND: tags of an unknown image id', async () => {
+      const res = await gql(server.url, '{ tagsForImage(id: "no-such-image") { distance } }');
+      assert.equal(res.errors?.[0]?.extensions?.code, 'NOT_FOUND');
+    });
+
+    test('Image.tags is batched by a DataLoader: the query count does not grow with the images', async () => {
+      const query = (first: number) => `{ images(first: ${first}) { edges { node { id tags(first: 3) { word { text } } } } } }`;
+      const pools = [t.app.db.primary, t.app.db.reader];
+      const few = await countPoolCheckouts(pools, () => gql(server.url, query(2)));
+      let many: Record<string, any> | undefined;
+      const manyCount = await countPoolCheckouts(pools, async () => (many = (await gql(server.url, query(30))).data!));
+      assert.equal(manyCount, few, `${few} queries for 2 images, ${manyCount} for 30`);
+      const edges = many!.images.edges as { node: { id: string; tags: TagResult[] } }[];
+      assert.equal(edges.length, 30);
+      assert.ok(edges.every((edge) => edge.node.tags.length === 3));
+      const single = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id, first: 3) { word { text } } }', {
+        id: edges[0]!.node.id,
+      });
+      assert.deepEqual(words(single.data!.tagsForImage), words(edges[0]!.node.tags), 'same tags either way');
+    });
+
+    test('addImage projects the new image: it has tags and imagesForText finds it', async () => {
+      const dog = otherPascalImage('dog', assets.images);
+      const base64 = readFileSync(dog.file).toString('base64');
+      const added = await gql(server.url, 'mutation ($image: ImageInput!) { addImage(image: $image) { id tags { word { text } } } }', {
+        image: { base64 },
+      });
+      assert.equal(added.errors, undefined, JSON.stringify(added.errors));
+      assert.equal(added.data!.addImage.tags.length, 5);
+      const vector = (await t.app.repositories.wordSpace.wordEmbeddings([added.data!.addImage.id]))[0];
+      assert.ok(vector, 'the stored image has a word-space vector');
+    });
+  });
+}

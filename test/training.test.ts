@@ -1,0 +1,113 @@
+// The image → word-space model: deterministic training on a small real subset,
+// save/load in TF.js format with identical outputs, and a resumable seed phase
+// that never trains or projects twice — on both stores.
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createLogger } from '../src/logger.js';
+import { loadProjector, projectToWords, saveProjector, trainProjector, TUTORIAL_OPTIONS } from '../src/embedding/projector.js';
+import { targetVector } from '../src/embedding/trainingTargets.js';
+import {
+  MODEL_PHASE,
+  seedWordModel,
+  trainWordModel,
+  wordModelOptions,
+  type WordModelOptions,
+} from '../src/seed/trainModel.js';
+import { createTestApp, type TestApp } from './helpers/app.js';
+import { buildTestAssets, type TestAssets } from './helpers/images.js';
+import { storeKinds } from './helpers/stores.js';
+
+const quiet = createLogger('silent');
+const CATEGORIES = ['cat', 'dog', 'train'];
+const PER_CATEGORY = 10;
+const EPOCHS = 6;
+
+for (const kind of storeKinds()) {
+  describe(`image → word model on ${kind}`, () => {
+    let t: TestApp;
+    let assets: TestAssets;
+    let options: (dir: string) => WordModelOptions;
+
+    before(async () => {
+      assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
+      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', TRAIN_EPOCHS: String(EPOCHS) });
+      await t.app.seed();
+      options = (dir) => ({
+        ...wordModelOptions(t.app.config.wordSpace),
+        projectorDir: path.join(t.store.env.DATA_DIR!, dir),
+      });
+    });
+    after(async () => {
+      await t?.close();
+      if (assets) rmSync(assets.dir, { recursive: true, force: true });
+    });
+
+    const deps = () => ({ ...t.app.repositories, embedder: t.app.embedder });
+
+    test('training twice with one seed gives identical weights; loss falls; the split holds out 20%', async () => {
+      const first = await trainWordModel(deps(), options('model-a'), quiet);
+      const second = await trainWordModel(deps(), options('model-b'), quiet);
+      const weights = (dir: string) => readFileSync(path.join(options(dir).projectorDir, 'weights.bin'));
+      assert.ok(weights('model-a').equals(weights('model-b')), 'same bytes');
+      assert.deepEqual(
+        first.epochs.map((e) => e.loss),
+        second.epochs.map((e) => e.loss),
+      );
+      assert.equal(first.epochs.length, EPOCHS);
+      assert.ok(first.epochs.at(-1)!.loss < first.epochs[0]!.loss, 'training reduces the loss');
+      assert.ok(first.epochs.every((e) => Number.isFinite(e.validationLoss)), 'validation loss every epoch');
+      assert.equal(first.trainImages, 24);
+      assert.equal(first.heldOutImages, 6);
+    });
+
+    test('another seed gives other weights', async () => {
+      const base = options('model-c');
+      await trainWordModel(
+        deps(),
+        { ...base, recipe: { ...base.recipe, projector: { ...base.recipe.projector, seed: 7 } } },
+        quiet,
+      );
+      const a = readFileSync(path.join(options('model-a').projectorDir, 'weights.bin'));
+      const c = readFileSync(path.join(base.projectorDir, 'weights.bin'));
+      assert.ok(!a.equals(c));
+    });
+
+    test('a saved model reloads with identical outputs', async () => {
+      const rows = await t.app.repositories.wordSpace.trainingImages();
+      const vectors = await t.app.repositories.words.findVectors(['cat', 'dog', 'train']);
+      const features = rows.map((row) => row.features);
+      const model = await trainProjector({
+        train: { features, targets: rows.map((row) => targetVector(row, 'class', vectors)) },
+        options: { ...TUTORIAL_OPTIONS, epochs: 2 },
+      });
+      const before = projectToWords(model, features);
+      const dir = path.join(t.store.env.DATA_DIR!, 'model-saved');
+      await saveProjector(model, dir, { test: true });
+      const loaded = await loadProjector(dir);
+      const after = projectToWords(loaded.model, features);
+      assert.deepEqual(after, before);
+      assert.equal(loaded.metadata.test, true);
+      assert.ok(Math.abs(Math.hypot(...after[0]!) - 1) < 1e-5, 'unit length');
+    });
+
+    test('the seed phase trains only without a model, projects only what is missing, and a re-run does nothing', async () => {
+      const seedOptions = wordModelOptions(t.app.config.wordSpace);
+      rmSync(seedOptions.projectorDir, { recursive: true, force: true });
+      const first = await seedWordModel(deps(), seedOptions, quiet);
+      assert.ok(first.trained, 'trained: no model existed');
+      assert.equal(first.projected, 30);
+      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
+      assert.equal((await seedWordModel(deps(), seedOptions, quiet)).skipped, true);
+
+      // A run killed after training, before projecting: the model is kept, vectors are filled in.
+      await t.app.repositories.wordSpace.clearWordEmbeddings();
+      const resumed = await seedWordModel(deps(), seedOptions, quiet);
+      assert.equal(resumed.trained, undefined, 'no second training');
+      assert.equal(resumed.projected, 30);
+      const done = (await t.app.repositories.seedState.completed()).get(MODEL_PHASE);
+      assert.equal(done?.tagVocabularySize, seedOptions.tagVocabularySize);
+    });
+  });
+}
