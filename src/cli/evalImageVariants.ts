@@ -1,4 +1,4 @@
-// `npm run eval:images`: P@10 / mAP@10 of the image embedding variants (README "Image embedding").
+// `npm run eval:images`: P@10 / mAP@10 of the image embedding variants (README "Images").
 import { loadConfig } from '../config.js';
 import { evaluateImageVariants, formatVariants } from '../eval/imageVariants.js';
 import path from 'node:path';
