@@ -22,13 +22,39 @@ async function tryNative(): Promise<boolean> {
   }
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'];
+
+/**
+ * The Emscripten runtime adds process handlers that rethrow every uncaught
+ * error from inside its minified source, so a crash anywhere in the server
+ * would print that whole file instead of the error. Node's defaults are kept.
+ */
+async function withoutAddedProcessHandlers<T>(work: () => Promise<T>): Promise<T> {
+  // Plain EventEmitter view: process's typed overloads do not take a union of event names.
+  const emitter = process as unknown as NodeJS.EventEmitter;
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await work();
+  } finally {
+    for (const event of PROCESS_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
+}
+
 async function useWasm(): Promise<boolean> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const require = createRequire(import.meta.url);
   // In Node the .wasm files are read from the package's own dist folder.
   const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   wasm.setWasmPaths(`${distDir}${path.sep}`);
-  return tf.setBackend('wasm');
+  return withoutAddedProcessHandlers(async () => {
+    const selected = await tf.setBackend('wasm');
+    await tf.ready();
+    return selected;
+  });
 }
 
 /** Selects and initialises the backend once per thread; returns its name. */
@@ -39,7 +65,6 @@ export function initTfBackend(log: (message: string) => void = () => undefined):
       return 'tensorflow';
     }
     if (await useWasm()) {
-      await tf.ready();
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       log(`TensorFlow.js backend: wasm (SIMD ${simd ? 'on' : 'off'}; tfjs-node not installed)`);
       return 'wasm';

@@ -31,7 +31,11 @@ export interface SeedImagesResult {
 /** 1st of every category, then 2nd of every category, ...: any prefix is balanced. */
 export function interleaveByCategory(images: readonly PascalImage[]): PascalImage[] {
   const byCategory = new Map<string, PascalImage[]>();
-  for (const image of images) byCategory.set(image.category, [...(byCategory.get(image.category) ?? []), image]);
+  for (const image of images) {
+    const list = byCategory.get(image.category) ?? [];
+    list.push(image);
+    byCategory.set(image.category, list);
+  }
   const lists = [...byCategory.values()];
   const longest = Math.max(0, ...lists.map((list) => list.length));
   const out: PascalImage[] = [];
