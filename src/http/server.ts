@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
+import { formatError } from './faults.js';
 import { graphqlBodyGuards, queryProtection } from './limits.js';
 import { imageRouter } from './imageRoutes.js';
 import { webPageRouter } from '../web/webPage.js';
@@ -30,6 +31,7 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
+    formatError,
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
     plugins: [

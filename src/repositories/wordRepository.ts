@@ -4,8 +4,13 @@ import type { GloveWord } from '../embedding/glove.js';
 import { queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
-/** HNSW build parameters for words (see README: recall and build time). */
-export const WORD_INDEX = { m: 16, efConstruction: 64 } as const;
+/**
+ * HNSW build parameters for words. Measured on all 341k words, 200 sampled
+ * queries: m=16/ef_construction=64 needs ef_search 600 for recall@10 0.98
+ * (9,600 buffers a query); m=24/ef_construction=128 reaches 0.986 at ef_search
+ * 200 (5,600 buffers), for a 10% larger index and a ~3x longer build.
+ */
+export const WORD_INDEX = { m: 24, efConstruction: 128 } as const;
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
 
 export interface WordMatchRow {
@@ -41,16 +46,24 @@ export class WordRepository {
     );
   }
 
+  /** True when the index exists with the current WORD_INDEX parameters. */
   async hasIndex(): Promise<boolean> {
-    const result = await this.writer.query('SELECT 1 FROM pg_indexes WHERE indexname = $1', [WORD_INDEX_NAME]);
-    return (result.rowCount ?? 0) > 0;
+    const result = await this.writer.query<{ reloptions: string[] | null }>(
+      `SELECT reloptions FROM pg_class WHERE relname = $1 AND relkind = 'i'`,
+      [WORD_INDEX_NAME],
+    );
+    const options = new Set(result.rows[0]?.reloptions ?? []);
+    return options.has(`m=${WORD_INDEX.m}`) && options.has(`ef_construction=${WORD_INDEX.efConstruction}`);
   }
 
   async dropIndex(): Promise<void> {
     await this.writer.query(`DROP INDEX IF EXISTS ${WORD_INDEX_NAME}`);
   }
 
+  /** Builds the index; one built with other parameters is replaced. */
   async createIndex(maintenanceWorkMem: string): Promise<void> {
+    if (await this.hasIndex()) return;
+    await this.dropIndex();
     const client = await this.writer.connect();
     try {
       await client.query(`SET maintenance_work_mem = '${maintenanceWorkMem}'`);
