@@ -46,10 +46,18 @@ for (const kind of storeKinds()) {
       if (assets) rmSync(assets.dir, { recursive: true, force: true });
     });
 
+    /** The photo's view, once its details (not just the heading) are drawn. */
+    async function photoShown(id: string) {
+      await page.getByRole('heading', { name: `Photo ${id}` }).waitFor();
+      await page.locator('.photo figcaption').waitFor();
+    }
+
+    /** Searches from the header and waits for the new answer (not the one on screen before). */
     async function search(text: string) {
+      await page.evaluate(() => document.querySelector('.results')?.classList.add('previous'));
       await page.fill('#q', text);
       await page.press('#q', 'Enter');
-      await page.locator('.results .grid, .results [role=alert], .results .empty').first().waitFor();
+      await page.locator('.results:not(.previous)').locator('.grid, [role=alert], .empty').first().waitFor();
     }
 
     test('the start page loads and lists the categories from the API', async () => {
@@ -105,7 +113,7 @@ for (const kind of storeKinds()) {
       await search('dog');
       const firstId = (await gridIds(page, '.results'))[0]!;
       await page.locator('.results .grid a').first().click();
-      await page.getByRole('heading', { name: `Photo ${firstId}` }).waitFor();
+      await photoShown(firstId);
       const api = await gql(server.url, 'query ($id: ID!) { image(id: $id) { captions category } }', { id: firstId });
       const captions = await page.locator('.captions li').allTextContents();
       assert.deepEqual(captions, api.data!.image.captions);
@@ -122,7 +130,7 @@ for (const kind of storeKinds()) {
 
       // Walk on: a similar photo opens its own view; a tag searches for itself.
       await page.locator('main .grid a').first().click();
-      await page.getByRole('heading', { name: `Photo ${similar[0]}` }).waitFor();
+      await photoShown(similar[0]!);
       const tag = page.getByRole('list', { name: 'Predicted tags' }).getByRole('link').first();
       const tagText = (await tag.textContent())!;
       await tag.click();
@@ -175,7 +183,7 @@ for (const kind of storeKinds()) {
       await browser.screenshot('08-added-findable');
 
       await page.locator(`.results .grid li[data-image-id="${addedId}"] a`).click();
-      await page.getByRole('heading', { name: `Photo ${addedId}` }).waitFor();
+      await photoShown(addedId);
       assert.deepEqual(await page.locator('.captions li').allTextContents(), ['A brown dog in the test upload.', 'A second caption.']);
       await page.selectOption('#search-category', '');
     });
@@ -242,7 +250,7 @@ for (const kind of storeKinds()) {
         if (await page.evaluate(() => document.activeElement?.closest('.results .grid') !== null)) break;
       }
       await page.keyboard.press('Enter');
-      await page.getByRole('heading', { name: `Photo ${firstId}` }).waitFor();
+      await photoShown(firstId);
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
       await browser.screenshot('13-phone-image');
       await page.setViewportSize({ width: 1200, height: 900 });
