@@ -2,7 +2,7 @@
 // for the end-to-end tests, with a fresh profile per launch. Screenshots go
 // to test-artifacts/ (git-ignored). Every request the page makes is recorded
 // so tests can check it talks only to our own server.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -32,6 +32,9 @@ export interface TestBrowser {
 }
 
 export async function launchBrowser(screenshotPrefix: string): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`No Chromium at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (as .ci/run does)`);
+  }
   const profile = mkdtempSync(path.join(tmpdir(), 'semsearch-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

@@ -9,7 +9,7 @@ import type { View } from './view.js';
 export async function renderSearch(view: View): Promise<void> {
   const text = view.params.get('q')?.trim() ?? '';
   const category = view.params.get('category') || null;
-  const where = category ? ` in ${category}` : '';
+  const where = category ? ` in the category ${category}` : '';
   const heading = h('h1', { tabindex: -1 }, `Photos for “${text}”${where}`);
   const words = h('section', { class: 'words', 'aria-label': 'Related words' });
   const images = h('section', { class: 'results', 'aria-label': 'Matching photos' }, loading(`Searching photos for “${text}”…`));
