@@ -48,7 +48,12 @@ async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: 
 }
 
 function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, types });
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000, types });
+  // A checked-out client has no error listener of the pool's: a connection lost
+  // between two queries of a transaction would be an uncaught exception that
+  // ends the process. Its holder sees the failure on its next query instead.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /** Opens the store and brings its schema up to date. */

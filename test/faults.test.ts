@@ -1,0 +1,196 @@
+// Faults: the database restarted under load, a seed killed half-way, the
+// same image uploaded concurrently.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import { createApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
+import type { RunningServer } from '../src/http/server.js';
+import { createLogger } from '../src/logger.js';
+import { seedWords } from '../src/seed/seedWords.js';
+import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { buildTestGlove } from './helpers/glove.js';
+import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.js';
+import { createTestStore, storeKinds } from './helpers/stores.js';
+
+const quiet = createLogger('silent');
+const SIMILAR = '{ similarWords(word: "dog", first: 3) { word { text } } }';
+
+interface Outcome {
+  at: number;
+  ok: boolean;
+  code?: string;
+  message?: string;
+}
+
+/** Clients querying in a loop until stopped; every answer is recorded. */
+function startLoad(url: string, clients: number) {
+  const outcomes: Outcome[] = [];
+  let running = true;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      try {
+        const res = await gql(url, SIMILAR);
+        const error = res.errors?.[0];
+        outcomes.push({ at: Date.now(), ok: !error && res.data?.similarWords?.length === 3, code: error?.extensions?.code, message: error?.message });
+      } catch (err) {
+        outcomes.push({ at: Date.now(), ok: false, code: 'HTTP', message: (err as Error).message });
+      }
+      await sleep(20);
+    }
+  });
+  return {
+    outcomes,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+describe('PostgreSQL restarted while a load runs', { skip: privatePostgresUnavailable() }, () => {
+  let postgres: PrivatePostgres;
+  let t: TestApp;
+  let server: RunningServer;
+
+  before(async () => {
+    postgres = await PrivatePostgres.create();
+    const url = await postgres.createDatabase('semsearch_faults');
+    t = await createTestApp('pglite', { DATABASE_URL: url });
+    const { words, seedState } = t.app.repositories;
+    await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, quiet);
+    server = await startTestServer(t.app);
+  });
+  after(async () => {
+    await server?.close();
+    await t?.close();
+    await postgres?.destroy();
+  });
+
+  test('clear errors during the outage, success afterwards without restarting semsearch; /readyz follows', async () => {
+    const load = startLoad(server.url, 4);
+    await sleep(500);
+    const stoppedAt = Date.now();
+    await postgres.stop();
+    await sleep(800);
+    const readyDuring = await fetch(`${server.url}/readyz`);
+    const readinessDuring = (await readyDuring.json()) as { database: string };
+    const during = await gql(server.url, SIMILAR);
+    const restartedAt = Date.now();
+    await postgres.start();
+    await sleep(1500);
+    await load.stop();
+    const readyAfter = await fetch(`${server.url}/readyz`);
+    const readinessAfter = (await readyAfter.json()) as { database: string };
+    const afterwards = await gql(server.url, SIMILAR);
+
+    assert.equal(readyDuring.status, 503);
+    assert.equal(readinessDuring.database, 'unreachable');
+    assert.equal(during.errors?.[0]?.extensions?.code, 'SERVICE_UNAVAILABLE');
+    assert.equal(during.errors?.[0]?.message, DATABASE_UNAVAILABLE_MESSAGE);
+    assert.equal(readinessAfter.database, 'ok');
+    assert.equal(afterwards.errors, undefined);
+    assert.equal(afterwards.data!.similarWords.length, 3);
+
+    const before = load.outcomes.filter((o) => o.at < stoppedAt);
+    const outage = load.outcomes.filter((o) => o.at > stoppedAt + 200 && o.at < restartedAt);
+    const lastSecond = load.outcomes.filter((o) => o.at > Date.now() - 1000);
+    assert.ok(before.length > 0 && before.every((o) => o.ok), 'all answers before the outage succeed');
+    assert.ok(outage.length > 0, 'requests were answered during the outage');
+    const unclear = outage.filter((o) => !o.ok && o.code !== 'SERVICE_UNAVAILABLE');
+    assert.deepEqual(unclear, [], 'every failure during the outage is SERVICE_UNAVAILABLE');
+    assert.ok(lastSecond.length > 0 && lastSecond.every((o) => o.ok), 'all answers succeed again after the restart');
+  });
+});
+
+for (const kind of storeKinds()) {
+  describe(`seed killed half-way on ${kind}`, () => {
+    test('a re-run finishes with every word exactly once', async () => {
+      const store = await createTestStore(kind);
+      const gloveFile = await buildTestGlove(12_000);
+      // The real `npm run seed`; images and training kept small, they are not under test here.
+      const env = {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...store.env,
+        GLOVE_FILE: gloveFile,
+        WORDS_LIMIT: '0',
+        IMAGES_LIMIT: '20',
+        TRAIN_EPOCHS: '1',
+        LOG_LEVEL: 'info',
+        NODE_ENV: 'test',
+      };
+      const runSeed = () => spawn(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      try {
+        // Kill it once the first batch (5,000 words) is committed and before the load ends.
+        const first = runSeed();
+        let stderr = '';
+        first.stderr.on('data', (chunk) => {
+          stderr += chunk;
+          if (/words \[.*\] [5-9]\d{3}\//.test(stderr)) first.kill('SIGKILL');
+        });
+        const exit = await new Promise<NodeJS.Signals | number | null>((resolve) => first.on('exit', (code, signal) => resolve(signal ?? code)));
+        assert.equal(exit, 'SIGKILL', `the seed was killed half-way (stderr: ${stderr.slice(-300)})`);
+
+        const second = runSeed();
+        let secondErr = '';
+        second.stderr.on('data', (chunk) => (secondErr += chunk));
+        const code = await new Promise<number | null>((resolve) => second.on('exit', resolve));
+        assert.equal(code, 0, secondErr.slice(-500));
+        assert.match(secondErr, /seeding words (5000|10000)\.\./, 'the re-run resumed after the committed batches');
+
+        const app = await createApp(loadConfig(env), quiet);
+        try {
+          const rows = await app.db.primary.query<{ n: number; distinct_words: number; max_rank: number }>(
+            'SELECT count(*)::int AS n, count(DISTINCT text)::int AS distinct_words, max(rank) AS max_rank FROM words',
+          );
+          const { n, distinct_words, max_rank } = rows.rows[0]!;
+          assert.ok(n > 10_000, `${n} words`);
+          assert.equal(distinct_words, n);
+          assert.equal(max_rank, n - 1, 'ranks are contiguous');
+          assert.ok((await app.repositories.seedState.completed()).has('words'));
+          assert.equal(await app.repositories.words.hasIndex(), true);
+        } finally {
+          await app.close();
+        }
+      } finally {
+        await store.drop();
+      }
+    });
+  });
+
+  describe(`concurrent addImage of the same bytes on ${kind}`, () => {
+    let t: TestApp;
+    let server: RunningServer;
+
+    before(async () => {
+      t = await createTestApp(kind);
+      server = await startTestServer(t.app);
+    });
+    after(async () => {
+      await server?.close();
+      await t?.close();
+    });
+
+    test('creates one image, and every upload answers it', async () => {
+      const side = 96;
+      const pixels = Buffer.alloc(side * side * 3);
+      for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 31 + (i >> 7)) % 256;
+      const jpeg = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).jpeg().toBuffer();
+      const mutation = 'mutation ($b: String!) { addImage(image: { base64: $b }) { id } }';
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => gql(server.url, mutation, { b: jpeg.toString('base64') })),
+      );
+      for (const answer of answers) assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+      const ids = new Set(answers.map((answer) => answer.data!.addImage.id));
+      assert.equal(ids.size, 1);
+      const rows = await t.app.db.primary.query<{ images: number; files: number }>(
+        'SELECT (SELECT count(*) FROM images)::int AS images, (SELECT count(*) FROM image_files)::int AS files',
+      );
+      assert.deepEqual(rows.rows[0], { images: 1, files: 1 });
+    });
+  });
+}
