@@ -156,6 +156,18 @@ for (const kind of storeKinds()) {
       const countBefore = await totalCount();
       await page.getByRole('link', { name: 'Upload a photo' }).click();
       await page.getByRole('heading', { name: 'Search with a photo' }).waitFor();
+
+      // Files that are not photos are refused in words, by the page or by the API.
+      await page.setInputFiles('#photo-input', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+      assert.match((await page.locator('.upload-results [role=alert]').textContent())!, /“notes.txt” is not a JPEG, PNG or WebP photo/);
+      const truncated = readFileSync(newDog).subarray(0, 2000);
+      await page.setInputFiles('#photo-input', { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: truncated });
+      const apiMessage = (await gql(server.url, 'query ($b: String!) { tagsForImage(image: { base64: $b }) { distance } }', { b: truncated.toString('base64') })).errors![0]!.message;
+      const refusal = page.locator('.upload-results [role=alert]', { hasText: apiMessage });
+      await refusal.waitFor();
+      assert.match((await refusal.textContent())!, /“broken.jpg” could not be used as a photo/);
+      await browser.screenshot('07a-upload-broken');
+
       await page.setInputFiles('#photo-input', newDog);
       const tags = page.getByRole('list', { name: 'Tags for your photo' }).getByRole('link');
       await tags.first().waitFor();

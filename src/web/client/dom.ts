@@ -33,6 +33,8 @@ export function show(parent: Element, ...children: (Child | Child[])[]): void {
 /** A polite "working on it" line that screen readers announce. */
 export const loading = (text: string) => h('p', { class: 'status', role: 'status' }, text);
 
-export const errorBox = (text: string) => h('p', { class: 'error', role: 'alert' }, text);
+/** An error in words; `detail` (e.g. the server's own message) in smaller print below. */
+export const errorBox = (text: string, detail?: string) =>
+  h('div', { class: 'error', role: 'alert' }, h('p', {}, text), detail ? h('p', { class: 'detail' }, detail) : null);
 
 export const empty = (text: string) => h('p', { class: 'empty', role: 'status' }, text);

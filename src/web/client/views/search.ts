@@ -4,10 +4,12 @@ import { ApiError } from '../api.js';
 import { thumbnailGrid, wordChips } from '../components.js';
 import { empty, errorBox, h, loading, show } from '../dom.js';
 import { imagesForText, similarWords } from '../queries.js';
+import { renderHome } from './home.js';
 import type { View } from './view.js';
 
 export async function renderSearch(view: View): Promise<void> {
   const text = view.params.get('q')?.trim() ?? '';
+  if (!text) return renderHome(view);
   const category = view.params.get('category') || null;
   const where = category ? ` in the category ${category}` : '';
   const heading = h('h1', { tabindex: -1 }, `Photos for “${text}”${where}`);

@@ -92,13 +92,15 @@ async function showPhoto(view: View, results: HTMLElement): Promise<void> {
   try {
     answer = await photo.answer;
   } catch (err) {
-    if (view.isCurrent() && photo === current) show(tags, errorBox(messageOf(err)));
+    if (view.isCurrent() && photo === current) {
+      show(tags, errorBox(`“${photo.name}” could not be used as a photo.`, `The server said: ${messageOf(err)}`));
+    }
     return;
   }
   if (!view.isCurrent() || photo !== current) return;
   show(tags, h('h2', {}, 'Tags'), answer.tags.length > 0 ? wordChips(answer.tags, 'Tags for your photo') : empty('No tags.'));
   show(similar, h('h2', {}, 'Similar photos'), answer.similar.length > 0 ? thumbnailGrid(answer.similar, 'Similar photos') : empty('No photos yet.'));
-  showAddForm(view, photo, addArea, answer.tags[0]?.word.text);
+  void showAddForm(view, photo, addArea, answer.tags[0]?.word.text);
 }
 
 async function showAddForm(view: View, photo: Photo, area: HTMLElement, topTag: string | undefined): Promise<void> {
