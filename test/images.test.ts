@@ -5,7 +5,8 @@ import sharp from 'sharp';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { ImageRepository } from '../src/repositories/imageRepository.js';
-import { seedImages } from '../src/seed/seedImages.js';
+import { embeddingVersion } from '../src/embedding/image.js';
+import { IMAGE_EMBEDDING_PHASE, seedImages } from '../src/seed/seedImages.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestAssets, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
@@ -62,6 +63,20 @@ for (const kind of storeKinds()) {
       assert.deepEqual(await rowCounts(), { images: assets.images.length, files: assets.images.length });
       const distinct = await t.app.db.primary.query('SELECT count(DISTINCT content_hash)::int AS n FROM images');
       assert.equal(distinct.rows[0].n, assets.images.length);
+    });
+
+    test('a changed embedding recipe re-embeds the stored images from their bytes, adding no rows', async () => {
+      const { images, seedState } = t.app.repositories;
+      const image = assets.images[1]!;
+      const fresh = await t.app.embedder.embedImage(readFileSync(image.file));
+      await images.updateEmbeddings([{ id: image.id, embedding: fresh.map((x) => -x) }]);
+      await seedState.markDone(IMAGE_EMBEDDING_PHASE, { version: 'an older recipe' });
+      const result = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
+      assert.equal(result.skipped, true, 'no image is missing');
+      const stored = (await images.findEmbeddings([image.id]))[0]!;
+      assert.ok(stored.every((x, i) => Math.abs(x - fresh[i]!) < 1e-6), 'the stored vector is the current recipe again');
+      assert.equal((await seedState.completed()).get(IMAGE_EMBEDDING_PHASE)?.version, embeddingVersion());
+      assert.deepEqual(await rowCounts(), { images: assets.images.length, files: assets.images.length });
     });
 
     test('stored rows carry category, captions, size and the original bytes', async () => {

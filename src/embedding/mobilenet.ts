@@ -4,13 +4,15 @@
 // or network is involved.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type * as tfCore from '@tensorflow/tfjs-core';
+import * as tfCore from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export const MOBILENET_DIR_NAME = 'mobilenet_v1_0.75_224';
 export const MOBILENET_INPUT_SIZE = 224;
 /** 768 numbers per image: the pooled output of the last convolution block. */
 export const MOBILENET_FEATURE_LAYER = 'global_average_pooling2d_1';
+/** ImageNet logits: a 1×1 convolution (768 → 1000) over the pooled features. */
+export const MOBILENET_LOGITS_LAYER = 'conv_preds';
 
 interface ModelJson {
   modelTopology: object;
@@ -36,6 +38,13 @@ export async function readModelArtifacts(modelDir: string): Promise<tfCore.io.Mo
   const all = Buffer.concat(shards);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
   return { modelTopology: json.modelTopology, weightSpecs, weightData, format: json.format };
+}
+
+/** The classifier's kernel as a [768, 1000] matrix: column c is ImageNet class c's direction. */
+export function classifierKernel(model: tfl.LayersModel): tfCore.Tensor2D {
+  const kernel = model.getLayer(MOBILENET_LOGITS_LAYER).getWeights()[0]!;
+  const [, , inputs, classes] = kernel.shape as [number, number, number, number];
+  return tfCore.reshape(kernel, [inputs, classes]);
 }
 
 /** The model truncated to output the named layers (in order). */

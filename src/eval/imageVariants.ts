@@ -8,7 +8,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { listPascalImages, type PascalImage } from '../assets/pascal.js';
 import { mobilenetDir } from '../embedding/image.js';
-import { loadFeatureModel, MOBILENET_FEATURE_LAYER, MOBILENET_INPUT_SIZE } from '../embedding/mobilenet.js';
+import {
+  classifierKernel,
+  loadFeatureModel,
+  MOBILENET_FEATURE_LAYER,
+  MOBILENET_INPUT_SIZE,
+  MOBILENET_LOGITS_LAYER,
+} from '../embedding/mobilenet.js';
 import { decodeRgb, toModelInput, type ImageFit } from '../embedding/preprocess.js';
 import { l2Normalize } from '../embedding/text.js';
 import { initTfBackend } from '../embedding/tfBackend.js';
@@ -49,7 +55,7 @@ async function viewFeatures(images: readonly PascalImage[], view: View, assetsDi
     data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   } else {
     await initTfBackend();
-    const model = await loadFeatureModel(mobilenetDir(assetsDir), [MOBILENET_FEATURE_LAYER, 'conv_preds']);
+    const model = await loadFeatureModel(mobilenetDir(assetsDir), [MOBILENET_FEATURE_LAYER, MOBILENET_LOGITS_LAYER]);
     data = new Float32Array(images.length * ROW);
     const progress = createProgress(`features ${viewName(view)}`, images.length, 'images');
     const size = MOBILENET_INPUT_SIZE;
@@ -93,6 +99,25 @@ function softmax(logits: Float32Array): Float32Array {
   return exp.map((x) => x / total);
 }
 
+/** The ImageNet classifier's class vectors, kernel[i][c] (768 × 1000). */
+async function readClassifierKernel(assetsDir: string): Promise<number[][]> {
+  await initTfBackend();
+  const model = await loadFeatureModel(mobilenetDir(assetsDir), [MOBILENET_FEATURE_LAYER, MOBILENET_LOGITS_LAYER]);
+  const kernel = classifierKernel(model);
+  const rows = kernel.arraySync();
+  kernel.dispose();
+  return rows;
+}
+
+/** Pooled features plus `weight` × the class-probability-weighted class vector (see image.ts classBlend). */
+function classBlend(pooled: Float32Array, logits: Float32Array, kernel: number[][], weight: number): Float32Array {
+  const p = softmax(logits);
+  const prototype = new Float32Array(pooled.length).map((_, i) => kernel[i]!.reduce((acc, w, c) => acc + w * p[c]!, 0));
+  const a = l2Normalize(pooled);
+  const b = l2Normalize(prototype);
+  return a.map((x, i) => x + weight * b[i]!);
+}
+
 export interface VariantResult {
   name: string;
   all: RetrievalMetrics;
@@ -105,6 +130,7 @@ export async function evaluateImageVariants(assetsDir: string, cacheDir: string)
   const views: ViewFeatures[] = [];
   for (const view of VIEWS) views.push(await viewFeatures(images, view, assetsDir, cacheDir));
   const [f, c, fm, cm] = views as [ViewFeatures, ViewFeatures, ViewFeatures, ViewFeatures];
+  const kernel = await readClassifierKernel(assetsDir);
   const heldOut = heldOutNames(images.map((image) => ({ name: image.id, category: image.category })));
   const isTrain = images.map((image) => !heldOut.has(image.id));
 
@@ -115,7 +141,11 @@ export async function evaluateImageVariants(assetsDir: string, cacheDir: string)
     ['centre crop + mirror average', (i) => sum([c.pooled[i]!, cm.pooled[i]!])],
     ['stretch + crop + mirrors average', (i) => sum([f.pooled[i]!, c.pooled[i]!, fm.pooled[i]!, cm.pooled[i]!])],
     ['ImageNet class probabilities (crop)', (i) => softmax(c.logits[i]!)],
-    ['crop features ⊕ 0.5 × class probabilities', (i) => concat(c.pooled[i]!, softmax(c.logits[i]!), 0.5)],
+    ['crop features ⊕ 0.5 × class probabilities (1768-d)', (i) => concat(c.pooled[i]!, softmax(c.logits[i]!), 0.5)],
+    ['crop + 0.5 × class prototype (stored)', (i) => classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5)],
+    ['crop + 1.0 × class prototype', (i) => classBlend(c.pooled[i]!, c.logits[i]!, kernel, 1)],
+    ['stretch + 0.5 × class prototype', (i) => classBlend(f.pooled[i]!, f.logits[i]!, kernel, 0.5)],
+    ['crop + mirror, each + 0.5 × class prototype', (i) => sum([classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5), classBlend(cm.pooled[i]!, cm.logits[i]!, kernel, 0.5)])],
   ];
   const results: VariantResult[] = [];
   const evaluate = (name: string, vectorOf: (i: number) => Float32Array) => {

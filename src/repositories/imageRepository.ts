@@ -141,6 +141,23 @@ export class ImageRepository {
     }
   }
 
+  /** Stored bytes in id order after `afterId`, for re-embedding with a new recipe. */
+  async bytesAfter(afterId: string, limit: number): Promise<{ id: string; bytes: Buffer }[]> {
+    const result = await this.writer.query<{ id: string; bytes: Buffer }>(
+      'SELECT image_id AS id, bytes FROM image_files WHERE image_id > $1 ORDER BY image_id LIMIT $2',
+      [afterId, limit],
+    );
+    return result.rows;
+  }
+
+  async updateEmbeddings(rows: readonly { id: string; embedding: Float32Array }[]): Promise<void> {
+    await this.writer.query(
+      `UPDATE images SET embedding = t.embedding
+       FROM unnest($1::text[], $2::vector[]) AS t(id, embedding) WHERE images.id = t.id`,
+      [rows.map((row) => row.id), rows.map((row) => vectorParam(row.embedding))],
+    );
+  }
+
   async file(id: string): Promise<ImageFile | null> {
     const result = await this.reader.query<ImageFile>(
       `SELECT f.mime_type AS "mimeType", f.bytes, i.content_hash AS "contentHash"

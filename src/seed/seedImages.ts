@@ -3,6 +3,7 @@
 // whose id or content hash is stored already, so nothing is embedded twice.
 import { readFile } from 'node:fs/promises';
 import { listPascalImages, type PascalImage } from '../assets/pascal.js';
+import { embeddingVersion } from '../embedding/image.js';
 import type { Embedder } from '../embedding/index.js';
 import { inspectImage } from '../embedding/preprocess.js';
 import type { Logger } from '../logger.js';
@@ -14,6 +15,42 @@ import { createProgress } from './progress.js';
 export const IMAGES_PHASE = 'images';
 const BATCH_SIZE = 16;
 export const ALL_IMAGES = 0;
+
+/** Records which embedding recipe the stored vectors were made with. */
+export const IMAGE_EMBEDDING_PHASE = 'image_embedding';
+
+/**
+ * Vectors made with another recipe (or before recipes were recorded) cannot be
+ * compared with new ones: re-embed every stored image from its stored bytes.
+ * An interrupted run starts over next time; rows are only updated, never added.
+ */
+export async function reembedIfRecipeChanged(
+  images: ImageRepository,
+  seedState: SeedStateRepository,
+  embedder: Embedder,
+  logger: Logger,
+): Promise<number> {
+  const version = embeddingVersion();
+  const recorded = (await seedState.completed()).get(IMAGE_EMBEDDING_PHASE)?.version;
+  if (recorded === version) return 0;
+  const total = await images.count();
+  if (total > 0) {
+    logger.info(`re-embedding ${total} stored images: recipe ${String(recorded ?? 'unrecorded')} → ${version}`);
+    const progress = createProgress('re-embed', total, 'images');
+    let after = '';
+    for (;;) {
+      const batch = await images.bytesAfter(after, BATCH_SIZE);
+      if (batch.length === 0) break;
+      const embeddings = await embedder.embedImages(batch.map((row) => row.bytes));
+      await images.updateEmbeddings(batch.map((row, i) => ({ id: row.id, embedding: embeddings[i]! })));
+      progress.tick(batch.length);
+      after = batch.at(-1)!.id;
+    }
+    progress.finish();
+  }
+  await seedState.markDone(IMAGE_EMBEDDING_PHASE, { version });
+  return total;
+}
 
 export interface SeedImagesOptions {
   assetsDir: string;
@@ -66,6 +103,7 @@ export async function seedImages(
   options: SeedImagesOptions,
   logger: Logger,
 ): Promise<SeedImagesResult> {
+  await reembedIfRecipeChanged(images, seedState, embedder, logger);
   const all = interleaveByCategory(listPascalImages(options.assetsDir));
   const wanted = options.limit === ALL_IMAGES ? all : all.slice(0, options.limit);
   const previous = (await seedState.completed()).get(IMAGES_PHASE);
