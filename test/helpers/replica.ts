@@ -90,7 +90,7 @@ export class PrivatePostgres {
   /** A streaming replica of this instance (pg_basebackup -R), started on its own port. */
   async startReplica(): Promise<PrivatePostgres> {
     const dataDir = ownedTempDir('semsearch-replica-');
-    run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream']);
+    run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(this.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '--checkpoint=fast']);
     const replica = new PrivatePostgres(dataDir, await freePort());
     await replica.start();
     return replica;
