@@ -8,7 +8,7 @@ import { ImageRepository } from '../src/repositories/imageRepository.js';
 import { embeddingVersion } from '../src/embedding/image.js';
 import { IMAGE_EMBEDDING_PHASE, seedImages } from '../src/seed/seedImages.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
-import { buildTestAssets, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { buildTestAssets, countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
@@ -238,6 +238,19 @@ for (const kind of storeKinds()) {
       assert.equal(res.data!.image.similar.length, 3);
       assert.equal(res.data!.image.similar[0].image.similar.length, 2);
       assert.equal(res.data!.missing, null);
+    });
+
+    test('Image lookups in one request are batched by a DataLoader: one query for 1 or 8 images', async () => {
+      const pools = [t.app.db.primary, t.app.db.reader];
+      const lookup = (ids: string[]) =>
+        `{ ${ids.map((id, i) => `i${i}: image(id: "${id}") { id category }`).join(' ')} }`;
+      const ids = assets.images.slice(0, 8).map((image) => image.id);
+      let eight: Record<string, { id: string }> = {};
+      const one = await countPoolCheckouts(pools, () => gql(server.url, lookup(ids.slice(0, 1))));
+      const many = await countPoolCheckouts(pools, async () => (eight = (await gql(server.url, lookup(ids))).data!));
+      assert.equal(one, 1);
+      assert.equal(many, 1, `${many} queries for 8 images`);
+      assert.deepEqual(Object.values(eight).map((image) => image.id), ids);
     });
 
     test('GET /images/:id: caching headers, 304, ?w= thumbnails, 404 and 400', async () => {

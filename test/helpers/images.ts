@@ -4,6 +4,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type pg from 'pg';
 import sharp from 'sharp';
 import { captionsPath, imagePath, listPascalImages, pascalDir, type PascalImage } from '../../src/assets/pascal.js';
 import { loadConfig } from '../../src/config.js';
@@ -59,4 +60,18 @@ export async function mirrored(bytes: Buffer, format: 'png' | 'webp' | 'jpeg' = 
 
 export function categoriesIn(dir: string): string[] {
   return readdirSync(path.join(pascalDir(dir), 'dataset')).sort();
+}
+
+/** How many connections `run` checks out of the pools: one per query (or transaction). */
+export async function countPoolCheckouts(pools: pg.Pool[], run: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const onAcquire = () => count++;
+  const distinct = [...new Set(pools)];
+  for (const pool of distinct) pool.on('acquire', onAcquire);
+  try {
+    await run();
+  } finally {
+    for (const pool of distinct) pool.off('acquire', onAcquire);
+  }
+  return count;
 }

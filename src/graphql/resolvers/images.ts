@@ -11,10 +11,7 @@ function primed<T extends ImageRecord>(ctx: GraphQLContext, images: T[]): T[] {
 
 const similar = async (ctx: GraphQLContext, args: SimilarImagesArgs): Promise<ImageMatch[]> => {
   const matches = await ctx.services.images.similarImages(args, (id) => ctx.loaders.imageEmbeddingById.load(id));
-  primed(
-    ctx,
-    matches.map((match) => match.image),
-  );
+  primed(ctx, matches.map((match) => match.image));
   return matches;
 };
 
