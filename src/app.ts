@@ -61,6 +61,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     wordVectors: (words) => repositories.words.findVectors(words),
     imageModelDir: mobilenetDir(config.assets.dir),
     projectorDir: config.wordSpace.projectorDir,
+    embedWorkers: config.embedWorkers,
     log: (message) => logger.info(message),
   });
   const textImage = new TextImageService(repositories.tags, repositories.wordSpace, repositories.images, embedder, {
@@ -112,6 +113,9 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
       );
       await seedWordModel({ ...repositories, embedder }, wordModelOptions(config.wordSpace), logger);
     },
-    close: () => db.close(),
+    async close() {
+      await embedder.close();
+      await db.close();
+    },
   };
 }

@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { mobilenetDir } from '../src/embedding/image.js';
+import { ImageEmbeddingPool } from '../src/embedding/workerPool.js';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
@@ -72,7 +74,7 @@ describe('PostgreSQL restarted while a load runs', { skip: privatePostgresUnavai
 
   test('clear errors during the outage, success afterwards without restarting semsearch; /readyz follows', async () => {
     const load = startLoad(server.url, 4);
-    await sleep(500);
+    while (load.outcomes.length < 8) await sleep(50);
     const stoppedAt = Date.now();
     await postgres.stop();
     await sleep(800);
@@ -194,3 +196,31 @@ for (const kind of storeKinds()) {
     });
   });
 }
+
+describe('image embedding worker pool', () => {
+  test('a burst beyond the bounded queue is refused at once with OVERLOADED; the rest are embedded', async () => {
+    const pool = new ImageEmbeddingPool(
+      { size: 1, modelDir: mobilenetDir(loadConfig({}).assets.dir), maxQueue: 3, maxBatch: 2 },
+      { overloaded: (queued) => Object.assign(new Error(`busy: ${queued}`), { code: 'OVERLOADED' }), decode: (m) => new Error(m) },
+    );
+    try {
+      await pool.start();
+      const side = 64;
+      const images = await Promise.all(
+        Array.from({ length: 10 }, (_, k) => {
+          const pixels = Buffer.alloc(side * side * 3, k * 20);
+          return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
+        }),
+      );
+      const outcomes = await Promise.allSettled(images.map((bytes) => pool.embed(bytes)));
+      const embedded = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<Float32Array>[];
+      const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
+      assert.ok(refused.length > 0 && embedded.length > 0, `${embedded.length} embedded, ${refused.length} refused`);
+      for (const r of refused) assert.equal(r.reason.code, 'OVERLOADED');
+      for (const e of embedded) assert.equal(e.value.length, 768);
+      assert.equal(pool.queued, 0);
+    } finally {
+      await pool.close();
+    }
+  });
+});

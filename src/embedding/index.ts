@@ -3,7 +3,9 @@
 //   embedText(text)      text → GloVe space (mean of known word vectors)
 //   embedImage(bytes)    image → 768-d MobileNet features (embedImages: a batch)
 //   projectToWords(vector)  image features → 100-d GloVe word space (the trained projector)
-import { loadImageModel, type ImageModel } from './image.js';
+import { clientError } from '../errors.js';
+import { ImageDecodeError, loadImageModel, type ImageModel } from './image.js';
+import { ImageEmbeddingPool } from './workerPool.js';
 import { createWordProjection } from './wordProjection.js';
 import { dropStopWords, embedTokens, tokenize, type TextEmbedding, type WordVectorLookup } from './text.js';
 
@@ -27,6 +29,8 @@ export interface Embedder {
   hasWordModel(): boolean;
   /** Reads the projector's folder again on next use (after `npm run train`). */
   reloadWordModel(): void;
+  /** Stops the image workers. */
+  close(): Promise<void>;
 }
 
 export interface EmbedderDeps {
@@ -35,7 +39,24 @@ export interface EmbedderDeps {
   imageModelDir: string;
   /** Folder of the trained image → word-space projector (TF.js format). */
   projectorDir: string;
+  /** Worker threads for image embedding; 0 embeds on the calling thread (tools, evaluation). */
+  embedWorkers?: number;
   log?: (message: string) => void;
+}
+
+/** Images waiting for a worker at most (about 2 s of work per worker on wasm). */
+const MAX_QUEUED_IMAGES = 32;
+const WORKER_BATCH = 8;
+
+function imageWorkerPool(deps: EmbedderDeps): ImageEmbeddingPool {
+  return new ImageEmbeddingPool(
+    { size: deps.embedWorkers!, modelDir: deps.imageModelDir, maxQueue: MAX_QUEUED_IMAGES, maxBatch: WORKER_BATCH },
+    {
+      overloaded: (queued) =>
+        clientError('OVERLOADED', `The server is busy embedding ${queued} images; retry in a few seconds.`),
+      decode: (message) => new ImageDecodeError(message),
+    },
+  );
 }
 
 export function createEmbedder(deps: EmbedderDeps): Embedder {
@@ -47,6 +68,8 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     return imageModel;
   };
   const wordProjection = createWordProjection(deps.projectorDir);
+  // Off the event loop that answers queries: TF.js runs for 60+ ms per image.
+  const pool = deps.embedWorkers ? imageWorkerPool(deps) : undefined;
   return {
     async projectToWords(features) {
       return (await wordProjection.project([features]))[0]!;
@@ -55,13 +78,16 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     hasWordModel: () => wordProjection.exists(),
     reloadWordModel: () => wordProjection.reload(),
     async embedImage(bytes) {
-      return (await image()).embedImage(bytes);
+      return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);
     },
     async embedImages(images) {
-      return (await image()).embedImages(images);
+      return pool ? pool.embedMany(images) : (await image()).embedImages(images);
     },
     async loadModels() {
-      await image();
+      await (pool ? pool.start() : image());
+    },
+    async close() {
+      await pool?.close();
     },
     async embedText(text, options = {}) {
       const tokens = tokenize(text);

@@ -13,3 +13,151 @@ export function startTsWorker(moduleUrl: URL, options: Omit<WorkerOptions, 'eval
     `.then((tsx) => { tsx.register(); return import(${JSON.stringify(moduleUrl.href)}); });`;
   return new Worker(code, { ...options, eval: true });
 }
+
+export interface ImageEmbeddingPoolOptions {
+  size: number;
+  modelDir: string;
+  /** Images waiting at most; beyond it a request is refused with OVERLOADED. */
+  maxQueue: number;
+  /** Images handed to a worker at once (one model call). */
+  maxBatch: number;
+}
+
+interface Pending {
+  bytes: Uint8Array;
+  resolve(vector: Float32Array): void;
+  reject(err: Error): void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  busy: boolean;
+}
+
+/**
+ * Image embedding in worker threads: concurrent requests queue up and are
+ * handed to the next free worker in batches; a full queue refuses at once.
+ */
+export class ImageEmbeddingPool {
+  private readonly queue: Pending[] = [];
+  private readonly workers: PoolWorker[] = [];
+  /** Every worker thread, ready or still loading its model: close() ends them all. */
+  private readonly threads = new Set<Worker>();
+  private closed = false;
+  private readonly inFlight = new Map<number, Pending[]>();
+  private nextId = 0;
+  private ready: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: ImageEmbeddingPoolOptions,
+    private readonly errors: { overloaded(queued: number): Error; decode(message: string): Error },
+  ) {}
+
+  /** Starts the workers (once); resolves when every model is loaded. */
+  start(): Promise<void> {
+    this.ready ??= Promise.all(Array.from({ length: this.options.size }, () => this.startWorker())).then(
+      () => undefined,
+      (err) => {
+        this.ready = undefined;
+        throw err;
+      },
+    );
+    return this.ready;
+  }
+
+  private startWorker(): Promise<void> {
+    const worker = startTsWorker(new URL('./imageWorker.ts', import.meta.url), {
+      workerData: { modelDir: this.options.modelDir },
+    });
+    const entry: PoolWorker = { worker, busy: true };
+    this.threads.add(worker);
+    worker.once('exit', () => this.threads.delete(worker));
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: { ready?: boolean; failed?: string; id?: number; results?: EmbedResultLike[] }) => {
+        if (message.ready) {
+          this.workers.push(entry);
+          entry.busy = false;
+          resolve();
+          this.dispatch();
+        } else if (message.failed) {
+          reject(new Error(`image model failed to load in a worker: ${message.failed}`));
+          void worker.terminate();
+        } else if (message.id !== undefined) {
+          this.settle(message.id, message.results!);
+          entry.busy = false;
+          this.dispatch();
+        }
+      });
+      worker.on('error', (err) => {
+        reject(err);
+        this.failWorker(entry, err);
+      });
+    });
+  }
+
+  embed(bytes: Uint8Array, bounded = true): Promise<Float32Array> {
+    if (this.closed) return Promise.reject(new Error('the image embedding pool is closed'));
+    if (bounded && this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(this.errors.overloaded(this.queue.length));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ bytes, resolve, reject });
+      void this.start().then(() => this.dispatch(), reject);
+    });
+  }
+
+  /** For seeding: not bounded (the caller already batches), same order as given. */
+  embedMany(images: readonly Uint8Array[]): Promise<Float32Array[]> {
+    return Promise.all(images.map((bytes) => this.embed(bytes, false)));
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private dispatch(): void {
+    for (const entry of this.workers) {
+      if (this.queue.length === 0) return;
+      if (entry.busy) continue;
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      const id = this.nextId++;
+      this.inFlight.set(id, batch);
+      entry.busy = true;
+      // Copies: the caller keeps its bytes (e.g. to store them after embedding).
+      entry.worker.postMessage({ id, images: batch.map((p) => Uint8Array.from(p.bytes)) });
+    }
+  }
+
+  private settle(id: number, results: EmbedResultLike[]): void {
+    const batch = this.inFlight.get(id) ?? [];
+    this.inFlight.delete(id);
+    batch.forEach((pending, i) => {
+      const result = results[i]!;
+      if ('vector' in result) pending.resolve(result.vector);
+      else if (result.error.name === 'ImageDecodeError') pending.reject(this.errors.decode(result.error.message));
+      else pending.reject(new Error(result.error.message));
+    });
+  }
+
+  /** A crashed worker fails its batch and is replaced. */
+  private failWorker(entry: PoolWorker, err: Error): void {
+    const index = this.workers.indexOf(entry);
+    if (index < 0) return;
+    this.workers.splice(index, 1);
+    for (const [id, batch] of this.inFlight) {
+      // Batches are not tagged by worker; a crash is rare enough to fail all in flight.
+      batch.forEach((pending) => pending.reject(err));
+      this.inFlight.delete(id);
+    }
+    if (!this.closed) void this.startWorker().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.workers.splice(0);
+    await Promise.all([...this.threads].map((worker) => worker.terminate()));
+    for (const pending of this.queue.splice(0)) pending.reject(new Error('the image embedding pool is closed'));
+  }
+}
+
+type EmbedResultLike = { vector: Float32Array } | { error: { name: string; message: string } };

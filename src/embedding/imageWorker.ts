@@ -1,0 +1,43 @@
+// A worker thread that embeds images, so TensorFlow.js never runs on the event
+// loop that answers queries. Messages: { id, images } in, { id, results } out,
+// one result (vector or error) per image.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ImageDecodeError, loadImageModel } from './image.js';
+
+export interface EmbedRequest {
+  id: number;
+  images: Uint8Array[];
+}
+
+export type EmbedResult = { vector: Float32Array } | { error: { name: string; message: string } };
+
+export interface EmbedResponse {
+  id: number;
+  results: EmbedResult[];
+}
+
+const { modelDir } = workerData as { modelDir: string };
+const port = parentPort!;
+
+const failure = (err: unknown): EmbedResult => ({
+  error: { name: err instanceof ImageDecodeError ? 'ImageDecodeError' : 'Error', message: (err as Error).message },
+});
+
+try {
+  const model = await loadImageModel(modelDir);
+  port.on('message', async ({ id, images }: EmbedRequest) => {
+    let results: EmbedResult[];
+    try {
+      results = (await model.embedImages(images)).map((vector) => ({ vector }));
+    } catch {
+      // One unreadable image fails the batch: embed one by one to answer each.
+      results = await Promise.all(
+        images.map((bytes) => model.embedImage(bytes).then((vector) => ({ vector }), failure)),
+      );
+    }
+    port.postMessage({ id, results } satisfies EmbedResponse);
+  });
+  port.postMessage({ ready: true, backend: model.backend });
+} catch (err) {
+  port.postMessage({ failed: (err as Error).message });
+}
