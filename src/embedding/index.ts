@@ -5,6 +5,7 @@
 //   projectToWords(vector)  image features → 100-d GloVe word space (the trained projector)
 import { clientError } from '../errors.js';
 import { ImageDecodeError, loadImageModel, type ImageModel } from './image.js';
+import { initTfBackend } from './tfBackend.js';
 import { ImageEmbeddingPool } from './workerPool.js';
 import { createWordProjection } from './wordProjection.js';
 import { dropStopWords, embedTokens, tokenize, type TextEmbedding, type WordVectorLookup } from './text.js';
@@ -84,6 +85,9 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
       return pool ? pool.embedMany(images) : (await image()).embedImages(images);
     },
     async loadModels() {
+      // This thread needs a backend too, even when workers embed the images:
+      // it trains and runs the word projector.
+      await initTfBackend(deps.log);
       await (pool ? pool.start() : image());
     },
     async close() {
