@@ -60,6 +60,24 @@ for (const kind of storeKinds()) {
       await page.locator('.results:not(.previous)').locator('.grid, [role=alert], .empty').first().waitFor();
     }
 
+    test('GET / serves the page with a strict CSP; its assets are content-hashed and cached for good', async () => {
+      const response = await fetch(`${server.url}/`);
+      assert.equal(response.status, 200);
+      assert.match(response.headers.get('content-type')!, /^text\/html/);
+      assert.match(response.headers.get('content-security-policy')!, /default-src 'self'/);
+      assert.equal(response.headers.get('cache-control'), 'no-cache');
+      const html = await response.text();
+      const assetPaths = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+      assert.equal(assetPaths.length, 2, html);
+      for (const assetPath of assetPaths) {
+        const asset = await fetch(`${server.url}${assetPath}`);
+        assert.equal(asset.status, 200, assetPath);
+        assert.match(asset.headers.get('cache-control')!, /immutable/);
+        assert.ok((await asset.text()).length > 1000, assetPath);
+      }
+      assert.equal((await fetch(`${server.url}/assets/app.0000000000.js`)).status, 404);
+    });
+
     test('the start page loads and lists the categories from the API', async () => {
       await page.goto(`${server.url}/`);
       await page.getByRole('heading', { level: 1 }).waitFor();

@@ -1,6 +1,6 @@
 // A tiny element builder: enough DOM for a few views without a framework.
 type Child = Node | string | number | null | undefined | false;
-type Prop = string | number | boolean | null | undefined | ((event: any) => void);
+type Prop = string | number | boolean | null | undefined;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -10,8 +10,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
-    if (typeof value === 'function') element.addEventListener(name.slice(2).toLowerCase(), value);
-    else if (value === true) element.setAttribute(name, '');
+    if (value === true) element.setAttribute(name, '');
     else element.setAttribute(name, String(value));
   }
   element.append(...flatten(children));
