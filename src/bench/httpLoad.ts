@@ -23,6 +23,8 @@ export interface LoadResult {
   timeouts: number;
   non2xx: number;
   graphqlErrors: number;
+  /** GraphQL errors by extensions.code. */
+  errorCodes: Record<string, number>;
   firstError?: string;
 }
 

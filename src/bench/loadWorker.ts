@@ -9,6 +9,7 @@ const spec = workerData as LoadSpec;
 const latencies: number[] = [];
 let graphqlErrors = 0;
 let firstError: string | undefined;
+const errorCodes: Record<string, number> = {};
 
 function report(result: autocannon.Result): void {
   const loadResult: LoadResult = {
@@ -22,6 +23,7 @@ function report(result: autocannon.Result): void {
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     graphqlErrors,
+    errorCodes,
     firstError,
   };
   parentPort!.postMessage(loadResult);
@@ -44,6 +46,8 @@ const options: autocannon.Options = {
     if (!ok) {
       graphqlErrors++;
       firstError ??= String(body).slice(0, 300);
+      const code = /"code":"([A-Z_]+)"/.exec(String(body))?.[1] ?? 'none';
+      errorCodes[code] = (errorCodes[code] ?? 0) + 1;
     }
     return ok;
   },

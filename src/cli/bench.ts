@@ -3,7 +3,9 @@
 //   --duration S   seconds per load (default 10)
 //   --ef LIST      word ef_search values for the recall sweep (default 40,100,200,400,800)
 //   --queries N    sampled query words for recall (default 200)
-//   --out FILE     results file (default bench/results.json)
+//   --out FILE     results file (default bench/results.json; sections are merged into it)
+//   --soak S       only the soak: S seconds (default 60) of all queries mixed at 32 clients
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
@@ -11,7 +13,10 @@ import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { benchImages } from '../bench/imageBench.js';
+import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
+import { IMAGES_PHASE } from '../seed/seedImages.js';
 import { WORDS_PHASE } from '../seed/seedWords.js';
 
 const { values: args } = parseArgs({
@@ -20,6 +25,7 @@ const { values: args } = parseArgs({
     ef: { type: 'string', default: '40,100,200,400,800' },
     queries: { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench/results.json' },
+    soak: { type: 'string' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -43,23 +49,35 @@ try {
   // The machine may be shared: the load average says how contended the CPUs were.
   const loadAverageAtStart = loadavg()[0]!;
 
-  const words = await benchWords(
-    app,
-    {
-      url,
-      clients: [1, 16],
-      durationSeconds,
-      recallQueries: Number(args.queries),
-      efSweep: numberList(args.ef),
-    },
-    log,
-  );
-  rows.push(...words.rows);
+  const sections: Record<string, unknown> = {};
+  await app.embedder.loadModels();
+  if (args.soak !== undefined) {
+    const soaked = await soak(app, url, Number(args.soak) || 60, 32, log);
+    sections.soak = soaked.result;
+    rows.push(...soaked.rows);
+  } else {
+    const words = await benchWords(
+      app,
+      { url, clients: [1, 16], durationSeconds, recallQueries: Number(args.queries), efSweep: numberList(args.ef) },
+      log,
+    );
+    sections.words = words.result;
+    rows.push(...words.rows);
+    if (seedPhases[IMAGES_PHASE]) {
+      const images = await benchImages(app, { url, clients: [1, 16], durationSeconds, recallQueries: 100 }, log);
+      sections.images = images.result;
+      rows.push(...images.rows);
+    } else {
+      log('images: not seeded, skipped');
+    }
+  }
 
   for (const [phase, details] of Object.entries(seedPhases)) {
     rows.push({ metric: `seed phase '${phase}'`, value: JSON.stringify(details) });
   }
+  const previous = existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as Record<string, unknown>) : {};
   const results = {
+    ...previous,
     generatedAt: new Date().toISOString(),
     store: app.db.kind,
     server: config.benchUrl ? 'BENCH_URL' : 'in-process',
@@ -71,7 +89,7 @@ try {
     },
     durationSeconds,
     seedPhases,
-    words: words.result,
+    ...sections,
   };
   writeResults(args.out, results);
   const { cores, loadAverage1m } = results.machine;
