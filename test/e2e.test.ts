@@ -207,8 +207,13 @@ for (const kind of storeKinds()) {
       addedId = (await note.getByRole('link').first().textContent())!;
       assert.equal(await totalCount(), countBefore + 1);
 
-      await page.selectOption('#search-category', 'dog');
       await search('dog');
+      // Choosing a category on a results page searches again at once.
+      await page.evaluate(() => document.querySelector('.results')?.classList.add('previous'));
+      await page.selectOption('#search-category', 'dog');
+      await page.getByRole('heading', { name: 'Photos for “dog” in the category dog' }).waitFor();
+      await page.locator('.results:not(.previous) .grid').waitFor();
+      assert.deepEqual(new Set(await gridCategories(page, '.results')), new Set(['dog']));
       assert.ok((await gridIds(page, '.results')).includes(addedId), `${addedId} found by searching "dog" among dogs`);
       await browser.screenshot('08-added-findable');
 

@@ -69,6 +69,11 @@ searchForm.addEventListener('submit', (event) => {
   if (location.hash === before) void render(); // the same search again
 });
 
+// On a results page a new category applies at once; elsewhere it waits for a search.
+searchCategory.addEventListener('change', () => {
+  if (parseRoute(location.hash)?.name === 'search' && searchInput.value.trim()) searchForm.requestSubmit();
+});
+
 void categoryNames.then((names) => {
   for (const name of names) searchCategory.add(new Option(name, name));
   searchCategory.value = parseRoute(location.hash)?.params.get('category') ?? '';
