@@ -1,10 +1,11 @@
 // The image → word-space head: frozen 768-d image features in, a 100-d GloVe
 // space vector out. Defined, trained (deterministically for a seed), saved and
-// loaded with TensorFlow.js; the caller selects the backend (wasm here).
+// loaded with TensorFlow.js on the fast backend (never `cpu`; see tfBackend.ts).
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { assertFastBackend, initTfBackend } from './tfBackend.js';
 
 export const WORD_SPACE_DIMENSIONS = 100;
 
@@ -173,6 +174,8 @@ function concatRows(rows: Float32Array[]): Float32Array {
 
 export async function trainProjector(input: TrainProjectorInput): Promise<tfl.Sequential> {
   const { train, validation, options } = input;
+  await initTfBackend();
+  assertFastBackend();
   const projector = buildProjector(train.features[0]!.length, options);
   const model =
     options.loss === 'vocabulary'
@@ -221,6 +224,7 @@ function requireVocabulary(vocabulary: Float32Array[] | undefined): Float32Array
 /** Projects features into word space; every output row is L2-normalised. */
 export function projectToWords(model: tfl.LayersModel, features: Float32Array[]): Float32Array[] {
   if (features.length === 0) return [];
+  assertFastBackend();
   const output = tf.tidy(() => rowNormalize(model.predict(toMatrix(features)) as tf.Tensor));
   const flat = output.dataSync() as Float32Array;
   output.dispose();
@@ -260,10 +264,16 @@ export function projectorExists(dir: string): boolean {
   return existsSync(path.join(dir, MODEL_FILE)) && existsSync(path.join(dir, WEIGHTS_FILE));
 }
 
+export function readProjectorMetadata(dir: string): Record<string, unknown> {
+  const file = path.join(dir, METADATA_FILE);
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+}
+
 export async function loadProjector(dir: string): Promise<{ model: tfl.LayersModel; metadata: Record<string, unknown> }> {
   const modelJson = JSON.parse(readFileSync(path.join(dir, MODEL_FILE), 'utf8'));
   const weights = readFileSync(path.join(dir, WEIGHTS_FILE));
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
+  await initTfBackend();
   const model = await tfl.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: modelJson.modelTopology,
@@ -271,7 +281,5 @@ export async function loadProjector(dir: string): Promise<{ model: tfl.LayersMod
       weightData,
     }),
   );
-  const metadataFile = path.join(dir, METADATA_FILE);
-  const metadata = existsSync(metadataFile) ? JSON.parse(readFileSync(metadataFile, 'utf8')) : {};
-  return { model, metadata };
+  return { model, metadata: readProjectorMetadata(dir) };
 }

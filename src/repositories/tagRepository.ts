@@ -13,6 +13,14 @@ export interface ImageTagRow extends TagRow {
   imageId: string;
 }
 
+// The `size` most frequent eligible words ($1 size, $2 stop words) plus chosen ones ($3).
+const ELIGIBLE_WORDS = `
+  (SELECT text, rank, embedding FROM words
+   WHERE text ~ '^[a-z]{2,}$' AND text <> ALL($2::text[])
+   ORDER BY rank LIMIT $1)
+  UNION
+  SELECT text, rank, embedding FROM words WHERE text = ANY($3::text[])`;
+
 export class TagRepository {
   constructor(
     private readonly writer: pg.Pool,
@@ -34,14 +42,7 @@ export class TagRepository {
       await client.query('BEGIN');
       await client.query('DELETE FROM tag_words');
       const result = await client.query(
-        `INSERT INTO tag_words (text, rank, embedding)
-         SELECT text, rank, embedding FROM (
-           (SELECT text, rank, embedding FROM words
-            WHERE text ~ '^[a-z]{2,}$' AND text <> ALL($2::text[])
-            ORDER BY rank LIMIT $1)
-           UNION
-           SELECT text, rank, embedding FROM words WHERE text = ANY($3::text[])
-         ) chosen`,
+        `INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM (${ELIGIBLE_WORDS}) chosen`,
         [size, [...STOP_WORDS], alwaysInclude],
       );
       await client.query('COMMIT');
@@ -52,6 +53,15 @@ export class TagRepository {
     } finally {
       client.release();
     }
+  }
+
+  /** A vocabulary of another size, without storing it (evaluation: which size tags best). */
+  async candidateVocabulary(size: number, alwaysInclude: readonly string[]): Promise<{ text: string; vector: Float32Array }[]> {
+    const result = await this.reader.query<{ text: string; embedding: number[] }>(
+      `SELECT text, embedding FROM (${ELIGIBLE_WORDS}) chosen ORDER BY rank`,
+      [size, [...STOP_WORDS], alwaysInclude],
+    );
+    return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
   }
 
   /** The whole vocabulary with vectors, in rank order (evaluation). */

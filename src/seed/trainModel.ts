@@ -36,7 +36,7 @@ export interface WordModelRecipe {
 }
 
 /** The default model: best held-out numbers (README "Image ↔ text" lists every variant). */
-export const DEFAULT_RECIPE_NAME = 'class+caption';
+export const DEFAULT_RECIPE_NAME = 'vocabulary-softmax';
 
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];

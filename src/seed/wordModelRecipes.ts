@@ -17,10 +17,20 @@ export const RECIPES: Record<string, WordModelRecipe> = {
     target: { kind: 'class+caption' },
     projector: { ...TUTORIAL_OPTIONS, ...ADAM },
   },
-  /** Softmax over cosines to the tag vocabulary; target: class words 50%, caption words 50%. */
+  /**
+   * Contrastive against the word vectors: softmax over cosines to every tag
+   * vocabulary word (temperature 0.05); target: class words 50%, caption words
+   * 50% (by how many captions use them).
+   */
   'vocabulary-softmax': {
     name: 'vocabulary-softmax',
     target: { kind: 'vocabulary', classWeight: 0.5 },
+    projector: { ...TUTORIAL_OPTIONS, ...ADAM, loss: 'vocabulary', temperature: 0.05 },
+  },
+  /** The same with class words 75%, caption words 25%. */
+  'vocabulary-softmax-class75': {
+    name: 'vocabulary-softmax-class75',
+    target: { kind: 'vocabulary', classWeight: 0.75 },
     projector: { ...TUTORIAL_OPTIONS, ...ADAM, loss: 'vocabulary', temperature: 0.05 },
   },
 };

@@ -1,0 +1,187 @@
+// `npm run eval`: measures the stored models on the held-out images and
+// writes eval/results.json, eval/report.html (tables and image grids), and a
+// printed summary. Needs a seeded store (`npm run seed`).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { createApp, type App } from '../app.js';
+import { loadConfig } from '../config.js';
+import { categoryWords } from '../embedding/captions.js';
+import { readProjectorMetadata } from '../embedding/projector.js';
+import { l2Normalize } from '../embedding/text.js';
+import { imageToImageMetrics } from '../eval/imageToImage.js';
+import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
+import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/wordSpace.js';
+import { createLogger } from '../logger.js';
+import { MODEL_PHASE } from '../seed/trainModel.js';
+
+const TAG_VOCABULARY_SIZES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
+const TEXT_SAMPLES = ['dog', 'ocean', 'street', 'tree', 'cat sofa'];
+const SAMPLE_RESULTS = 8;
+const OUT_DIR = path.resolve('eval');
+
+const unit = (words: { text: string; vector: Float32Array }[]): VocabularyWord[] =>
+  words.map((word) => ({ text: word.text, vector: l2Normalize(word.vector) }));
+
+async function thumbnail(app: App, id: string, category: string | null, caption: string): Promise<Thumbnail> {
+  const file = await app.repositories.images.file(id);
+  const jpeg = file
+    ? await sharp(file.bytes).rotate().resize(120, 90, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer()
+    : Buffer.alloc(0);
+  return { id, category, caption, src: `data:image/jpeg;base64,${jpeg.toString('base64')}` };
+}
+
+async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) {
+  const { images, textImage } = app.services;
+  const firstOfEach = [...new Map(heldOut.map((image) => [image.category, image])).values()];
+  const imageGrids: SampleGrid[] = [];
+  for (const query of firstOfEach.slice(0, 4)) {
+    const matches = await images.similarImages({ id: query.id, first: SAMPLE_RESULTS });
+    imageGrids.push({
+      title: `similar to ${query.id} (${query.category})`,
+      query: await thumbnail(app, query.id, query.category, `query: ${query.category}`),
+      results: await Promise.all(
+        matches.map((m) => thumbnail(app, m.image.id, m.image.category, `${m.image.category} ${m.distance.toFixed(3)}`)),
+      ),
+    });
+  }
+  const tagGrids: SampleGrid[] = [];
+  for (const image of firstOfEach) {
+    const tags = await textImage.tagsForImage({ id: image.id, first: 5 });
+    tagGrids.push({
+      title: `${image.id} (${image.category})`,
+      words: tags.map((tag) => `${tag.text} ${tag.distance.toFixed(2)}`),
+      results: [await thumbnail(app, image.id, image.category, image.category)],
+    });
+  }
+  const textGrids: SampleGrid[] = [];
+  for (const text of TEXT_SAMPLES) {
+    const { matches } = await textImage.imagesForText(text, SAMPLE_RESULTS);
+    textGrids.push({
+      title: `"${text}" (all stored images)`,
+      results: await Promise.all(
+        matches.map((m) => thumbnail(app, m.image.id, m.image.category, `${m.image.category} ${m.distance.toFixed(3)}`)),
+      ),
+    });
+  }
+  return {
+    grids: [
+      { heading: 'image → images (held-out queries, all images searched)', grids: imageGrids },
+      { heading: 'image → tags (held-out images)', grids: tagGrids },
+      { heading: 'text → images', grids: textGrids },
+    ],
+    samples: {
+      tags: tagGrids.map((g) => ({ image: g.title, tags: g.words })),
+      text: textGrids.map((g) => ({ text: g.title, results: g.results.map((r) => `${r.id} ${r.caption}`) })),
+    },
+  };
+}
+
+const config = loadConfig();
+const logger = createLogger(config.logLevel);
+const app = await createApp(config, logger);
+try {
+  const done = await app.repositories.seedState.completed();
+  if (!done.has(MODEL_PHASE)) throw new Error('the store is not seeded with a model yet: run `npm run seed` first');
+  const { wordSpace, tags, words } = app.repositories;
+
+  const pascal = await wordSpace.trainingImages();
+  const imageToImage = imageToImageMetrics(
+    pascal.map((row) => ({ id: row.id, category: row.category, vector: l2Normalize(row.features) })),
+    10,
+  );
+
+  const heldOut = (await wordSpace.heldOutImages()).filter((row): row is typeof row & { category: string } => !!row.category);
+  if (heldOut.length === 0) throw new Error('no held-out images with word-space vectors: run `npm run train`');
+  const classWords = [...new Set(pascal.flatMap((row) => categoryWords(row.category)))];
+  const vectors = await words.findVectors([...classWords, ...OPEN_VOCABULARY_QUERIES]);
+  const vocabulary = unit(await tags.all());
+  const scores = scoreWordSpace(heldOut, vocabulary, vectors);
+  const tagsBySize: Record<number, { words: number; top1: number; top5: number }> = {};
+  for (const size of TAG_VOCABULARY_SIZES) {
+    const candidate = unit(await tags.candidateVocabulary(size, classWords));
+    tagsBySize[size] = { words: candidate.length, ...scoreTags(heldOut, candidate) };
+  }
+  const categories = [...new Set(heldOut.map((image) => image.category))].sort();
+  const perCategoryTags = Object.fromEntries(
+    categories.map((c) => [c, scoreTags(heldOut.filter((image) => image.category === c), vocabulary)]),
+  );
+  const training = readProjectorMetadata(config.wordSpace.projectorDir);
+  const { grids, samples } = await sampleGrids(app, heldOut);
+
+  const results = {
+    measuredAt: new Date().toISOString(),
+    store: app.db.kind,
+    model: { ...done.get(MODEL_PHASE), training },
+    heldOutImages: heldOut.length,
+    tagVocabularyWords: vocabulary.length,
+    imageToImage,
+    tags: scores.tags,
+    tagsPerCategory: perCategoryTags,
+    tagsByVocabularySize: tagsBySize,
+    textToImage: { perClass: scores.classQueries, mean: scores.classQueriesMean },
+    openVocabulary: {
+      perWord: scores.openVocabulary,
+      mean: scores.openVocabularyMean,
+      chance: scores.openVocabularyChance,
+    },
+    samples,
+  };
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+  const recipe = String((training as { recipe?: string }).recipe ?? '?');
+  const summaryRows: [string, number][] = [
+    ['image→image P@10 (all 1000 queries)', imageToImage.precisionAtK],
+    ['image→image mAP@10', imageToImage.mapAtK],
+    ['tags: class word is top-1 (held out)', scores.tags.top1],
+    ['tags: class word in top 5 (held out)', scores.tags.top5],
+    ['text→image P@10, 20 class names (held out)', scores.classQueriesMean],
+    [`open vocabulary P@10, ${Object.keys(scores.openVocabulary).length} caption words (held out)`, scores.openVocabularyMean],
+    ['open vocabulary P@10 by chance', scores.openVocabularyChance],
+  ];
+  const tables: ReportTable[] = [
+    { title: 'Summary', header: ['metric', 'value'], rows: summaryRows },
+    {
+      title: 'Tags by vocabulary size',
+      note: 'The N most frequent alphabetic non-stop GloVe words plus the class words; held-out images.',
+      header: ['size', 'words', 'top-1', 'top-5'],
+      rows: Object.entries(tagsBySize).map(([size, s]) => [size, String(s.words), s.top1, s.top5]),
+    },
+    {
+      title: 'Per class (held out)',
+      header: ['class', 'tags top-1', 'tags top-5', 'text→image P@10'],
+      rows: categories.map((c) => [c, perCategoryTags[c]!.top1, perCategoryTags[c]!.top5, scores.classQueries[c] ?? 0]),
+    },
+    {
+      title: 'Open vocabulary proxy (held out)',
+      note: 'Query = a caption word that is not a class name; relevant = held-out images whose captions use it (or its plural/singular).',
+      header: ['word', 'P@10', 'chance'],
+      rows: Object.entries(scores.openVocabulary).map(([word, s]) => [word, s.precision, s.chance]),
+    },
+  ];
+  writeFileSync(
+    path.join(OUT_DIR, 'report.html'),
+    renderReport({
+      title: 'semsearch evaluation',
+      summary: [
+        `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
+        `measured ${results.measuredAt}`,
+      ],
+      tables,
+      grids,
+    }),
+  );
+
+  const width = Math.max(...summaryRows.map(([name]) => name.length));
+  process.stdout.write(`model '${recipe}' — ${heldOut.length} held-out images\n`);
+  for (const [name, value] of summaryRows) process.stdout.write(`${name.padEnd(width)}  ${value.toFixed(3)}\n`);
+  process.stdout.write(
+    `tags top-1/top-5 by vocabulary size: ${Object.entries(tagsBySize)
+      .map(([size, s]) => `${size}: ${s.top1.toFixed(3)}/${s.top5.toFixed(3)}`)
+      .join(', ')}\n`,
+  );
+  process.stdout.write(`wrote ${path.join('eval', 'results.json')} and ${path.join('eval', 'report.html')}\n`);
+} finally {
+  await app.close();
+}
