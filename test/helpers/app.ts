@@ -21,6 +21,9 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
     LOG_LEVEL: 'warn',
     GLOVE_FILE: await buildTestGlove(),
     WORDS_LIMIT: '0',
+    // Tests that seed keep it small: a few dozen images, a short training run.
+    IMAGES_LIMIT: '24',
+    TRAIN_EPOCHS: '5',
     ...store.env,
     ...env,
   };
