@@ -34,6 +34,13 @@ export interface Services {
   health: HealthService;
 }
 
+export interface SeedOptions {
+  /** Train the image → word model again even if a current one is saved (`npm run train`). */
+  retrainWordModel?: boolean;
+  /** A recipe of src/seed/wordModelRecipes.ts; default: the default model's. */
+  wordModelRecipe?: string;
+}
+
 export interface App {
   config: Config;
   logger: Logger;
@@ -42,7 +49,7 @@ export interface App {
   embedder: Embedder;
   services: Services;
   /** Seeds whatever is missing; a re-run skips finished work. */
-  seed(): Promise<void>;
+  seed(options?: SeedOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,7 +98,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     repositories,
     embedder,
     services,
-    async seed() {
+    async seed(options = {}) {
       await modelsLoaded;
       await seedWords(
         repositories.words,
@@ -111,7 +118,11 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         { assetsDir: config.assets.dir, limit: config.images.limit },
         logger,
       );
-      await seedWordModel({ ...repositories, embedder }, wordModelOptions(config.wordSpace), logger);
+      await seedWordModel(
+        { ...repositories, embedder },
+        { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },
+        logger,
+      );
     },
     async close() {
       await embedder.close();

@@ -32,7 +32,7 @@ for (const kind of storeKinds()) {
 
     before(async () => {
       assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
-      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', TRAIN_EPOCHS: String(EPOCHS) });
+      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', IMAGES_LIMIT: '0', TRAIN_EPOCHS: String(EPOCHS) });
       await t.app.seed();
       options = (dir) => ({
         ...wordModelOptions(t.app.config.wordSpace),

@@ -5,32 +5,21 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { DEFAULT_RECIPE_NAME, ensureTagVocabulary, MODEL_PHASE, projectImages, trainWordModel, wordModelOptions } from '../seed/trainModel.js';
+import { DEFAULT_RECIPE_NAME, MODEL_PHASE } from '../seed/trainModel.js';
 import { RECIPES } from '../seed/wordModelRecipes.js';
 
 const { values } = parseArgs({ options: { recipe: { type: 'string', default: DEFAULT_RECIPE_NAME } } });
+if (!RECIPES[values.recipe]) {
+  process.stderr.write(`no recipe '${values.recipe}': choose one of ${Object.keys(RECIPES).join(', ')}\n`);
+  process.exit(2);
+}
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
-const options = wordModelOptions(config.wordSpace, values.recipe);
 const app = await createApp(config, logger);
 try {
-  // Words, images (and a first model if none exists) come from the ordinary seed.
-  const hadModel = app.embedder.hasWordModel();
-  await app.seed();
-  const deps = { ...app.repositories, embedder: app.embedder };
-  if (hadModel || values.recipe !== DEFAULT_RECIPE_NAME) {
-    await ensureTagVocabulary(deps, options.tagVocabularySize, logger);
-    const summary = await trainWordModel(deps, options, logger);
-    const projected = await projectImages(deps, logger);
-    await app.repositories.seedState.markDone(MODEL_PHASE, {
-      tagVocabularySize: options.tagVocabularySize,
-      recipe: summary.recipe,
-      trainSeconds: summary.seconds,
-      projected,
-    });
-  }
-  const last = (await app.repositories.seedState.completed()).get(MODEL_PHASE);
-  logger.info(`model '${String(last?.recipe ?? options.recipe.name)}' ready; recipes: ${Object.keys(RECIPES).join(', ')}`);
+  await app.seed({ retrainWordModel: true, wordModelRecipe: values.recipe });
+  const done = (await app.repositories.seedState.completed()).get(MODEL_PHASE);
+  logger.info(`model '${String(done?.recipe)}' trained in ${Number(done?.trainSeconds).toFixed(0)} s and saved under ${config.wordSpace.projectorDir}`);
 } finally {
   await app.close();
 }

@@ -3,10 +3,12 @@
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
 import { categoryWords, captionWordCounts } from '../embedding/captions.js';
+import { embeddingVersion } from '../embedding/image.js';
 import type { Embedder } from '../embedding/index.js';
 import type { Config } from '../config.js';
 import {
   projectorExists,
+  readProjectorMetadata,
   saveProjector,
   trainProjector,
   type EpochReport,
@@ -61,6 +63,8 @@ export interface WordModelOptions {
   projectorDir: string;
   recipe: WordModelRecipe;
   tagVocabularySize: number;
+  /** Train even if a current model is saved. */
+  retrain?: boolean;
   /** Held-out images per category (10 of the 50 Pascal images of each). */
   heldOutPerCategory?: number;
 }
@@ -154,7 +158,12 @@ export async function trainWordModel(
     epochs,
     seconds,
   };
-  await saveProjector(model, options.projectorDir, { ...summary, target: recipe.target, options: recipe.projector });
+  await saveProjector(model, options.projectorDir, {
+    ...summary,
+    target: recipe.target,
+    options: recipe.projector,
+    imageEmbedding: embeddingVersion(),
+  });
   model.dispose();
   await deps.wordSpace.saveSplit(
     train.map((row) => row.id),
@@ -189,6 +198,11 @@ export async function projectImages(deps: WordModelDeps, logger: Logger): Promis
   return done;
 }
 
+/** A saved model trained on the image embedding now stored (another recipe's features mean another input space). */
+export function hasCurrentModel(projectorDir: string): boolean {
+  return projectorExists(projectorDir) && readProjectorMetadata(projectorDir).imageEmbedding === embeddingVersion();
+}
+
 export interface SeedWordModelResult {
   skipped: boolean;
   trained?: TrainingSummary;
@@ -202,13 +216,18 @@ export async function seedWordModel(
 ): Promise<SeedWordModelResult> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
   const upToDate =
+    !options.retrain &&
     previous?.tagVocabularySize === options.tagVocabularySize &&
-    projectorExists(options.projectorDir) &&
+    hasCurrentModel(options.projectorDir) &&
     (await deps.wordSpace.countUnprojected()) === 0;
   if (upToDate) return { skipped: true, projected: 0 };
 
   const tagWords = await ensureTagVocabulary(deps, options.tagVocabularySize, logger);
-  const trained = projectorExists(options.projectorDir) ? undefined : await trainWordModel(deps, options, logger);
+  if (projectorExists(options.projectorDir) && !hasCurrentModel(options.projectorDir)) {
+    logger.info('the image embedding changed since the image → word model was trained: retraining');
+  }
+  const train = options.retrain || !hasCurrentModel(options.projectorDir);
+  const trained = train ? await trainWordModel(deps, options, logger) : undefined;
   const projected = await projectImages(deps, logger);
   await deps.seedState.markDone(MODEL_PHASE, {
     tagVocabularySize: options.tagVocabularySize,
