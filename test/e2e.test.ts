@@ -33,7 +33,9 @@ for (const kind of storeKinds()) {
     before(async () => {
       assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
       newDog = otherPascalImage('dog', assets.images).file;
-      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false' });
+      // Every photo of the small folder (two pages to browse), and a full training
+      // run on them, so that "dog" finds dogs.
+      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', IMAGES_LIMIT: '0', TRAIN_EPOCHS: '50' });
       await t.app.seed();
       server = await startTestServer(t.app);
       browser = await launchBrowser(`e2e-${kind}`);
