@@ -38,7 +38,7 @@ export interface WordModelRecipe {
 }
 
 /** The default model: best held-out numbers (README "Image ↔ text" lists every variant). */
-export const DEFAULT_RECIPE_NAME = 'vocabulary-softmax';
+export const DEFAULT_RECIPE_NAME = 'vocabulary-softmax-class75';
 
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];
