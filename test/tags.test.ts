@@ -175,7 +175,7 @@ for (const kind of storeKinds()) {
       assert.deepEqual(words(single.data!.tagsForImage), words(edges[0]!.node.tags), 'same tags either way');
     });
 
-    test('addImage projects the new image: it has tags and imagesForText finds it', async () => {
+    test('addImage projects the new image: it has tags and a stored word-space vector', async () => {
       const dog = otherPascalImage('dog', assets.images);
       const base64 = readFileSync(dog.file).toString('base64');
       const added = await gql(server.url, 'mutation ($image: ImageInput!) { addImage(image: $image) { id tags { word { text } } } }', {
