@@ -4,11 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import type pg from 'pg';
 import type { RunningServer } from '../src/http/server.js';
 import { lemmaKey } from '../src/embedding/tagVocabulary.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
-import { buildTestAssets, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { buildTestAssets, countPoolCheckouts, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const CATEGORIES = ['bird', 'boat', 'cat', 'dog', 'sofa'];
@@ -24,20 +23,6 @@ interface MatchResult {
 }
 
 const words = (tags: TagResult[]) => tags.map((tag) => tag.word.text);
-
-/** Counts connections taken from the store's pools while `run` runs (each query takes one). */
-async function countPoolCheckouts(pools: pg.Pool[], run: () => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const onAcquire = () => count++;
-  const distinct = [...new Set(pools)];
-  for (const pool of distinct) pool.on('acquire', onAcquire);
-  try {
-    await run();
-  } finally {
-    for (const pool of distinct) pool.off('acquire', onAcquire);
-  }
-  return count;
-}
 
 for (const kind of storeKinds()) {
   describe(`image ↔ text on ${kind}`, () => {
