@@ -1,6 +1,6 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
-import { queryWithHnsw } from './queryRunner.js';
+import { queryWithHnsw, withTransaction, type HotQuery } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface ImageRecord {
@@ -107,9 +107,7 @@ export class ImageRepository {
   /** Rows and bytes in one transaction: all of them or none. */
   async insert(images: readonly NewImage[]): Promise<void> {
     if (images.length === 0) return;
-    const client = await this.writer.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(this.writer, async (client) => {
       await client.query(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, embedding)
          SELECT id, category, captions::text[], width, height, hash, source, embedding
@@ -132,13 +130,7 @@ export class ImageRepository {
          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])`,
         [images.map((i) => i.id), images.map((i) => i.mimeType), images.map((i) => Buffer.from(i.bytes))],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Stored bytes in id order after `afterId`, for re-embedding with a new recipe. */
@@ -185,43 +177,76 @@ export class ImageRepository {
     return result.rows.map((row) => row.category);
   }
 
-  /** Nearest images by cosine distance, sorted, at most `first`, within `maxDistance`. */
-  async nearest(vector: ArrayLike<number>, options: NearestOptions): Promise<ImageMatchRow[]> {
-    const limit = options.first + (options.excludeId ? 1 : 0);
-    const params = [vectorParam(vector), options.excludeId ?? null, options.maxDistance ?? null, options.first];
-    const outer = (candidates: string) =>
-      `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
-       WHERE ($2::text IS NULL OR id <> $2) AND ($3::float8 IS NULL OR distance <= $3)
-       ORDER BY distance, id LIMIT $4`;
-    const inner = `SELECT *, embedding <=> $1::vector AS distance FROM images`;
+  /** Nearest images to a vector by cosine distance, sorted, at most `first`, within `maxDistance`. */
+  nearest(vector: ArrayLike<number>, options: NearestOptions): Promise<ImageMatchRow[]> {
+    return this.nearestTo('vector', vectorParam(vector), options.excludeId ?? null, options);
+  }
+
+  /**
+   * Nearest images to a stored one, itself left out. The stored vector never
+   * leaves the database: one round trip. No rows for an unknown id.
+   */
+  nearestToStored(id: string, options: Omit<NearestOptions, 'excludeId'>): Promise<ImageMatchRow[]> {
+    return this.nearestTo('stored', id, id, options);
+  }
+
+  private async nearestTo(
+    source: QuerySource,
+    query: string,
+    excludeId: string | null,
+    options: Omit<NearestOptions, 'excludeId'>,
+  ): Promise<ImageMatchRow[]> {
+    const candidates = options.first + (excludeId ? 1 : 0);
+    const params: unknown[] = [query, excludeId, options.maxDistance ?? null, options.first, candidates];
+    const efSearch = Math.max(options.efSearch, candidates);
     if (!options.category) {
-      return queryWithHnsw<ImageMatchRow>(
-        this.reader,
-        { efSearch: Math.max(options.efSearch, limit) },
-        outer(`${inner} ORDER BY embedding <=> $1::vector LIMIT ${limit}`),
-        params,
-      );
+      return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch }, NEAREST[source].index, params);
     }
-    const filtered = [...params, options.category];
+    params.push(options.category);
     if ((await this.count(options.category)) <= this.exactScanMaxRows) {
-      // MATERIALIZED hides the rows from the HNSW index: an exact scan of the category.
-      const result = await this.reader.query<ImageMatchRow>(
-        outer(
-          `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $5)
-           SELECT *, embedding <=> $1::vector AS distance FROM in_category`,
-        ),
-        filtered,
-      );
+      const result = await this.reader.query<ImageMatchRow>({ ...NEAREST[source].exactInCategory, values: params });
       return result.rows;
     }
     return queryWithHnsw<ImageMatchRow>(
       this.reader,
-      { efSearch: Math.max(options.efSearch, limit), iterative: 'relaxed_order' },
-      outer(`${inner} WHERE category = $5 ORDER BY embedding <=> $1::vector LIMIT ${limit}`),
-      filtered,
+      { efSearch, iterative: 'relaxed_order' },
+      NEAREST[source].indexInCategory,
+      params,
     );
   }
 }
+
+type QuerySource = 'vector' | 'stored';
+
+/**
+ * The nearest-image queries, prepared per connection. Parameters: $1 the query
+ * (a vector, or a stored image's id), $2 an id to leave out, $3 the largest
+ * distance, $4 first, $5 candidates to take from the scan, $6 the category.
+ */
+function nearestQueries(source: QuerySource) {
+  const target = source === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
+  const query = (scan: string, candidates: string): HotQuery => ({
+    name: `images_nearest_${source}_${scan}`,
+    // distance is null only for an unknown stored id: no rows then.
+    text: `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
+           WHERE distance IS NOT NULL AND ($2::text IS NULL OR id <> $2)
+             AND ($3::float8 IS NULL OR distance <= $3)
+           ORDER BY distance, id LIMIT $4`,
+  });
+  const scored = `SELECT *, embedding <=> ${target} AS distance FROM images`;
+  return {
+    index: query('index', `${scored} ORDER BY embedding <=> ${target} LIMIT $5`),
+    // pgvector 0.8 iterative scans keep walking the graph until enough rows pass the filter.
+    indexInCategory: query('index_in_category', `${scored} WHERE category = $6 ORDER BY embedding <=> ${target} LIMIT $5`),
+    // MATERIALIZED hides the rows from the HNSW index: an exact scan of the category.
+    exactInCategory: query(
+      'exact_in_category',
+      `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $6)
+       SELECT *, embedding <=> ${target} AS distance FROM in_category ORDER BY distance LIMIT $5`,
+    ),
+  };
+}
+const NEAREST = { vector: nearestQueries('vector'), stored: nearestQueries('stored') };
 
 function toArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;

@@ -1,5 +1,5 @@
-// Runs a query with per-transaction search settings (SET LOCAL), which must
-// share one connection and transaction with the query they tune.
+// How repositories talk to a pool beyond a plain query: nearest-neighbour
+// queries with their index search settings, and transactions.
 import type pg from 'pg';
 
 export type HnswSettings = {
@@ -9,27 +9,69 @@ export type HnswSettings = {
   maxScanTuples?: number;
 };
 
+/** A query run often: prepared once per connection under `name`, then only bound and executed. */
+export interface HotQuery {
+  name: string;
+  text: string;
+}
+
+// What each pooled connection has SET for its session. Settings are applied
+// only when a query needs other ones, so a steady stream of the same kind of
+// query costs one round trip each instead of BEGIN, SET LOCAL, query, COMMIT.
+const sessionSettings = new WeakMap<pg.PoolClient, string>();
+
+function settingsSql(settings: HnswSettings): string {
+  return [
+    `SET hnsw.ef_search = ${Math.trunc(settings.efSearch)}`,
+    `SET hnsw.iterative_scan = ${settings.iterative ?? 'off'}`,
+    // 20,000 is pgvector's default.
+    `SET hnsw.max_scan_tuples = ${Math.trunc(settings.maxScanTuples ?? 20_000)}`,
+  ].join('; ');
+}
+
 export async function queryWithHnsw<R extends pg.QueryResultRow>(
   pool: pg.Pool,
   settings: HnswSettings,
-  text: string,
+  query: HotQuery,
   values: unknown[],
 ): Promise<R[]> {
   const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const wanted = settingsSql(settings);
+    if (sessionSettings.get(client) !== wanted) {
+      sessionSettings.delete(client);
+      await client.query(wanted);
+      sessionSettings.set(client, wanted);
+    }
+    const result = await client.query<R>({ name: query.name, text: query.text, values });
+    return result.rows;
+  } catch (err) {
+    // A connection that failed mid-way is not reused with unknown settings.
+    broken = isConnectionError(err) ? (err as Error) : undefined;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Runs `work` in one transaction on one connection: all of its writes or none. */
+export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query(`SET LOCAL hnsw.ef_search = ${Math.trunc(settings.efSearch)}`);
-    if (settings.iterative) await client.query(`SET LOCAL hnsw.iterative_scan = ${settings.iterative}`);
-    if (settings.maxScanTuples) {
-      await client.query(`SET LOCAL hnsw.max_scan_tuples = ${Math.trunc(settings.maxScanTuples)}`);
-    }
-    const result = await client.query<R>(text, values);
+    const result = await work(client);
     await client.query('COMMIT');
-    return result.rows;
+    return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+}
+
+/** Errors without a SQLSTATE come from the connection, not from the statement. */
+function isConnectionError(err: unknown): boolean {
+  return typeof (err as { code?: unknown }).code !== 'string' || (err as { code: string }).code.startsWith('08');
 }

@@ -1,7 +1,7 @@
 // All SQL about the tag vocabulary and nearest tags in word space.
 import type pg from 'pg';
 import { STOP_WORDS } from '../embedding/stopWords.js';
-import { queryWithHnsw } from './queryRunner.js';
+import { queryWithHnsw, withTransaction } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface TagRow {
@@ -21,6 +21,23 @@ const ELIGIBLE_WORDS = `
   UNION
   SELECT text, rank, embedding FROM words WHERE text = ANY($3::text[])`;
 
+const NEAREST_TAGS = {
+  name: 'tags_nearest',
+  text: `SELECT text, embedding <=> $1::vector AS distance FROM tag_words
+         ORDER BY embedding <=> $1::vector LIMIT $2`,
+};
+
+const NEAREST_TAGS_FOR_IMAGES = {
+  name: 'tags_nearest_for_images',
+  text: `SELECT i.id AS "imageId", t.text, t.distance
+         FROM images i CROSS JOIN LATERAL (
+           SELECT text, embedding <=> i.word_embedding AS distance FROM tag_words
+           ORDER BY embedding <=> i.word_embedding LIMIT $2
+         ) t
+         WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
+         ORDER BY i.id, t.distance, t.text`,
+};
+
 export class TagRepository {
   constructor(
     private readonly writer: pg.Pool,
@@ -37,22 +54,14 @@ export class TagRepository {
    * words of `words`, plus `alwaysInclude` (the class words), in one transaction.
    */
   async replaceVocabulary(size: number, alwaysInclude: readonly string[]): Promise<number> {
-    const client = await this.writer.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.writer, async (client) => {
       await client.query('DELETE FROM tag_words');
       const result = await client.query(
         `INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM (${ELIGIBLE_WORDS}) chosen`,
         [size, [...STOP_WORDS], alwaysInclude],
       );
-      await client.query('COMMIT');
       return result.rowCount ?? 0;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** A vocabulary of another size, without storing it (evaluation: which size tags best). */
@@ -77,8 +86,7 @@ export class TagRepository {
     return queryWithHnsw<TagRow>(
       this.reader,
       { efSearch: Math.max(efSearch, first) },
-      `SELECT text, embedding <=> $1::vector AS distance FROM tag_words
-       ORDER BY embedding <=> $1::vector LIMIT $2`,
+      NEAREST_TAGS,
       [vectorParam(vector), first],
     );
   }
@@ -88,13 +96,7 @@ export class TagRepository {
     return queryWithHnsw<ImageTagRow>(
       this.reader,
       { efSearch: Math.max(efSearch, first) },
-      `SELECT i.id AS "imageId", t.text, t.distance
-       FROM images i CROSS JOIN LATERAL (
-         SELECT text, embedding <=> i.word_embedding AS distance FROM tag_words
-         ORDER BY embedding <=> i.word_embedding LIMIT $2
-       ) t
-       WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
-       ORDER BY i.id, t.distance, t.text`,
+      NEAREST_TAGS_FOR_IMAGES,
       [imageIds, first],
     );
   }

@@ -1,7 +1,7 @@
 // All SQL about GloVe words.
 import type pg from 'pg';
 import type { GloveWord } from '../embedding/glove.js';
-import { queryWithHnsw } from './queryRunner.js';
+import { queryWithHnsw, withTransaction } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 /**
@@ -12,6 +12,14 @@ import { toFloat32, vectorParam } from './vectorParam.js';
  */
 export const WORD_INDEX = { m: 24, efConstruction: 128 } as const;
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
+
+const NEAREST_WORDS = {
+  name: 'words_nearest',
+  text: `SELECT text, distance FROM (
+           SELECT text, embedding <=> $1::vector AS distance FROM words
+           ORDER BY embedding <=> $1::vector LIMIT $3
+         ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance LIMIT $4`,
+};
 
 export interface WordMatchRow {
   text: string;
@@ -91,30 +99,22 @@ export class WordRepository {
     return queryWithHnsw<WordMatchRow>(
       this.reader,
       { efSearch: Math.max(efSearch, first + exclude.length) },
-      `SELECT text, distance FROM (
-         SELECT text, embedding <=> $1::vector AS distance FROM words
-         ORDER BY embedding <=> $1::vector LIMIT $3
-       ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance LIMIT $4`,
+      NEAREST_WORDS,
       [vectorParam(vector), exclude, first + exclude.length, first],
     );
   }
 
   /** Exact nearest words (sequential scan): the ground truth for recall. */
   async nearestExact(vector: ArrayLike<number>, first: number): Promise<WordMatchRow[]> {
-    const client = await this.reader.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.reader, async (client) => {
       await client.query('SET LOCAL enable_indexscan = off');
       const result = await client.query<WordMatchRow>(
         `SELECT text, embedding <=> $1::vector AS distance FROM words
          ORDER BY embedding <=> $1::vector LIMIT $2`,
         [vectorParam(vector), first],
       );
-      await client.query('COMMIT');
       return result.rows;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async sample(n: number, maxRank: number): Promise<string[]> {

@@ -1,7 +1,7 @@
 // All SQL about images in word space: their projected vectors, the search
 // over them, and the stored training split.
 import type pg from 'pg';
-import { queryWithHnsw } from './queryRunner.js';
+import { queryWithHnsw, withTransaction } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface TrainingImageRow {
@@ -23,6 +23,17 @@ export interface WordSpaceMatchRow {
   id: string;
   distance: number;
 }
+
+const nearestQuery = (name: string, filter: string) => ({
+  name,
+  text: `SELECT id, distance FROM (
+           SELECT id, word_embedding <=> $1::vector AS distance FROM images
+           WHERE word_embedding IS NOT NULL ${filter}
+           ORDER BY word_embedding <=> $1::vector LIMIT $2
+         ) nearest ORDER BY distance, id`,
+});
+const NEAREST = nearestQuery('word_space_nearest', '');
+const NEAREST_IN_CATEGORY = nearestQuery('word_space_nearest_in_category', 'AND category = $3');
 
 export class WordSpaceRepository {
   constructor(
@@ -88,15 +99,10 @@ export class WordSpaceRepository {
     vector: ArrayLike<number>,
     options: { first: number; category?: string; efSearch: number },
   ): Promise<WordSpaceMatchRow[]> {
-    const filter = options.category ? 'AND category = $3' : '';
     return queryWithHnsw<WordSpaceMatchRow>(
       this.reader,
       { efSearch: Math.max(options.efSearch, options.first), iterative: options.category ? 'relaxed_order' : undefined },
-      `SELECT id, distance FROM (
-         SELECT id, word_embedding <=> $1::vector AS distance FROM images
-         WHERE word_embedding IS NOT NULL ${filter}
-         ORDER BY word_embedding <=> $1::vector LIMIT $2
-       ) nearest ORDER BY distance, id`,
+      options.category ? NEAREST_IN_CATEGORY : NEAREST,
       options.category
         ? [vectorParam(vector), options.first, options.category]
         : [vectorParam(vector), options.first],
@@ -104,22 +110,14 @@ export class WordSpaceRepository {
   }
 
   async saveSplit(trainIds: readonly string[], heldOutIds: readonly string[]): Promise<void> {
-    const client = await this.writer.connect();
-    try {
-      await client.query('BEGIN');
+    await withTransaction(this.writer, async (client) => {
       await client.query('DELETE FROM training_split');
       await client.query(
         `INSERT INTO training_split (image_id, held_out)
          SELECT * FROM unnest($1::text[], $2::boolean[])`,
         [[...trainIds, ...heldOutIds], [...trainIds.map(() => false), ...heldOutIds.map(() => true)]],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** The held-out images of the stored model, with their word-space vectors (evaluation). */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ImageDecodeError, inspectImage, type ImageInfo } from '../embedding/preprocess.js';
 import type { Embedder } from '../embedding/index.js';
 import { badInput, checkFirst, notFound } from '../errors.js';
-import type { ImageFile, ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
+import type { ImageFile, ImageMatchRow, ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 const MAX_CAPTIONS = 20;
@@ -34,9 +34,6 @@ export interface ImagePage {
   hasNextPage: boolean;
   totalCount: number;
 }
-
-/** Per-request batched lookups (DataLoaders); the service falls back to direct reads. */
-export type EmbeddingLookup = (id: string) => Promise<Float32Array | null>;
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -110,10 +107,6 @@ export class ImageService {
     return this.images.findByIds(ids);
   }
 
-  findEmbeddings(ids: readonly string[]): Promise<(Float32Array | null)[]> {
-    return this.images.findEmbeddings(ids);
-  }
-
   file(id: string): Promise<ImageFile | null> {
     return this.images.file(id);
   }
@@ -143,7 +136,7 @@ export class ImageService {
     return { nodes: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
   }
 
-  async similarImages(args: SimilarImagesArgs, embeddingOf?: EmbeddingLookup): Promise<ImageMatch[]> {
+  async similarImages(args: SimilarImagesArgs): Promise<ImageMatch[]> {
     const first = checkFirst(args.first, 10);
     const maxDistance = checkMaxDistance(args.maxDistance);
     const category = cleanCategory(args.category);
@@ -152,25 +145,30 @@ export class ImageService {
     if (byId === byImage) {
       throw badInput(`Give exactly one of 'id' (a stored image) or 'image' (new image bytes), not ${byId ? 'both' : 'neither'}`);
     }
-    let vector: Float32Array;
-    let excludeId: string | undefined;
-    if (byId) {
-      const id = args.id!;
-      const found = embeddingOf ? await embeddingOf(id) : (await this.images.findEmbeddings([id]))[0];
-      if (!found) throw notFound(`No image with id '${id}'`);
-      vector = found;
-      excludeId = id;
-    } else {
-      const bytes = decodeBase64Image(args.image!.base64);
-      vector = await this.embedder.embedImage(bytes).catch((err) => {
-        throw toBadInput(err, 'image.base64');
-      });
-      // The same bytes stored already are the query image itself.
-      excludeId = (await this.images.findByContentHash(sha256(bytes)))?.id;
-    }
+    const vector = byImage ? await this.embedInput(args.image!) : undefined;
     if (category) await this.checkCategoryExists(category);
-    const rows = await this.images.nearest(vector, { first, category, maxDistance, excludeId, efSearch: this.efSearch });
+    const options = { first, category, maxDistance, efSearch: this.efSearch };
+    let rows: ImageMatchRow[];
+    if (vector) {
+      // The same bytes stored already are the query image itself.
+      const excludeId = (await this.images.findByContentHash(vector.contentHash))?.id;
+      rows = await this.images.nearest(vector.embedding, { ...options, excludeId });
+    } else {
+      rows = await this.images.nearestToStored(args.id!, options);
+      // No rows: an unknown id, or nothing else near enough (checked only then).
+      if (rows.length === 0 && !(await this.images.findByIds([args.id!]))[0]) {
+        throw notFound(`No image with id '${args.id}'`);
+      }
+    }
     return rows.map(({ distance, ...image }) => ({ image, distance }));
+  }
+
+  private async embedInput(input: ImageInput): Promise<{ embedding: Float32Array; contentHash: string }> {
+    const bytes = decodeBase64Image(input.base64);
+    const embedding = await this.embedder.embedImage(bytes).catch((err) => {
+      throw toBadInput(err, 'image.base64');
+    });
+    return { embedding, contentHash: sha256(bytes) };
   }
 
   /** Stores bytes and row together; the same bytes again return the stored image. */

@@ -10,7 +10,7 @@ function primed<T extends ImageRecord>(ctx: GraphQLContext, images: T[]): T[] {
 }
 
 const similar = async (ctx: GraphQLContext, args: SimilarImagesArgs): Promise<ImageMatch[]> => {
-  const matches = await ctx.services.images.similarImages(args, (id) => ctx.loaders.imageEmbeddingById.load(id));
+  const matches = await ctx.services.images.similarImages(args);
   primed(ctx, matches.map((match) => match.image));
   return matches;
 };
