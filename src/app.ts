@@ -6,11 +6,13 @@ import { openDatabase, type Database } from './db/database.js';
 import { mobilenetDir } from './embedding/image.js';
 import { createEmbedder, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
+import { ImageProjectionRepository } from './repositories/imageProjectionRepository.js';
 import { ImageRepository } from './repositories/imageRepository.js';
 import { TagRepository } from './repositories/tagRepository.js';
 import { WordSpaceRepository } from './repositories/wordSpaceRepository.js';
 import { SeedStateRepository } from './repositories/seedStateRepository.js';
 import { WordRepository } from './repositories/wordRepository.js';
+import { PROJECTION_PHASE, seedImageProjection } from './seed/seedImageProjection.js';
 import { IMAGES_PHASE, seedImages } from './seed/seedImages.js';
 import { seedWords, WORDS_PHASE } from './seed/seedWords.js';
 import { MODEL_PHASE, seedWordModel, wordModelOptions } from './seed/trainModel.js';
@@ -24,6 +26,7 @@ export interface Repositories {
   images: ImageRepository;
   tags: TagRepository;
   wordSpace: WordSpaceRepository;
+  projections: ImageProjectionRepository;
   seedState: SeedStateRepository;
 }
 
@@ -53,7 +56,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE, MODEL_PHASE] as const;
+export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE, PROJECTION_PHASE, MODEL_PHASE] as const;
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
   const db = await openDatabase(config, logger);
@@ -62,10 +65,12 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     images: new ImageRepository(db.primary, db.reader),
     tags: new TagRepository(db.primary, db.reader),
     wordSpace: new WordSpaceRepository(db.primary, db.reader),
+    projections: new ImageProjectionRepository(db.primary),
     seedState: new SeedStateRepository(db.primary),
   };
   const embedder = createEmbedder({
     wordVectors: (words) => repositories.words.findVectors(words),
+    imageProjection: () => repositories.projections.current(),
     imageModelDir: mobilenetDir(config.assets.dir),
     projectorDir: config.wordSpace.projectorDir,
     embedWorkers: config.embedWorkers,
@@ -118,6 +123,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         { assetsDir: config.assets.dir, limit: config.images.limit },
         logger,
       );
+      await seedImageProjection({ ...repositories, embedder }, logger);
       await seedWordModel(
         { ...repositories, embedder },
         { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },

@@ -6,6 +6,9 @@ import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { ImageRepository } from '../src/repositories/imageRepository.js';
 import { embeddingVersion } from '../src/embedding/image.js';
+import { applyImageProjection, projectionVersion } from '../src/embedding/imageProjection.js';
+import { heldOutNames } from '../src/eval/split.js';
+import { seedImageProjection } from '../src/seed/seedImageProjection.js';
 import { IMAGE_EMBEDDING_PHASE, seedImages } from '../src/seed/seedImages.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestAssets, countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
@@ -69,7 +72,7 @@ for (const kind of storeKinds()) {
       const { images, seedState } = t.app.repositories;
       const image = assets.images[1]!;
       const fresh = await t.app.embedder.embedImage(readFileSync(image.file));
-      await images.updateEmbeddings([{ id: image.id, embedding: fresh.map((x) => -x) }]);
+      await images.updateFeatures([{ id: image.id, features: fresh.map((x) => -x) }]);
       await seedState.markDone(IMAGE_EMBEDDING_PHASE, { version: 'an older recipe' });
       const result = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
       assert.equal(result.skipped, true, 'no image is missing');
@@ -96,6 +99,27 @@ for (const kind of storeKinds()) {
       await t.app.seed();
       const ready = await fetch(`${server.url}/readyz`);
       assert.equal(ready.status, 200, JSON.stringify(await ready.clone().json()));
+    });
+
+    test('the image projection is fitted on the training split only, applied to every row, and kept on a re-run', async () => {
+      const { projections, wordSpace, seedState } = t.app.repositories;
+      const projection = (await projections.current())!;
+      assert.ok(projection, 'seeding fitted a projection (4 categories)');
+      const heldOut = heldOutNames(assets.images.map((image) => ({ name: image.id, category: image.category })));
+      assert.equal(heldOut.size, CATEGORIES.length, 'one held-out image per category of 8');
+      const trainIds = assets.images.map((image) => image.id).filter((id) => !heldOut.has(id));
+      assert.equal(projection.version, projectionVersion(embeddingVersion(), trainIds));
+      const rows = await t.app.db.primary.query<{ id: string; features: number[]; embedding: number[]; projection_version: string }>(
+        'SELECT id, features, embedding, projection_version FROM images',
+      );
+      for (const row of rows.rows) {
+        assert.equal(row.projection_version, projection.version);
+        const expected = applyImageProjection(projection, Float32Array.from(row.features));
+        assert.ok(row.embedding.every((x, i) => Math.abs(x - expected[i]!) < 1e-5), `${row.id} is projected`);
+        assert.ok(row.embedding.some((x, i) => Math.abs(x - row.features[i]!) > 1e-3), `${row.id} differs from its features`);
+      }
+      const again = await seedImageProjection({ projections, wordSpace, seedState, embedder: t.app.embedder }, quiet);
+      assert.deepEqual(again, { version: projection.version, fitted: false, reprojected: 0 });
     });
 
     test('similarImages by id excludes the query, is sorted, and mostly finds its category', async () => {

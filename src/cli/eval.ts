@@ -86,13 +86,20 @@ try {
   const { wordSpace, tags, words } = app.repositories;
 
   const pascal = await wordSpace.trainingImages();
-  const imageToImage = imageToImageMetrics(
-    pascal.map((row) => ({ id: row.id, category: row.category, vector: l2Normalize(row.features) })),
-    10,
-  );
-
   const heldOut = (await wordSpace.heldOutImages()).filter((row): row is typeof row & { category: string } => !!row.category);
   if (heldOut.length === 0) throw new Error('no held-out images with word-space vectors: run `npm run train`');
+  // The vectors similarImages searches (features through the learned projection), and the plain features.
+  const searched = await app.repositories.images.findEmbeddings(pascal.map((row) => row.id));
+  const heldOutIds = new Set(heldOut.map((row) => row.id));
+  const imageItems = (vectorOf: (i: number) => Float32Array) =>
+    pascal.map((row, i) => ({ id: row.id, category: row.category, vector: l2Normalize(vectorOf(i)) }));
+  const searchedItems = imageItems((i) => searched[i]!);
+  const featureItems = imageItems((i) => pascal[i]!.features);
+  const imageToImage = {
+    ...imageToImageMetrics(searchedItems, 10),
+    heldOutQueries: imageToImageMetrics(searchedItems, 10, searchedItems.filter((item) => heldOutIds.has(item.id))),
+    featuresOnly: imageToImageMetrics(featureItems, 10),
+  };
   const classWords = [...new Set(pascal.flatMap((row) => categoryWords(row.category)))];
   const vectors = await words.findVectors([...classWords, ...OPEN_VOCABULARY_QUERIES]);
   const vocabulary = unit(await tags.all());
@@ -134,6 +141,9 @@ try {
   const summaryRows: [string, number][] = [
     ['image→image P@10 (all 1000 queries)', imageToImage.precisionAtK],
     ['image→image mAP@10', imageToImage.mapAtK],
+    ['image→image P@10 (200 held-out queries)', imageToImage.heldOutQueries.precisionAtK],
+    ['image→image mAP@10 (200 held-out queries)', imageToImage.heldOutQueries.mapAtK],
+    ['image→image P@10, features without the projection', imageToImage.featuresOnly.precisionAtK],
     ['tags: class word is top-1 (held out)', scores.tags.top1],
     ['tags: class word in top 5 (held out)', scores.tags.top5],
     ['text→image P@10, 20 class names (held out)', scores.classQueriesMean],

@@ -2,11 +2,13 @@
 // services and evaluation reach every model.
 //   embedText(text)      text → GloVe space (mean of known word vectors)
 //   embedImage(bytes)    image → 768-d MobileNet features (embedImages: a batch)
+//   searchVector(features)  image features → the stored, searched vector (the learned projection)
 //   projectToWords(vector)  image features → 100-d GloVe word space (the trained projector)
 import { clientError } from '../errors.js';
 import { ImageDecodeError, loadImageModel, type ImageModel } from './image.js';
 import { initTfBackend } from './tfBackend.js';
 import { ImageEmbeddingPool } from './workerPool.js';
+import { applyImageProjection, type ImageProjection } from './imageProjection.js';
 import { createWordProjection } from './wordProjection.js';
 import { dropStopWords, embedTokens, tokenize, type TextEmbedding, type WordVectorLookup } from './text.js';
 
@@ -22,6 +24,10 @@ export interface Embedder {
   /** L2-normalised; throws ImageDecodeError for bytes that are not a complete JPEG/PNG/WebP. */
   embedImage(bytes: Uint8Array): Promise<Float32Array>;
   embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]>;
+  /** Features → the vector images are stored and searched by, and the projection fit that made it. */
+  searchVector(features: Float32Array): Promise<SearchVector>;
+  /** Reads the image projection again on next use (after the seed fitted a new one). */
+  reloadImageProjection(): void;
   /** Loads the image model now rather than on first use; resolves once it is ready. */
   loadModels(): Promise<void>;
   /** Image features → L2-normalised word-space vector; throws ModelNotTrainedError before training. */
@@ -34,8 +40,16 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
+export interface SearchVector {
+  vector: Float32Array;
+  /** Null: no projection is fitted and the vector is the features. */
+  projectionVersion: string | null;
+}
+
 export interface EmbedderDeps {
   wordVectors: WordVectorLookup;
+  /** The current image projection fit (stored with the images it made). */
+  imageProjection: () => Promise<ImageProjection | null>;
   /** Folder of the MobileNet TF.js model (see image.ts mobilenetDir). */
   imageModelDir: string;
   /** Folder of the trained image → word-space projector (TF.js format). */
@@ -69,6 +83,12 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     return imageModel;
   };
   const wordProjection = createWordProjection(deps.projectorDir);
+  let imageProjection: Promise<ImageProjection | null> | undefined;
+  const currentImageProjection = () => {
+    imageProjection ??= deps.imageProjection();
+    imageProjection.catch(() => (imageProjection = undefined));
+    return imageProjection;
+  };
   // Off the event loop that answers queries: TF.js runs for 60+ ms per image.
   const pool = deps.embedWorkers ? imageWorkerPool(deps) : undefined;
   return {
@@ -78,6 +98,13 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     projectManyToWords: (features) => wordProjection.project(features),
     hasWordModel: () => wordProjection.exists(),
     reloadWordModel: () => wordProjection.reload(),
+    async searchVector(features) {
+      const projection = await currentImageProjection();
+      return { vector: applyImageProjection(projection, features), projectionVersion: projection?.version ?? null };
+    },
+    reloadImageProjection: () => {
+      imageProjection = undefined;
+    },
     async embedImage(bytes) {
       return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);
     },

@@ -20,7 +20,8 @@ import { l2Normalize } from '../embedding/text.js';
 import { initTfBackend } from '../embedding/tfBackend.js';
 import { createProgress } from '../seed/progress.js';
 import { imageToImageMetrics, type LabeledVector, type RetrievalMetrics } from './imageToImage.js';
-import { fitLda, project } from './linearDiscriminant.js';
+import { applyImageProjection, fitImageProjection, PROJECTION_WEIGHT } from '../embedding/imageProjection.js';
+import { fitLda, project } from '../embedding/linearDiscriminant.js';
 import { heldOutNames } from './split.js';
 
 const FEATURES = 768;
@@ -142,7 +143,7 @@ export async function evaluateImageVariants(assetsDir: string, cacheDir: string)
     ['stretch + crop + mirrors average', (i) => sum([f.pooled[i]!, c.pooled[i]!, fm.pooled[i]!, cm.pooled[i]!])],
     ['ImageNet class probabilities (crop)', (i) => softmax(c.logits[i]!)],
     ['crop features ⊕ 0.5 × class probabilities (1768-d)', (i) => concat(c.pooled[i]!, softmax(c.logits[i]!), 0.5)],
-    ['crop + 0.5 × class prototype (stored)', (i) => classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5)],
+    ['crop + 0.5 × class prototype (stored features)', (i) => classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5)],
     ['crop + 1.0 × class prototype', (i) => classBlend(c.pooled[i]!, c.logits[i]!, kernel, 1)],
     ['stretch + 0.5 × class prototype', (i) => classBlend(f.pooled[i]!, f.logits[i]!, kernel, 0.5)],
     ['crop + mirror, each + 0.5 × class prototype', (i) => sum([classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5), classBlend(cm.pooled[i]!, cm.logits[i]!, kernel, 0.5)])],
@@ -170,7 +171,72 @@ export async function evaluateImageVariants(assetsDir: string, cacheDir: string)
   evaluate('crop + mirror, centred on the training mean', (i) => centred(base[i]!));
   evaluate('LDA on the training split (19-d)', (i) => project(lda, base[i]!));
   evaluate('centred ⊕ LDA (787-d)', (i) => concat(centred(base[i]!), project(lda, base[i]!)));
+
+  // The stored recipe: class-blend features through the learned projection (imageProjection.ts).
+  const stored = images.map((_, i) => l2Normalize(classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5)));
+  const labelled = images.map((image, i) => ({ id: image.id, category: image.category, features: stored[i]! }));
+  for (const weight of PROJECTION_WEIGHTS) {
+    const projection = fitImageProjection(labelled.filter((_, i) => isTrain[i]), 'eval', weight)!;
+    evaluate(`stored features + learned projection, weight ${weight}${weight === PROJECTION_WEIGHT ? ' (searched)' : ''}`, (i) => applyImageProjection(projection, stored[i]!));
+  }
   return results;
+}
+
+const PROJECTION_WEIGHTS = [0.5, 0.75, 1, 1.5];
+
+/** Groups of categories left out of the projection's fit in turn (what photos of new kinds of things get). */
+const UNSEEN_CATEGORY_GROUPS = [
+  ['aeroplane', 'cow', 'sofa', 'tvmonitor'],
+  ['bird', 'bus', 'horse', 'pottedplant'],
+  ['bottle', 'cat', 'motorbike', 'train'],
+  ['bicycle', 'chair', 'dog', 'sheep'],
+  ['boat', 'car', 'diningtable', 'person'],
+];
+
+export interface UnseenCategoryResult {
+  weight: number;
+  /** P@10 of queries from categories the fit never saw, against all 1000 images: without / with the projection. */
+  withoutProjection: number;
+  withProjection: number;
+}
+
+/**
+ * Does the projection hurt photos of kinds it was not fitted on? For each
+ * group, fit on the training images of the other 16 categories and measure the
+ * group's queries against all images, with and without the projection.
+ */
+export async function evaluateUnseenCategories(assetsDir: string, cacheDir: string): Promise<UnseenCategoryResult[]> {
+  const images = listPascalImages(assetsDir);
+  const c = await viewFeatures(images, { fit: 'cover', mirror: false }, assetsDir, cacheDir);
+  const kernel = await readClassifierKernel(assetsDir);
+  const heldOut = heldOutNames(images.map((image) => ({ name: image.id, category: image.category })));
+  const stored = images.map((_, i) => l2Normalize(classBlend(c.pooled[i]!, c.logits[i]!, kernel, 0.5)));
+  const labelled = images.map((image, i) => ({ id: image.id, category: image.category, features: stored[i]! }));
+  const precision = (vectorOf: (i: number) => Float32Array, queries: (category: string) => boolean) => {
+    const items = images.map((image, i) => ({ id: image.id, category: image.category, vector: vectorOf(i) }));
+    return imageToImageMetrics(items, 10, items.filter((item) => queries(item.category))).precisionAtK;
+  };
+  return PROJECTION_WEIGHTS.map((weight) => {
+    let without = 0;
+    let withProjection = 0;
+    for (const group of UNSEEN_CATEGORY_GROUPS) {
+      const fitOn = labelled.filter((row) => !group.includes(row.category) && !heldOut.has(row.id));
+      const projection = fitImageProjection(fitOn, 'eval', weight)!;
+      const inGroup = (category: string) => group.includes(category);
+      without += precision((i) => stored[i]!, inGroup) / UNSEEN_CATEGORY_GROUPS.length;
+      withProjection += precision((i) => applyImageProjection(projection, stored[i]!), inGroup) / UNSEEN_CATEGORY_GROUPS.length;
+    }
+    return { weight, withoutProjection: without, withProjection };
+  });
+}
+
+export function formatUnseenCategories(results: readonly UnseenCategoryResult[]): string {
+  const f = (x: number) => x.toFixed(3);
+  return [
+    '| projection weight | P@10, unseen categories, features alone | with the projection |',
+    '| --- | --- | --- |',
+    ...results.map((r) => `| ${r.weight} | ${f(r.withoutProjection)} | ${f(r.withProjection)} |`),
+  ].join('\n');
 }
 
 export function formatVariants(results: readonly VariantResult[]): string {

@@ -22,7 +22,11 @@ export interface NewImage {
   height: number;
   contentHash: string;
   source: string;
+  /** The image model's output. */
+  features: Float32Array;
+  /** The searched vector: `features` through the projection named by `projectionVersion` (null: none). */
   embedding: Float32Array;
+  projectionVersion: string | null;
   mimeType: string;
   bytes: Uint8Array;
 }
@@ -105,14 +109,17 @@ export class ImageRepository {
   }
 
   /** Rows and bytes in one transaction: all of them or none. */
+  /** All rows of one call share one projection version. */
   async insert(images: readonly NewImage[]): Promise<void> {
     if (images.length === 0) return;
     await withTransaction(this.writer, async (client) => {
       await client.query(
-        `INSERT INTO images (id, category, captions, width, height, content_hash, source, embedding)
-         SELECT id, category, captions::text[], width, height, hash, source, embedding
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::vector[])
-           AS t(id, category, captions, width, height, hash, source, embedding)`,
+        `INSERT INTO images
+           (id, category, captions, width, height, content_hash, source, features, embedding, projection_version)
+         SELECT id, category, captions::text[], width, height, hash, source, features, embedding, $10
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
+                     $8::vector[], $9::vector[])
+           AS t(id, category, captions, width, height, hash, source, features, embedding)`,
         [
           images.map((i) => i.id),
           images.map((i) => i.category),
@@ -122,7 +129,9 @@ export class ImageRepository {
           images.map((i) => i.height),
           images.map((i) => i.contentHash),
           images.map((i) => i.source),
+          images.map((i) => vectorParam(i.features)),
           images.map((i) => vectorParam(i.embedding)),
+          images[0]!.projectionVersion,
         ],
       );
       await client.query(
@@ -142,11 +151,12 @@ export class ImageRepository {
     return result.rows;
   }
 
-  async updateEmbeddings(rows: readonly { id: string; embedding: Float32Array }[]): Promise<void> {
+  /** New image-model output: searched as is until the projection phase fits and applies a projection. */
+  async updateFeatures(rows: readonly { id: string; features: Float32Array }[]): Promise<void> {
     await this.writer.query(
-      `UPDATE images SET embedding = t.embedding
-       FROM unnest($1::text[], $2::vector[]) AS t(id, embedding) WHERE images.id = t.id`,
-      [rows.map((row) => row.id), rows.map((row) => vectorParam(row.embedding))],
+      `UPDATE images SET features = t.features, embedding = t.features, projection_version = NULL
+       FROM unnest($1::text[], $2::vector[]) AS t(id, features) WHERE images.id = t.id`,
+      [rows.map((row) => row.id), rows.map((row) => vectorParam(row.features))],
     );
   }
 

@@ -60,6 +60,7 @@ export class TagRepository {
         `INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM (${ELIGIBLE_WORDS}) chosen`,
         [size, [...STOP_WORDS], alwaysInclude],
       );
+      await client.query('ANALYZE tag_words');
       return result.rowCount ?? 0;
     });
   }

@@ -86,6 +86,11 @@ export class WordRepository {
     }
   }
 
+  /** Fresh planner statistics after a bulk load. */
+  async analyze(): Promise<void> {
+    await this.writer.query('ANALYZE words');
+  }
+
   async findVectors(texts: readonly string[]): Promise<Map<string, Float32Array>> {
     const result = await this.reader.query<{ text: string; embedding: number[] }>(
       'SELECT text, embedding FROM words WHERE text = ANY($1::text[])',

@@ -43,15 +43,15 @@ export class WordSpaceRepository {
 
   /** The dataset images with a category: what the projector trains on. */
   async trainingImages(): Promise<TrainingImageRow[]> {
-    const result = await this.writer.query<{ id: string; category: string; captions: string[]; embedding: number[] }>(
-      `SELECT id, category, captions, embedding FROM images
+    const result = await this.writer.query<{ id: string; category: string; captions: string[]; features: number[] }>(
+      `SELECT id, category, captions, features FROM images
        WHERE source = 'pascal' AND category IS NOT NULL ORDER BY id`,
     );
     return result.rows.map((row) => ({
       id: row.id,
       category: row.category,
       captions: row.captions,
-      features: toFloat32(row.embedding),
+      features: toFloat32(row.features),
     }));
   }
 
@@ -64,11 +64,11 @@ export class WordSpaceRepository {
 
   /** The next images without a word-space vector, with their image features. */
   async unprojected(limit: number): Promise<{ id: string; features: Float32Array }[]> {
-    const result = await this.writer.query<{ id: string; embedding: number[] }>(
-      'SELECT id, embedding FROM images WHERE word_embedding IS NULL ORDER BY id LIMIT $1',
+    const result = await this.writer.query<{ id: string; features: number[] }>(
+      'SELECT id, features FROM images WHERE word_embedding IS NULL ORDER BY id LIMIT $1',
       [limit],
     );
-    return result.rows.map((row) => ({ id: row.id, features: toFloat32(row.embedding) }));
+    return result.rows.map((row) => ({ id: row.id, features: toFloat32(row.features) }));
   }
 
   async setWordEmbeddings(ids: readonly string[], vectors: readonly Float32Array[]): Promise<void> {

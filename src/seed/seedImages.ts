@@ -41,8 +41,8 @@ export async function reembedIfRecipeChanged(
     for (;;) {
       const batch = await images.bytesAfter(after, BATCH_SIZE);
       if (batch.length === 0) break;
-      const embeddings = await embedder.embedImages(batch.map((row) => row.bytes));
-      await images.updateEmbeddings(batch.map((row, i) => ({ id: row.id, embedding: embeddings[i]! })));
+      const features = await embedder.embedImages(batch.map((row) => row.bytes));
+      await images.updateFeatures(batch.map((row, i) => ({ id: row.id, features: features[i]! })));
       progress.tick(batch.length);
       after = batch.at(-1)!.id;
     }
@@ -80,7 +80,7 @@ export function interleaveByCategory(images: readonly PascalImage[]): PascalImag
   return out;
 }
 
-async function prepare(image: PascalImage): Promise<Omit<NewImage, 'embedding'>> {
+async function prepare(image: PascalImage): Promise<Omit<NewImage, 'features' | 'embedding' | 'projectionVersion'>> {
   const bytes = await readFile(image.file);
   const info = await inspectImage(bytes);
   return {
@@ -126,8 +126,11 @@ export async function seedImages(
       batch.map((image) => image.contentHash),
     );
     const fresh = batch.filter((image) => !known.ids.has(image.id) && !known.hashes.has(image.contentHash));
-    const embeddings = await embedder.embedImages(fresh.map((image) => image.bytes));
-    await images.insert(fresh.map((image, i) => ({ ...image, embedding: embeddings[i]! })));
+    const features = await embedder.embedImages(fresh.map((image) => image.bytes));
+    // Stored unprojected: the projection phase that follows fits on them and projects them.
+    await images.insert(
+      fresh.map((image, i) => ({ ...image, features: features[i]!, embedding: features[i]!, projectionVersion: null })),
+    );
     embedded += fresh.length;
     progress.tick(batch.length);
   }

@@ -67,6 +67,7 @@ export async function seedWords(
   const indexStarted = Date.now();
   logger.info('building the HNSW index on words (cosine)');
   await words.createIndex(options.indexMemory);
+  await words.analyze();
   const indexSeconds = (Date.now() - indexStarted) / 1000;
   const count = await words.count();
   logger.info(`words ready: ${count} words, load ${loadSeconds.toFixed(1)} s, index ${indexSeconds.toFixed(1)} s`);

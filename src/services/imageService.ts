@@ -165,10 +165,10 @@ export class ImageService {
 
   private async embedInput(input: ImageInput): Promise<{ embedding: Float32Array; contentHash: string }> {
     const bytes = decodeBase64Image(input.base64);
-    const embedding = await this.embedder.embedImage(bytes).catch((err) => {
+    const features = await this.embedder.embedImage(bytes).catch((err) => {
       throw toBadInput(err, 'image.base64');
     });
-    return { embedding, contentHash: sha256(bytes) };
+    return { embedding: (await this.embedder.searchVector(features)).vector, contentHash: sha256(bytes) };
   }
 
   /** Stores bytes and row together; the same bytes again return the stored image. */
@@ -180,13 +180,14 @@ export class ImageService {
     const stored = await this.images.findByContentHash(contentHash);
     if (stored) return stored;
     let info: ImageInfo;
-    let embedding: Float32Array;
+    let features: Float32Array;
     try {
       info = await inspectImage(bytes);
-      embedding = await this.embedder.embedImage(bytes);
+      features = await this.embedder.embedImage(bytes);
     } catch (err) {
       throw toBadInput(err, 'image.base64');
     }
+    const searched = await this.embedder.searchVector(features);
     const id = `upload-${contentHash.slice(0, 20)}`;
     try {
       await this.images.insert([
@@ -198,12 +199,14 @@ export class ImageService {
           height: info.height,
           contentHash,
           source: 'upload',
-          embedding,
+          features,
+          embedding: searched.vector,
+          projectionVersion: searched.projectionVersion,
           mimeType: info.mimeType,
           bytes,
         },
       ]);
-      await this.onAdded?.(id, embedding);
+      await this.onAdded?.(id, features);
     } catch (err) {
       // A concurrent upload of the same bytes won the race: theirs is ours.
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;

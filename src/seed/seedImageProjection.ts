@@ -1,0 +1,87 @@
+// Seed phase `image_projection`: fits the image projection on the training
+// split (the same split as the word model) and re-projects every stored image
+// whose vector another fit made. Re-runnable: an unchanged fit (same recipe,
+// same training images) is kept, and only stale rows are rewritten, in
+// batches, so a killed run resumes.
+import { embeddingVersion } from '../embedding/image.js';
+import { applyImageProjection, fitImageProjection, projectionVersion } from '../embedding/imageProjection.js';
+import type { Embedder } from '../embedding/index.js';
+import { HELD_OUT_PER_CATEGORY, splitItems } from '../eval/split.js';
+import type { Logger } from '../logger.js';
+import type { ImageProjectionRepository } from '../repositories/imageProjectionRepository.js';
+import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
+import type { WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
+import { createProgress } from './progress.js';
+
+export const PROJECTION_PHASE = 'image_projection';
+const BATCH_SIZE = 500;
+
+export interface ImageProjectionDeps {
+  projections: ImageProjectionRepository;
+  wordSpace: WordSpaceRepository;
+  seedState: SeedStateRepository;
+  embedder: Embedder;
+}
+
+export interface SeedImageProjectionResult {
+  version: string | null;
+  fitted: boolean;
+  reprojected: number;
+}
+
+export async function seedImageProjection(
+  deps: ImageProjectionDeps,
+  logger: Logger,
+  heldOutPerCategory = HELD_OUT_PER_CATEGORY,
+): Promise<SeedImageProjectionResult> {
+  const rows = await deps.wordSpace.trainingImages();
+  const { train } = splitItems(
+    rows.map((row) => ({ ...row, name: row.id })),
+    heldOutPerCategory,
+  );
+  const recipe = embeddingVersion();
+  const wantedVersion = projectionVersion(recipe, train.map((row) => row.id));
+  let projection = await deps.projections.current();
+  const fitted = projection?.version !== wantedVersion;
+  if (fitted) {
+    const started = Date.now();
+    projection = fitImageProjection(train, recipe);
+    await deps.projections.save(projection);
+    logger.info(
+      projection
+        ? `image projection fitted on ${train.length} training images (${projection.lda.outDims} discriminant directions) in ${((Date.now() - started) / 1000).toFixed(1)} s`
+        : 'image projection: fewer than two categories to learn from; images are searched by their features',
+    );
+  }
+  deps.embedder.reloadImageProjection();
+  const version = projection?.version ?? null;
+  const reprojected = await reprojectStale(deps.projections, version, projection, logger);
+  if (fitted || reprojected > 0) await deps.projections.analyze();
+  await deps.seedState.markDone(PROJECTION_PHASE, { version, trainImages: train.length, reprojected });
+  return { version, fitted, reprojected };
+}
+
+async function reprojectStale(
+  projections: ImageProjectionRepository,
+  version: string | null,
+  projection: Parameters<typeof applyImageProjection>[0],
+  logger: Logger,
+): Promise<number> {
+  const total = await projections.countStale(version);
+  if (total === 0) return 0;
+  logger.info(`projecting ${total} images with image projection ${version ?? '(none)'}`);
+  const progress = createProgress('image projection', total, 'images');
+  let after = '';
+  for (;;) {
+    const batch = await projections.stale(version, after, BATCH_SIZE);
+    if (batch.length === 0) break;
+    await projections.setEmbeddings(
+      version,
+      batch.map((row) => ({ id: row.id, embedding: applyImageProjection(projection, row.features) })),
+    );
+    progress.tick(batch.length);
+    after = batch.at(-1)!.id;
+  }
+  progress.finish();
+  return total;
+}
