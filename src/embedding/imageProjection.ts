@@ -53,18 +53,26 @@ function orthonormalColumns(weights: Float64Array, dims: number, outDims: number
   return basis;
 }
 
-/** Null when the training images span fewer than two categories: nothing to separate. */
+/**
+ * Fitted on the categories with at least two training images (a single image
+ * says nothing about the spread within its category). Null when fewer than two
+ * such categories exist: nothing to separate.
+ */
 export function fitImageProjection(
   training: readonly LabelledFeatures[],
   featureRecipe: string,
   weight = PROJECTION_WEIGHT,
 ): ImageProjection | null {
-  if (new Set(training.map((row) => row.category)).size < 2) return null;
+  const perCategory = new Map<string, number>();
+  for (const row of training) perCategory.set(row.category, (perCategory.get(row.category) ?? 0) + 1);
+  const usable = training.filter((row) => perCategory.get(row.category)! >= 2);
+  if (new Set(usable.map((row) => row.category)).size < 2) return null;
   const lda = fitLda(
-    training.map((row) => row.features),
-    training.map((row) => row.category),
+    usable.map((row) => row.features),
+    usable.map((row) => row.category),
     PROJECTION_SHRINKAGE,
   );
+  if (!lda.weights.every(Number.isFinite)) return null;
   return {
     version: projectionVersion(featureRecipe, training.map((row) => row.id), weight),
     lda,

@@ -10,8 +10,11 @@ import { assertFastBackend, initTfBackend } from './tfBackend.js';
 export const WORD_SPACE_DIMENSIONS = 100;
 
 export interface ProjectorOptions {
+  /** 0: a linear map (Dense → BatchNorm) without the hidden layer. */
   hiddenUnits: number;
   dropout: number;
+  /** L2 penalty on the dense kernels (0: none). */
+  l2?: number;
   optimizer: 'sgd' | 'adam';
   learningRate: number;
   epochs: number;
@@ -51,7 +54,7 @@ class SeededDropout extends tfl.layers.Layer {
   private readonly seed: number;
   private calls = 0;
 
-  constructor(args: { rate: number; seed: number; name?: string }) {
+  constructor(args: { rate: number; seed: number; name?: string; inputShape?: number[] }) {
     super(args);
     this.rate = args.rate;
     this.seed = args.seed;
@@ -71,13 +74,34 @@ tf.serialization.registerClass(SeededDropout);
 
 export function buildProjector(inputDimensions: number, options: ProjectorOptions) {
   const init = (offset: number) => tfl.initializers.glorotUniform({ seed: options.seed + offset });
+  const kernelRegularizer = options.l2 ? tfl.regularizers.l2({ l2: options.l2 }) : undefined;
+  const output = () =>
+    tfl.layers.dense({
+      units: WORD_SPACE_DIMENSIONS,
+      kernelInitializer: init(3),
+      kernelRegularizer,
+    });
+  if (options.hiddenUnits === 0) {
+    return tfl.sequential({
+      layers: [
+        new SeededDropout({ inputShape: [inputDimensions], rate: options.dropout, seed: options.seed + 2 }),
+        output(),
+        tfl.layers.batchNormalization(),
+      ],
+    });
+  }
   return tfl.sequential({
     layers: [
-      tfl.layers.dense({ inputShape: [inputDimensions], units: options.hiddenUnits, kernelInitializer: init(1) }),
+      tfl.layers.dense({
+        inputShape: [inputDimensions],
+        units: options.hiddenUnits,
+        kernelInitializer: init(1),
+        kernelRegularizer,
+      }),
       tfl.layers.batchNormalization(),
       tfl.layers.reLU(),
       new SeededDropout({ rate: options.dropout, seed: options.seed + 2 }),
-      tfl.layers.dense({ units: WORD_SPACE_DIMENSIONS, kernelInitializer: init(3) }),
+      output(),
       tfl.layers.batchNormalization(),
     ],
   });
