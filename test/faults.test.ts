@@ -1,7 +1,7 @@
 // Faults: the database restarted under load, a seed killed half-way, the
 // same image uploaded concurrently.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
@@ -19,6 +19,24 @@ import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.j
 import { createTestStore, storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
+
+/** The real CLI's environment: images and training kept small, they are not under test here. */
+function cliEnv(storeEnv: Record<string, string>, gloveFile: string): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...storeEnv,
+    GLOVE_FILE: gloveFile,
+    WORDS_LIMIT: '0',
+    IMAGES_LIMIT: '20',
+    TRAIN_EPOCHS: '1',
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'development',
+  };
+}
+
+const runCli = (name: 'seed' | 'start', env: Record<string, string | undefined>) =>
+  spawn(process.execPath, ['--import', 'tsx', `src/cli/${name}.ts`], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 const SIMILAR = '{ similarWords(word: "dog", first: 3) { word { text } } }';
 
 interface Outcome {
@@ -113,19 +131,8 @@ for (const kind of storeKinds()) {
     test('a re-run finishes with every word exactly once', async () => {
       const store = await createTestStore(kind);
       const gloveFile = await buildTestGlove(12_000);
-      // The real `npm run seed`; images and training kept small, they are not under test here.
-      const env = {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...store.env,
-        GLOVE_FILE: gloveFile,
-        WORDS_LIMIT: '0',
-        IMAGES_LIMIT: '20',
-        TRAIN_EPOCHS: '1',
-        LOG_LEVEL: 'info',
-        NODE_ENV: 'test',
-      };
-      const runSeed = () => spawn(process.execPath, ['--import', 'tsx', 'src/cli/seed.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const env = cliEnv(store.env, gloveFile);
+      const runSeed = () => runCli('seed', env);
       try {
         // Kill it once the first batch (5,000 words) is committed and before the load ends.
         const first = runSeed();
@@ -159,6 +166,53 @@ for (const kind of storeKinds()) {
           await app.close();
         }
       } finally {
+        await store.drop();
+      }
+    });
+  });
+
+  describe(`npm start on ${kind}`, () => {
+    test('SIGINT stops it cleanly within seconds, mid-seed or serving; the next start resumes', async () => {
+      const store = await createTestStore(kind);
+      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const env = { ...cliEnv(store.env, await buildTestGlove()), PORT: String(port), HOST: '127.0.0.1' };
+      const startUntil = async (line: RegExp) => {
+        const server = runCli('start', env);
+        let stderr = '';
+        await new Promise<void>((resolve, reject) => {
+          server.stderr.on('data', (chunk) => {
+            stderr += chunk;
+            if (line.test(stderr)) resolve();
+          });
+          server.once('exit', (code) => reject(new Error(`exited with ${code}: ${stderr.slice(-500)}`)));
+        });
+        return {
+          server,
+          async interrupt() {
+            const stoppedAt = Date.now();
+            server.kill('SIGINT');
+            const code = await Promise.race([
+              new Promise<number | null>((resolve) => server.once('exit', resolve)),
+              sleep(10_000).then(() => 'still running 10 s after SIGINT'),
+            ]);
+            assert.equal(code, 0, `${code}: ${stderr.slice(-500)}`);
+            assert.ok(Date.now() - stoppedAt < 10_000, `stopped in ${Date.now() - stoppedAt} ms`);
+            assert.doesNotMatch(stderr, /error:/);
+          },
+        };
+      };
+      const running: ChildProcess[] = [];
+      try {
+        const seeding = await startUntil(/embedding \d+ Pascal Sentences images/);
+        running.push(seeding.server);
+        await seeding.interrupt();
+        const serving = await startUntil(/info: ready: /);
+        running.push(serving.server);
+        const answer = await gql(`http://127.0.0.1:${port}`, SIMILAR);
+        assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
+        await serving.interrupt();
+      } finally {
+        for (const server of running) server.kill('SIGKILL');
         await store.drop();
       }
     });

@@ -28,6 +28,8 @@ try {
   await app.seed();
   logger.info(`ready: ${server.url}/`);
 } catch (err) {
+  // Stopped by a signal mid-seed: not a failure; the next start resumes the seed.
+  if (stopping) await new Promise(() => undefined);
   logger.error(`seeding failed: ${(err as Error).message}`);
   await shutdown('seed failure');
   process.exit(1);

@@ -31,6 +31,9 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
+    // The process's own signal handlers stop the server and close the store;
+    // Apollo's would race them and leave the process hanging on SIGINT.
+    stopOnTerminationSignals: false,
     formatError,
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
