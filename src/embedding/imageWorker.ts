@@ -1,6 +1,7 @@
 // A worker thread that embeds images, so TensorFlow.js never runs on the event
 // loop that answers queries. Messages: { id, images } in, { id, results } out,
 // one result (vector or error) per image.
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ImageDecodeError, loadImageModel } from './image.js';
 
@@ -17,6 +18,19 @@ export interface EmbedResponse {
 }
 
 const { modelDir } = workerData as { modelDir: string };
+
+/**
+ * Queries come first: on Linux the nice value belongs to the thread, so this
+ * lowers the CPU priority of this embedding thread only, not of the event
+ * loop that answers queries or of the database. Uploads wait a little longer
+ * on a busy machine; word queries keep their latency while uploads run.
+ */
+const EMBEDDING_NICENESS = 10;
+try {
+  setPriority(EMBEDDING_NICENESS);
+} catch {
+  // Not permitted here (or not supported): embed at normal priority.
+}
 const port = parentPort!;
 
 const failure = (err: unknown): EmbedResult => ({

@@ -103,7 +103,16 @@ function hasNul(value: unknown): boolean {
   return false;
 }
 
+// Apollo hands the same parsed document to every request with the same query text.
+const nulInDocument = new WeakMap<DocumentNode, boolean>();
+
 function documentHasNul(document: DocumentNode): boolean {
+  let found = nulInDocument.get(document);
+  if (found === undefined) nulInDocument.set(document, (found = scanForNul(document)));
+  return found;
+}
+
+function scanForNul(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     StringValue(node) {

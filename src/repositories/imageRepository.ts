@@ -58,7 +58,9 @@ export interface ImageMatchRow extends ImageRecord {
  */
 export const EXACT_SCAN_MAX_ROWS = 20_000;
 
-const COLUMNS = `id, category, captions, width, height, content_hash AS "contentHash", source, created_at AS "createdAt"`;
+// Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
+const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
+  created_at AS "createdAt"`;
 
 export class ImageRepository {
   constructor(
