@@ -13,7 +13,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { seedWords } from '../src/seed/seedWords.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { createTestApp, gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestGlove } from './helpers/glove.js';
 import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.js';
 import { createTestStore, storeKinds } from './helpers/stores.js';
@@ -221,14 +221,9 @@ for (const kind of storeKinds()) {
   describe(`concurrent addImage of the same bytes on ${kind}`, () => {
     let t: TestApp;
     let server: RunningServer;
-
-    before(async () => {
-      t = await createTestApp(kind);
-      server = await startTestServer(t.app);
-    });
-    after(async () => {
-      await server?.close();
-      await t?.close();
+    serveDuringSuite(kind, (app, running) => {
+      t = app;
+      server = running;
     });
 
     test('creates one image, and every upload answers it', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { applyMigrations, listMigrationFiles } from '../src/repositories/migrationRepository.js';
 import { createLogger } from '../src/logger.js';
 import { seedWords } from '../src/seed/seedWords.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 import type { RunningServer } from '../src/http/server.js';
 
@@ -13,14 +13,9 @@ for (const kind of storeKinds()) {
   describe(`words on ${kind}`, () => {
     let t: TestApp;
     let server: RunningServer;
-
-    before(async () => {
-      t = await createTestApp(kind);
-      server = await startTestServer(t.app);
-    });
-    after(async () => {
-      await server?.close();
-      await t?.close();
+    serveDuringSuite(kind, (app, running) => {
+      t = app;
+      server = running;
     });
 
     test('migrations apply once', async () => {

@@ -14,14 +14,7 @@ export interface ImageRecord {
   createdAt: Date;
 }
 
-export interface NewImage {
-  id: string;
-  category: string | null;
-  captions: string[];
-  width: number;
-  height: number;
-  contentHash: string;
-  source: string;
+export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   /** The image model's output. */
   features: Float32Array;
   /** The searched vector: `features` through the projection named by `projectionVersion` (null: none). */

@@ -33,4 +33,10 @@ export const RECIPES: Record<string, WordModelRecipe> = {
     target: { kind: 'vocabulary', classWeight: 0.75 },
     projector: { ...TUTORIAL_OPTIONS, ...ADAM, loss: 'vocabulary', temperature: 0.05 },
   },
+  /** The default's target with a linear map (no hidden layer, no dropout), 30 epochs. */
+  'vocabulary-softmax-class75-linear': {
+    name: 'vocabulary-softmax-class75-linear',
+    target: { kind: 'vocabulary', classWeight: 0.75 },
+    projector: { ...TUTORIAL_OPTIONS, ...ADAM, loss: 'vocabulary', temperature: 0.05, hiddenUnits: 0, dropout: 0, epochs: 30 },
+  },
 };

@@ -1,5 +1,6 @@
 // Builds the real app (real store, real repositories) for a test, and a real
 // HTTP server when asked.
+import { after, before } from 'node:test';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
@@ -41,6 +42,21 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
 
 export async function startTestServer(app: App): Promise<RunningServer> {
   return startHttpServer(app, 0, '127.0.0.1');
+}
+
+/** A real app on `kind`, served over HTTP for the whole of the calling suite (before/after hooks). */
+export function serveDuringSuite(kind: StoreKind, ready: (t: TestApp, server: RunningServer) => void): void {
+  let t: TestApp | undefined;
+  let server: RunningServer | undefined;
+  before(async () => {
+    t = await createTestApp(kind);
+    server = await startTestServer(t.app);
+    ready(t, server);
+  });
+  after(async () => {
+    await server?.close();
+    await t?.close();
+  });
 }
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
