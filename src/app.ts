@@ -123,12 +123,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         { assetsDir: config.assets.dir, limit: config.images.limit },
         logger,
       );
-      await seedImageProjection({ ...repositories, embedder }, logger);
-      await seedWordModel(
+      const projection = await seedImageProjection({ ...repositories, embedder }, logger);
+      const model = await seedWordModel(
         { ...repositories, embedder },
         { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },
         logger,
       );
+      // Both phases rewrite image rows; searches scan them, so leave no dead copies behind.
+      if (projection.reprojected + model.projected > 0) await repositories.images.compact();
     },
     async close() {
       await embedder.close();

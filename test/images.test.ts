@@ -122,6 +122,17 @@ for (const kind of storeKinds()) {
       assert.deepEqual(again, { version: projection.version, fitted: false, reprojected: 0 });
     });
 
+    test('compact() removes the dead row versions a bulk rewrite leaves', async () => {
+      const size = async () =>
+        (await t.app.db.primary.query<{ n: number }>("SELECT pg_relation_size('images')::int AS n")).rows[0]!.n;
+      await t.app.repositories.images.compact();
+      const compacted = await size();
+      await t.app.db.primary.query('UPDATE images SET embedding = embedding::text::vector');
+      assert.ok((await size()) > compacted, 'the rewrite grew the table');
+      await t.app.repositories.images.compact();
+      assert.equal(await size(), compacted);
+    });
+
     test('similarImages by id excludes the query, is sorted, and mostly finds its category', async () => {
       let sameCategory = 0;
       for (const image of assets.images) {

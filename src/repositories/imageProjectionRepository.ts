@@ -70,11 +70,6 @@ export class ImageProjectionRepository {
     return result.rows[0]!.n;
   }
 
-  /** Fresh planner statistics after the images were (re)written in bulk. */
-  async analyze(): Promise<void> {
-    await this.writer.query('ANALYZE images');
-  }
-
   async setEmbeddings(version: string | null, rows: readonly { id: string; embedding: Float32Array }[]): Promise<void> {
     await this.writer.query(
       `UPDATE images SET embedding = t.embedding, projection_version = $3

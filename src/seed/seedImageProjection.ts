@@ -56,7 +56,6 @@ export async function seedImageProjection(
   deps.embedder.reloadImageProjection();
   const version = projection?.version ?? null;
   const reprojected = await reprojectStale(deps.projections, version, projection, logger);
-  if (fitted || reprojected > 0) await deps.projections.analyze();
   await deps.seedState.markDone(PROJECTION_PHASE, { version, trainImages: train.length, reprojected });
   return { version, fitted, reprojected };
 }
