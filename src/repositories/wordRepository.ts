@@ -13,6 +13,15 @@ import { toFloat32, vectorParam } from './vectorParam.js';
 export const WORD_INDEX = { m: 24, efConstruction: 128 } as const;
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
 
+// $1 a stored word: neighbours of its vector, itself left out; no rows if it is unknown.
+const NEAREST_TO_STORED_WORD = {
+  name: 'words_nearest_to_stored',
+  text: `SELECT text, distance FROM (
+           SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = $1) AS distance FROM words
+           ORDER BY embedding <=> (SELECT embedding FROM words WHERE text = $1) LIMIT $2
+         ) nearest WHERE distance IS NOT NULL AND text <> $1 ORDER BY distance LIMIT $3`,
+};
+
 const NEAREST_WORDS = {
   name: 'words_nearest',
   text: `SELECT text, distance FROM (
@@ -107,6 +116,15 @@ export class WordRepository {
       NEAREST_WORDS,
       [vectorParam(vector), exclude, first + exclude.length, first],
     );
+  }
+
+  /** Nearest words to a stored word, without it; empty when the word is not stored. */
+  async nearestToStoredWord(text: string, first: number, efSearch: number): Promise<WordMatchRow[]> {
+    return queryWithHnsw<WordMatchRow>(this.reader, { efSearch: Math.max(efSearch, first + 1) }, NEAREST_TO_STORED_WORD, [
+      text,
+      first + 1,
+      first,
+    ]);
   }
 
   /** Exact nearest words (sequential scan): the ground truth for recall. */

@@ -1,6 +1,6 @@
 // What a word question means: validation, tokenising, averaging, exclusion.
 import type { Embedder } from '../embedding/index.js';
-import { MAX_TEXT_LENGTH } from '../embedding/text.js';
+import { MAX_TEXT_LENGTH, tokenize } from '../embedding/text.js';
 import { badInput, checkFirst } from '../errors.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 
@@ -33,7 +33,14 @@ export class WordService {
   /** Nearest GloVe words to the mean of the known words of `text`, excluding those words. */
   async similarWords(text: string, first?: number | null): Promise<WordMatch[]> {
     const limit = checkFirst(first, 10);
-    const embedding = await this.embedder.embedText(checkText(text, 'word'));
+    const checked = checkText(text, 'word');
+    const tokens = tokenize(checked);
+    if (tokens.length === 1) {
+      // One word: its stored vector is read inside the search (one round trip).
+      const matches = await this.words.nearestToStoredWord(tokens[0]!, limit, this.efSearch);
+      if (matches.length > 0) return matches;
+    }
+    const embedding = await this.embedder.embedText(checked);
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
     return this.words.nearest(embedding.vector, embedding.known, limit, this.efSearch);
   }
