@@ -12,11 +12,18 @@ const server = await startHttpServer(app);
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);
 logger.info(`GraphQL at ${server.url}/graphql (readiness: ${server.url}/readyz)`);
 
+const SHUTDOWN_DEADLINE_MS = 30_000;
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info(`${signal}: shutting down`);
+  // A stop that cannot finish (a stuck connection, a store that does not
+  // close) must not leave a process that ignores the signal.
+  setTimeout(() => {
+    logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s: exiting anyway`);
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
   await server.close();
   await app.close();
   process.exit(0);
