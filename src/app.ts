@@ -82,9 +82,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   const services: Services = {
     words: new WordService(repositories.words, embedder, config.words.efSearch),
-    images: new ImageService(repositories.images, embedder, config.images.efSearch, (id, features) =>
-      textImage.projectStoredImage(id, features),
-    ),
+    images: new ImageService(repositories.images, embedder, config.images.efSearch),
     textImage,
     health: new HealthService(repositories.seedState, REQUIRED_PHASES),
   };

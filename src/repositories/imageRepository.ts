@@ -20,6 +20,8 @@ export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   /** The searched vector: `features` through the projection named by `projectionVersion` (null: none). */
   embedding: Float32Array;
   projectionVersion: string | null;
+  /** The image in word space; null until the image → word model exists (the model phase fills it in). */
+  wordEmbedding: Float32Array | null;
   mimeType: string;
   bytes: Uint8Array;
 }
@@ -103,18 +105,18 @@ export class ImageRepository {
     return { ids: new Set(result.rows.map((r) => r.id)), hashes: new Set(result.rows.map((r) => r.hash)) };
   }
 
-  /** Rows and bytes in one transaction: all of them or none. */
+  /** Rows (with their vectors) and bytes in one transaction: all of them or none. */
   /** All rows of one call share one projection version. */
   async insert(images: readonly NewImage[]): Promise<void> {
     if (images.length === 0) return;
     await withTransaction(this.writer, async (client) => {
       await client.query(
-        `INSERT INTO images
-           (id, category, captions, width, height, content_hash, source, features, embedding, projection_version)
-         SELECT id, category, captions::text[], width, height, hash, source, features, embedding, $10
+        `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
+                             projection_version, word_embedding)
+         SELECT id, category, captions::text[], width, height, hash, source, features, embedding, $10, word_embedding
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
-                     $8::vector[], $9::vector[])
-           AS t(id, category, captions, width, height, hash, source, features, embedding)`,
+                     $8::vector[], $9::vector[], $11::vector[])
+           AS t(id, category, captions, width, height, hash, source, features, embedding, word_embedding)`,
         [
           images.map((i) => i.id),
           images.map((i) => i.category),
@@ -127,6 +129,7 @@ export class ImageRepository {
           images.map((i) => vectorParam(i.features)),
           images.map((i) => vectorParam(i.embedding)),
           images[0]!.projectionVersion,
+          images.map((i) => i.wordEmbedding && vectorParam(i.wordEmbedding)),
         ],
       );
       await client.query(

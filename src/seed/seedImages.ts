@@ -80,7 +80,9 @@ export function interleaveByCategory(images: readonly PascalImage[]): PascalImag
   return out;
 }
 
-async function prepare(image: PascalImage): Promise<Omit<NewImage, 'features' | 'embedding' | 'projectionVersion'>> {
+type PreparedImage = Omit<NewImage, 'features' | 'embedding' | 'projectionVersion' | 'wordEmbedding'>;
+
+async function prepare(image: PascalImage): Promise<PreparedImage> {
   const bytes = await readFile(image.file);
   const info = await inspectImage(bytes);
   return {
@@ -129,7 +131,13 @@ export async function seedImages(
     const features = await embedder.embedImages(fresh.map((image) => image.bytes));
     // Stored unprojected: the projection phase that follows fits on them and projects them.
     await images.insert(
-      fresh.map((image, i) => ({ ...image, features: features[i]!, embedding: features[i]!, projectionVersion: null })),
+      fresh.map((image, i) => ({
+        ...image,
+        features: features[i]!,
+        embedding: features[i]!,
+        projectionVersion: null,
+        wordEmbedding: null,
+      })),
     );
     embedded += fresh.length;
     progress.tick(batch.length);

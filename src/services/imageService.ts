@@ -99,8 +99,6 @@ export class ImageService {
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
     private readonly efSearch: number,
-    /** Runs after an upload is stored (its word-space vector); what it misses, the next seed fills in. */
-    private readonly onAdded?: (id: string, features: Float32Array) => Promise<void>,
   ) {}
 
   findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
@@ -188,6 +186,8 @@ export class ImageService {
       throw toBadInput(err, 'image.base64');
     }
     const searched = await this.embedder.searchVector(features);
+    // Before the model exists (first seed), the model phase projects the upload later.
+    const wordEmbedding = this.embedder.hasWordModel() ? await this.embedder.projectToWords(features) : null;
     const id = `upload-${contentHash.slice(0, 20)}`;
     try {
       await this.images.insert([
@@ -202,11 +202,11 @@ export class ImageService {
           features,
           embedding: searched.vector,
           projectionVersion: searched.projectionVersion,
+          wordEmbedding,
           mimeType: info.mimeType,
           bytes,
         },
       ]);
-      await this.onAdded?.(id, features);
     } catch (err) {
       // A concurrent upload of the same bytes won the race: theirs is ours.
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;

@@ -83,11 +83,6 @@ export class TextImageService {
   }
 
   /** Gives a newly stored image its word-space vector, once a model exists (else the model phase does). */
-  async projectStoredImage(id: string, features: Float32Array): Promise<void> {
-    if (!this.embedder.hasWordModel()) return;
-    await this.wordSpace.setWordEmbeddings([id], [await this.embedder.projectToWords(features)]);
-  }
-
   checkTagsFirst(first: number | null | undefined): number {
     return checkFirst(first, 5);
   }
