@@ -71,6 +71,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   const embedder = createEmbedder({
     wordVectors: (words) => repositories.words.findVectors(words),
     imageProjection: () => repositories.projections.current(),
+    imageProjectionVersion: () => repositories.projections.currentVersion(),
     imageModelDir: mobilenetDir(config.assets.dir),
     projectorDir: config.wordSpace.projectorDir,
     embedWorkers: config.embedWorkers,
@@ -121,7 +122,7 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
         { assetsDir: config.assets.dir, limit: config.images.limit },
         logger,
       );
-      const projection = await seedImageProjection({ ...repositories, embedder }, logger);
+      const projection = await seedImageProjection(repositories, logger);
       const model = await seedWordModel(
         { ...repositories, embedder },
         { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },

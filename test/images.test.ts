@@ -118,8 +118,25 @@ for (const kind of storeKinds()) {
         assert.ok(row.embedding.every((x, i) => Math.abs(x - expected[i]!) < 1e-5), `${row.id} is projected`);
         assert.ok(row.embedding.some((x, i) => Math.abs(x - row.features[i]!) > 1e-3), `${row.id} differs from its features`);
       }
-      const again = await seedImageProjection({ projections, wordSpace, seedState, embedder: t.app.embedder }, quiet);
+      const again = await seedImageProjection({ projections, wordSpace, seedState }, quiet);
       assert.deepEqual(again, { version: projection.version, fitted: false, reprojected: 0 });
+    });
+
+    test('a projection fitted elsewhere (another process) is used at once, without a restart', async () => {
+      const { projections } = t.app.repositories;
+      const fitted = (await projections.current())!;
+      const features = (await t.app.embedder.embedImages([readFileSync(assets.images[0]!.file)]))[0]!;
+      assert.equal((await t.app.embedder.searchVector(features)).projectionVersion, fitted.version);
+      const other = { ...fitted, version: 'fitted-elsewhere', weight: 1.5 };
+      try {
+        await projections.save(other);
+        const searched = await t.app.embedder.searchVector(features);
+        assert.equal(searched.projectionVersion, 'fitted-elsewhere');
+        assert.deepEqual(searched.vector, applyImageProjection(other, features));
+      } finally {
+        await projections.save(fitted);
+      }
+      assert.equal((await t.app.embedder.searchVector(features)).projectionVersion, fitted.version);
     });
 
     test('compact() removes the dead row versions a bulk rewrite leaves', async () => {

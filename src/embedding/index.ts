@@ -26,8 +26,6 @@ export interface Embedder {
   embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]>;
   /** Features → the vector images are stored and searched by, and the projection fit that made it. */
   searchVector(features: Float32Array): Promise<SearchVector>;
-  /** Reads the image projection again on next use (after the seed fitted a new one). */
-  reloadImageProjection(): void;
   /** Loads the image model now rather than on first use; resolves once it is ready. */
   loadModels(): Promise<void>;
   /** Image features → L2-normalised word-space vector; throws ModelNotTrainedError before training. */
@@ -48,8 +46,9 @@ export interface SearchVector {
 
 export interface EmbedderDeps {
   wordVectors: WordVectorLookup;
-  /** The current image projection fit (stored with the images it made). */
+  /** The current image projection fit (stored with the images it made), and just its version. */
   imageProjection: () => Promise<ImageProjection | null>;
+  imageProjectionVersion: () => Promise<string | null>;
   /** Folder of the MobileNet TF.js model (see image.ts mobilenetDir). */
   imageModelDir: string;
   /** Folder of the trained image → word-space projector (TF.js format). */
@@ -83,10 +82,15 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     return imageModel;
   };
   const wordProjection = createWordProjection(deps.projectorDir);
-  let imageProjection: Promise<ImageProjection | null> | undefined;
-  const currentImageProjection = () => {
-    imageProjection ??= deps.imageProjection();
-    imageProjection.catch(() => (imageProjection = undefined));
+  // Another process (a seed, another server) may fit a new projection: each use
+  // checks the stored version (one small query beside a 60 ms model run) and
+  // reloads the fit only when it changed.
+  let imageProjection: ImageProjection | null | undefined;
+  const currentImageProjection = async () => {
+    const version = await deps.imageProjectionVersion();
+    if (imageProjection === undefined || (imageProjection?.version ?? null) !== version) {
+      imageProjection = await deps.imageProjection();
+    }
     return imageProjection;
   };
   // Off the event loop that answers queries: TF.js runs for 60+ ms per image.
@@ -101,9 +105,6 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     async searchVector(features) {
       const projection = await currentImageProjection();
       return { vector: applyImageProjection(projection, features), projectionVersion: projection?.version ?? null };
-    },
-    reloadImageProjection: () => {
-      imageProjection = undefined;
     },
     async embedImage(bytes) {
       return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);

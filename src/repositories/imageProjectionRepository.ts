@@ -38,6 +38,11 @@ export class ImageProjectionRepository {
     };
   }
 
+  async currentVersion(): Promise<string | null> {
+    const result = await this.writer.query<{ version: string }>('SELECT version FROM image_projection');
+    return result.rows[0]?.version ?? null;
+  }
+
   /** Replaces the fit; images not re-projected yet are the ones whose version differs. */
   async save(projection: ImageProjection | null): Promise<void> {
     await withTransaction(this.writer, async (client) => {

@@ -5,7 +5,6 @@
 // batches, so a killed run resumes.
 import { embeddingVersion } from '../embedding/image.js';
 import { applyImageProjection, fitImageProjection, projectionVersion } from '../embedding/imageProjection.js';
-import type { Embedder } from '../embedding/index.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../eval/split.js';
 import type { Logger } from '../logger.js';
 import type { ImageProjectionRepository } from '../repositories/imageProjectionRepository.js';
@@ -20,7 +19,6 @@ export interface ImageProjectionDeps {
   projections: ImageProjectionRepository;
   wordSpace: WordSpaceRepository;
   seedState: SeedStateRepository;
-  embedder: Embedder;
 }
 
 export interface SeedImageProjectionResult {
@@ -53,7 +51,6 @@ export async function seedImageProjection(
         : 'image projection: fewer than two categories to learn from; images are searched by their features',
     );
   }
-  deps.embedder.reloadImageProjection();
   const version = projection?.version ?? null;
   const reprojected = await reprojectStale(deps.projections, version, projection, logger);
   await deps.seedState.markDone(PROJECTION_PHASE, { version, trainImages: train.length, reprojected });
