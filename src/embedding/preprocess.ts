@@ -25,9 +25,13 @@ export interface ImageInfo {
   height: number;
 }
 
-function decodeError(err: unknown): ImageDecodeError {
-  const reason = (err as Error).message.replace(/^Input buffer /, '').split('\n')[0];
-  return new ImageDecodeError(`not a readable image (${reason})`);
+/** A decoder failure as the error clients see. */
+export function decodeError(err: unknown): ImageDecodeError {
+  const reason = (err as Error).message.replace(/^Input buffer /, '').split('\n')[0]?.trim();
+  // libvips keeps one error buffer per process: a decode that fails beside
+  // another one can lose its reason ("Unknown error"); say what is known.
+  const known = reason && !/^unknown error$/i.test(reason) ? reason : 'truncated or corrupt image data';
+  return new ImageDecodeError(`not a readable image (${known})`);
 }
 
 function open(bytes: Uint8Array) {
