@@ -12,6 +12,7 @@ import { ImageEmbeddingPool } from '../src/embedding/workerPool.js';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
+import { READINESS_TIMEOUT_MS } from '../src/services/healthService.js';
 import { seedWords } from '../src/seed/seedWords.js';
 import { createTestApp, gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestGlove } from './helpers/glove.js';
@@ -123,6 +124,33 @@ describe('PostgreSQL restarted while a load runs', { skip: privatePostgresUnavai
     const unclear = outage.filter((o) => !o.ok && o.code !== 'SERVICE_UNAVAILABLE');
     assert.deepEqual(unclear, [], 'every failure during the outage is SERVICE_UNAVAILABLE');
     assert.ok(lastSecond.length > 0 && lastSecond.every((o) => o.ok), 'all answers succeed again after the restart');
+  });
+});
+
+describe('the embedded store runs on its own thread', () => {
+  let t: TestApp;
+  let server: RunningServer;
+  serveDuringSuite('pglite', (app, running) => {
+    t = app;
+    server = running;
+  });
+
+  test('a long statement does not stop the server: /healthz answers at once, /readyz says busy', async () => {
+    const long = t.app.db.primary.query('SELECT pg_sleep(6)');
+    try {
+      await sleep(200);
+      let started = Date.now();
+      const health = await fetch(`${server.url}/healthz`);
+      assert.equal(health.status, 200);
+      assert.ok(Date.now() - started < 1_000, `/healthz took ${Date.now() - started} ms`);
+      started = Date.now();
+      const ready = await fetch(`${server.url}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.equal(((await ready.json()) as { database: string }).database, 'busy');
+      assert.ok(Date.now() - started < READINESS_TIMEOUT_MS + 1_000, `/readyz took ${Date.now() - started} ms`);
+    } finally {
+      await long;
+    }
   });
 });
 

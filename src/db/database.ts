@@ -1,11 +1,8 @@
 // Opens the store: embedded PGlite (default) or a PostgreSQL server. Both are
 // reached through a `pg` Pool, so repositories have one code path.
-import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import pgvector from 'pgvector';
-import { PGlite } from '@electric-sql/pglite';
-import { vector } from '@electric-sql/pglite-pgvector';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { PgliteWorkerStore } from './pgliteWorkerStore.js';
 import type { Config } from '../config.js';
 import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
 import type { Logger } from '../logger.js';
@@ -39,12 +36,12 @@ class VectorTypes {
   }
 }
 
-async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; pglite: PGlite }> {
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir, { extensions: { vector } });
-  // One PGlite instance runs one query at a time; the config pins the pool to 1.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0, types } as pg.PoolConfig);
-  return { pool, pglite };
+async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; store: PgliteWorkerStore }> {
+  const store = new PgliteWorkerStore(dataDir);
+  await store.ready;
+  // One PGlite instance runs one query at a time: one connection.
+  const pool = new pg.Pool({ ...store.pgConfig(), max: 1, idleTimeoutMillis: 0, types } as pg.PoolConfig);
+  return { pool, store };
 }
 
 function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
@@ -61,7 +58,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const db = config.database;
   const types = new VectorTypes();
   if (db.kind === 'pglite') {
-    const { pool, pglite } = await openPglite(db.dataDir, types);
+    const { pool, store } = await openPglite(db.dataDir, types);
     await applyMigrations(pool, logger);
     await types.load(pool);
     return {
@@ -70,7 +67,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
       reader: pool,
       async close() {
         await pool.end();
-        await pglite.close();
+        await store.close();
       },
     };
   }
