@@ -27,8 +27,19 @@ try {
     // One statement at a time, in the order they were sent.
     queue = queue.then(async () => {
       try {
-        const bytes = await pglite.execProtocolRaw(message.bytes);
-        port.postMessage({ id: message.id, bytes }, [bytes.buffer as ArrayBuffer]);
+        // The raw stream, not execProtocolRaw: that one also parses every
+        // answer into a list PGlite never empties outside execProtocolStream
+        // (about 9 KB kept per query, measured).
+        const chunks: Uint8Array[] = [];
+        await pglite.execProtocolRawStream(message.bytes, { onRawData: (chunk) => chunks.push(chunk.slice()) });
+        // Its own buffer (not a slice of Node's shared pool), handed over without a copy.
+        const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+        let offset = 0;
+        for (const chunk of chunks) {
+          bytes.set(chunk, offset);
+          offset += chunk.length;
+        }
+        port.postMessage({ id: message.id, bytes }, [bytes.buffer]);
       } catch (err) {
         port.postMessage({ id: message.id, error: (err as Error).message });
       }
