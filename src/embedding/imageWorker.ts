@@ -44,10 +44,11 @@ try {
     try {
       results = (await model.embedImages(images)).map((vector) => ({ vector }));
     } catch {
-      // One unreadable image fails the batch: embed one by one to answer each.
-      results = await Promise.all(
-        images.map((bytes) => model.embedImage(bytes).then((vector) => ({ vector }), failure)),
-      );
+      // One unreadable image fails the batch: embed one by one to answer each,
+      // in turn: libvips keeps one error buffer, and two decodes failing at
+      // the same moment can lose each other's reason.
+      results = [];
+      for (const bytes of images) results.push(await model.embedImage(bytes).then((vector) => ({ vector }), failure));
     }
     port.postMessage({ id, results } satisfies EmbedResponse);
   });
