@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { vector } from '@electric-sql/pglite-pgvector';
+import { concatBytes } from './bytes.js';
 
 const { dataDir } = workerData as { dataDir: string };
 const port = parentPort!;
@@ -32,13 +33,7 @@ try {
         // (about 9 KB kept per query, measured).
         const chunks: Uint8Array[] = [];
         await pglite.execProtocolRawStream(message.bytes, { onRawData: (chunk) => chunks.push(chunk.slice()) });
-        // Its own buffer (not a slice of Node's shared pool), handed over without a copy.
-        const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-        let offset = 0;
-        for (const chunk of chunks) {
-          bytes.set(chunk, offset);
-          offset += chunk.length;
-        }
+        const bytes = concatBytes(chunks);
         port.postMessage({ id: message.id, bytes }, [bytes.buffer]);
       } catch (err) {
         port.postMessage({ id: message.id, error: (err as Error).message });

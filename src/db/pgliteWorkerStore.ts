@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { serialize } from 'pg-protocol';
 import { startTsWorker } from '../embedding/workerPool.js';
+import { concatBytes } from './bytes.js';
 
 // pg-protocol's incremental parser is not among its package exports; it is the
 // one `pg` itself uses.
@@ -49,12 +50,12 @@ export class PgliteWorkerStore {
     });
   }
 
-  /** Frontend protocol bytes in, backend protocol bytes out. */
-  exec(bytes: Uint8Array): Promise<Uint8Array> {
+  /** Frontend protocol bytes in (handed over: `bytes` must own its buffer), backend protocol bytes out. */
+  exec(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, bytes });
+      this.worker.postMessage({ id, bytes }, [bytes.buffer]);
     });
   }
 
@@ -150,7 +151,7 @@ class WorkerConnection extends EventEmitter {
   private send(bytes: Buffer, now = false) {
     this.outgoing.push(bytes);
     if (!now) return;
-    const batch = Buffer.concat(this.outgoing);
+    const batch = concatBytes(this.outgoing);
     this.outgoing = [];
     this.chain = this.chain
       .then(() => this.store.exec(batch))
