@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { App } from '../app.js';
 import { listPascalImages } from '../assets/pascal.js';
+import { topK, type LabeledVector } from '../eval/imageToImage.js';
 import { graphqlBody, runLoad, runLoads, type LoadResult } from './httpLoad.js';
 import { loadRow, type TableRow } from './report.js';
 import { round, summarizeLatencies } from './stats.js';
@@ -26,18 +27,6 @@ export interface ImageBenchOptions {
   recallQueries: number;
 }
 
-function cosineDistance(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return 1 - dot / Math.sqrt(na * nb);
-}
-
 async function allImageIds(app: App): Promise<string[]> {
   const ids: string[] = [];
   for (let after: string | null = null; ; ) {
@@ -51,23 +40,18 @@ async function allImageIds(app: App): Promise<string[]> {
 /** Exact neighbours by brute force in memory (no index involved) against the repository's HNSW search. */
 async function imageRecall(app: App, ids: string[], queries: number) {
   const vectors = await app.repositories.images.findEmbeddings(ids);
-  const byId = new Map(ids.map((id, i) => [id, vectors[i]!]));
+  // Stored vectors are unit length: the same cosine ranking the evaluation uses.
+  const gallery: LabeledVector[] = ids.map((id, i) => ({ id, category: '', vector: vectors[i]! }));
   const step = Math.max(1, Math.floor(ids.length / queries));
-  const sample = ids.filter((_, i) => i % step === 0).slice(0, queries);
+  const sample = gallery.filter((_, i) => i % step === 0).slice(0, queries);
   let found = 0;
   const latencies: number[] = [];
-  for (const id of sample) {
-    const query = byId.get(id)!;
-    const exact = ids
-      .filter((other) => other !== id)
-      .map((other) => ({ id: other, distance: cosineDistance(query, byId.get(other)!) }))
-      .sort((a, b) => a.distance - b.distance)
-      .slice(0, 10)
-      .map((match) => match.id);
+  for (const query of sample) {
+    const exact = topK(query, gallery, 10).map((index) => ids[index]!);
     const started = performance.now();
-    const approximate = await app.repositories.images.nearest(query, {
+    const approximate = await app.repositories.images.nearest(query.vector, {
       first: 10,
-      excludeId: id,
+      excludeId: query.id,
       efSearch: app.config.images.efSearch,
     });
     latencies.push(performance.now() - started);

@@ -5,15 +5,17 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { DEFAULT_RECIPE_NAME, MODEL_PHASE } from '../seed/trainModel.js';
-import { RECIPES } from '../seed/wordModelRecipes.js';
+import { DEFAULT_RECIPE_NAME, MODEL_PHASE, wordModelOptions } from '../seed/trainModel.js';
 
 const { values } = parseArgs({ options: { recipe: { type: 'string', default: DEFAULT_RECIPE_NAME } } });
-if (!RECIPES[values.recipe]) {
-  process.stderr.write(`no recipe '${values.recipe}': choose one of ${Object.keys(RECIPES).join(', ')}\n`);
+const config = loadConfig();
+try {
+  // A misspelt recipe is refused before the store is opened.
+  wordModelOptions(config.wordSpace, values.recipe);
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
 }
-const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const app = await createApp(config, logger);
 try {

@@ -13,8 +13,6 @@ export interface ProjectorOptions {
   /** 0: a linear map (Dense → BatchNorm) without the hidden layer. */
   hiddenUnits: number;
   dropout: number;
-  /** L2 penalty on the dense kernels (0: none). */
-  l2?: number;
   optimizer: 'sgd' | 'adam';
   learningRate: number;
   epochs: number;
@@ -74,13 +72,7 @@ tf.serialization.registerClass(SeededDropout);
 
 export function buildProjector(inputDimensions: number, options: ProjectorOptions) {
   const init = (offset: number) => tfl.initializers.glorotUniform({ seed: options.seed + offset });
-  const kernelRegularizer = options.l2 ? tfl.regularizers.l2({ l2: options.l2 }) : undefined;
-  const output = () =>
-    tfl.layers.dense({
-      units: WORD_SPACE_DIMENSIONS,
-      kernelInitializer: init(3),
-      kernelRegularizer,
-    });
+  const output = () => tfl.layers.dense({ units: WORD_SPACE_DIMENSIONS, kernelInitializer: init(3) });
   if (options.hiddenUnits === 0) {
     return tfl.sequential({
       layers: [
@@ -92,12 +84,7 @@ export function buildProjector(inputDimensions: number, options: ProjectorOption
   }
   return tfl.sequential({
     layers: [
-      tfl.layers.dense({
-        inputShape: [inputDimensions],
-        units: options.hiddenUnits,
-        kernelInitializer: init(1),
-        kernelRegularizer,
-      }),
+      tfl.layers.dense({ inputShape: [inputDimensions], units: options.hiddenUnits, kernelInitializer: init(1) }),
       tfl.layers.batchNormalization(),
       tfl.layers.reLU(),
       new SeededDropout({ rate: options.dropout, seed: options.seed + 2 }),

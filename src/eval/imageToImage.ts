@@ -4,6 +4,7 @@
 //   mAP@k  AP@k = (1 / min(k, R)) · Σ_{i ≤ k} P@i · rel_i (R = relevant images
 //          in the gallery), averaged over queries; 1 only if the top k are
 //          all relevant, rewards relevant images ranked early
+import { dot } from './wordSpace.js';
 
 export interface LabeledVector {
   id: string;
@@ -17,12 +18,6 @@ export interface RetrievalMetrics {
   queries: number;
   precisionAtK: number;
   mapAtK: number;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
 }
 
 /** Top-k gallery indices for one query (the query itself excluded), best first. */

@@ -106,17 +106,18 @@ export class ImageRepository {
   }
 
   /** Rows (with their vectors) and bytes in one transaction: all of them or none. */
-  /** All rows of one call share one projection version. */
   async insert(images: readonly NewImage[]): Promise<void> {
     if (images.length === 0) return;
     await withTransaction(this.writer, async (client) => {
       await client.query(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
                              projection_version, word_embedding)
-         SELECT id, category, captions::text[], width, height, hash, source, features, embedding, $10, word_embedding
+         SELECT id, category, captions::text[], width, height, hash, source, features, embedding, projection_version,
+                word_embedding
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
-                     $8::vector[], $9::vector[], $11::vector[])
-           AS t(id, category, captions, width, height, hash, source, features, embedding, word_embedding)`,
+                     $8::vector[], $9::vector[], $10::text[], $11::vector[])
+           AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
+                word_embedding)`,
         [
           images.map((i) => i.id),
           images.map((i) => i.category),
@@ -128,7 +129,7 @@ export class ImageRepository {
           images.map((i) => i.source),
           images.map((i) => vectorParam(i.features)),
           images.map((i) => vectorParam(i.embedding)),
-          images[0]!.projectionVersion,
+          images.map((i) => i.projectionVersion),
           images.map((i) => i.wordEmbedding && vectorParam(i.wordEmbedding)),
         ],
       );

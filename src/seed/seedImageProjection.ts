@@ -4,7 +4,12 @@
 // same training images) is kept, and only stale rows are rewritten, in
 // batches, so a killed run resumes.
 import { embeddingVersion } from '../embedding/image.js';
-import { applyImageProjection, fitImageProjection, projectionVersion } from '../embedding/imageProjection.js';
+import {
+  applyImageProjection,
+  fitImageProjection,
+  projectionVersion,
+  type ImageProjection,
+} from '../embedding/imageProjection.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../eval/split.js';
 import type { Logger } from '../logger.js';
 import type { ImageProjectionRepository } from '../repositories/imageProjectionRepository.js';
@@ -60,7 +65,7 @@ export async function seedImageProjection(
 async function reprojectStale(
   projections: ImageProjectionRepository,
   version: string | null,
-  projection: Parameters<typeof applyImageProjection>[0],
+  projection: ImageProjection | null,
   logger: Logger,
 ): Promise<number> {
   const total = await projections.countStale(version);

@@ -215,18 +215,19 @@ export async function seedWordModel(
   logger: Logger,
 ): Promise<SeedWordModelResult> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
+  const current = hasCurrentModel(options.projectorDir);
   const upToDate =
     !options.retrain &&
     previous?.tagVocabularySize === options.tagVocabularySize &&
-    hasCurrentModel(options.projectorDir) &&
+    current &&
     (await deps.wordSpace.countUnprojected()) === 0;
   if (upToDate) return { skipped: true, projected: 0 };
 
   const tagWords = await ensureTagVocabulary(deps, options.tagVocabularySize, logger);
-  if (projectorExists(options.projectorDir) && !hasCurrentModel(options.projectorDir)) {
+  if (!current && projectorExists(options.projectorDir)) {
     logger.info('the image embedding changed since the image → word model was trained: retraining');
   }
-  const train = options.retrain || !hasCurrentModel(options.projectorDir);
+  const train = options.retrain || !current;
   const trained = train ? await trainWordModel(deps, options, logger) : undefined;
   const projected = await projectImages(deps, logger);
   await deps.seedState.markDone(MODEL_PHASE, {
