@@ -9,7 +9,9 @@ import { loadConfig } from '../config.js';
 import { categoryWords } from '../embedding/captions.js';
 import { readProjectorMetadata } from '../embedding/projector.js';
 import { l2Normalize } from '../embedding/text.js';
+import { initTfBackend } from '../embedding/tfBackend.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
+import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/wordSpace.js';
 import { createLogger } from '../logger.js';
@@ -113,6 +115,11 @@ try {
   const perCategoryTags = Object.fromEntries(
     categories.map((c) => [c, scoreTags(heldOut.filter((image) => image.category === c), vocabulary)]),
   );
+  await initTfBackend();
+  const probe = linearProbe(
+    featureItems.filter((item) => !heldOutIds.has(item.id)),
+    featureItems.filter((item) => heldOutIds.has(item.id)),
+  );
   const training = readProjectorMetadata(config.wordSpace.projectorDir);
   const { grids, samples } = await sampleGrids(app, heldOut);
 
@@ -127,6 +134,7 @@ try {
     tagsPerCategory: perCategoryTags,
     tagsByVocabularySize: tagsBySize,
     textToImage: { perClass: scores.classQueries, mean: scores.classQueriesMean },
+    classifierReference: probe,
     openVocabulary: {
       perWord: scores.openVocabulary,
       mean: scores.openVocabularyMean,
@@ -149,6 +157,9 @@ try {
     ['text→image P@10, 20 class names (held out)', scores.classQueriesMean],
     [`open vocabulary P@10, ${Object.keys(scores.openVocabulary).length} caption words (held out)`, scores.openVocabularyMean],
     ['open vocabulary P@10 by chance', scores.openVocabularyChance],
+    ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
+    ['reference: its top-5', probe.top5],
+    ['reference: its class score as text→image P@10', probe.precisionAt10],
   ];
   const tables: ReportTable[] = [
     { title: 'Summary', header: ['metric', 'value'], rows: summaryRows },

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -23,6 +24,8 @@ export interface RunningServer {
 export async function startHttpServer(app: App, port = app.config.port, host = app.config.host): Promise<RunningServer> {
   const expressApp = express();
   expressApp.disable('x-powered-by');
+  // Answers are POST results or immutable images: an ETag would hash every body for nothing.
+  expressApp.set('etag', false);
   const httpServer = http.createServer(expressApp);
   const production = app.config.env === 'production';
   const protection = queryProtection();
@@ -39,6 +42,8 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     parseOptions: protection.parseOptions,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No field sets cache hints; the default plugin would wrap every resolver call.
+      ApolloServerPluginCacheControlDisabled(),
       responseExtensionsPlugin<GraphQLContext>(),
       ...protection.plugins,
     ],
