@@ -238,6 +238,8 @@ export class ImageRepository {
 
 type QuerySource = 'vector' | 'stored';
 
+const SCANNED_COLUMNS = 'id, category, captions, width, height, content_hash, source, created_at';
+
 /**
  * The nearest-image queries, prepared per connection. Parameters: $1 the query
  * (a vector, or a stored image's id), $2 an id to leave out, $3 the largest
@@ -253,16 +255,19 @@ function nearestQueries(source: QuerySource) {
              AND ($3::float8 IS NULL OR distance <= $3)
            ORDER BY distance, id LIMIT $4`,
   });
-  const scored = `SELECT *, embedding <=> ${target} AS distance FROM images`;
+  // Only the answered columns, not the vectors: a scan sorts every row it reads.
+  // ORDER BY the alias, not the expression again: a second copy of a stored
+  // target is a second subquery, and every row's distance would be computed twice.
+  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance FROM images`;
   return {
-    index: query('index', `${scored} ORDER BY embedding <=> ${target} LIMIT $5`),
+    index: query('index', `${scored} ORDER BY distance LIMIT $5`),
     // pgvector 0.8 iterative scans keep walking the graph until enough rows pass the filter.
-    indexInCategory: query('index_in_category', `${scored} WHERE category = $6 ORDER BY embedding <=> ${target} LIMIT $5`),
+    indexInCategory: query('index_in_category', `${scored} WHERE category = $6 ORDER BY distance LIMIT $5`),
     // MATERIALIZED hides the rows from the HNSW index: an exact scan of the category.
     exactInCategory: query(
       'exact_in_category',
       `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $6)
-       SELECT *, embedding <=> ${target} AS distance FROM in_category ORDER BY distance LIMIT $5`,
+       SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance FROM in_category ORDER BY distance LIMIT $5`,
     ),
   };
 }

@@ -14,11 +14,12 @@ export const WORD_INDEX = { m: 24, efConstruction: 128 } as const;
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
 
 // $1 a stored word: neighbours of its vector, itself left out; no rows if it is unknown.
+// ORDER BY the alias: repeating the expression would look the word up twice.
 const NEAREST_TO_STORED_WORD = {
   name: 'words_nearest_to_stored',
   text: `SELECT text, distance FROM (
            SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = $1) AS distance FROM words
-           ORDER BY embedding <=> (SELECT embedding FROM words WHERE text = $1) LIMIT $2
+           ORDER BY distance LIMIT $2
          ) nearest WHERE distance IS NOT NULL AND text <> $1 ORDER BY distance LIMIT $3`,
 };
 
