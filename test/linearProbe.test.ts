@@ -2,6 +2,7 @@
 // classes that the features separate, and stay near chance when they do not.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
 import { seededRandom } from '../src/embedding/projector.js';
 import { initTfBackend } from '../src/embedding/tfBackend.js';
 import { linearProbe, type ProbeItem } from '../src/eval/linearProbe.js';
@@ -26,7 +27,9 @@ describe('linear classifier reference', () => {
   });
 
   test('separable classes: every held-out item right, and each class query finds its own items', () => {
+    const tensorsBefore = tf.memory().numTensors;
     const result = linearProbe(items(120, 1, 3, cycled), items(60, 2, 3, cycled));
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'the probe frees every tensor it made');
     assert.equal(result.top1, 1);
     assert.equal(result.top5, 1);
     assert.equal(result.precisionAt10, 1);

@@ -27,38 +27,38 @@ const STEPS = 300;
 const LEARNING_RATE = 0.1;
 const MOMENTUM = 0.9;
 
-/** Full-batch gradient descent with momentum on softmax cross-entropy + L2. */
-function fit(x: tf.Tensor2D, labels: Int32Array, classes: number, l2: number): { w: tf.Tensor2D; b: tf.Tensor1D } {
-  return tf.tidy(() => {
-    const n = x.shape[0];
-    const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), classes), 'float32');
-    let w = tf.zeros([x.shape[1], classes]) as tf.Tensor2D;
-    let b = tf.zeros([classes]) as tf.Tensor1D;
-    let vw: tf.Tensor = tf.zerosLike(w);
-    let vb: tf.Tensor = tf.zerosLike(b);
-    for (let step = 0; step < STEPS; step++) {
-      const next = tf.tidy(() => {
-        const error = tf.div(tf.sub(tf.softmax(tf.add(tf.matMul(x, w), b)), y), n);
-        const gw = tf.add(tf.matMul(x, error, true, false), tf.mul(w, l2));
-        const gb = tf.sum(error, 0);
-        const nvw = tf.sub(tf.mul(vw, MOMENTUM), tf.mul(gw, LEARNING_RATE));
-        const nvb = tf.sub(tf.mul(vb, MOMENTUM), tf.mul(gb, LEARNING_RATE));
-        return { w: tf.add(w, nvw) as tf.Tensor2D, b: tf.add(b, nvb) as tf.Tensor1D, vw: nvw, vb: nvb };
-      });
-      tf.dispose([w, b, vw, vb]);
-      ({ w, b, vw, vb } = next);
-      tf.keep(w);
-      tf.keep(b);
-      tf.keep(vw);
-      tf.keep(vb);
-    }
-    tf.dispose([vw, vb]);
-    return { w, b };
-  });
+interface ProbeModel {
+  w: tf.Tensor2D;
+  b: tf.Tensor1D;
 }
 
-function scores(x: tf.Tensor2D, model: { w: tf.Tensor2D; b: tf.Tensor1D }): number[][] {
-  return tf.tidy(() => tf.add(tf.matMul(x, model.w), model.b)).arraySync() as number[][];
+/** Full-batch gradient descent with momentum on softmax cross-entropy + L2. */
+function fit(x: tf.Tensor2D, labels: Int32Array, classes: number, l2: number): ProbeModel {
+  const n = x.shape[0];
+  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), classes), 'float32'));
+  const zeros = (): ProbeModel => ({ w: tf.zeros([x.shape[1], classes]), b: tf.zeros([classes]) });
+  let model = zeros();
+  let velocity = zeros();
+  for (let step = 0; step < STEPS; step++) {
+    const next = tf.tidy(() => {
+      const error = tf.div(tf.sub(tf.softmax(tf.add(tf.matMul(x, model.w), model.b)), y), n);
+      const gradient = { w: tf.add(tf.matMul(x, error, true, false), tf.mul(model.w, l2)), b: tf.sum(error, 0) };
+      const w = tf.sub(tf.mul(velocity.w, MOMENTUM), tf.mul(gradient.w, LEARNING_RATE)) as tf.Tensor2D;
+      const b = tf.sub(tf.mul(velocity.b, MOMENTUM), tf.mul(gradient.b, LEARNING_RATE)) as tf.Tensor1D;
+      return { velocity: { w, b }, model: { w: tf.add(model.w, w) as tf.Tensor2D, b: tf.add(model.b, b) as tf.Tensor1D } };
+    });
+    tf.dispose([model.w, model.b, velocity.w, velocity.b]);
+    ({ model, velocity } = next);
+  }
+  tf.dispose([y, velocity.w, velocity.b]);
+  return model;
+}
+
+function scores(x: tf.Tensor2D, model: ProbeModel): number[][] {
+  const logits = tf.tidy(() => tf.add(tf.matMul(x, model.w), model.b));
+  const rows = logits.arraySync() as number[][];
+  logits.dispose();
+  return rows;
 }
 
 function rankOf(row: number[], label: number): number {
@@ -70,17 +70,23 @@ function accuracy(rows: number[][], labels: Int32Array): number {
 }
 
 /** Standardises with the training items' mean and spread (the held-out items never shape it). */
-function standardiser(train: readonly ProbeItem[]): (items: readonly ProbeItem[]) => tf.Tensor2D {
+function standardiser(train: readonly ProbeItem[]): { apply(items: readonly ProbeItem[]): tf.Tensor2D; dispose(): void } {
   const stack = (items: readonly ProbeItem[]) => tf.stack(items.map((item) => tf.tensor1d(item.vector))) as tf.Tensor2D;
-  const { mean, variance } = tf.tidy(() => tf.moments(stack(train), 0));
-  const spread = tf.tidy(() => tf.sqrt(tf.add(variance, 1e-8)));
-  return (items) => tf.tidy(() => tf.div(tf.sub(stack(items), mean), spread));
+  const { mean, spread } = tf.tidy(() => {
+    const moments = tf.moments(stack(train), 0);
+    return { mean: moments.mean, spread: tf.sqrt(tf.add(moments.variance, 1e-8)) };
+  });
+  return {
+    apply: (items) => tf.tidy(() => tf.div(tf.sub(stack(items), mean), spread)),
+    dispose: () => tf.dispose([mean, spread]),
+  };
 }
 
 export function linearProbe(train: readonly ProbeItem[], heldOut: readonly ProbeItem[]): LinearProbeResult {
   const classes = [...new Set(train.map((item) => item.category))].sort();
   const labelsOf = (items: readonly ProbeItem[]) => Int32Array.from(items, (item) => classes.indexOf(item.category));
-  const standardise = standardiser(train);
+  const standardised = standardiser(train);
+  const standardise = standardised.apply;
 
   const crossValidated = L2_CANDIDATES.map((l2) => {
     let correct = 0;
@@ -102,6 +108,7 @@ export function linearProbe(train: readonly ProbeItem[], heldOut: readonly Probe
   const heldOutX = standardise(heldOut);
   const rows = scores(heldOutX, model);
   tf.dispose([x, heldOutX, model.w, model.b]);
+  standardised.dispose();
 
   const labels = labelsOf(heldOut);
   const top5 = rows.filter((row, i) => rankOf(row, labels[i]!) < 5).length / rows.length;
