@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger.js';
 import type { RunningServer } from '../src/http/server.js';
 import { MAX_BODY_BYTES, QUERY_LIMITS } from '../src/http/limits.js';
 import { seedWords } from '../src/seed/seedWords.js';
-import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { createTestApp, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 
 interface Case {
@@ -293,14 +293,14 @@ describe('production mode', () => {
   let t: TestApp;
   let server: RunningServer;
 
-  before(async () => {
-    t = await createTestApp('pglite', { NODE_ENV: 'production' });
-    server = await startTestServer(t.app);
-  });
-  after(async () => {
-    await server?.close();
-    await t?.close();
-  });
+  serveDuringSuite(
+    'pglite',
+    (app, running) => {
+      t = app;
+      server = running;
+    },
+    { NODE_ENV: 'production' },
+  );
 
   test('introspection is off', async () => {
     const res = await fetch(`${server.url}/graphql`, {

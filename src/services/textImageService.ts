@@ -82,7 +82,7 @@ export class TextImageService {
     return distinctLemmas(candidates, first);
   }
 
-  /** Gives a newly stored image its word-space vector, once a model exists (else the model phase does). */
+  /** `first` for tags: 5 when not given, refused outside the allowed range. */
   checkTagsFirst(first: number | null | undefined): number {
     return checkFirst(first, 5);
   }

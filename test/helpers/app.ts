@@ -45,11 +45,15 @@ export async function startTestServer(app: App): Promise<RunningServer> {
 }
 
 /** A real app on `kind`, served over HTTP for the whole of the calling suite (before/after hooks). */
-export function serveDuringSuite(kind: StoreKind, ready: (t: TestApp, server: RunningServer) => void): void {
+export function serveDuringSuite(
+  kind: StoreKind,
+  ready: (t: TestApp, server: RunningServer) => void,
+  env: Record<string, string> = {},
+): void {
   let t: TestApp | undefined;
   let server: RunningServer | undefined;
   before(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, env);
     server = await startTestServer(t.app);
     ready(t, server);
   });
