@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal, parsePascalIndex } from '../src/assets/download.js';
 import { ensureMobilenet, ensurePascal } from '../src/assets/ensure.js';
-import { listPascalImages, pascalDir } from '../src/assets/pascal.js';
+import { listPascalImages, pascalDir } from '../src/dataset/pascal.js';
 import { loadConfig } from '../src/config.js';
 import { loadImageModel, mobilenetDir } from '../src/embedding/image.js';
 import { realAssetsDir } from './helpers/images.js';

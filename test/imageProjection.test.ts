@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyImageProjection, fitImageProjection, projectionVersion } from '../src/embedding/imageProjection.js';
-import { l2Normalize } from '../src/embedding/text.js';
+import { l2Normalize } from '../src/lib/vectors.js';
 import { seededRandom } from '../src/embedding/projector.js';
 
 const DIMS = 32;

@@ -7,7 +7,7 @@ import { createLogger } from '../src/logger.js';
 import { ImageRepository } from '../src/repositories/imageRepository.js';
 import { embeddingVersion } from '../src/embedding/image.js';
 import { applyImageProjection, projectionVersion } from '../src/embedding/imageProjection.js';
-import { heldOutNames } from '../src/eval/split.js';
+import { heldOutNames } from '../src/dataset/split.js';
 import { seedImageProjection } from '../src/seed/seedImageProjection.js';
 import { IMAGE_EMBEDDING_PHASE, seedImages } from '../src/seed/seedImages.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';

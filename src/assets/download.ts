@@ -5,8 +5,8 @@
 // half file under the final name; files present already are skipped.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createProgress } from '../seed/progress.js';
-import { captionsPath, imagePath, pascalDir } from './pascal.js';
+import { createProgress } from '../lib/progress.js';
+import { captionsPath, imagePath, pascalDir } from '../dataset/pascal.js';
 
 const ATTEMPTS = 3;
 const TIMEOUT_MS = 60_000;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { mobilenetDir } from '../embedding/image.js';
 import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal } from './download.js';
-import { pascalDir } from './pascal.js';
+import { pascalDir } from '../dataset/pascal.js';
 
 type AssetsConfig = Config['assets'];
 

@@ -1,6 +1,6 @@
 // HTTP load over /graphql: autocannon in a worker thread, several loads at
 // once when a scenario mixes clients (e.g. uploads beside word queries).
-import { startTsWorker } from '../embedding/workerPool.js';
+import { startTsWorker } from '../lib/workerThreads.js';
 import type { LatencySummary } from './stats.js';
 
 export interface LoadSpec {

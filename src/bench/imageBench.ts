@@ -3,7 +3,7 @@
 // beside concurrent uploads.
 import { readFileSync } from 'node:fs';
 import type { App } from '../app.js';
-import { listPascalImages } from '../assets/pascal.js';
+import { listPascalImages } from '../dataset/pascal.js';
 import { topK, type LabeledVector } from '../eval/imageToImage.js';
 import { graphqlBody, runLoad, runLoads, type LoadResult } from './httpLoad.js';
 import { loadRow, type TableRow } from './report.js';

@@ -8,7 +8,7 @@ import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { categoryWords } from '../embedding/captions.js';
 import { readProjectorMetadata } from '../embedding/projector.js';
-import { l2Normalize } from '../embedding/text.js';
+import { l2Normalize } from '../lib/vectors.js';
 import { initTfBackend } from '../embedding/tfBackend.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';

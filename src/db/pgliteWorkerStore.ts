@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { serialize } from 'pg-protocol';
-import { startTsWorker } from '../embedding/workerPool.js';
+import { startTsWorker } from '../lib/workerThreads.js';
 import { concatBytes } from './bytes.js';
 
 // pg-protocol's incremental parser is not among its package exports; it is the

@@ -12,7 +12,7 @@ import {
   MOBILENET_LOGITS_LAYER,
 } from './mobilenet.js';
 import { decodeRgb, toModelInput, type ImageFit } from './preprocess.js';
-import { l2Normalize } from './text.js';
+import { l2Normalize } from '../lib/vectors.js';
 import { assertFastBackend, initTfBackend, type TfBackend } from './tfBackend.js';
 
 export { ImageDecodeError } from './preprocess.js';

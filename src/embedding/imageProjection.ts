@@ -7,7 +7,7 @@
 // keep their neighbours (measured with categories left out of the fit).
 import { createHash } from 'node:crypto';
 import { fitLda, project, type Projection } from './linearDiscriminant.js';
-import { l2Normalize } from './text.js';
+import { l2Normalize } from '../lib/vectors.js';
 
 /** Shrinkage of the within-class scatter (4-fold cross-validation inside the training split). */
 export const PROJECTION_SHRINKAGE = 1.0;

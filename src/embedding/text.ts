@@ -1,4 +1,5 @@
 // Text → GloVe space: tokenise, look words up, average the known ones.
+import { meanVector } from '../lib/vectors.js';
 import { STOP_WORDS } from './stopWords.js';
 
 export const MAX_TEXT_LENGTH = 500;
@@ -27,20 +28,6 @@ export function dropStopWords(tokens: string[]): string[] {
   const content = tokens.filter((token) => !STOP_WORDS.has(token));
   // "the" alone still means something to search for.
   return content.length > 0 ? content : tokens;
-}
-
-export function meanVector(vectors: Float32Array[]): Float32Array {
-  const mean = new Float32Array(vectors[0]!.length);
-  for (const vector of vectors) for (let i = 0; i < mean.length; i++) mean[i]! += vector[i]!;
-  for (let i = 0; i < mean.length; i++) mean[i]! /= vectors.length;
-  return mean;
-}
-
-export function l2Normalize(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const x of vector) sum += x * x;
-  const norm = Math.sqrt(sum) || 1;
-  return vector.map((x) => x / norm);
 }
 
 export async function embedTokens(tokens: string[], lookup: WordVectorLookup): Promise<TextEmbedding> {

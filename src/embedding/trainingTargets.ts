@@ -2,7 +2,7 @@
 // space (class name, caption words, or both) or, for the vocabulary loss, a
 // distribution over the tag vocabulary.
 import { captionWordCounts, categoryWords } from './captions.js';
-import { l2Normalize, meanVector } from './text.js';
+import { l2Normalize, meanVector } from '../lib/vectors.js';
 
 export type TargetKind = 'class' | 'caption' | 'class+caption';
 

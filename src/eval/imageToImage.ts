@@ -4,7 +4,7 @@
 //   mAP@k  AP@k = (1 / min(k, R)) · Σ_{i ≤ k} P@i · rel_i (R = relevant images
 //          in the gallery), averaged over queries; 1 only if the top k are
 //          all relevant, rewards relevant images ranked early
-import { dot } from './wordSpace.js';
+import { dot } from '../lib/vectors.js';
 
 export interface LabeledVector {
   id: string;

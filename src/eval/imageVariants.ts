@@ -1,12 +1,12 @@
 // Image → image quality of embedding variants over the Pascal images: crop vs
 // stretch, mirror-image averaging, ImageNet class probabilities, and
-// projections learned on the training split (src/eval/split.ts). Raw features
+// projections learned on the training split (src/dataset/split.ts). Raw features
 // per view are cached under DATA_DIR/eval, so re-runs only do the arithmetic.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { listPascalImages, type PascalImage } from '../assets/pascal.js';
+import { listPascalImages, type PascalImage } from '../dataset/pascal.js';
 import { mobilenetDir } from '../embedding/image.js';
 import {
   classifierKernel,
@@ -16,13 +16,13 @@ import {
   MOBILENET_LOGITS_LAYER,
 } from '../embedding/mobilenet.js';
 import { decodeRgb, toModelInput, type ImageFit } from '../embedding/preprocess.js';
-import { l2Normalize } from '../embedding/text.js';
+import { l2Normalize } from '../lib/vectors.js';
 import { initTfBackend } from '../embedding/tfBackend.js';
-import { createProgress } from '../seed/progress.js';
+import { createProgress } from '../lib/progress.js';
 import { imageToImageMetrics, type LabeledVector, type RetrievalMetrics } from './imageToImage.js';
 import { applyImageProjection, fitImageProjection, PROJECTION_WEIGHT } from '../embedding/imageProjection.js';
 import { fitLda, project } from '../embedding/linearDiscriminant.js';
-import { heldOutNames } from './split.js';
+import { heldOutNames } from '../dataset/split.js';
 
 const FEATURES = 768;
 const LOGITS = 1000;

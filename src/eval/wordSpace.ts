@@ -2,7 +2,7 @@
 // same code scores experiment variants and the stored database.
 import { captionWordCounts, categoryWords } from '../embedding/captions.js';
 import { distinctLemmas, lemmaKey } from '../embedding/tagVocabulary.js';
-import { l2Normalize, meanVector } from '../embedding/text.js';
+import { dot, l2Normalize, meanVector } from '../lib/vectors.js';
 
 export interface ScoredImage {
   category: string;
@@ -28,12 +28,6 @@ export const OPEN_VOCABULARY_QUERIES = [
 ] as const;
 
 export const PRECISION_AT = 10;
-
-export function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
-  return sum;
-}
 
 /** Indexes of `items` by descending cosine to a unit `query` (items are unit vectors). */
 export function rankByCosine(query: Float32Array, items: readonly { vector: Float32Array }[]): number[] {

@@ -2,7 +2,7 @@
 // vectors it makes.
 import type pg from 'pg';
 import type { ImageProjection } from '../embedding/imageProjection.js';
-import { withTransaction } from './queryRunner.js';
+import { withTransaction } from '../lib/transaction.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 interface ProjectionRow {

@@ -1,6 +1,7 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
-import { queryWithHnsw, withTransaction, type HotQuery } from './queryRunner.js';
+import { withTransaction } from '../lib/transaction.js';
+import { queryWithHnsw, type HotQuery } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface ImageRecord {

@@ -1,5 +1,5 @@
 // How repositories talk to a pool beyond a plain query: nearest-neighbour
-// queries with their index search settings, and transactions.
+// queries with their index search settings.
 import type pg from 'pg';
 
 export type HnswSettings = {
@@ -52,22 +52,6 @@ export async function queryWithHnsw<R extends pg.QueryResultRow>(
     throw err;
   } finally {
     client.release(broken);
-  }
-}
-
-/** Runs `work` in one transaction on one connection: all of its writes or none. */
-export async function withTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
   }
 }
 

@@ -1,7 +1,8 @@
 // All SQL about the tag vocabulary and nearest tags in word space.
 import type pg from 'pg';
 import { STOP_WORDS } from '../embedding/stopWords.js';
-import { queryWithHnsw, withTransaction } from './queryRunner.js';
+import { withTransaction } from '../lib/transaction.js';
+import { queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface TagRow {

@@ -1,7 +1,8 @@
 // All SQL about GloVe words.
 import type pg from 'pg';
 import type { GloveWord } from '../embedding/glove.js';
-import { queryWithHnsw, withTransaction } from './queryRunner.js';
+import { withTransaction } from '../lib/transaction.js';
+import { queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 /**

@@ -1,7 +1,8 @@
 // All SQL about images in word space: their projected vectors, the search
 // over them, and the stored training split.
 import type pg from 'pg';
-import { queryWithHnsw, withTransaction } from './queryRunner.js';
+import { withTransaction } from '../lib/transaction.js';
+import { queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface TrainingImageRow {

@@ -10,12 +10,12 @@ import {
   projectionVersion,
   type ImageProjection,
 } from '../embedding/imageProjection.js';
-import { HELD_OUT_PER_CATEGORY, splitItems } from '../eval/split.js';
+import { HELD_OUT_PER_CATEGORY, splitItems } from '../dataset/split.js';
 import type { Logger } from '../logger.js';
 import type { ImageProjectionRepository } from '../repositories/imageProjectionRepository.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
 import type { WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
-import { createProgress } from './progress.js';
+import { createProgress } from '../lib/progress.js';
 
 export const PROJECTION_PHASE = 'image_projection';
 const BATCH_SIZE = 500;

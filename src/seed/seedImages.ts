@@ -2,15 +2,16 @@
 // Resumable: each batch is one transaction, and a re-run skips every image
 // whose id or content hash is stored already, so nothing is embedded twice.
 import { readFile } from 'node:fs/promises';
-import { listPascalImages, type PascalImage } from '../assets/pascal.js';
+import { listPascalImages, type PascalImage } from '../dataset/pascal.js';
 import { embeddingVersion } from '../embedding/image.js';
 import type { Embedder } from '../embedding/index.js';
 import { inspectImage } from '../embedding/preprocess.js';
 import type { Logger } from '../logger.js';
 import type { ImageRepository, NewImage } from '../repositories/imageRepository.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import { sha256 } from '../services/imageService.js';
-import { createProgress } from './progress.js';
+import { groupBy } from '../lib/groupBy.js';
+import { sha256 } from '../lib/hash.js';
+import { createProgress } from '../lib/progress.js';
 
 export const IMAGES_PHASE = 'images';
 const BATCH_SIZE = 16;
@@ -67,13 +68,7 @@ export interface SeedImagesResult {
 
 /** 1st of every category, then 2nd of every category, ...: any prefix is balanced. */
 export function interleaveByCategory(images: readonly PascalImage[]): PascalImage[] {
-  const byCategory = new Map<string, PascalImage[]>();
-  for (const image of images) {
-    const list = byCategory.get(image.category) ?? [];
-    list.push(image);
-    byCategory.set(image.category, list);
-  }
-  const lists = [...byCategory.values()];
+  const lists = [...groupBy(images, (image) => image.category).values()];
   const longest = Math.max(0, ...lists.map((list) => list.length));
   const out: PascalImage[] = [];
   for (let i = 0; i < longest; i++) for (const list of lists) if (list[i]) out.push(list[i]!);

@@ -6,7 +6,7 @@ import { readGloveSize, readGloveWords, type GloveWord } from '../embedding/glov
 import type { Logger } from '../logger.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
-import { createProgress } from './progress.js';
+import { createProgress } from '../lib/progress.js';
 
 export const WORDS_PHASE = 'words';
 const BATCH_SIZE = 5_000;

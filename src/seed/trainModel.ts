@@ -15,14 +15,14 @@ import {
   type ProjectorOptions,
 } from '../embedding/projector.js';
 import { targetDistribution, targetVector, type TargetKind } from '../embedding/trainingTargets.js';
-import { l2Normalize } from '../embedding/text.js';
-import { HELD_OUT_PER_CATEGORY, splitItems } from '../eval/split.js';
+import { l2Normalize } from '../lib/vectors.js';
+import { HELD_OUT_PER_CATEGORY, splitItems } from '../dataset/split.js';
 import type { Logger } from '../logger.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
 import type { TagRepository } from '../repositories/tagRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import type { TrainingImageRow, WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
-import { createProgress } from './progress.js';
+import { createProgress } from '../lib/progress.js';
 import { RECIPES } from './wordModelRecipes.js';
 
 export const MODEL_PHASE = 'model';

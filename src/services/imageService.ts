@@ -1,9 +1,9 @@
 // What the image questions mean: input decoding and validation, exclusion of
 // the query image, pagination cursors, atomic and idempotent uploads.
-import { createHash } from 'node:crypto';
 import { ImageDecodeError, inspectImage, type ImageInfo } from '../embedding/preprocess.js';
 import type { Embedder } from '../embedding/index.js';
 import { badInput, checkFirst, notFound } from '../errors.js';
+import { sha256 } from '../lib/hash.js';
 import type { ImageFile, ImageMatchRow, ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -33,10 +33,6 @@ export interface ImagePage {
   nodes: ImageRecord[];
   hasNextPage: boolean;
   totalCount: number;
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export const encodeCursor = (id: string) => Buffer.from(`image:${id}`, 'utf8').toString('base64url');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import sharp from 'sharp';
-import { captionsPath, imagePath, listPascalImages, pascalDir, type PascalImage } from '../../src/assets/pascal.js';
+import { captionsPath, imagePath, listPascalImages, pascalDir, type PascalImage } from '../../src/dataset/pascal.js';
 import { loadConfig } from '../../src/config.js';
 import { mobilenetDir } from '../../src/embedding/image.js';
 

@@ -1,8 +1,9 @@
 // The fixed, seeded train / held-out split of the Pascal images: in every
 // category the images whose seeded hash of their source name is smallest are
-// held out. Deterministic by name, so every process (training, evaluation,
-// the images engineer's learned projection) agrees without sharing state.
+// held out. Deterministic by name, so every process (the seed's training and
+// projection fits, evaluation) agrees without sharing state.
 import { createHash } from 'node:crypto';
+import { groupBy } from '../lib/groupBy.js';
 
 export const SPLIT_SEED = 'semsearch-split-v1';
 export const HELD_OUT_PER_CATEGORY = 10;
@@ -25,14 +26,8 @@ export function heldOutNames(
   perCategory = HELD_OUT_PER_CATEGORY,
   seed = SPLIT_SEED,
 ): Set<string> {
-  const byCategory = new Map<string, SplitItem[]>();
-  for (const item of items) {
-    const list = byCategory.get(item.category) ?? [];
-    list.push(item);
-    byCategory.set(item.category, list);
-  }
   const heldOut = new Set<string>();
-  for (const list of byCategory.values()) {
+  for (const list of groupBy(items, (item) => item.category).values()) {
     const ranked = list
       .map((item) => ({ name: item.name, key: splitKey(item.name, seed) }))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
