@@ -13,7 +13,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { READINESS_TIMEOUT_MS } from '../src/services/healthService.js';
-import { seedWords } from '../src/seed/seedWords.js';
+import { seedWords } from '../seeds/words.js';
 import { createTestApp, gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestGlove } from './helpers/glove.js';
 import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.js';

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
-import { seedWords } from '../src/seed/seedWords.js';
+import { seedWords } from '../seeds/words.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
 import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.js';
 

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { createLogger } from '../src/logger.js';
 import type { RunningServer } from '../src/http/server.js';
 import { MAX_BODY_BYTES, QUERY_LIMITS } from '../src/http/limits.js';
-import { seedWords } from '../src/seed/seedWords.js';
+import { seedWords } from '../seeds/words.js';
 import { createTestApp, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 

@@ -14,7 +14,7 @@ import {
   trainWordModel,
   wordModelOptions,
   type WordModelOptions,
-} from '../src/seed/trainModel.js';
+} from '../seeds/wordModel.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { buildTestAssets, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';

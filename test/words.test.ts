@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyMigrations, listMigrationFiles } from '../src/repositories/migrationRepository.js';
 import { createLogger } from '../src/logger.js';
-import { seedWords } from '../src/seed/seedWords.js';
+import { seedWords } from '../seeds/words.js';
 import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 import type { RunningServer } from '../src/http/server.js';

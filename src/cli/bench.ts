@@ -16,8 +16,8 @@ import { formatTable, writeResults, type TableRow } from '../bench/report.js';
 import { benchImages } from '../bench/imageBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
-import { IMAGES_PHASE } from '../seed/seedImages.js';
-import { WORDS_PHASE } from '../seed/seedWords.js';
+import { IMAGES_PHASE } from '../../seeds/images.js';
+import { WORDS_PHASE } from '../../seeds/words.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -15,7 +15,7 @@ import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/wordSpace.js';
 import { createLogger } from '../logger.js';
-import { MODEL_PHASE } from '../seed/trainModel.js';
+import { MODEL_PHASE } from '../../seeds/wordModel.js';
 
 const TAG_VOCABULARY_SIZES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 const TEXT_SAMPLES = ['dog', 'ocean', 'street', 'tree', 'cat sofa'];

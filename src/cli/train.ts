@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { DEFAULT_RECIPE_NAME, MODEL_PHASE, wordModelOptions } from '../seed/trainModel.js';
+import { DEFAULT_RECIPE_NAME, MODEL_PHASE, wordModelOptions } from '../../seeds/wordModel.js';
 
 const { values } = parseArgs({ options: { recipe: { type: 'string', default: DEFAULT_RECIPE_NAME } } });
 const config = loadConfig();

@@ -2,16 +2,16 @@
 // Resumable: each batch is one transaction, and a re-run skips every image
 // whose id or content hash is stored already, so nothing is embedded twice.
 import { readFile } from 'node:fs/promises';
-import { listPascalImages, type PascalImage } from '../dataset/pascal.js';
-import { embeddingVersion } from '../embedding/image.js';
-import type { Embedder } from '../embedding/index.js';
-import { inspectImage } from '../embedding/preprocess.js';
-import type { Logger } from '../logger.js';
-import type { ImageRepository, NewImage } from '../repositories/imageRepository.js';
-import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import { groupBy } from '../lib/groupBy.js';
-import { sha256 } from '../lib/hash.js';
-import { createProgress } from '../lib/progress.js';
+import { listPascalImages, type PascalImage } from '../src/dataset/pascal.js';
+import { embeddingVersion } from '../src/embedding/image.js';
+import type { Embedder } from '../src/embedding/index.js';
+import { inspectImage } from '../src/embedding/preprocess.js';
+import type { Logger } from '../src/logger.js';
+import type { ImageRepository, NewImage } from '../src/repositories/imageRepository.js';
+import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
+import { groupBy } from '../src/lib/groupBy.js';
+import { sha256 } from '../src/lib/hash.js';
+import { createProgress } from '../src/lib/progress.js';
 
 export const IMAGES_PHASE = 'images';
 const BATCH_SIZE = 16;

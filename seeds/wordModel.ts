@@ -2,10 +2,10 @@
 // (trained when none is saved) and every image's word-space vector.
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
-import { categoryWords, captionWordCounts } from '../embedding/captions.js';
-import { embeddingVersion } from '../embedding/image.js';
-import type { Embedder } from '../embedding/index.js';
-import type { Config } from '../config.js';
+import { categoryWords, captionWordCounts } from '../src/embedding/captions.js';
+import { embeddingVersion } from '../src/embedding/image.js';
+import type { Embedder } from '../src/embedding/index.js';
+import type { Config } from '../src/config.js';
 import {
   projectorExists,
   readProjectorMetadata,
@@ -13,16 +13,16 @@ import {
   trainProjector,
   type EpochReport,
   type ProjectorOptions,
-} from '../embedding/projector.js';
-import { targetDistribution, targetVector, type TargetKind } from '../embedding/trainingTargets.js';
-import { l2Normalize } from '../lib/vectors.js';
-import { HELD_OUT_PER_CATEGORY, splitItems } from '../dataset/split.js';
-import type { Logger } from '../logger.js';
-import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import type { TagRepository } from '../repositories/tagRepository.js';
-import type { WordRepository } from '../repositories/wordRepository.js';
-import type { TrainingImageRow, WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
-import { createProgress } from '../lib/progress.js';
+} from '../src/embedding/projector.js';
+import { targetDistribution, targetVector, type TargetKind } from '../src/embedding/trainingTargets.js';
+import { l2Normalize } from '../src/lib/vectors.js';
+import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
+import type { Logger } from '../src/logger.js';
+import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
+import type { TagRepository } from '../src/repositories/tagRepository.js';
+import type { WordRepository } from '../src/repositories/wordRepository.js';
+import type { TrainingImageRow, WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
+import { createProgress } from '../src/lib/progress.js';
 import { RECIPES } from './wordModelRecipes.js';
 
 export const MODEL_PHASE = 'model';

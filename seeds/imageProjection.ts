@@ -3,19 +3,19 @@
 // whose vector another fit made. Re-runnable: an unchanged fit (same recipe,
 // same training images) is kept, and only stale rows are rewritten, in
 // batches, so a killed run resumes.
-import { embeddingVersion } from '../embedding/image.js';
+import { embeddingVersion } from '../src/embedding/image.js';
 import {
   applyImageProjection,
   fitImageProjection,
   projectionVersion,
   type ImageProjection,
-} from '../embedding/imageProjection.js';
-import { HELD_OUT_PER_CATEGORY, splitItems } from '../dataset/split.js';
-import type { Logger } from '../logger.js';
-import type { ImageProjectionRepository } from '../repositories/imageProjectionRepository.js';
-import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import type { WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
-import { createProgress } from '../lib/progress.js';
+} from '../src/embedding/imageProjection.js';
+import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
+import type { Logger } from '../src/logger.js';
+import type { ImageProjectionRepository } from '../src/repositories/imageProjectionRepository.js';
+import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
+import type { WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
+import { createProgress } from '../src/lib/progress.js';
 
 export const PROJECTION_PHASE = 'image_projection';
 const BATCH_SIZE = 500;

@@ -1,12 +1,12 @@
 // Loads GloVe words into the `words` table, then builds the HNSW index.
 // Resumable: batches are committed in rank order, a re-run continues after the
 // last committed rank and never inserts a word twice.
-import { ALL_WORDS } from '../config.js';
-import { readGloveSize, readGloveWords, type GloveWord } from '../embedding/glove.js';
-import type { Logger } from '../logger.js';
-import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import type { WordRepository } from '../repositories/wordRepository.js';
-import { createProgress } from '../lib/progress.js';
+import { ALL_WORDS } from '../src/config.js';
+import { readGloveSize, readGloveWords, type GloveWord } from '../src/embedding/glove.js';
+import type { Logger } from '../src/logger.js';
+import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
+import type { WordRepository } from '../src/repositories/wordRepository.js';
+import { createProgress } from '../src/lib/progress.js';
 
 export const WORDS_PHASE = 'words';
 const BATCH_SIZE = 5_000;
