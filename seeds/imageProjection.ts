@@ -14,7 +14,7 @@ import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';
 import type { ImageProjectionRepository } from '../src/repositories/imageProjectionRepository.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
-import type { WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
+import type { ImageTextRepository } from '../src/repositories/imageTextRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 
 export const PROJECTION_PHASE = 'image_projection';
@@ -22,7 +22,7 @@ const BATCH_SIZE = 500;
 
 export interface ImageProjectionDeps {
   projections: ImageProjectionRepository;
-  wordSpace: WordSpaceRepository;
+  imageText: ImageTextRepository;
   seedState: SeedStateRepository;
 }
 
@@ -37,7 +37,7 @@ export async function seedImageProjection(
   logger: Logger,
   heldOutPerCategory = HELD_OUT_PER_CATEGORY,
 ): Promise<SeedImageProjectionResult> {
-  const rows = await deps.wordSpace.trainingImages();
+  const rows = await deps.imageText.trainingImages();
   const { train } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     heldOutPerCategory,

@@ -3,6 +3,7 @@
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
 import { categoryWords, captionWordCounts } from '../src/embedding/captions.js';
+import { STOP_WORDS } from '../src/embedding/stopWords.js';
 import { embeddingVersion } from '../src/embedding/image.js';
 import type { Embedder } from '../src/embedding/index.js';
 import type { Config } from '../src/config.js';
@@ -19,9 +20,8 @@ import { l2Normalize } from '../src/lib/vectors.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
-import type { TagRepository } from '../src/repositories/tagRepository.js';
 import type { WordRepository } from '../src/repositories/wordRepository.js';
-import type { TrainingImageRow, WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
+import type { ImageTextRepository, TrainingImageRow } from '../src/repositories/imageTextRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 import { RECIPES } from './wordModelRecipes.js';
 
@@ -53,8 +53,7 @@ export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAU
 
 export interface WordModelDeps {
   words: WordRepository;
-  tags: TagRepository;
-  wordSpace: WordSpaceRepository;
+  imageText: ImageTextRepository;
   seedState: SeedStateRepository;
   embedder: Embedder;
 }
@@ -83,15 +82,15 @@ const ALL_CLASS_WORDS = (rows: readonly TrainingImageRow[]) => [
 
 /** Fills the tag vocabulary when it is empty or was built with another size. */
 export async function ensureTagVocabulary(
-  deps: Pick<WordModelDeps, 'tags' | 'wordSpace' | 'seedState'>,
+  deps: Pick<WordModelDeps, 'imageText' | 'seedState'>,
   size: number,
   logger: Logger,
 ): Promise<number> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
-  const count = await deps.tags.count();
+  const count = await deps.imageText.countTagWords();
   if (count > 0 && previous?.tagVocabularySize === size) return count;
-  const classWords = ALL_CLASS_WORDS(await deps.wordSpace.trainingImages());
-  const filled = await deps.tags.replaceVocabulary(size, classWords);
+  const classWords = ALL_CLASS_WORDS(await deps.imageText.trainingImages());
+  const filled = await deps.imageText.replaceTagVocabulary(size, [...STOP_WORDS], classWords);
   logger.info(`tag vocabulary: ${filled} words (the ${size} most frequent eligible GloVe words + class words)`);
   return filled;
 }
@@ -107,7 +106,7 @@ async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[
     const vectors = await wordVectorsFor(rows, deps.words);
     return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors) };
   }
-  const vocabulary = await deps.tags.all();
+  const vocabulary = await deps.imageText.tagVocabulary();
   const index = new Map(vocabulary.map((word, i) => [word.text, i]));
   return {
     targetOf: (row: TrainingImageRow) => targetDistribution(row, index, recipe.classWeight),
@@ -121,7 +120,7 @@ export async function trainWordModel(
   options: WordModelOptions,
   logger: Logger,
 ): Promise<TrainingSummary> {
-  const rows = await deps.wordSpace.trainingImages();
+  const rows = await deps.imageText.trainingImages();
   const { train, heldOut } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     options.heldOutPerCategory ?? HELD_OUT_PER_CATEGORY,
@@ -165,11 +164,11 @@ export async function trainWordModel(
     imageEmbedding: embeddingVersion(),
   });
   model.dispose();
-  await deps.wordSpace.saveSplit(
+  await deps.imageText.saveSplit(
     train.map((row) => row.id),
     heldOut.map((row) => row.id),
   );
-  await deps.wordSpace.clearWordEmbeddings();
+  await deps.imageText.clearWordEmbeddings();
   await deps.seedState.clear(MODEL_PHASE);
   deps.embedder.reloadWordModel();
   logger.info(`model saved to ${options.projectorDir} after ${seconds.toFixed(1)} s`);
@@ -178,16 +177,16 @@ export async function trainWordModel(
 
 /** Projects every image that has no word-space vector yet; returns how many. */
 export async function projectImages(deps: WordModelDeps, logger: Logger): Promise<number> {
-  const total = await deps.wordSpace.countUnprojected();
+  const total = await deps.imageText.countUnprojected();
   if (total === 0) return 0;
   logger.info(`projecting ${total} images into word space`);
   const progress = createProgress('word space', total, 'images');
   let done = 0;
   for (;;) {
-    const batch = await deps.wordSpace.unprojected(PROJECT_BATCH);
+    const batch = await deps.imageText.unprojected(PROJECT_BATCH);
     if (batch.length === 0) break;
     const vectors = await deps.embedder.projectManyToWords(batch.map((row) => row.features));
-    await deps.wordSpace.setWordEmbeddings(
+    await deps.imageText.setWordEmbeddings(
       batch.map((row) => row.id),
       vectors,
     );
@@ -220,7 +219,7 @@ export async function seedWordModel(
     !options.retrain &&
     previous?.tagVocabularySize === options.tagVocabularySize &&
     current &&
-    (await deps.wordSpace.countUnprojected()) === 0;
+    (await deps.imageText.countUnprojected()) === 0;
   if (upToDate) return { skipped: true, projected: 0 };
 
   const tagWords = await ensureTagVocabulary(deps, options.tagVocabularySize, logger);

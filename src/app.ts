@@ -7,18 +7,13 @@ import { mobilenetDir } from './embedding/image.js';
 import { createEmbedder, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
+import { applyMigrations, findVectorTypeOids } from './repositories/migrationRepository.js';
 import { REQUIRED_PHASES, runSeeds, type SeedOptions } from '../seeds/run.js';
 import { HealthService } from './services/healthService.js';
 import { ImageService } from './services/imageService.js';
-import { TextImageService } from './services/textImageService.js';
+import { ImageTextService } from './services/imageTextService.js';
+import type { Services } from './services/index.js';
 import { WordService } from './services/wordService.js';
-
-export interface Services {
-  words: WordService;
-  images: ImageService;
-  textImage: TextImageService;
-  health: HealthService;
-}
 
 export interface App {
   config: Config;
@@ -33,7 +28,10 @@ export interface App {
 }
 
 export async function createApp(config: Config, logger: Logger): Promise<App> {
-  const db = await openDatabase(config, logger);
+  const db = await openDatabase(config, logger, {
+    migrate: (pool) => applyMigrations(pool, logger),
+    vectorTypeOids: findVectorTypeOids,
+  });
   const repositories = createRepositories(db);
   const embedder = createEmbedder({
     wordVectors: (words) => repositories.words.findVectors(words),
@@ -44,14 +42,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     embedWorkers: config.embedWorkers,
     log: (message) => logger.info(message),
   });
-  const textImage = new TextImageService(repositories.tags, repositories.wordSpace, repositories.images, embedder, {
+  const imageText = new ImageTextService(repositories.imageText, repositories.images, embedder, {
     wordEfSearch: config.words.efSearch,
     imageEfSearch: config.images.efSearch,
   });
   const services: Services = {
     words: new WordService(repositories.words, embedder, config.words.efSearch),
     images: new ImageService(repositories.images, embedder, config.images.efSearch),
-    textImage,
+    imageText,
     health: new HealthService(repositories.seedState, REQUIRED_PHASES),
   };
   // Loaded in the background: the server answers /healthz meanwhile and

@@ -63,7 +63,7 @@ for (const kind of storeKinds()) {
           [true, 10],
         ],
       );
-      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
+      assert.equal(await t.app.repositories.imageText.countUnprojected(), 0);
     });
 
     test('tagsForImage of a dog training image lists "dog" in the top 5, one form per word, nearest first', async () => {
@@ -168,7 +168,7 @@ for (const kind of storeKinds()) {
       });
       assert.equal(added.errors, undefined, JSON.stringify(added.errors));
       assert.equal(added.data!.addImage.tags.length, 5);
-      const vector = (await t.app.repositories.wordSpace.wordEmbeddings([added.data!.addImage.id]))[0];
+      const vector = (await t.app.repositories.imageText.wordEmbeddings([added.data!.addImage.id]))[0];
       assert.ok(vector, 'the stored image has a word-space vector');
     });
   });

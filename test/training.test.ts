@@ -75,7 +75,7 @@ for (const kind of storeKinds()) {
     });
 
     test('a saved model reloads with identical outputs', async () => {
-      const rows = await t.app.repositories.wordSpace.trainingImages();
+      const rows = await t.app.repositories.imageText.trainingImages();
       const vectors = await t.app.repositories.words.findVectors(['cat', 'dog', 'train']);
       const features = rows.map((row) => row.features);
       const model = await trainProjector({
@@ -98,11 +98,11 @@ for (const kind of storeKinds()) {
       const first = await seedWordModel(deps(), seedOptions, quiet);
       assert.ok(first.trained, 'trained: no model existed');
       assert.equal(first.projected, 30);
-      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
+      assert.equal(await t.app.repositories.imageText.countUnprojected(), 0);
       assert.equal((await seedWordModel(deps(), seedOptions, quiet)).skipped, true);
 
       // A run killed after training, before projecting: the model is kept, vectors are filled in.
-      await t.app.repositories.wordSpace.clearWordEmbeddings();
+      await t.app.repositories.imageText.clearWordEmbeddings();
       const resumed = await seedWordModel(deps(), seedOptions, quiet);
       assert.equal(resumed.trained, undefined, 'no second training');
       assert.equal(resumed.projected, 30);

@@ -38,7 +38,7 @@ if (config.benchUrl && config.database.kind === 'pglite') {
   throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
 }
 const app = await createApp(config, logger);
-const server = config.benchUrl ? undefined : await startHttpServer(app, 0, '127.0.0.1');
+const server = config.benchUrl ? undefined : await startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: false });
 const url = config.benchUrl ?? server!.url;
 
 try {

@@ -7,13 +7,14 @@ import sharp from 'sharp';
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { categoryWords } from '../embedding/captions.js';
+import { STOP_WORDS } from '../embedding/stopWords.js';
 import { readProjectorMetadata } from '../embedding/projector.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { initTfBackend } from '../embedding/tfBackend.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
-import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/wordSpace.js';
+import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
 import { createLogger } from '../logger.js';
 import { MODEL_PHASE } from '../../seeds/wordModel.js';
 
@@ -34,7 +35,7 @@ async function thumbnail(app: App, id: string, category: string | null, caption:
 }
 
 async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) {
-  const { images, textImage } = app.services;
+  const { images, imageText } = app.services;
   const firstOfEach = [...new Map(heldOut.map((image) => [image.category, image])).values()];
   const imageGrids: SampleGrid[] = [];
   for (const query of firstOfEach.slice(0, 4)) {
@@ -49,7 +50,7 @@ async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) 
   }
   const tagGrids: SampleGrid[] = [];
   for (const image of firstOfEach) {
-    const tags = await textImage.tagsForImage({ id: image.id, first: 5 });
+    const tags = await imageText.tagsForImage({ id: image.id, first: 5 });
     tagGrids.push({
       title: `${image.id} (${image.category})`,
       words: tags.map((tag) => `${tag.text} ${tag.distance.toFixed(2)}`),
@@ -58,7 +59,7 @@ async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) 
   }
   const textGrids: SampleGrid[] = [];
   for (const text of TEXT_SAMPLES) {
-    const { matches } = await textImage.imagesForText(text, SAMPLE_RESULTS);
+    const { matches } = await imageText.imagesForText(text, SAMPLE_RESULTS);
     textGrids.push({
       title: `"${text}" (all stored images)`,
       results: await Promise.all(
@@ -85,10 +86,10 @@ const app = await createApp(config, logger);
 try {
   const done = await app.repositories.seedState.completed();
   if (!done.has(MODEL_PHASE)) throw new Error('the store is not seeded with a model yet: run `npm run seed` first');
-  const { wordSpace, tags, words } = app.repositories;
+  const { imageText, words } = app.repositories;
 
-  const pascal = await wordSpace.trainingImages();
-  const heldOut = (await wordSpace.heldOutImages()).filter((row): row is typeof row & { category: string } => !!row.category);
+  const pascal = await imageText.trainingImages();
+  const heldOut = (await imageText.heldOutImages()).filter((row): row is typeof row & { category: string } => !!row.category);
   if (heldOut.length === 0) throw new Error('no held-out images with word-space vectors: run `npm run train`');
   // The vectors similarImages searches (features through the learned projection), and the plain features.
   const searched = await app.repositories.images.findEmbeddings(pascal.map((row) => row.id));
@@ -104,11 +105,11 @@ try {
   };
   const classWords = [...new Set(pascal.flatMap((row) => categoryWords(row.category)))];
   const vectors = await words.findVectors([...classWords, ...OPEN_VOCABULARY_QUERIES]);
-  const vocabulary = unit(await tags.all());
+  const vocabulary = unit(await imageText.tagVocabulary());
   const scores = scoreWordSpace(heldOut, vocabulary, vectors);
   const tagsBySize: Record<number, { words: number; top1: number; top5: number }> = {};
   for (const size of TAG_VOCABULARY_SIZES) {
-    const candidate = unit(await tags.candidateVocabulary(size, classWords));
+    const candidate = unit(await imageText.candidateTagVocabulary(size, [...STOP_WORDS], classWords));
     tagsBySize[size] = { words: candidate.length, ...scoreTags(heldOut, candidate) };
   }
   const categories = [...new Set(heldOut.map((image) => image.category))].sort();

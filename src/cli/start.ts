@@ -8,7 +8,11 @@ import { createLogger } from '../logger.js';
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 const app = await createApp(config, logger);
-const server = await startHttpServer(app);
+const server = await startHttpServer(app.services, {
+  port: config.port,
+  host: config.host,
+  production: config.env === 'production',
+});
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);
 logger.info(`GraphQL at ${server.url}/graphql (readiness: ${server.url}/readyz)`);
 

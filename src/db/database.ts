@@ -4,7 +4,6 @@ import pg from 'pg';
 import pgvector from 'pgvector';
 import { PgliteWorkerStore } from './pgliteWorkerStore.js';
 import type { Config } from '../config.js';
-import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
 import type { Logger } from '../logger.js';
 
 export interface Database {
@@ -14,6 +13,14 @@ export interface Database {
   /** Query traffic: a read replica when DATABASE_READ_URL is set, else the primary. */
   reader: pg.Pool;
   close(): Promise<void>;
+}
+
+/** What a freshly opened store needs before use; the SQL lives in a repository, so the caller hands it in. */
+export interface SchemaSetup {
+  /** Brings the schema up to date (the migrations). */
+  migrate(pool: pg.Pool): Promise<unknown>;
+  /** pgvector's type oids, which differ between databases. */
+  vectorTypeOids(pool: pg.Pool): Promise<{ typname: string; oid: number }[]>;
 }
 
 /**
@@ -27,8 +34,8 @@ class VectorTypes {
   readonly getTypeParser = ((oid: number, format?: string) =>
     this.parsers.get(oid) ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
 
-  async load(pool: pg.Pool): Promise<void> {
-    const rows = await findVectorTypeOids(pool);
+  async load(pool: pg.Pool, schema: SchemaSetup): Promise<void> {
+    const rows = await schema.vectorTypeOids(pool);
     for (const { typname, oid } of rows) {
       if (typname === 'vector') this.parsers.set(oid, (value) => pgvector.fromSql(value));
       if (typname === 'halfvec') this.parsers.set(oid, (value) => pgvector.fromSql(value));
@@ -54,13 +61,13 @@ function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
 }
 
 /** Opens the store and brings its schema up to date. */
-export async function openDatabase(config: Config, logger: Logger): Promise<Database> {
+export async function openDatabase(config: Config, logger: Logger, schema: SchemaSetup): Promise<Database> {
   const db = config.database;
   const types = new VectorTypes();
   if (db.kind === 'pglite') {
     const { pool, store } = await openPglite(db.dataDir, types);
-    await applyMigrations(pool, logger);
-    await types.load(pool);
+    await schema.migrate(pool);
+    await types.load(pool, schema);
     return {
       kind: 'pglite',
       primary: pool,
@@ -74,8 +81,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Data
   const primary = openServerPool(db.url, db.poolSize, types);
   // A failed idle client must not crash the process (e.g. the server restarts).
   primary.on('error', (err) => logger.warn(`database connection lost: ${err.message}`));
-  await applyMigrations(primary, logger);
-  await types.load(primary);
+  await schema.migrate(primary);
+  await types.load(primary, schema);
   const reader = db.readUrl ? openServerPool(db.readUrl, db.poolSize, types) : primary;
   if (reader !== primary) reader.on('error', (err) => logger.warn(`replica connection lost: ${err.message}`));
   return {

@@ -1,4 +1,4 @@
-// HTTP: GraphQL at /graphql, health probes, (later) images and the web page.
+// HTTP: GraphQL at /graphql, health probes, images and the web page.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -6,13 +6,13 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { App } from '../app.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { formatError } from './faults.js';
 import { graphqlBodyGuards, queryProtection } from './limits.js';
 import { imageRouter } from './imageRoutes.js';
+import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
 
 export interface RunningServer {
@@ -21,13 +21,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(app: App, port = app.config.port, host = app.config.host): Promise<RunningServer> {
+export interface HttpOptions {
+  port: number;
+  host: string;
+  /** Production mode: no introspection, no stack traces in errors. */
+  production: boolean;
+}
+
+export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
+  const { port, host, production } = options;
   const expressApp = express();
   expressApp.disable('x-powered-by');
   // Answers are POST results or immutable images: an ETag would hash every body for nothing.
   expressApp.set('etag', false);
   const httpServer = http.createServer(expressApp);
-  const production = app.config.env === 'production';
   const protection = queryProtection();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
@@ -54,16 +61,16 @@ export async function startHttpServer(app: App, port = app.config.port, host = a
     res.json({ status: 'ok' });
   });
   expressApp.get('/readyz', async (_req, res) => {
-    const readiness = await app.services.health.readiness();
+    const readiness = await services.health.readiness();
     res.status(readiness.ready ? 200 : 503).json(readiness);
   });
   expressApp.use(
     '/graphql',
     ...graphqlBodyGuards(),
-    expressMiddleware(apollo, { context: async () => createContext(app.services) }),
+    expressMiddleware(apollo, { context: async () => createContext(services) }),
   );
 
-  expressApp.use(imageRouter(app.services.images));
+  expressApp.use(imageRouter(services.images));
 
   // The web page for people, at GET / (it uses only /graphql and /images).
   expressApp.use(await webPageRouter());

@@ -3,16 +3,14 @@
 import type pg from 'pg';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
 import { ImageRepository } from './imageRepository.js';
+import { ImageTextRepository } from './imageTextRepository.js';
 import { SeedStateRepository } from './seedStateRepository.js';
-import { TagRepository } from './tagRepository.js';
 import { WordRepository } from './wordRepository.js';
-import { WordSpaceRepository } from './wordSpaceRepository.js';
 
 export interface Repositories {
   words: WordRepository;
   images: ImageRepository;
-  tags: TagRepository;
-  wordSpace: WordSpaceRepository;
+  imageText: ImageTextRepository;
   projections: ImageProjectionRepository;
   seedState: SeedStateRepository;
 }
@@ -22,8 +20,7 @@ export function createRepositories(pools: { primary: pg.Pool; reader: pg.Pool })
   return {
     words: new WordRepository(primary, reader),
     images: new ImageRepository(primary, reader),
-    tags: new TagRepository(primary, reader),
-    wordSpace: new WordSpaceRepository(primary, reader),
+    imageText: new ImageTextRepository(primary, reader),
     projections: new ImageProjectionRepository(primary),
     seedState: new SeedStateRepository(primary),
   };

@@ -41,7 +41,7 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
 }
 
 export async function startTestServer(app: App): Promise<RunningServer> {
-  return startHttpServer(app, 0, '127.0.0.1');
+  return startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: app.config.env === 'production' });
 }
 
 /** A real app on `kind`, served over HTTP for the whole of the calling suite (before/after hooks). */

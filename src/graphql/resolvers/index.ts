@@ -1,9 +1,9 @@
 import { imageResolvers } from './images.js';
-import { tagResolvers } from './tags.js';
+import { imageTextResolvers } from './imageText.js';
 import { wordResolvers } from './words.js';
 
 // One resolver map per schema file, merged by type.
-const parts = [wordResolvers, imageResolvers, tagResolvers];
+const parts = [wordResolvers, imageResolvers, imageTextResolvers];
 
 export const resolvers = parts.reduce<Record<string, Record<string, unknown>>>((merged, part) => {
   for (const [typeName, fields] of Object.entries(part)) {

@@ -6,8 +6,7 @@ import { candidatesFor, distinctLemmas } from '../embedding/tagVocabulary.js';
 import { ModelNotTrainedError } from '../embedding/wordProjection.js';
 import { badInput, checkFirst, clientError, notFound } from '../errors.js';
 import type { ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
-import type { TagRepository, TagRow } from '../repositories/tagRepository.js';
-import type { WordSpaceRepository } from '../repositories/wordSpaceRepository.js';
+import type { ImageTextRepository, TagRow } from '../repositories/imageTextRepository.js';
 import { decodeBase64Image, type ImageInput, type ImageMatch } from './imageService.js';
 import { checkText, noKnownWords } from './wordService.js';
 
@@ -25,10 +24,7 @@ export interface ImagesForText {
   unknownWords: string[];
 }
 
-/** Per-request batched lookup of stored word-space vectors (a DataLoader). */
-export type WordVectorLookup = (id: string) => Promise<Float32Array | null>;
-
-export interface TextImageSettings {
+export interface ImageTextSettings {
   wordEfSearch: number;
   imageEfSearch: number;
 }
@@ -39,28 +35,27 @@ function notReady(err: unknown): unknown {
   return err;
 }
 
-export class TextImageService {
+export class ImageTextService {
   constructor(
-    private readonly tags: TagRepository,
-    private readonly wordSpace: WordSpaceRepository,
+    private readonly imageText: ImageTextRepository,
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
-    private readonly settings: TextImageSettings,
+    private readonly settings: ImageTextSettings,
   ) {}
 
-  async tagsForImage(args: TagsForImageArgs, wordVectorOf?: WordVectorLookup): Promise<TagMatch[]> {
+  async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
     const first = checkFirst(args.first, 5);
     const byId = args.id !== null && args.id !== undefined;
     const byImage = args.image !== null && args.image !== undefined;
     if (byId === byImage) {
       throw badInput(`Give exactly one of 'id' (a stored image) or 'image' (new image bytes), not ${byId ? 'both' : 'neither'}`);
     }
-    const vector = byId ? await this.storedVector(args.id!, wordVectorOf) : await this.newImageVector(args.image!);
+    const vector = byId ? await this.storedVector(args.id!) : await this.newImageVector(args.image!);
     return this.tagsFor(vector, first);
   }
 
-  private async storedVector(id: string, wordVectorOf?: WordVectorLookup): Promise<Float32Array> {
-    const vector = wordVectorOf ? await wordVectorOf(id) : (await this.wordSpace.wordEmbeddings([id]))[0];
+  private async storedVector(id: string): Promise<Float32Array> {
+    const vector = (await this.imageText.wordEmbeddings([id]))[0];
     if (vector) return vector;
     if ((await this.images.findByIds([id]))[0]) {
       throw clientError('SERVICE_UNAVAILABLE', `Image '${id}' has no word-space vector yet: the model phase of seeding is still running`);
@@ -78,7 +73,7 @@ export class TextImageService {
   }
 
   private async tagsFor(vector: Float32Array, first: number): Promise<TagMatch[]> {
-    const candidates = await this.tags.nearest(vector, candidatesFor(first), this.settings.wordEfSearch);
+    const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
     return distinctLemmas(candidates, first);
   }
 
@@ -89,7 +84,7 @@ export class TextImageService {
 
   /** Tags of several stored images in one query (Image.tags through a DataLoader); [] where not projected yet. */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
-    const rows = await this.tags.nearestForImages(ids, candidatesFor(first), this.settings.wordEfSearch);
+    const rows = await this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch);
     const byImage = new Map<string, TagMatch[]>();
     for (const { imageId, text, distance } of rows) {
       const list = byImage.get(imageId) ?? [];
@@ -99,17 +94,13 @@ export class TextImageService {
     return ids.map((id) => distinctLemmas(byImage.get(id) ?? [], first));
   }
 
-  wordVectors(ids: readonly string[]): Promise<(Float32Array | null)[]> {
-    return this.wordSpace.wordEmbeddings(ids);
-  }
-
   async imagesForText(text: string, first?: number | null, category?: string | null): Promise<ImagesForText> {
     const limit = checkFirst(first, 10);
     const embedding = await this.embedder.embedText(checkText(text, 'text'), { contentWordsOnly: true });
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
     const wanted = category?.trim() || undefined;
     if (wanted) await this.checkCategoryExists(wanted);
-    const rows = await this.wordSpace.nearest(embedding.vector, {
+    const rows = await this.imageText.nearestImages(embedding.vector, {
       first: limit,
       category: wanted,
       efSearch: this.settings.imageEfSearch,

@@ -1,5 +1,6 @@
-// All SQL about images in word space: their projected vectors, the search
-// over them, and the stored training split.
+// All SQL of the image ↔ text domain: images in word space (their projected
+// vectors, the search over them, the model's training images and stored
+// split) and the tag vocabulary with the nearest tags to a word-space vector.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { queryWithHnsw } from './queryRunner.js';
@@ -25,7 +26,7 @@ export interface WordSpaceMatchRow {
   distance: number;
 }
 
-const nearestQuery = (name: string, filter: string) => ({
+const nearestImagesQuery = (name: string, filter: string) => ({
   name,
   text: `SELECT id, distance FROM (
            SELECT id, word_embedding <=> $1::vector AS distance FROM images
@@ -33,10 +34,44 @@ const nearestQuery = (name: string, filter: string) => ({
            ORDER BY word_embedding <=> $1::vector LIMIT $2
          ) nearest ORDER BY distance, id`,
 });
-const NEAREST = nearestQuery('word_space_nearest', '');
-const NEAREST_IN_CATEGORY = nearestQuery('word_space_nearest_in_category', 'AND category = $3');
+const NEAREST_IMAGES = nearestImagesQuery('word_space_nearest', '');
+const NEAREST_IMAGES_IN_CATEGORY = nearestImagesQuery('word_space_nearest_in_category', 'AND category = $3');
 
-export class WordSpaceRepository {
+export interface TagRow {
+  text: string;
+  distance: number;
+}
+
+export interface ImageTagRow extends TagRow {
+  imageId: string;
+}
+
+// The `size` most frequent eligible words ($1 size, $2 words left out) plus chosen ones ($3).
+const ELIGIBLE_WORDS = `
+  (SELECT text, rank, embedding FROM words
+   WHERE text ~ '^[a-z]{2,}$' AND text <> ALL($2::text[])
+   ORDER BY rank LIMIT $1)
+  UNION
+  SELECT text, rank, embedding FROM words WHERE text = ANY($3::text[])`;
+
+const NEAREST_TAGS = {
+  name: 'tags_nearest',
+  text: `SELECT text, embedding <=> $1::vector AS distance FROM tag_words
+         ORDER BY embedding <=> $1::vector LIMIT $2`,
+};
+
+const NEAREST_TAGS_FOR_IMAGES = {
+  name: 'tags_nearest_for_images',
+  text: `SELECT i.id AS "imageId", t.text, t.distance
+         FROM images i CROSS JOIN LATERAL (
+           SELECT text, embedding <=> i.word_embedding AS distance FROM tag_words
+           ORDER BY embedding <=> i.word_embedding LIMIT $2
+         ) t
+         WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
+         ORDER BY i.id, t.distance, t.text`,
+};
+
+export class ImageTextRepository {
   constructor(
     private readonly writer: pg.Pool,
     private readonly reader: pg.Pool,
@@ -96,14 +131,14 @@ export class WordSpaceRepository {
   }
 
   /** Nearest images in word space; `category` keeps scanning the index until enough rows pass. */
-  async nearest(
+  async nearestImages(
     vector: ArrayLike<number>,
     options: { first: number; category?: string; efSearch: number },
   ): Promise<WordSpaceMatchRow[]> {
     return queryWithHnsw<WordSpaceMatchRow>(
       this.reader,
       { efSearch: Math.max(options.efSearch, options.first), iterative: options.category ? 'relaxed_order' : undefined },
-      options.category ? NEAREST_IN_CATEGORY : NEAREST,
+      options.category ? NEAREST_IMAGES_IN_CATEGORY : NEAREST_IMAGES,
       options.category
         ? [vectorParam(vector), options.first, options.category]
         : [vectorParam(vector), options.first],
@@ -139,5 +174,68 @@ export class WordSpaceRepository {
       captions: row.captions,
       vector: toFloat32(row.word_embedding),
     }));
+  }
+
+  async countTagWords(): Promise<number> {
+    const result = await this.writer.query<{ n: number }>('SELECT count(*)::int AS n FROM tag_words');
+    return result.rows[0]!.n;
+  }
+
+  /**
+   * Replaces the tag vocabulary with the `size` most frequent alphabetic words
+   * of `words` not in `leftOut` (stop words), plus `alwaysInclude` (the class
+   * words), in one transaction.
+   */
+  async replaceTagVocabulary(size: number, leftOut: readonly string[], alwaysInclude: readonly string[]): Promise<number> {
+    return withTransaction(this.writer, async (client) => {
+      await client.query('DELETE FROM tag_words');
+      const result = await client.query(
+        `INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM (${ELIGIBLE_WORDS}) chosen`,
+        [size, leftOut, alwaysInclude],
+      );
+      await client.query('ANALYZE tag_words');
+      return result.rowCount ?? 0;
+    });
+  }
+
+  /** A vocabulary of another size, without storing it (evaluation: which size tags best). */
+  async candidateTagVocabulary(
+    size: number,
+    leftOut: readonly string[],
+    alwaysInclude: readonly string[],
+  ): Promise<{ text: string; vector: Float32Array }[]> {
+    const result = await this.reader.query<{ text: string; embedding: number[] }>(
+      `SELECT text, embedding FROM (${ELIGIBLE_WORDS}) chosen ORDER BY rank`,
+      [size, leftOut, alwaysInclude],
+    );
+    return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
+  }
+
+  /** The whole tag vocabulary with vectors, in rank order (training, evaluation). */
+  async tagVocabulary(): Promise<{ text: string; vector: Float32Array }[]> {
+    const result = await this.reader.query<{ text: string; embedding: number[] }>(
+      'SELECT text, embedding FROM tag_words ORDER BY rank',
+    );
+    return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
+  }
+
+  /** Nearest vocabulary words to a word-space vector, by cosine distance. */
+  async nearestTags(vector: ArrayLike<number>, first: number, efSearch: number): Promise<TagRow[]> {
+    return queryWithHnsw<TagRow>(
+      this.reader,
+      { efSearch: Math.max(efSearch, first) },
+      NEAREST_TAGS,
+      [vectorParam(vector), first],
+    );
+  }
+
+  /** Nearest vocabulary words for each of several stored images, in one query. */
+  async nearestTagsForImages(imageIds: readonly string[], first: number, efSearch: number): Promise<ImageTagRow[]> {
+    return queryWithHnsw<ImageTagRow>(
+      this.reader,
+      { efSearch: Math.max(efSearch, first) },
+      NEAREST_TAGS_FOR_IMAGES,
+      [imageIds, first],
+    );
   }
 }

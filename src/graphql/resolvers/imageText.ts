@@ -1,7 +1,7 @@
 // Thin: arguments in, service call, shape out.
 import type { ImageRecord } from '../../repositories/imageRepository.js';
 import type { ImageInput } from '../../services/imageService.js';
-import type { TagMatch } from '../../services/textImageService.js';
+import type { TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';
 
 const toTag = (tag: TagMatch) => ({ word: { text: tag.text }, distance: tag.distance });
@@ -13,20 +13,20 @@ function noteUnknownWords(ctx: GraphQLContext, words: string[]) {
   ctx.responseExtensions.unknownWords = [...new Set([...previous, ...words])];
 }
 
-export const tagResolvers = {
+export const imageTextResolvers = {
   Query: {
     tagsForImage: async (
       _: unknown,
       args: { id?: string | null; image?: ImageInput | null; first?: number | null },
       ctx: GraphQLContext,
     ) =>
-      (await ctx.services.textImage.tagsForImage(args, (id) => ctx.tagLoaders.wordVectorById.load(id))).map(toTag),
+      (await ctx.services.imageText.tagsForImage(args)).map(toTag),
     imagesForText: async (
       _: unknown,
       args: { text: string; first?: number | null; category?: string | null },
       ctx: GraphQLContext,
     ) => {
-      const result = await ctx.services.textImage.imagesForText(args.text, args.first, args.category);
+      const result = await ctx.services.imageText.imagesForText(args.text, args.first, args.category);
       noteUnknownWords(ctx, result.unknownWords);
       for (const match of result.matches) ctx.loaders.imageById.prime(match.image.id, match.image);
       return result.matches;
@@ -34,8 +34,8 @@ export const tagResolvers = {
   },
   Image: {
     tags: async (image: ImageRecord, args: { first?: number | null }, ctx: GraphQLContext) => {
-      const first = ctx.services.textImage.checkTagsFirst(args.first);
-      return (await ctx.tagLoaders.tagsFor(first).load(image.id)).map(toTag);
+      const first = ctx.services.imageText.checkTagsFirst(args.first);
+      return (await ctx.loaders.tagsFor(first).load(image.id)).map(toTag);
     },
   },
 };

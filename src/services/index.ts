@@ -1,0 +1,12 @@
+// The services the API answers from, built over the repositories and models.
+import type { HealthService } from './healthService.js';
+import type { ImageService } from './imageService.js';
+import type { ImageTextService } from './imageTextService.js';
+import type { WordService } from './wordService.js';
+
+export interface Services {
+  words: WordService;
+  images: ImageService;
+  imageText: ImageTextService;
+  health: HealthService;
+}
