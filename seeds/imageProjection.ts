@@ -3,13 +3,13 @@
 // whose vector another fit made. Re-runnable: an unchanged fit (same recipe,
 // same training images) is kept, and only stale rows are rewritten, in
 // batches, so a killed run resumes.
-import { embeddingVersion } from '../src/embedding/image.js';
 import {
   applyImageProjection,
+  embeddingVersion,
   fitImageProjection,
-  projectionVersion,
   type ImageProjection,
-} from '../src/embedding/imageProjection.js';
+  projectionVersion,
+} from '../src/embedding/index.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';
 import type { ImageProjectionRepository } from '../src/repositories/imageProjectionRepository.js';

@@ -3,9 +3,7 @@
 // whose id or content hash is stored already, so nothing is embedded twice.
 import { readFile } from 'node:fs/promises';
 import { listPascalImages, type PascalImage } from '../src/dataset/pascal.js';
-import { embeddingVersion } from '../src/embedding/image.js';
-import type { Embedder } from '../src/embedding/index.js';
-import { inspectImage } from '../src/embedding/preprocess.js';
+import { type Embedder, embeddingVersion } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { ImageRepository, NewImage } from '../src/repositories/imageRepository.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
@@ -42,8 +40,8 @@ export async function reembedIfRecipeChanged(
     for (;;) {
       const batch = await images.bytesAfter(after, BATCH_SIZE);
       if (batch.length === 0) break;
-      const features = await embedder.embedImages(batch.map((row) => row.bytes));
-      await images.updateFeatures(batch.map((row, i) => ({ id: row.id, features: features[i]! })));
+      const embedded = await embedder.embedImages(batch.map((row) => row.bytes));
+      await images.updateFeatures(batch.map((row, i) => ({ id: row.id, features: embedded[i]!.features })));
       progress.tick(batch.length);
       after = batch.at(-1)!.id;
     }
@@ -75,22 +73,11 @@ export function interleaveByCategory(images: readonly PascalImage[]): PascalImag
   return out;
 }
 
-type PreparedImage = Omit<NewImage, 'features' | 'embedding' | 'projectionVersion' | 'wordEmbedding'>;
+type PreparedImage = Pick<NewImage, 'id' | 'category' | 'captions' | 'contentHash' | 'source' | 'bytes'>;
 
 async function prepare(image: PascalImage): Promise<PreparedImage> {
   const bytes = await readFile(image.file);
-  const info = await inspectImage(bytes);
-  return {
-    id: image.id,
-    category: image.category,
-    captions: image.captions,
-    width: info.width,
-    height: info.height,
-    contentHash: sha256(bytes),
-    source: 'pascal',
-    mimeType: info.mimeType,
-    bytes,
-  };
+  return { id: image.id, category: image.category, captions: image.captions, contentHash: sha256(bytes), source: 'pascal', bytes };
 }
 
 export async function seedImages(
@@ -123,16 +110,14 @@ export async function seedImages(
       batch.map((image) => image.contentHash),
     );
     const fresh = batch.filter((image) => !known.ids.has(image.id) && !known.hashes.has(image.contentHash));
-    const features = await embedder.embedImages(fresh.map((image) => image.bytes));
+    const embeddings = await embedder.embedImages(fresh.map((image) => image.bytes));
     // Stored unprojected: the projection phase that follows fits on them and projects them.
     await images.insert(
-      fresh.map((image, i) => ({
-        ...image,
-        features: features[i]!,
-        embedding: features[i]!,
-        projectionVersion: null,
-        wordEmbedding: null,
-      })),
+      fresh.map((image, i) => {
+        const { features, info } = embeddings[i]!;
+        const { width, height, mimeType } = info;
+        return { ...image, width, height, mimeType, features, embedding: features, projectionVersion: null, wordEmbedding: null };
+      }),
     );
     embedded += fresh.length;
     progress.tick(batch.length);

@@ -1,7 +1,7 @@
 // The seed runner: every phase in order, each skipping or resuming finished
 // work, so `npm run seed` and every start can run it again safely.
 import type { Config } from '../src/config.js';
-import type { Embedder } from '../src/embedding/index.js';
+import { type Embedder } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Repositories } from '../src/repositories/index.js';
 import { ensurePascal } from '../src/assets/ensure.js';

@@ -2,20 +2,23 @@
 // (trained when none is saved) and every image's word-space vector.
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
-import { categoryWords, captionWordCounts } from '../src/embedding/captions.js';
-import { STOP_WORDS } from '../src/embedding/stopWords.js';
-import { embeddingVersion } from '../src/embedding/image.js';
-import type { Embedder } from '../src/embedding/index.js';
-import type { Config } from '../src/config.js';
 import {
+  captionWordCounts,
+  categoryWords,
+  type Embedder,
+  embeddingVersion,
+  type EpochReport,
   projectorExists,
+  type ProjectorOptions,
   readProjectorMetadata,
   saveProjector,
+  STOP_WORDS,
+  targetDistribution,
+  type TargetKind,
+  targetVector,
   trainProjector,
-  type EpochReport,
-  type ProjectorOptions,
-} from '../src/embedding/projector.js';
-import { targetDistribution, targetVector, type TargetKind } from '../src/embedding/trainingTargets.js';
+} from '../src/embedding/index.js';
+import type { Config } from '../src/config.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';

@@ -1,6 +1,6 @@
 // The image → word-space model variants that were measured (README "Image ↔
 // text" has their held-out numbers). `npm run train -- --recipe <name>` trains any.
-import { TUTORIAL_OPTIONS } from '../src/embedding/projector.js';
+import { TUTORIAL_OPTIONS } from '../src/embedding/index.js';
 import type { WordModelRecipe } from './wordModel.js';
 
 const ADAM = { optimizer: 'adam', learningRate: 0.001 } as const;

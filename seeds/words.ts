@@ -2,7 +2,7 @@
 // Resumable: batches are committed in rank order, a re-run continues after the
 // last committed rank and never inserts a word twice.
 import { ALL_WORDS } from '../src/config.js';
-import { readGloveSize, readGloveWords, type GloveWord } from '../src/embedding/glove.js';
+import { type GloveWord, readGloveSize, readGloveWords } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
 import type { WordRepository } from '../src/repositories/wordRepository.js';

@@ -3,13 +3,13 @@
 import { ensureMobilenet } from './assets/ensure.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
-import { mobilenetDir } from './embedding/image.js';
-import { createEmbedder, type Embedder } from './embedding/index.js';
+import { createEmbedder, mobilenetDir, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { applyMigrations, findVectorTypeOids } from './repositories/migrationRepository.js';
 import { REQUIRED_PHASES, runSeeds, type SeedOptions } from '../seeds/run.js';
 import { HealthService } from './services/healthService.js';
+import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
 import type { Services } from './services/index.js';
@@ -34,23 +34,20 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
   });
   const repositories = createRepositories(db);
   const embedder = createEmbedder({
-    wordVectors: (words) => repositories.words.findVectors(words),
-    imageProjection: () => repositories.projections.current(),
-    imageProjectionVersion: () => repositories.projections.currentVersion(),
     imageModelDir: mobilenetDir(config.assets.dir),
     projectorDir: config.wordSpace.projectorDir,
     embedWorkers: config.embedWorkers,
     log: (message) => logger.info(message),
   });
-  const imageText = new ImageTextService(repositories.imageText, repositories.images, embedder, {
-    wordEfSearch: config.words.efSearch,
-    imageEfSearch: config.images.efSearch,
-  });
+  const { words, images, imageText, projections, seedState } = repositories;
   const services: Services = {
-    words: new WordService(repositories.words, embedder, config.words.efSearch),
-    images: new ImageService(repositories.images, embedder, config.images.efSearch),
-    imageText,
-    health: new HealthService(repositories.seedState, REQUIRED_PHASES),
+    words: new WordService(words, config.words.efSearch),
+    images: new ImageService(images, embedder, new ImageProjectionCache(projections), config.images.efSearch),
+    imageText: new ImageTextService(imageText, images, words, embedder, {
+      wordEfSearch: config.words.efSearch,
+      imageEfSearch: config.images.efSearch,
+    }),
+    health: new HealthService(seedState, REQUIRED_PHASES),
   };
   // Loaded in the background: the server answers /healthz meanwhile and
   // /readyz reports the models as loading until this resolves.

@@ -2,13 +2,13 @@
 // small seeded store (a few Pascal categories), on each store kind.
 // Screenshots of every step land in test-artifacts/.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { RunningServer } from '../src/http/server.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { gql, serveDuringSuite } from './helpers/app.js';
 import { launchBrowser, type TestBrowser } from './helpers/browser.js';
-import { buildTestAssets, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const CATEGORIES = ['boat', 'cat', 'dog', 'sofa'];
@@ -21,7 +21,6 @@ const gridCategories = (page: Page, scope: string) =>
 
 for (const kind of storeKinds()) {
   describe(`web page on ${kind}`, () => {
-    let t: TestApp;
     let server: RunningServer;
     let browser: TestBrowser;
     let page: Page;
@@ -30,22 +29,23 @@ for (const kind of storeKinds()) {
     let newDog: string;
     let addedId: string;
 
-    before(async () => {
-      assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
-      newDog = otherPascalImage('dog', assets.images).file;
-      // Every photo of the small folder (two pages to browse), and a full training
-      // run on them, so that "dog" finds dogs.
-      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', IMAGES_LIMIT: '0', TRAIN_EPOCHS: '50' });
-      await t.app.seed();
-      server = await startTestServer(t.app);
-      browser = await launchBrowser(`e2e-${kind}`);
-      page = browser.page;
-    });
+    // After hooks run in the order they are registered: the browser closes before the server.
     after(async () => {
       await browser?.close();
-      await server?.close();
-      await t?.close();
-      if (assets) rmSync(assets.dir, { recursive: true, force: true });
+    });
+    // Every photo of the small folder (two pages to browse), and a full training
+    // run on them, so that "dog" finds dogs.
+    serveDuringSuite(
+      kind,
+      (_app, running, photos) => {
+        [server, assets] = [running, photos];
+      },
+      { photos: { categories: CATEGORIES, perCategory: PER_CATEGORY }, seed: true, env: { IMAGES_LIMIT: '0', TRAIN_EPOCHS: '50' } },
+    );
+    before(async () => {
+      newDog = otherPascalImage('dog', assets.images).file;
+      browser = await launchBrowser(`e2e-${kind}`);
+      page = browser.page;
     });
 
     /** The photo's view, once its details (not just the heading) are drawn. */

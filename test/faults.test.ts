@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { mobilenetDir } from '../src/embedding/image.js';
-import { ImageEmbeddingPool } from '../src/embedding/workerPool.js';
+import { mobilenetDir, type EmbeddedImage } from '../src/embedding/image.js';
+import { ImageEmbeddingPool, ImageQueueFullError } from '../src/embedding/workerPool.js';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
@@ -275,11 +275,8 @@ for (const kind of storeKinds()) {
 }
 
 describe('image embedding worker pool', () => {
-  test('a burst beyond the bounded queue is refused at once with OVERLOADED; the rest are embedded', async () => {
-    const pool = new ImageEmbeddingPool(
-      { size: 1, modelDir: mobilenetDir(loadConfig({}).assets.dir), maxQueue: 3, maxBatch: 2 },
-      { overloaded: (queued) => Object.assign(new Error(`busy: ${queued}`), { code: 'OVERLOADED' }), decode: (m) => new Error(m) },
-    );
+  test('a burst beyond the bounded queue is refused at once (ImageQueueFullError: OVERLOADED to a client); the rest are embedded', async () => {
+    const pool = new ImageEmbeddingPool({ size: 1, modelDir: mobilenetDir(loadConfig({}).assets.dir), maxQueue: 3, maxBatch: 2 });
     try {
       await pool.start();
       const side = 64;
@@ -290,11 +287,11 @@ describe('image embedding worker pool', () => {
         }),
       );
       const outcomes = await Promise.allSettled(images.map((bytes) => pool.embed(bytes)));
-      const embedded = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<Float32Array>[];
+      const embedded = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<EmbeddedImage>[];
       const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];
       assert.ok(refused.length > 0 && embedded.length > 0, `${embedded.length} embedded, ${refused.length} refused`);
-      for (const r of refused) assert.equal(r.reason.code, 'OVERLOADED');
-      for (const e of embedded) assert.equal(e.value.length, 768);
+      for (const r of refused) assert.ok(r.reason instanceof ImageQueueFullError, String(r.reason));
+      for (const e of embedded) assert.equal(e.value.features.length, 768);
       assert.equal(pool.queued, 0);
     } finally {
       await pool.close();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
@@ -10,8 +10,8 @@ import { applyImageProjection, projectionVersion } from '../src/embedding/imageP
 import { heldOutNames } from '../src/dataset/split.js';
 import { seedImageProjection } from '../seeds/imageProjection.js';
 import { IMAGE_EMBEDDING_PHASE, seedImages } from '../seeds/images.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
-import { buildTestAssets, countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
@@ -44,16 +44,13 @@ for (const kind of storeKinds()) {
     };
     const base64Of = (id: string) => readFileSync(assets.images.find((image) => image.id === id)!.file).toString('base64');
 
-    before(async () => {
-      assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
-      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false' });
-      server = await startTestServer(t.app);
-    });
-    after(async () => {
-      await server?.close();
-      await t?.close();
-      rmSync(assets.dir, { recursive: true, force: true });
-    });
+    serveDuringSuite(
+      kind,
+      (app, running, photos) => {
+        [t, server, assets] = [app, running, photos];
+      },
+      { photos: { categories: CATEGORIES, perCategory: PER_CATEGORY } },
+    );
 
     test('seeding resumes and never embeds an image twice', async () => {
       const { images, seedState } = t.app.repositories;
@@ -71,7 +68,7 @@ for (const kind of storeKinds()) {
     test('a changed embedding recipe re-embeds the stored images from their bytes, adding no rows', async () => {
       const { images, seedState } = t.app.repositories;
       const image = assets.images[1]!;
-      const fresh = await t.app.embedder.embedImage(readFileSync(image.file));
+      const fresh = (await t.app.embedder.embedImage(readFileSync(image.file))).features;
       await images.updateFeatures([{ id: image.id, features: fresh.map((x) => -x) }]);
       await seedState.markDone(IMAGE_EMBEDDING_PHASE, { version: 'an older recipe' });
       const result = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
@@ -125,18 +122,19 @@ for (const kind of storeKinds()) {
     test('a projection fitted elsewhere (another process) is used at once, without a restart', async () => {
       const { projections } = t.app.repositories;
       const fitted = (await projections.current())!;
-      const features = (await t.app.embedder.embedImages([readFileSync(assets.images[0]!.file)]))[0]!;
-      assert.equal((await t.app.embedder.searchVector(features)).projectionVersion, fitted.version);
+      const { features } = await t.app.embedder.embedImage(readFileSync(assets.images[0]!.file));
+      const searchVector = (features: Float32Array) => t.app.services.images.searchVector(features);
+      assert.equal((await searchVector(features)).projectionVersion, fitted.version);
       const other = { ...fitted, version: 'fitted-elsewhere', weight: 1.5 };
       try {
         await projections.save(other);
-        const searched = await t.app.embedder.searchVector(features);
+        const searched = await searchVector(features);
         assert.equal(searched.projectionVersion, 'fitted-elsewhere');
         assert.deepEqual(searched.vector, applyImageProjection(other, features));
       } finally {
         await projections.save(fitted);
       }
-      assert.equal((await t.app.embedder.searchVector(features)).projectionVersion, fitted.version);
+      assert.equal((await searchVector(features)).projectionVersion, fitted.version);
     });
 
     test('compact() removes the dead row versions a bulk rewrite leaves', async () => {
@@ -190,10 +188,11 @@ for (const kind of storeKinds()) {
       assert.ok(matches.every((m) => m.image.category === 'dog'));
       // The same search through the HNSW index with iterative scans.
       const embedding = (await t.app.repositories.images.findEmbeddings([query.id]))[0]!;
+      const { contentHash } = (await t.app.repositories.images.findByIds([query.id]))[0]!;
       const viaIndex = new ImageRepository(t.app.db.primary, t.app.db.reader, 0);
       for (const category of ['dog', 'cat']) {
         const first = category === 'cat' ? PER_CATEGORY - 1 : PER_CATEGORY;
-        const options = { first, category, excludeId: query.id, efSearch: 1 };
+        const options = { first, category, excludeContentHash: contentHash, efSearch: 1 };
         const iterative = await viaIndex.nearest(embedding, options);
         const exact = await t.app.repositories.images.nearest(embedding, options);
         assert.equal(iterative.length, first, `${category}: iterative scan returns first=${first}`);

@@ -290,16 +290,14 @@ for (const kind of storeKinds()) {
 }
 
 describe('production mode', () => {
-  let t: TestApp;
   let server: RunningServer;
 
   serveDuringSuite(
     'pglite',
-    (app, running) => {
-      t = app;
+    (_app, running) => {
       server = running;
     },
-    { NODE_ENV: 'production' },
+    { env: { NODE_ENV: 'production' } },
   );
 
   test('introspection is off', async () => {

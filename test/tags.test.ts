@@ -2,12 +2,12 @@
 // Image.tags through a DataLoader, on a small real store whose model the
 // seed trains (a few Pascal categories, real MobileNet features and GloVe vectors).
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
 import { lemmaKey } from '../src/embedding/tagVocabulary.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
-import { buildTestAssets, countPoolCheckouts, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { countPoolCheckouts, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const CATEGORIES = ['bird', 'boat', 'cat', 'dog', 'sofa'];
@@ -31,11 +31,14 @@ for (const kind of storeKinds()) {
     let assets: TestAssets;
     let trainingDogId: string;
 
+    serveDuringSuite(
+      kind,
+      (app, running, photos) => {
+        [t, server, assets] = [app, running, photos];
+      },
+      { photos: { categories: CATEGORIES, perCategory: PER_CATEGORY }, seed: true, env: { IMAGES_LIMIT: '0', TRAIN_EPOCHS: '30' } },
+    );
     before(async () => {
-      assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
-      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', IMAGES_LIMIT: '0', TRAIN_EPOCHS: '30' });
-      await t.app.seed();
-      server = await startTestServer(t.app);
       // The training image whose captions name the dog most often (labels are noisy: some "dog" photos show people).
       const split = await t.app.db.primary.query<{ id: string; captions: string[] }>(
         `SELECT i.id, i.captions FROM training_split s JOIN images i ON i.id = s.image_id
@@ -43,11 +46,6 @@ for (const kind of storeKinds()) {
       );
       const dogMentions = (captions: string[]) => captions.filter((c) => /\bdogs?\b/i.test(c)).length;
       trainingDogId = split.rows.reduce((best, row) => (dogMentions(row.captions) > dogMentions(best.captions) ? row : best)).id;
-    });
-    after(async () => {
-      await server?.close();
-      await t?.close();
-      if (assets) rmSync(assets.dir, { recursive: true, force: true });
     });
 
     test('the seed trains the model, stores the split and projects every image; /readyz is ready', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { createLogger } from '../src/logger.js';
 import { loadProjector, projectToWords, saveProjector, trainProjector, TUTORIAL_OPTIONS } from '../src/embedding/projector.js';
 import { targetVector } from '../src/embedding/trainingTargets.js';
@@ -15,8 +15,7 @@ import {
   wordModelOptions,
   type WordModelOptions,
 } from '../seeds/wordModel.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
-import { buildTestAssets, type TestAssets } from './helpers/images.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
@@ -27,21 +26,20 @@ const EPOCHS = 6;
 for (const kind of storeKinds()) {
   describe(`image → word model on ${kind}`, () => {
     let t: TestApp;
-    let assets: TestAssets;
     let options: (dir: string) => WordModelOptions;
 
-    before(async () => {
-      assets = buildTestAssets(CATEGORIES, PER_CATEGORY);
-      t = await createTestApp(kind, { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false', IMAGES_LIMIT: '0', TRAIN_EPOCHS: String(EPOCHS) });
-      await t.app.seed();
+    serveDuringSuite(
+      kind,
+      (app) => {
+        t = app;
+      },
+      { photos: { categories: CATEGORIES, perCategory: PER_CATEGORY }, seed: true, env: { IMAGES_LIMIT: '0', TRAIN_EPOCHS: String(EPOCHS) } },
+    );
+    before(() => {
       options = (dir) => ({
         ...wordModelOptions(t.app.config.wordSpace),
         projectorDir: path.join(t.store.env.DATA_DIR!, dir),
       });
-    });
-    after(async () => {
-      await t?.close();
-      if (assets) rmSync(assets.dir, { recursive: true, force: true });
     });
 
     const deps = () => ({ ...t.app.repositories, embedder: t.app.embedder });

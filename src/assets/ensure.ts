@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { mobilenetDir } from '../embedding/image.js';
+import { mobilenetDir } from '../embedding/index.js';
 import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal } from './download.js';
 import { pascalDir } from '../dataset/pascal.js';
 

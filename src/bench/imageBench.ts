@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { App } from '../app.js';
 import { listPascalImages } from '../dataset/pascal.js';
-import { topK, type LabeledVector } from '../eval/imageToImage.js';
+import { topK } from '../eval/imageToImage.js';
 import { graphqlBody, runLoad, runLoads, type LoadResult } from './httpLoad.js';
 import { loadRow, type TableRow } from './report.js';
 import { round, summarizeLatencies } from './stats.js';
@@ -40,8 +40,9 @@ async function allImageIds(app: App): Promise<string[]> {
 /** Exact neighbours by brute force in memory (no index involved) against the repository's HNSW search. */
 async function imageRecall(app: App, ids: string[], queries: number) {
   const vectors = await app.repositories.images.findEmbeddings(ids);
+  const records = await app.repositories.images.findByIds(ids);
   // Stored vectors are unit length: the same cosine ranking the evaluation uses.
-  const gallery: LabeledVector[] = ids.map((id, i) => ({ id, category: '', vector: vectors[i]! }));
+  const gallery = ids.map((id, i) => ({ id, category: '', vector: vectors[i]!, contentHash: records[i]!.contentHash }));
   const step = Math.max(1, Math.floor(ids.length / queries));
   const sample = gallery.filter((_, i) => i % step === 0).slice(0, queries);
   let found = 0;
@@ -51,7 +52,7 @@ async function imageRecall(app: App, ids: string[], queries: number) {
     const started = performance.now();
     const approximate = await app.repositories.images.nearest(query.vector, {
       first: 10,
-      excludeId: query.id,
+      excludeContentHash: query.contentHash,
       efSearch: app.config.images.efSearch,
     });
     latencies.push(performance.now() - started);

@@ -8,16 +8,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createApp } from '../app.js';
+import type { App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
-import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
 import { benchImages } from '../bench/imageBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
 import { IMAGES_PHASE } from '../../seeds/images.js';
 import { WORDS_PHASE } from '../../seeds/words.js';
+import { withApp } from './boot.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,17 +31,12 @@ const { values: args } = parseArgs({
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
 
 const config = loadConfig();
-const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 if (config.benchUrl && config.database.kind === 'pglite') {
   throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
 }
-const app = await createApp(config, logger);
-const server = config.benchUrl ? undefined : await startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: false });
-const url = config.benchUrl ?? server!.url;
-
-try {
+async function runBench(app: App, url: string): Promise<void> {
   const seedPhases = Object.fromEntries(await app.repositories.seedState.completed());
   if (!seedPhases[WORDS_PHASE]) throw new Error('the store has no words yet: run `npm run seed` first');
   const durationSeconds = Number(args.duration);
@@ -97,7 +92,14 @@ try {
     `semsearch bench: ${app.db.kind} store, ${cores} cores (1-min load average ` +
     `${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)}), ${durationSeconds} s per load`;
   process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
-} finally {
-  await server?.close();
-  await app.close();
 }
+
+const quieter = config.logLevel === 'info' ? 'warn' : config.logLevel;
+await withApp(async (app) => {
+  const server = config.benchUrl ? undefined : await startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: false });
+  try {
+    await runBench(app, config.benchUrl ?? server!.url);
+  } finally {
+    await server?.close();
+  }
+}, config, quieter);

@@ -4,19 +4,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { createApp, type App } from '../app.js';
-import { loadConfig } from '../config.js';
-import { categoryWords } from '../embedding/captions.js';
-import { STOP_WORDS } from '../embedding/stopWords.js';
-import { readProjectorMetadata } from '../embedding/projector.js';
+import type { App } from '../app.js';
+import { loadConfig, type Config } from '../config.js';
+import { categoryWords, initTfBackend, readProjectorMetadata, STOP_WORDS } from '../embedding/index.js';
 import { l2Normalize } from '../lib/vectors.js';
-import { initTfBackend } from '../embedding/tfBackend.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
-import { createLogger } from '../logger.js';
 import { MODEL_PHASE } from '../../seeds/wordModel.js';
+import { withApp } from './boot.js';
 
 const TAG_VOCABULARY_SIZES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 const TEXT_SAMPLES = ['dog', 'ocean', 'street', 'tree', 'cat sofa'];
@@ -80,10 +77,7 @@ async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) 
   };
 }
 
-const config = loadConfig();
-const logger = createLogger(config.logLevel);
-const app = await createApp(config, logger);
-try {
+async function evaluate(app: App, config: Config): Promise<void> {
   const done = await app.repositories.seedState.completed();
   if (!done.has(MODEL_PHASE)) throw new Error('the store is not seeded with a model yet: run `npm run seed` first');
   const { imageText, words } = app.repositories;
@@ -204,6 +198,7 @@ try {
       .join(', ')}\n`,
   );
   process.stdout.write(`wrote ${path.join('eval', 'results.json')} and ${path.join('eval', 'report.html')}\n`);
-} finally {
-  await app.close();
 }
+
+const config = loadConfig();
+await withApp((app) => evaluate(app, config), config);

@@ -1,13 +1,12 @@
 // `npm start`: migrate, serve at once (/readyz says 503 until seeded), seed
 // whatever is missing, then report ready.
-import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
-import { createLogger } from '../logger.js';
+import { openApp } from './boot.js';
 
 const config = loadConfig();
-const logger = createLogger(config.logLevel);
-const app = await createApp(config, logger);
+const app = await openApp(config);
+const { logger } = app;
 const server = await startHttpServer(app.services, {
   port: config.port,
   host: config.host,

@@ -2,9 +2,8 @@
 // on the stored images' training split, saves it under DATA_DIR, and gives
 // every image its new word-space vector. Seeds words and images first if missing.
 import { parseArgs } from 'node:util';
-import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { withApp } from './boot.js';
 import { DEFAULT_RECIPE_NAME, MODEL_PHASE, wordModelOptions } from '../../seeds/wordModel.js';
 
 const { values } = parseArgs({ options: { recipe: { type: 'string', default: DEFAULT_RECIPE_NAME } } });
@@ -16,12 +15,8 @@ try {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
 }
-const logger = createLogger(config.logLevel);
-const app = await createApp(config, logger);
-try {
+await withApp(async (app) => {
   await app.seed({ retrainWordModel: true, wordModelRecipe: values.recipe });
   const done = (await app.repositories.seedState.completed()).get(MODEL_PHASE);
-  logger.info(`model '${String(done?.recipe)}' trained in ${Number(done?.trainSeconds).toFixed(0)} s and saved under ${config.wordSpace.projectorDir}`);
-} finally {
-  await app.close();
-}
+  app.logger.info(`model '${String(done?.recipe)}' trained in ${Number(done?.trainSeconds).toFixed(0)} s and saved under ${config.wordSpace.projectorDir}`);
+}, config);

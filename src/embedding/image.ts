@@ -10,8 +10,9 @@ import {
   MOBILENET_FEATURE_LAYER,
   MOBILENET_INPUT_SIZE,
   MOBILENET_LOGITS_LAYER,
+  predictRows,
 } from './mobilenet.js';
-import { decodeRgb, toModelInput, type ImageFit } from './preprocess.js';
+import { decodeRgb, toModelInput, type ImageFit, type ImageInfo } from './preprocess.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { assertFastBackend, initTfBackend, type TfBackend } from './tfBackend.js';
 
@@ -40,16 +41,20 @@ export function embeddingVersion(options: ImageEmbeddingOptions = IMAGE_EMBEDDIN
   return `${MOBILENET_DIR_NAME}/${options.fit}${options.flipAverage ? '+mirror' : ''}/class-blend-${options.classBlend}`;
 }
 
-/** Images per model call: bounds tensor memory, keeps wasm busy. */
-const PREDICT_BATCH = 16;
+/** An image's features, and what its header said (format, displayed size): one inspection serves both. */
+export interface EmbeddedImage {
+  /** L2-normalised. */
+  features: Float32Array;
+  info: ImageInfo;
+}
 
 export interface ImageModel {
   backend: TfBackend;
   options: ImageEmbeddingOptions;
   version: string;
-  embedImage(bytes: Uint8Array): Promise<Float32Array>;
+  embedImage(bytes: Uint8Array): Promise<EmbeddedImage>;
   /** Same order as the input; throws ImageDecodeError if any image is unreadable. */
-  embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]>;
+  embedImages(images: readonly Uint8Array[]): Promise<EmbeddedImage[]>;
 }
 
 export function mobilenetDir(assetsDir: string): string {
@@ -58,7 +63,7 @@ export function mobilenetDir(assetsDir: string): string {
 
 const unit = (x: tf.Tensor2D) => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 
-/** Runs the model on preprocessed inputs; returns one (not yet normalised) embedding row per input. */
+/** One (not yet normalised) embedding row per preprocessed input. */
 function predictEmbeddings(
   model: tfl.LayersModel,
   kernel: tf.Tensor2D,
@@ -66,25 +71,12 @@ function predictEmbeddings(
   inputs: readonly Float32Array[],
 ): Float32Array[] {
   assertFastBackend();
-  const size = MOBILENET_INPUT_SIZE;
-  const rows: Float32Array[] = [];
-  for (let start = 0; start < inputs.length; start += PREDICT_BATCH) {
-    const chunk = inputs.slice(start, start + PREDICT_BATCH);
-    const flat = new Float32Array(chunk.length * size * size * 3);
-    chunk.forEach((input, i) => flat.set(input, i * input.length));
-    const output = tf.tidy(() => {
-      const [pooled, logits] = model.predict(tf.tensor4d(flat, [chunk.length, size, size, 3])) as tf.Tensor[];
-      const features = unit(tf.reshape(pooled!, [chunk.length, -1]) as tf.Tensor2D);
-      if (classBlend === 0) return features;
-      const probabilities = tf.softmax(tf.reshape(logits!, [chunk.length, -1]) as tf.Tensor2D);
-      const prototype = tf.matMul(probabilities, kernel, false, true) as tf.Tensor2D;
-      return tf.add(features, tf.mul(unit(prototype), classBlend));
-    });
-    const data = output.dataSync() as Float32Array;
-    output.dispose();
-    for (let i = 0; i < chunk.length; i++) rows.push(data.slice(i * IMAGE_DIMENSIONS, (i + 1) * IMAGE_DIMENSIONS));
-  }
-  return rows;
+  return predictRows(model, inputs, (pooled, logits) => {
+    const features = unit(pooled);
+    if (classBlend === 0) return features;
+    const prototype = tf.matMul(tf.softmax(logits), kernel, false, true) as tf.Tensor2D;
+    return tf.add(features, tf.mul(unit(prototype), classBlend));
+  });
 }
 
 const add = (a: Float32Array, b: Float32Array) => a.map((x, i) => x + b[i]!);
@@ -100,12 +92,16 @@ export async function loadImageModel(
   const size = MOBILENET_INPUT_SIZE;
   const predict = (inputs: Float32Array[]) => predictEmbeddings(model, kernel, options.classBlend, inputs);
 
-  async function embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]> {
-    const rgb = await Promise.all(images.map((bytes) => decodeRgb(bytes, size, options.fit)));
-    const inputs = rgb.map((pixels) => toModelInput(pixels, size));
+  function features(decoded: readonly { rgb: Uint8Array }[]): Float32Array[] {
+    const inputs = decoded.map(({ rgb }) => toModelInput(rgb, size));
     if (!options.flipAverage) return predict(inputs).map(l2Normalize);
-    const both = predict([...inputs, ...rgb.map((pixels) => toModelInput(pixels, size, true))]);
+    const both = predict([...inputs, ...decoded.map(({ rgb }) => toModelInput(rgb, size, true))]);
     return inputs.map((_, i) => l2Normalize(add(both[i]!, both[i + inputs.length]!)));
+  }
+
+  async function embedImages(images: readonly Uint8Array[]): Promise<EmbeddedImage[]> {
+    const decoded = await Promise.all(images.map((bytes) => decodeRgb(bytes, size, options.fit)));
+    return features(decoded).map((vector, i) => ({ features: vector, info: decoded[i]!.info }));
   }
 
   return {

@@ -1,16 +1,16 @@
 // A worker thread that embeds images, so TensorFlow.js never runs on the event
 // loop that answers queries. Messages: { id, images } in, { id, results } out,
-// one result (vector or error) per image.
+// one result (features and what the header said, or an error) per image.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ImageDecodeError, loadImageModel } from './image.js';
+import { ImageDecodeError, loadImageModel, type EmbeddedImage } from './image.js';
 
 export interface EmbedRequest {
   id: number;
   images: Uint8Array[];
 }
 
-export type EmbedResult = { vector: Float32Array } | { error: { name: string; message: string } };
+export type EmbedResult = { embedded: EmbeddedImage } | { error: { name: string; message: string } };
 
 export interface EmbedResponse {
   id: number;
@@ -42,13 +42,13 @@ try {
   port.on('message', async ({ id, images }: EmbedRequest) => {
     let results: EmbedResult[];
     try {
-      results = (await model.embedImages(images)).map((vector) => ({ vector }));
+      results = (await model.embedImages(images)).map((embedded) => ({ embedded }));
     } catch {
       // One unreadable image fails the batch: embed one by one to answer each,
       // in turn: libvips keeps one error buffer, and two decodes failing at
       // the same moment can lose each other's reason.
       results = [];
-      for (const bytes of images) results.push(await model.embedImage(bytes).then((vector) => ({ vector }), failure));
+      for (const bytes of images) results.push(await model.embedImage(bytes).then((embedded) => ({ embedded }), failure));
     }
     port.postMessage({ id, results } satisfies EmbedResponse);
   });

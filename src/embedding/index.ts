@@ -1,31 +1,62 @@
-// The embedding module: the one narrow interface through which seeds,
-// services and evaluation reach every model.
-//   embedText(text)      text → GloVe space (mean of known word vectors)
-//   embedImage(bytes)    image → 768-d MobileNet features (embedImages: a batch)
-//   searchVector(features)  image features → the stored, searched vector (the learned projection)
-//   projectToWords(vector)  image features → 100-d GloVe word space (the trained projector)
-import { clientError } from '../errors.js';
-import { ImageDecodeError, loadImageModel, type ImageModel } from './image.js';
+// The model layer's one way in. Bytes and vectors in, vectors out: nothing
+// here reads a database or knows about GraphQL. Services own the I/O around
+// these (they look the words up, read the current image projection) and turn
+// the typed errors below into client errors.
+//   embedText(tokens, vectors)          tokens → GloVe space (mean of the known words' vectors)
+//   embedder.embedImage(bytes)          image → 768-d MobileNet features (embedImages: a batch)
+//   applyImageProjection(fit, features) features → the stored, searched vector
+//   embedder.projectToWords(features)   features → 100-d GloVe word space (the trained projector)
+import { loadImageModel, type EmbeddedImage, type ImageModel } from './image.js';
 import { initTfBackend } from './tfBackend.js';
-import { ImageEmbeddingPool } from './workerPool.js';
-import { applyImageProjection, type ImageProjection } from './imageProjection.js';
 import { createWordProjection } from './wordProjection.js';
-import { dropStopWords, embedTokens, tokenize, type TextEmbedding, type WordVectorLookup } from './text.js';
+import { ImageEmbeddingPool } from './workerPool.js';
 
-export type { TextEmbedding } from './text.js';
+export { categoryWords, captionWordCounts } from './captions.js';
+export { readGloveSize, readGloveWords, type GloveWord } from './glove.js';
+export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './image.js';
+export {
+  applyImageProjection,
+  fitImageProjection,
+  PROJECTION_WEIGHT,
+  projectionVersion,
+  type ImageProjection,
+} from './imageProjection.js';
+export { fitLda, project } from './linearDiscriminant.js';
+export {
+  classifierKernel,
+  loadFeatureModel,
+  MOBILENET_FEATURE_LAYER,
+  MOBILENET_INPUT_SIZE,
+  MOBILENET_LOGITS_LAYER,
+  predictRows,
+} from './mobilenet.js';
+export { decodeRgb, ImageDecodeError, toModelInput, type ImageFit, type ImageInfo } from './preprocess.js';
+export {
+  projectorExists,
+  readProjectorMetadata,
+  saveProjector,
+  trainProjector,
+  TUTORIAL_OPTIONS,
+  type EpochReport,
+  type ProjectorOptions,
+} from './projector.js';
+export { STOP_WORDS } from './stopWords.js';
+export { candidatesFor, distinctLemmas, lemmaKey } from './tagVocabulary.js';
+export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
+export { initTfBackend } from './tfBackend.js';
+export { targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
+export { ModelNotTrainedError } from './wordProjection.js';
+export { ImageQueueFullError } from './workerPool.js';
 
-export interface EmbedTextOptions {
-  /** Drop stop words first (text → image search); similarWords keeps them. */
-  contentWordsOnly?: boolean;
-}
-
+/** The models that run: MobileNet on image bytes, and the trained image → word-space projector. */
 export interface Embedder {
-  embedText(text: string, options?: EmbedTextOptions): Promise<TextEmbedding>;
-  /** L2-normalised; throws ImageDecodeError for bytes that are not a complete JPEG/PNG/WebP. */
-  embedImage(bytes: Uint8Array): Promise<Float32Array>;
-  embedImages(images: readonly Uint8Array[]): Promise<Float32Array[]>;
-  /** Features → the vector images are stored and searched by, and the projection fit that made it. */
-  searchVector(features: Float32Array): Promise<SearchVector>;
+  /**
+   * L2-normalised features and the image's format and size (one inspection);
+   * throws ImageDecodeError for bytes that are not a complete JPEG/PNG/WebP,
+   * ImageQueueFullError when too many images wait.
+   */
+  embedImage(bytes: Uint8Array): Promise<EmbeddedImage>;
+  embedImages(images: readonly Uint8Array[]): Promise<EmbeddedImage[]>;
   /** Loads the image model now rather than on first use; resolves once it is ready. */
   loadModels(): Promise<void>;
   /** Image features → L2-normalised word-space vector; throws ModelNotTrainedError before training. */
@@ -38,17 +69,7 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
-export interface SearchVector {
-  vector: Float32Array;
-  /** Null: no projection is fitted and the vector is the features. */
-  projectionVersion: string | null;
-}
-
-export interface EmbedderDeps {
-  wordVectors: WordVectorLookup;
-  /** The current image projection fit (stored with the images it made), and just its version. */
-  imageProjection: () => Promise<ImageProjection | null>;
-  imageProjectionVersion: () => Promise<string | null>;
+export interface EmbedderOptions {
   /** Folder of the MobileNet TF.js model (see image.ts mobilenetDir). */
   imageModelDir: string;
   /** Folder of the trained image → word-space projector (TF.js format). */
@@ -62,39 +83,24 @@ export interface EmbedderDeps {
 const MAX_QUEUED_IMAGES = 32;
 const WORKER_BATCH = 8;
 
-function imageWorkerPool(deps: EmbedderDeps): ImageEmbeddingPool {
-  return new ImageEmbeddingPool(
-    { size: deps.embedWorkers!, modelDir: deps.imageModelDir, maxQueue: MAX_QUEUED_IMAGES, maxBatch: WORKER_BATCH },
-    {
-      overloaded: (queued) =>
-        clientError('OVERLOADED', `The server is busy embedding ${queued} images; retry in a few seconds.`),
-      decode: (message) => new ImageDecodeError(message),
-    },
-  );
-}
-
-export function createEmbedder(deps: EmbedderDeps): Embedder {
+export function createEmbedder(options: EmbedderOptions): Embedder {
   let imageModel: Promise<ImageModel> | undefined;
   const image = () => {
-    imageModel ??= loadImageModel(deps.imageModelDir, undefined, deps.log);
+    imageModel ??= loadImageModel(options.imageModelDir, undefined, options.log);
     // A failed load (e.g. missing files) is retried on the next call.
     imageModel.catch(() => (imageModel = undefined));
     return imageModel;
   };
-  const wordProjection = createWordProjection(deps.projectorDir);
-  // Another process (a seed, another server) may fit a new projection: each use
-  // checks the stored version (one small query beside a 60 ms model run) and
-  // reloads the fit only when it changed.
-  let imageProjection: ImageProjection | null | undefined;
-  const currentImageProjection = async () => {
-    const version = await deps.imageProjectionVersion();
-    if (imageProjection === undefined || (imageProjection?.version ?? null) !== version) {
-      imageProjection = await deps.imageProjection();
-    }
-    return imageProjection;
-  };
+  const wordProjection = createWordProjection(options.projectorDir);
   // Off the event loop that answers queries: TF.js runs for 60+ ms per image.
-  const pool = deps.embedWorkers ? imageWorkerPool(deps) : undefined;
+  const pool = options.embedWorkers
+    ? new ImageEmbeddingPool({
+        size: options.embedWorkers,
+        modelDir: options.imageModelDir,
+        maxQueue: MAX_QUEUED_IMAGES,
+        maxBatch: WORKER_BATCH,
+      })
+    : undefined;
   return {
     async projectToWords(features) {
       return (await wordProjection.project([features]))[0]!;
@@ -102,10 +108,6 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     projectManyToWords: (features) => wordProjection.project(features),
     hasWordModel: () => wordProjection.exists(),
     reloadWordModel: () => wordProjection.reload(),
-    async searchVector(features) {
-      const projection = await currentImageProjection();
-      return { vector: applyImageProjection(projection, features), projectionVersion: projection?.version ?? null };
-    },
     async embedImage(bytes) {
       return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);
     },
@@ -115,15 +117,11 @@ export function createEmbedder(deps: EmbedderDeps): Embedder {
     async loadModels() {
       // This thread needs a backend too, even when workers embed the images:
       // it trains and runs the word projector.
-      await initTfBackend(deps.log);
+      await initTfBackend(options.log);
       await (pool ? pool.start() : image());
     },
     async close() {
       await pool?.close();
-    },
-    async embedText(text, options = {}) {
-      const tokens = tokenize(text);
-      return embedTokens(options.contentWordsOnly ? dropStopWords(tokens) : tokens, deps.wordVectors);
     },
   };
 }

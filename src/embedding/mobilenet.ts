@@ -47,6 +47,38 @@ export function classifierKernel(model: tfl.LayersModel): tfCore.Tensor2D {
   return tfCore.reshape(kernel, [inputs, classes]);
 }
 
+/** Images per model call: bounds tensor memory, keeps wasm busy. */
+export const PREDICT_BATCH = 16;
+
+/**
+ * Runs a feature model cut at [features, logits] on preprocessed inputs
+ * (MOBILENET_INPUT_SIZE² × 3 floats each), PREDICT_BATCH at a time; `combine`
+ * turns a batch's two outputs into one row per input (inside tf.tidy).
+ */
+export function predictRows(
+  model: tfl.LayersModel,
+  inputs: readonly Float32Array[],
+  combine: (pooled: tfCore.Tensor2D, logits: tfCore.Tensor2D) => tfCore.Tensor2D,
+): Float32Array[] {
+  const size = MOBILENET_INPUT_SIZE;
+  const rows: Float32Array[] = [];
+  for (let start = 0; start < inputs.length; start += PREDICT_BATCH) {
+    const chunk = inputs.slice(start, start + PREDICT_BATCH);
+    const flat = new Float32Array(chunk.length * size * size * 3);
+    chunk.forEach((input, i) => flat.set(input, i * input.length));
+    const output = tfCore.tidy(() => {
+      const [pooled, logits] = model.predict(tfCore.tensor4d(flat, [chunk.length, size, size, 3])) as tfCore.Tensor[];
+      const flatten = (t: tfCore.Tensor) => tfCore.reshape(t, [chunk.length, -1]) as tfCore.Tensor2D;
+      return combine(flatten(pooled!), flatten(logits!));
+    });
+    const width = output.shape[1];
+    const data = output.dataSync() as Float32Array;
+    output.dispose();
+    for (let i = 0; i < chunk.length; i++) rows.push(data.slice(i * width, (i + 1) * width));
+  }
+  return rows;
+}
+
 /** The model truncated to output the named layers (in order). */
 export async function loadFeatureModel(
   modelDir: string,

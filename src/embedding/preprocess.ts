@@ -60,19 +60,26 @@ export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
   return { format: format as ImageFormat, mimeType: SUPPORTED_FORMATS[format as ImageFormat], width, height };
 }
 
-/** Decodes fully (so truncated files fail here) to size×size×3 RGB bytes. */
-export async function decodeRgb(bytes: Uint8Array, size: number, fit: ImageFit): Promise<Uint8Array> {
-  await inspectImage(bytes);
+export interface DecodedImage {
+  /** size×size×3 RGB bytes. */
+  rgb: Uint8Array;
+  /** What inspectImage found: callers need not inspect the bytes again. */
+  info: ImageInfo;
+}
+
+/** Inspects, then decodes fully (so truncated files fail here) to size×size×3 RGB bytes. */
+export async function decodeRgb(bytes: Uint8Array, size: number, fit: ImageFit): Promise<DecodedImage> {
+  const info = await inspectImage(bytes);
   try {
-    const { data, info } = await open(bytes)
+    const { data, info: output } = await open(bytes)
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
       .resize(size, size, { fit, position: 'centre', kernel: 'lanczos3' })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
-    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+    if (output.channels !== 3) throw new Error(`expected 3 channels, got ${output.channels}`);
+    return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.length), info };
   } catch (err) {
     throw err instanceof ImageDecodeError ? err : decodeError(err);
   }

@@ -1,4 +1,5 @@
-// Text → GloVe space: tokenise, look words up, average the known ones.
+// Text → GloVe space: tokenise, then average the vectors of the known words
+// (the caller looks the words up).
 import { meanVector } from '../lib/vectors.js';
 import { STOP_WORDS } from './stopWords.js';
 
@@ -10,8 +11,6 @@ export interface TextEmbedding {
   known: string[];
   unknown: string[];
 }
-
-export type WordVectorLookup = (words: readonly string[]) => Promise<Map<string, Float32Array>>;
 
 /** Lower-cased tokens; punctuation around words is dropped, a lone symbol is kept. */
 export function tokenize(text: string): string[] {
@@ -30,8 +29,8 @@ export function dropStopWords(tokens: string[]): string[] {
   return content.length > 0 ? content : tokens;
 }
 
-export async function embedTokens(tokens: string[], lookup: WordVectorLookup): Promise<TextEmbedding> {
-  const vectors = await lookup(tokens);
+/** The mean of the known tokens' vectors; `vectors` holds the known ones (a lookup of `tokens`). */
+export function embedText(tokens: readonly string[], vectors: ReadonlyMap<string, Float32Array>): TextEmbedding {
   const known = tokens.filter((token) => vectors.has(token));
   const unknown = tokens.filter((token) => !vectors.has(token));
   const vector = known.length > 0 ? meanVector(known.map((token) => vectors.get(token)!)) : null;

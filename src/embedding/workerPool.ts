@@ -1,11 +1,22 @@
 // Image embedding in worker threads: a bounded queue handed out in batches.
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../lib/workerThreads.js';
+import type { EmbeddedImage } from './image.js';
+import type { EmbedResult } from './imageWorker.js';
+import { ImageDecodeError } from './preprocess.js';
+
+/** More images are waiting than the queue holds: a caller should retry shortly. */
+export class ImageQueueFullError extends Error {
+  override name = 'ImageQueueFullError';
+  constructor(readonly queued: number) {
+    super(`${queued} images are waiting to be embedded`);
+  }
+}
 
 export interface ImageEmbeddingPoolOptions {
   size: number;
   modelDir: string;
-  /** Images waiting at most; beyond it a request is refused with OVERLOADED. */
+  /** Images waiting at most; beyond it a request is refused with ImageQueueFullError. */
   maxQueue: number;
   /** Images handed to a worker at once (one model call). */
   maxBatch: number;
@@ -13,7 +24,7 @@ export interface ImageEmbeddingPoolOptions {
 
 interface Pending {
   bytes: Uint8Array;
-  resolve(vector: Float32Array): void;
+  resolve(embedded: EmbeddedImage): void;
   reject(err: Error): void;
 }
 
@@ -36,10 +47,7 @@ export class ImageEmbeddingPool {
   private nextId = 0;
   private ready: Promise<void> | undefined;
 
-  constructor(
-    private readonly options: ImageEmbeddingPoolOptions,
-    private readonly errors: { overloaded(queued: number): Error; decode(message: string): Error },
-  ) {}
+  constructor(private readonly options: ImageEmbeddingPoolOptions) {}
 
   /** Starts the workers (once); resolves when every model is loaded. */
   start(): Promise<void> {
@@ -61,7 +69,7 @@ export class ImageEmbeddingPool {
     this.threads.add(worker);
     worker.once('exit', () => this.threads.delete(worker));
     return new Promise((resolve, reject) => {
-      worker.on('message', (message: { ready?: boolean; failed?: string; id?: number; results?: EmbedResultLike[] }) => {
+      worker.on('message', (message: { ready?: boolean; failed?: string; id?: number; results?: EmbedResult[] }) => {
         if (message.ready) {
           this.workers.push(entry);
           entry.busy = false;
@@ -83,10 +91,10 @@ export class ImageEmbeddingPool {
     });
   }
 
-  embed(bytes: Uint8Array, bounded = true): Promise<Float32Array> {
+  embed(bytes: Uint8Array, bounded = true): Promise<EmbeddedImage> {
     if (this.closed) return Promise.reject(new Error('the image embedding pool is closed'));
     if (bounded && this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(this.errors.overloaded(this.queue.length));
+      return Promise.reject(new ImageQueueFullError(this.queue.length));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ bytes, resolve, reject });
@@ -95,7 +103,7 @@ export class ImageEmbeddingPool {
   }
 
   /** For seeding: not bounded (the caller already batches), same order as given. */
-  embedMany(images: readonly Uint8Array[]): Promise<Float32Array[]> {
+  embedMany(images: readonly Uint8Array[]): Promise<EmbeddedImage[]> {
     return Promise.all(images.map((bytes) => this.embed(bytes, false)));
   }
 
@@ -116,13 +124,13 @@ export class ImageEmbeddingPool {
     }
   }
 
-  private settle(id: number, results: EmbedResultLike[]): void {
+  private settle(id: number, results: EmbedResult[]): void {
     const batch = this.inFlight.get(id) ?? [];
     this.inFlight.delete(id);
     batch.forEach((pending, i) => {
       const result = results[i]!;
-      if ('vector' in result) pending.resolve(result.vector);
-      else if (result.error.name === 'ImageDecodeError') pending.reject(this.errors.decode(result.error.message));
+      if ('embedded' in result) pending.resolve(result.embedded);
+      else if (result.error.name === 'ImageDecodeError') pending.reject(new ImageDecodeError(result.error.message));
       else pending.reject(new Error(result.error.message));
     });
   }
@@ -147,5 +155,3 @@ export class ImageEmbeddingPool {
     for (const pending of this.queue.splice(0)) pending.reject(new Error('the image embedding pool is closed'));
   }
 }
-
-type EmbedResultLike = { vector: Float32Array } | { error: { name: string; message: string } };

@@ -1,7 +1,6 @@
 // Held-out metrics of the image → word-space model, on plain vectors so the
 // same code scores experiment variants and the stored database.
-import { captionWordCounts, categoryWords } from '../embedding/captions.js';
-import { distinctLemmas, lemmaKey } from '../embedding/tagVocabulary.js';
+import { captionWordCounts, categoryWords, distinctLemmas, lemmaKey } from '../embedding/index.js';
 import { dot, l2Normalize, meanVector } from '../lib/vectors.js';
 
 export interface ScoredImage {

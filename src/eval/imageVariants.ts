@@ -7,26 +7,34 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { listPascalImages, type PascalImage } from '../dataset/pascal.js';
-import { mobilenetDir } from '../embedding/image.js';
+import { heldOutNames } from '../dataset/split.js';
 import {
+  applyImageProjection,
   classifierKernel,
+  decodeRgb,
+  fitImageProjection,
+  fitLda,
+  initTfBackend,
   loadFeatureModel,
+  mobilenetDir,
   MOBILENET_FEATURE_LAYER,
   MOBILENET_INPUT_SIZE,
   MOBILENET_LOGITS_LAYER,
-} from '../embedding/mobilenet.js';
-import { decodeRgb, toModelInput, type ImageFit } from '../embedding/preprocess.js';
-import { l2Normalize } from '../lib/vectors.js';
-import { initTfBackend } from '../embedding/tfBackend.js';
+  predictRows,
+  project,
+  PROJECTION_WEIGHT,
+  toModelInput,
+  type ImageFit,
+} from '../embedding/index.js';
 import { createProgress } from '../lib/progress.js';
+import { l2Normalize } from '../lib/vectors.js';
 import { imageToImageMetrics, type LabeledVector, type RetrievalMetrics } from './imageToImage.js';
-import { applyImageProjection, fitImageProjection, PROJECTION_WEIGHT } from '../embedding/imageProjection.js';
-import { fitLda, project } from '../embedding/linearDiscriminant.js';
-import { heldOutNames } from '../dataset/split.js';
 
 const FEATURES = 768;
 const LOGITS = 1000;
 const ROW = FEATURES + LOGITS;
+/** Images decoded at once (their model inputs are 600 KB each). */
+const DECODE_BATCH = 8;
 /** Shrinkage of the within-class scatter, chosen by 4-fold cross-validation inside the training split. */
 export const LDA_SHRINKAGE = 1.0;
 
@@ -60,19 +68,13 @@ async function viewFeatures(images: readonly PascalImage[], view: View, assetsDi
     data = new Float32Array(images.length * ROW);
     const progress = createProgress(`features ${viewName(view)}`, images.length, 'images');
     const size = MOBILENET_INPUT_SIZE;
-    for (let start = 0; start < images.length; start += 8) {
-      const chunk = images.slice(start, start + 8);
+    for (let start = 0; start < images.length; start += DECODE_BATCH) {
+      const chunk = images.slice(start, start + DECODE_BATCH);
       const inputs = await Promise.all(
-        chunk.map(async (image) => toModelInput(await decodeRgb(await readFile(image.file), size, view.fit), size, view.mirror)),
+        chunk.map(async (image) => toModelInput((await decodeRgb(await readFile(image.file), size, view.fit)).rgb, size, view.mirror)),
       );
-      const flat = new Float32Array(chunk.length * size * size * 3);
-      inputs.forEach((input, i) => flat.set(input, i * input.length));
-      const rows = tf.tidy(() => {
-        const [pooled, logits] = model.predict(tf.tensor4d(flat, [chunk.length, size, size, 3])) as tf.Tensor[];
-        return tf.concat([tf.reshape(pooled!, [chunk.length, -1]), tf.reshape(logits!, [chunk.length, -1])], 1);
-      });
-      data.set(rows.dataSync() as Float32Array, start * ROW);
-      rows.dispose();
+      const rows = predictRows(model, inputs, (pooled, logits) => tf.concat([pooled, logits], 1));
+      rows.forEach((row, i) => data.set(row, (start + i) * ROW));
       progress.tick(chunk.length);
     }
     progress.finish();

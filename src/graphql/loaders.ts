@@ -3,8 +3,8 @@
 // query, and Image.tags of every image in a response is one query per distinct
 // `first`, not one per image.
 import DataLoader from 'dataloader';
-import type { ImageRecord } from '../repositories/imageRepository.js';
 import type { Services } from '../services/index.js';
+import type { ImageRecord } from '../services/imageService.js';
 import type { TagMatch } from '../services/imageTextService.js';
 
 export interface Loaders {

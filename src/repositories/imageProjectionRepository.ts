@@ -1,8 +1,8 @@
 // All SQL about the learned image projection: the current fit, and the stored
 // vectors it makes.
 import type pg from 'pg';
-import type { ImageProjection } from '../embedding/imageProjection.js';
 import { withTransaction } from '../lib/transaction.js';
+import { countOf } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 interface ProjectionRow {
@@ -15,6 +15,14 @@ interface ProjectionRow {
   weight: number;
 }
 
+/** A fitted image projection as stored: the model layer's ImageProjection has this shape. */
+export interface StoredImageProjection {
+  version: string;
+  lda: { mean: Float64Array; weights: Float64Array; dims: number; outDims: number };
+  basis: Float64Array;
+  weight: number;
+}
+
 export interface ProjectableImage {
   id: string;
   features: Float32Array;
@@ -24,7 +32,7 @@ export class ImageProjectionRepository {
   constructor(private readonly writer: pg.Pool) {}
 
   /** The current fit; null when none is stored (vectors are the plain features). */
-  async current(): Promise<ImageProjection | null> {
+  async current(): Promise<StoredImageProjection | null> {
     const result = await this.writer.query<ProjectionRow>(
       'SELECT version, dims, out_dims, mean, weights, basis, weight FROM image_projection',
     );
@@ -44,7 +52,7 @@ export class ImageProjectionRepository {
   }
 
   /** Replaces the fit; images not re-projected yet are the ones whose version differs. */
-  async save(projection: ImageProjection | null): Promise<void> {
+  async save(projection: StoredImageProjection | null): Promise<void> {
     await withTransaction(this.writer, async (client) => {
       await client.query('DELETE FROM image_projection');
       if (!projection) return;
@@ -68,11 +76,9 @@ export class ImageProjectionRepository {
   }
 
   async countStale(version: string | null): Promise<number> {
-    const result = await this.writer.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM images WHERE projection_version IS DISTINCT FROM $1',
-      [version],
-    );
-    return result.rows[0]!.n;
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE projection_version IS DISTINCT FROM $1', [
+      version,
+    ]);
   }
 
   async setEmbeddings(version: string | null, rows: readonly { id: string; embedding: Float32Array }[]): Promise<void> {

@@ -1,7 +1,7 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
-import { queryWithHnsw, type HotQuery } from './queryRunner.js';
+import { countOf, queryWithHnsw, type HotQuery } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface ImageRecord {
@@ -36,9 +36,9 @@ export interface ImageFile {
 export interface NearestOptions {
   first: number;
   category?: string;
+  /** How many images `category` holds, when the caller has counted them already (it picks the scan). */
+  categorySize?: number;
   maxDistance?: number;
-  /** Left out of the results (the query image itself). */
-  excludeId?: string;
   efSearch: number;
 }
 
@@ -55,7 +55,7 @@ export interface ImageMatchRow extends ImageRecord {
 export const EXACT_SCAN_MAX_ROWS = 20_000;
 
 // Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
-const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
+export const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
   created_at AS "createdAt"`;
 
 export class ImageRepository {
@@ -66,11 +66,9 @@ export class ImageRepository {
   ) {}
 
   async count(category?: string): Promise<number> {
-    const result = await this.reader.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM images WHERE $1::text IS NULL OR category = $1',
-      [category ?? null],
-    );
-    return result.rows[0]!.n;
+    return countOf(this.reader, 'SELECT count(*)::int AS n FROM images WHERE $1::text IS NULL OR category = $1', [
+      category ?? null,
+    ]);
   }
 
   /** In the order of `ids`; null where there is no such image. */
@@ -106,11 +104,11 @@ export class ImageRepository {
     return { ids: new Set(result.rows.map((r) => r.id)), hashes: new Set(result.rows.map((r) => r.hash)) };
   }
 
-  /** Rows (with their vectors) and bytes in one transaction: all of them or none. */
-  async insert(images: readonly NewImage[]): Promise<void> {
-    if (images.length === 0) return;
-    await withTransaction(this.writer, async (client) => {
-      await client.query(
+  /** Rows (with their vectors) and bytes in one transaction: all of them or none. Returns the stored rows. */
+  async insert(images: readonly NewImage[]): Promise<ImageRecord[]> {
+    if (images.length === 0) return [];
+    return withTransaction(this.writer, async (client) => {
+      const inserted = await client.query<ImageRecord>(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
                              projection_version, word_embedding)
          SELECT id, category, captions::text[], width, height, hash, source, features, embedding, projection_version,
@@ -118,7 +116,8 @@ export class ImageRepository {
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
                      $8::vector[], $9::vector[], $10::text[], $11::vector[])
            AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
-                word_embedding)`,
+                word_embedding)
+         RETURNING ${COLUMNS}`,
         [
           images.map((i) => i.id),
           images.map((i) => i.category),
@@ -139,6 +138,7 @@ export class ImageRepository {
          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])`,
         [images.map((i) => i.id), images.map((i) => i.mimeType), images.map((i) => Buffer.from(i.bytes))],
       );
+      return inserted.rows;
     });
   }
 
@@ -198,33 +198,41 @@ export class ImageRepository {
     return result.rows.map((row) => row.category);
   }
 
-  /** Nearest images to a vector by cosine distance, sorted, at most `first`, within `maxDistance`. */
-  nearest(vector: ArrayLike<number>, options: NearestOptions): Promise<ImageMatchRow[]> {
-    return this.nearestTo('vector', vectorParam(vector), options.excludeId ?? null, options);
+  /**
+   * Nearest images to a vector by cosine distance, sorted, at most `first`,
+   * within `maxDistance`; the image with `excludeContentHash` (the query's own
+   * bytes, if stored) is left out.
+   */
+  nearest(
+    vector: ArrayLike<number>,
+    options: NearestOptions & { excludeContentHash?: string },
+  ): Promise<ImageMatchRow[]> {
+    return this.nearestTo('vector', vectorParam(vector), options.excludeContentHash ?? null, options);
   }
 
   /**
    * Nearest images to a stored one, itself left out. The stored vector never
    * leaves the database: one round trip. No rows for an unknown id.
    */
-  nearestToStored(id: string, options: Omit<NearestOptions, 'excludeId'>): Promise<ImageMatchRow[]> {
+  nearestToStored(id: string, options: NearestOptions): Promise<ImageMatchRow[]> {
     return this.nearestTo('stored', id, id, options);
   }
 
   private async nearestTo(
     source: QuerySource,
     query: string,
-    excludeId: string | null,
-    options: Omit<NearestOptions, 'excludeId'>,
+    leftOut: string | null,
+    options: NearestOptions,
   ): Promise<ImageMatchRow[]> {
-    const candidates = options.first + (excludeId ? 1 : 0);
-    const params: unknown[] = [query, excludeId, options.maxDistance ?? null, options.first, candidates];
+    const candidates = options.first + (leftOut ? 1 : 0);
+    const params: unknown[] = [query, leftOut, options.maxDistance ?? null, options.first, candidates];
     const efSearch = Math.max(options.efSearch, candidates);
     if (!options.category) {
       return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch }, NEAREST[source].index, params);
     }
     params.push(options.category);
-    if ((await this.count(options.category)) <= this.exactScanMaxRows) {
+    const size = options.categorySize ?? (await this.count(options.category));
+    if (size <= this.exactScanMaxRows) {
       const result = await this.reader.query<ImageMatchRow>({ ...NEAREST[source].exactInCategory, values: params });
       return result.rows;
     }
@@ -239,20 +247,23 @@ export class ImageRepository {
 
 type QuerySource = 'vector' | 'stored';
 
-const SCANNED_COLUMNS = 'id, category, captions, width, height, content_hash, source, created_at';
+/** An image's answered columns as a scan reads them, for an outer query to select COLUMNS from. */
+export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_hash, source, created_at';
 
 /**
  * The nearest-image queries, prepared per connection. Parameters: $1 the query
- * (a vector, or a stored image's id), $2 an id to leave out, $3 the largest
+ * (a vector, or a stored image's id), $2 what to leave out (for a vector: the
+ * content hash of its image; for a stored image: its id), $3 the largest
  * distance, $4 first, $5 candidates to take from the scan, $6 the category.
  */
 function nearestQueries(source: QuerySource) {
   const target = source === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
+  const leftOut = source === 'vector' ? 'content_hash' : 'id';
   const query = (scan: string, candidates: string): HotQuery => ({
     name: `images_nearest_${source}_${scan}`,
     // distance is null only for an unknown stored id: no rows then.
     text: `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
-           WHERE distance IS NOT NULL AND ($2::text IS NULL OR id <> $2)
+           WHERE distance IS NOT NULL AND ($2::text IS NULL OR ${leftOut} <> $2)
              AND ($3::float8 IS NULL OR distance <= $3)
            ORDER BY distance, id LIMIT $4`,
   });

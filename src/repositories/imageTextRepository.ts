@@ -3,8 +3,9 @@
 // split) and the tag vocabulary with the nearest tags to a word-space vector.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
-import { queryWithHnsw } from './queryRunner.js';
-import { toFloat32, vectorParam } from './vectorParam.js';
+import { COLUMNS, SCANNED_COLUMNS, type ImageMatchRow } from './imageRepository.js';
+import { countOf, queryWithHnsw } from './queryRunner.js';
+import { toFloat32, vectorParam, type VectorColumn } from './vectorParam.js';
 
 export interface TrainingImageRow {
   id: string;
@@ -21,15 +22,11 @@ export interface WordSpaceImageRow {
   vector: Float32Array;
 }
 
-export interface WordSpaceMatchRow {
-  id: string;
-  distance: number;
-}
-
+// The matched images' rows come with the search: no second query for them.
 const nearestImagesQuery = (name: string, filter: string) => ({
   name,
-  text: `SELECT id, distance FROM (
-           SELECT id, word_embedding <=> $1::vector AS distance FROM images
+  text: `SELECT ${COLUMNS}, distance FROM (
+           SELECT ${SCANNED_COLUMNS}, word_embedding <=> $1::vector AS distance FROM images
            WHERE word_embedding IS NOT NULL ${filter}
            ORDER BY word_embedding <=> $1::vector LIMIT $2
          ) nearest ORDER BY distance, id`,
@@ -79,23 +76,15 @@ export class ImageTextRepository {
 
   /** The dataset images with a category: what the projector trains on. */
   async trainingImages(): Promise<TrainingImageRow[]> {
-    const result = await this.writer.query<{ id: string; category: string; captions: string[]; features: number[] }>(
+    const result = await this.writer.query<VectorColumn<TrainingImageRow, 'features'>>(
       `SELECT id, category, captions, features FROM images
        WHERE source = 'pascal' AND category IS NOT NULL ORDER BY id`,
     );
-    return result.rows.map((row) => ({
-      id: row.id,
-      category: row.category,
-      captions: row.captions,
-      features: toFloat32(row.features),
-    }));
+    return result.rows.map((row) => ({ ...row, features: toFloat32(row.features) }));
   }
 
   async countUnprojected(): Promise<number> {
-    const result = await this.writer.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL',
-    );
-    return result.rows[0]!.n;
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL');
   }
 
   /** The next images without a word-space vector, with their image features. */
@@ -134,8 +123,8 @@ export class ImageTextRepository {
   async nearestImages(
     vector: ArrayLike<number>,
     options: { first: number; category?: string; efSearch: number },
-  ): Promise<WordSpaceMatchRow[]> {
-    return queryWithHnsw<WordSpaceMatchRow>(
+  ): Promise<ImageMatchRow[]> {
+    return queryWithHnsw<ImageMatchRow>(
       this.reader,
       { efSearch: Math.max(options.efSearch, options.first), iterative: options.category ? 'relaxed_order' : undefined },
       options.category ? NEAREST_IMAGES_IN_CATEGORY : NEAREST_IMAGES,
@@ -158,27 +147,16 @@ export class ImageTextRepository {
 
   /** The held-out images of the stored model, with their word-space vectors (evaluation). */
   async heldOutImages(): Promise<WordSpaceImageRow[]> {
-    const result = await this.reader.query<{
-      id: string;
-      category: string | null;
-      captions: string[];
-      word_embedding: number[];
-    }>(
-      `SELECT i.id, i.category, i.captions, i.word_embedding FROM images i
+    const result = await this.reader.query<VectorColumn<WordSpaceImageRow, 'vector'>>(
+      `SELECT i.id, i.category, i.captions, i.word_embedding AS vector FROM images i
        JOIN training_split s ON s.image_id = i.id
        WHERE s.held_out AND i.word_embedding IS NOT NULL ORDER BY i.id`,
     );
-    return result.rows.map((row) => ({
-      id: row.id,
-      category: row.category,
-      captions: row.captions,
-      vector: toFloat32(row.word_embedding),
-    }));
+    return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 
   async countTagWords(): Promise<number> {
-    const result = await this.writer.query<{ n: number }>('SELECT count(*)::int AS n FROM tag_words');
-    return result.rows[0]!.n;
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM tag_words');
   }
 
   /**

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { inTransaction } from '../lib/transaction.js';
 import type { Logger } from '../logger.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -36,21 +37,17 @@ export async function applyMigrations(pool: pg.Pool, logger: Logger, dir = MIGRA
          applied_at timestamptz NOT NULL DEFAULT now())`,
     );
     for (const name of listMigrationFiles(dir)) {
-      await client.query('BEGIN');
-      try {
+      await inTransaction(client, async () => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
         const done = await client.query('SELECT 1 FROM schema_migrations WHERE name = $1', [name]);
-        if (done.rowCount === 0) {
-          await client.query(readFileSync(path.join(dir, name), 'utf8'));
-          await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
-          appliedNow.push(name);
-          logger.info(`migration applied: ${name}`);
-        }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${name} failed: ${(err as Error).message}`);
-      }
+        if (done.rowCount !== 0) return;
+        await client.query(readFileSync(path.join(dir, name), 'utf8'));
+        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
+        appliedNow.push(name);
+        logger.info(`migration applied: ${name}`);
+      }).catch((err: Error) => {
+        throw new Error(`migration ${name} failed: ${err.message}`);
+      });
     }
   } finally {
     client.release();

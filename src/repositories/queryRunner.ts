@@ -1,5 +1,5 @@
 // How repositories talk to a pool beyond a plain query: nearest-neighbour
-// queries with their index search settings.
+// queries with their index search settings, and counts.
 import type pg from 'pg';
 
 export type HnswSettings = {
@@ -53,6 +53,12 @@ export async function queryWithHnsw<R extends pg.QueryResultRow>(
   } finally {
     client.release(broken);
   }
+}
+
+/** The number a `SELECT count(*)::int AS n …` query answers. */
+export async function countOf(pool: pg.Pool, sql: string, values: unknown[] = []): Promise<number> {
+  const result = await pool.query<{ n: number }>(sql, values);
+  return result.rows[0]!.n;
 }
 
 /** Errors without a SQLSTATE come from the connection, not from the statement. */

@@ -5,6 +5,9 @@ export function vectorParam(vector: ArrayLike<number>): string {
   return pgvector.toSql(Array.from(vector)) as string;
 }
 
+/** A row type as it arrives, before its vector column `K` becomes a Float32Array. */
+export type VectorColumn<Row, K extends keyof Row> = Omit<Row, K> & { [P in K]: number[] };
+
 /** Rows of pgvector columns arrive as number[] (see db/database.ts type parsers). */
 export function toFloat32(value: number[] | string): Float32Array {
   return Float32Array.from(typeof value === 'string' ? (pgvector.fromSql(value) as number[]) : value);

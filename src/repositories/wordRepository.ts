@@ -1,8 +1,7 @@
 // All SQL about GloVe words.
 import type pg from 'pg';
-import type { GloveWord } from '../embedding/glove.js';
 import { withTransaction } from '../lib/transaction.js';
-import { queryWithHnsw } from './queryRunner.js';
+import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 /**
@@ -32,6 +31,13 @@ const NEAREST_WORDS = {
          ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance LIMIT $4`,
 };
 
+export interface NewWord {
+  /** 0 = most frequent. */
+  rank: number;
+  text: string;
+  vector: Float32Array;
+}
+
 export interface WordMatchRow {
   text: string;
   distance: number;
@@ -44,8 +50,7 @@ export class WordRepository {
   ) {}
 
   async count(): Promise<number> {
-    const result = await this.writer.query<{ n: number }>('SELECT count(*)::int AS n FROM words');
-    return result.rows[0]!.n;
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM words');
   }
 
   /** The next rank to load: words are inserted in rank order, a batch per transaction. */
@@ -56,7 +61,7 @@ export class WordRepository {
     return result.rows[0]!.next;
   }
 
-  async insertBatch(words: GloveWord[]): Promise<void> {
+  async insertBatch(words: readonly NewWord[]): Promise<void> {
     await this.writer.query(
       `INSERT INTO words (rank, text, embedding)
        SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])

@@ -1,14 +1,29 @@
 // What the image ↔ text questions mean: tags for an image (stored or new
 // bytes), images for a text, validation, unknown words, lemma de-duplication.
-import { ImageDecodeError } from '../embedding/preprocess.js';
-import type { Embedder } from '../embedding/index.js';
-import { candidatesFor, distinctLemmas } from '../embedding/tagVocabulary.js';
-import { ModelNotTrainedError } from '../embedding/wordProjection.js';
-import { badInput, checkFirst, clientError, notFound } from '../errors.js';
-import type { ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
+import {
+  candidatesFor,
+  distinctLemmas,
+  dropStopWords,
+  embedText,
+  tokenize,
+  type Embedder,
+} from '../embedding/index.js';
+import { checkFirst, clientError, notFound } from '../errors.js';
+import { groupBy } from '../lib/groupBy.js';
+import type { ImageRepository } from '../repositories/imageRepository.js';
 import type { ImageTextRepository, TagRow } from '../repositories/imageTextRepository.js';
-import { decodeBase64Image, type ImageInput, type ImageMatch } from './imageService.js';
-import { checkText, noKnownWords } from './wordService.js';
+import type { WordRepository } from '../repositories/wordRepository.js';
+import {
+  categorySize,
+  checkText,
+  cleanCategory,
+  decodeBase64Image,
+  imageSource,
+  noKnownWords,
+  type ImageInput,
+} from './arguments.js';
+import type { ImageMatch } from './imageService.js';
+import { modelCall } from './modelErrors.js';
 
 export type TagMatch = TagRow;
 
@@ -29,34 +44,28 @@ export interface ImageTextSettings {
   imageEfSearch: number;
 }
 
-function notReady(err: unknown): unknown {
-  if (err instanceof ModelNotTrainedError) return clientError('SERVICE_UNAVAILABLE', `Try again later: ${err.message}`);
-  if (err instanceof ImageDecodeError) return badInput(`'image.base64' is ${err.message}`);
-  return err;
-}
-
 export class ImageTextService {
   constructor(
     private readonly imageText: ImageTextRepository,
     private readonly images: ImageRepository,
+    private readonly words: WordRepository,
     private readonly embedder: Embedder,
     private readonly settings: ImageTextSettings,
   ) {}
 
   async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
     const first = checkFirst(args.first, 5);
-    const byId = args.id !== null && args.id !== undefined;
-    const byImage = args.image !== null && args.image !== undefined;
-    if (byId === byImage) {
-      throw badInput(`Give exactly one of 'id' (a stored image) or 'image' (new image bytes), not ${byId ? 'both' : 'neither'}`);
-    }
-    const vector = byId ? await this.storedVector(args.id!) : await this.newImageVector(args.image!);
-    return this.tagsFor(vector, first);
+    const source = imageSource(args);
+    if ('id' in source) return this.storedImageTags(source.id, first);
+    const vector = await this.newImageVector(source.image);
+    const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
+    return distinctLemmas(candidates, first);
   }
 
-  private async storedVector(id: string): Promise<Float32Array> {
-    const vector = (await this.imageText.wordEmbeddings([id]))[0];
-    if (vector) return vector;
+  /** The query Image.tags uses: the stored vector is read inside it (one round trip); no tags are explained only then. */
+  private async storedImageTags(id: string, first: number): Promise<TagMatch[]> {
+    const [tags] = await this.tagsForImages([id], first);
+    if (tags!.length > 0 || (await this.imageText.wordEmbeddings([id]))[0]) return tags!;
     if ((await this.images.findByIds([id]))[0]) {
       throw clientError('SERVICE_UNAVAILABLE', `Image '${id}' has no word-space vector yet: the model phase of seeding is still running`);
     }
@@ -65,16 +74,8 @@ export class ImageTextService {
 
   private async newImageVector(image: ImageInput): Promise<Float32Array> {
     const bytes = decodeBase64Image(image.base64);
-    try {
-      return await this.embedder.projectToWords(await this.embedder.embedImage(bytes));
-    } catch (err) {
-      throw notReady(err);
-    }
-  }
-
-  private async tagsFor(vector: Float32Array, first: number): Promise<TagMatch[]> {
-    const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
-    return distinctLemmas(candidates, first);
+    const { features } = await modelCall(this.embedder.embedImage(bytes));
+    return modelCall(this.embedder.projectToWords(features));
   }
 
   /** `first` for tags: 5 when not given, refused outside the allowed range. */
@@ -85,41 +86,23 @@ export class ImageTextService {
   /** Tags of several stored images in one query (Image.tags through a DataLoader); [] where not projected yet. */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
     const rows = await this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch);
-    const byImage = new Map<string, TagMatch[]>();
-    for (const { imageId, text, distance } of rows) {
-      const list = byImage.get(imageId) ?? [];
-      list.push({ text, distance });
-      byImage.set(imageId, list);
-    }
+    const byImage = groupBy(rows, (row) => row.imageId);
     return ids.map((id) => distinctLemmas(byImage.get(id) ?? [], first));
   }
 
   async imagesForText(text: string, first?: number | null, category?: string | null): Promise<ImagesForText> {
     const limit = checkFirst(first, 10);
-    const embedding = await this.embedder.embedText(checkText(text, 'text'), { contentWordsOnly: true });
+    const tokens = dropStopWords(tokenize(checkText(text, 'text')));
+    const embedding = embedText(tokens, await this.words.findVectors(tokens));
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
-    const wanted = category?.trim() || undefined;
-    if (wanted) await this.checkCategoryExists(wanted);
+    const wanted = cleanCategory(category);
+    if (wanted) await categorySize(this.images, wanted);
     const rows = await this.imageText.nearestImages(embedding.vector, {
       first: limit,
       category: wanted,
       efSearch: this.settings.imageEfSearch,
     });
-    const records = await this.images.findByIds(rows.map((row) => row.id));
-    const matches = rows.flatMap((row, i) => {
-      const image = records[i];
-      return image ? [{ image, distance: row.distance }] : [];
-    });
+    const matches = rows.map(({ distance, ...image }) => ({ image, distance }));
     return { matches, unknownWords: embedding.unknown };
   }
-
-  private async checkCategoryExists(category: string): Promise<void> {
-    if ((await this.images.count(category)) > 0) return;
-    const known = await this.images.categories();
-    throw badInput(`No images in category '${category}'. Categories: ${known.join(', ') || '(none yet)'}`, {
-      categories: known,
-    });
-  }
 }
-
-export type { ImageRecord };

@@ -1,11 +1,13 @@
 // Builds the real app (real store, real repositories) for a test, and a real
 // HTTP server when asked.
+import { rmSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { buildTestGlove } from './glove.js';
+import { buildTestAssets, type TestAssets } from './images.js';
 import { createTestStore, type StoreKind, type TestStore } from './stores.js';
 
 export interface TestApp {
@@ -44,22 +46,40 @@ export async function startTestServer(app: App): Promise<RunningServer> {
   return startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: app.config.env === 'production' });
 }
 
-/** A real app on `kind`, served over HTTP for the whole of the calling suite (before/after hooks). */
+export interface SuiteOptions {
+  /** A small assets folder of real photos, `perCategory` of each category, that the app seeds from. */
+  photos?: { categories: readonly string[]; perCategory: number };
+  /** Seed the store (app.seed()) before the suite's tests. */
+  seed?: boolean;
+  env?: Record<string, string>;
+}
+
+/**
+ * A real app on `kind`, served over HTTP for the whole of the calling suite:
+ * built (with its photos, seeded when asked) in a before hook that runs ahead
+ * of the suite's own, and removed with its store and photos afterwards.
+ */
 export function serveDuringSuite(
   kind: StoreKind,
-  ready: (t: TestApp, server: RunningServer) => void,
-  env: Record<string, string> = {},
+  ready: (t: TestApp, server: RunningServer, assets: TestAssets) => void,
+  options: SuiteOptions = {},
 ): void {
   let t: TestApp | undefined;
   let server: RunningServer | undefined;
+  let assets: TestAssets | undefined;
   before(async () => {
-    t = await createTestApp(kind, env);
+    const { photos, env = {} } = options;
+    assets = photos ? buildTestAssets(photos.categories, photos.perCategory) : undefined;
+    const assetsEnv: Record<string, string> = assets ? { ASSETS_DIR: assets.dir, ASSETS_DOWNLOAD: 'false' } : {};
+    t = await createTestApp(kind, { ...assetsEnv, ...env });
+    if (options.seed) await t.app.seed();
     server = await startTestServer(t.app);
-    ready(t, server);
+    ready(t, server, assets ?? { dir: '', images: [] });
   });
   after(async () => {
     await server?.close();
     await t?.close();
+    if (assets) rmSync(assets.dir, { recursive: true, force: true });
   });
 }
 

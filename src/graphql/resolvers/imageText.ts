@@ -1,6 +1,5 @@
 // Thin: arguments in, service call, shape out.
-import type { ImageRecord } from '../../repositories/imageRepository.js';
-import type { ImageInput } from '../../services/imageService.js';
+import type { ImageInput, ImageRecord } from '../../services/imageService.js';
 import type { TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';
 

@@ -1,6 +1,11 @@
 // Thin: arguments in, service call, shape out.
-import type { ImageRecord } from '../../repositories/imageRepository.js';
-import { encodeCursor, type ImageInput, type ImageMatch, type SimilarImagesArgs } from '../../services/imageService.js';
+import {
+  encodeCursor,
+  type ImageInput,
+  type ImageMatch,
+  type ImageRecord,
+  type SimilarImagesArgs,
+} from '../../services/imageService.js';
 import type { GraphQLContext } from '../context.js';
 
 /** Matches and pages carry whole rows: prime the loader so nested lookups cost nothing. */

@@ -1,0 +1,78 @@
+// Rules for the arguments several questions share: text, image bytes, "a
+// stored image or new bytes", and categories.
+import { MAX_TEXT_LENGTH } from '../embedding/index.js';
+import { badInput } from '../errors.js';
+import type { ImageRepository } from '../repositories/imageRepository.js';
+
+export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+const MAX_CATEGORY_LENGTH = 100;
+
+export interface ImageInput {
+  base64: string;
+}
+
+export function checkText(text: string, argument: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') throw badInput(`'${argument}' is empty: enter at least one word`);
+  if (trimmed.length > MAX_TEXT_LENGTH) {
+    throw badInput(`'${argument}' is too long: at most ${MAX_TEXT_LENGTH} characters, got ${trimmed.length}`);
+  }
+  return trimmed;
+}
+
+export function noKnownWords(unknown: readonly string[]) {
+  const shown = unknown.slice(0, 10);
+  return badInput(`No known words in '${shown.join(' ')}'. Try common English words.`, { unknownWords: shown });
+}
+
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** Image bytes from base64, with or without a `data:<type>;base64,` prefix. */
+export function decodeBase64Image(base64: string, argument = 'image.base64'): Buffer {
+  const body = base64.trim().replace(/^data:[^,]*;base64,/i, '').replace(/\s+/g, '');
+  if (body === '') throw badInput(`'${argument}' is empty: send the image bytes base64-encoded`);
+  if (!BASE64.test(body)) {
+    throw badInput(`'${argument}' is not valid base64 (allowed: A-Z a-z 0-9 + / and = padding, optional data: URL prefix)`);
+  }
+  const bytes = Buffer.from(body, 'base64');
+  if (bytes.length > MAX_IMAGE_BYTES) {
+    throw badInput(`'${argument}' is ${bytes.length} bytes; images up to ${MAX_IMAGE_BYTES} bytes are accepted`);
+  }
+  return bytes;
+}
+
+export type ImageSource = { id: string } | { image: ImageInput };
+
+/** A stored image (`id`) or new bytes (`image`): exactly one of them. */
+export function imageSource(args: { id?: string | null; image?: ImageInput | null }): ImageSource {
+  const byId = args.id !== null && args.id !== undefined;
+  const byImage = args.image !== null && args.image !== undefined;
+  if (byId === byImage) {
+    throw badInput(`Give exactly one of 'id' (a stored image) or 'image' (new image bytes), not ${byId ? 'both' : 'neither'}`);
+  }
+  return byId ? { id: args.id! } : { image: args.image! };
+}
+
+/** A category argument, trimmed; undefined when not given or blank. */
+export function cleanCategory(category: string | null | undefined): string | undefined {
+  const trimmed = category?.trim();
+  if (!trimmed) return undefined;
+  if (trimmed.length > MAX_CATEGORY_LENGTH) {
+    throw badInput(`'category' is too long: at most ${MAX_CATEGORY_LENGTH} characters`);
+  }
+  return trimmed;
+}
+
+/**
+ * How many images a category holds, for a search to choose its scan. None is
+ * refused: an unknown category is a typo more often than an empty answer, so
+ * the error says which exist.
+ */
+export async function categorySize(images: ImageRepository, category: string): Promise<number> {
+  const size = await images.count(category);
+  if (size > 0) return size;
+  const known = await images.categories();
+  throw badInput(`No images in category '${category}'. Categories: ${known.join(', ') || '(none yet)'}`, {
+    categories: known,
+  });
+}
