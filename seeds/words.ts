@@ -31,8 +31,7 @@ export async function seedWords(
   options: SeedWordsOptions,
   logger: Logger,
 ): Promise<SeedWordsResult> {
-  const available = readGloveSize(options.gloveFile);
-  const target = options.limit === ALL_WORDS ? available : Math.min(options.limit, available);
+  const target = targetWordCount(options.limit, options.gloveFile);
   const done = await seedState.completed();
   const previous = done.get(WORDS_PHASE);
   const start = await words.nextRank();
@@ -42,26 +41,7 @@ export async function seedWords(
   await seedState.clear(WORDS_PHASE);
 
   const loadStarted = Date.now();
-  if (start < target) {
-    // Maintaining HNSW row by row is far slower than one build after the load.
-    await words.dropIndex();
-    logger.info(`seeding words ${start}..${target - 1} from GloVe 6B 100d`);
-    const progress = createProgress('words', target, 'words', process.stderr, start);
-    let batch: GloveWord[] = [];
-    for await (const word of readGloveWords({ limit: target, fromRank: start, file: options.gloveFile })) {
-      batch.push(word);
-      if (batch.length === BATCH_SIZE) {
-        await words.insertBatch(batch);
-        progress.tick(batch.length);
-        batch = [];
-      }
-    }
-    if (batch.length > 0) {
-      await words.insertBatch(batch);
-      progress.tick(batch.length);
-    }
-    progress.finish();
-  }
+  if (start < target) await loadWords(words, start, target, options.gloveFile, logger);
   const loadSeconds = (Date.now() - loadStarted) / 1000;
 
   const indexStarted = Date.now();
@@ -73,4 +53,38 @@ export async function seedWords(
   logger.info(`words ready: ${count} words, load ${loadSeconds.toFixed(1)} s, index ${indexSeconds.toFixed(1)} s`);
   await seedState.markDone(WORDS_PHASE, { words: count, loadSeconds, indexSeconds });
   return { skipped: false, words: count, loadSeconds, indexSeconds };
+}
+
+/** How many words a limit means (ALL_WORDS: every word in the GloVe file). */
+export function targetWordCount(limit: number, gloveFile?: string): number {
+  const available = readGloveSize(gloveFile);
+  return limit === ALL_WORDS ? available : Math.min(limit, available);
+}
+
+/** Inserts the words of ranks start..target-1, a batch per transaction, and drops the index. */
+export async function loadWords(
+  words: WordRepository,
+  start: number,
+  target: number,
+  gloveFile: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  // Maintaining HNSW row by row is far slower than one build after the load.
+  await words.dropIndex();
+  logger.info(`seeding words ${start}..${target - 1} from GloVe 6B 100d`);
+  const progress = createProgress('words', target, 'words', process.stderr, start);
+  let batch: GloveWord[] = [];
+  for await (const word of readGloveWords({ limit: target, fromRank: start, file: gloveFile })) {
+    batch.push(word);
+    if (batch.length === BATCH_SIZE) {
+      await words.insertBatch(batch);
+      progress.tick(batch.length);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) {
+    await words.insertBatch(batch);
+    progress.tick(batch.length);
+  }
+  progress.finish();
 }

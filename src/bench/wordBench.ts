@@ -1,7 +1,7 @@
 // Words: recall@10 against exact scans for several ef_search values, then
 // similarWords over HTTP at 1 and 16 clients.
 import type { App } from '../app.js';
-import { WORD_INDEX } from '../repositories/wordRepository.js';
+import type { WordIndexParams } from '../repositories/wordRepository.js';
 import { graphqlBody, runLoad, type LoadResult } from './httpLoad.js';
 import { loadRow, type TableRow } from './report.js';
 import { exactWordNeighbours, wordRecallAt, type RecallPoint } from './wordRecall.js';
@@ -23,7 +23,7 @@ export interface WordBenchOptions {
 
 export interface WordBenchResult {
   words: number;
-  index: typeof WORD_INDEX;
+  index: WordIndexParams;
   efSearch: number;
   recallQueries: number;
   recall: RecallPoint[];
@@ -66,7 +66,7 @@ export async function benchWords(
 
   const rows: TableRow[] = [
     { metric: 'words in store', value: String(count) },
-    { metric: 'word HNSW index', value: `m=${WORD_INDEX.m}, ef_construction=${WORD_INDEX.efConstruction}` },
+    { metric: 'word HNSW index', value: `m=${repository.index.m}, ef_construction=${repository.index.efConstruction}` },
     ...recall.map((point) => ({
       metric: `similarWords recall@10, ef_search ${point.efSearch}${point.efSearch === efSearch ? ' (in use)' : ''}`,
       value: `${point.recall.toFixed(3)} (repository p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms)`,
@@ -75,7 +75,7 @@ export async function benchWords(
     ...http.map((load) => loadRow('similarWords HTTP', load, load.connections === 1 ? 'p50 <= 4 ms' : undefined)),
   ];
   return {
-    result: { words: count, index: WORD_INDEX, efSearch, recallQueries: truth.length, recall, http },
+    result: { words: count, index: repository.index, efSearch, recallQueries: truth.length, recall, http },
     rows,
   };
 }

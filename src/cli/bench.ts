@@ -5,6 +5,7 @@
 //   --queries N    sampled query words for recall (default 200)
 //   --out FILE     results file (default bench/results.json; sections are merged into it)
 //   --soak S       only the soak: S seconds (default 60) of all queries mixed at 32 clients
+//   --word-index   only the embedded store's word index parameters (own store; --rounds N, default 2)
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ import { formatTable, writeResults, type TableRow } from '../bench/report.js';
 import { benchImages } from '../bench/imageBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
+import { benchWordIndexParams } from '../bench/wordIndexParams.js';
 import { IMAGES_PHASE } from '../../seeds/images.js';
 import { WORDS_PHASE } from '../../seeds/words.js';
 import { withApp } from './boot.js';
@@ -26,6 +28,8 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench/results.json' },
     soak: { type: 'string' },
+    'word-index': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -33,6 +37,11 @@ const numberList = (text: string) => text.split(',').map((part) => Number.parseI
 const config = loadConfig();
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
+if (args['word-index']) {
+  // It opens a store of its own and needs neither the app nor the server.
+  await benchWordIndexParams(config, logger, { queries: Number(args.queries), rounds: Number(args.rounds), out: args.out }, log);
+  process.exit(0);
+}
 if (config.benchUrl && config.database.kind === 'pglite') {
   throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
 }

@@ -5,7 +5,7 @@ import { ImageProjectionRepository } from './imageProjectionRepository.js';
 import { ImageRepository } from './imageRepository.js';
 import { ImageTextRepository } from './imageTextRepository.js';
 import { SeedStateRepository } from './seedStateRepository.js';
-import { WordRepository } from './wordRepository.js';
+import { WORD_INDEX, WordRepository } from './wordRepository.js';
 
 export interface Repositories {
   words: WordRepository;
@@ -15,10 +15,14 @@ export interface Repositories {
   seedState: SeedStateRepository;
 }
 
-export function createRepositories(pools: { primary: pg.Pool; reader: pg.Pool }): Repositories {
+export function createRepositories(pools: {
+  kind: keyof typeof WORD_INDEX;
+  primary: pg.Pool;
+  reader: pg.Pool;
+}): Repositories {
   const { primary, reader } = pools;
   return {
-    words: new WordRepository(primary, reader),
+    words: new WordRepository(primary, reader, WORD_INDEX[pools.kind]),
     images: new ImageRepository(primary, reader),
     imageText: new ImageTextRepository(primary, reader),
     projections: new ImageProjectionRepository(primary),

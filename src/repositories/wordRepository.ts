@@ -4,13 +4,24 @@ import { withTransaction } from '../lib/transaction.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
+export interface WordIndexParams {
+  m: number;
+  efConstruction: number;
+}
+
 /**
- * HNSW build parameters for words. Measured on all 341k words, 200 sampled
- * queries: m=16/ef_construction=64 needs ef_search 600 for recall@10 0.98
- * (9,600 buffers a query); m=24/ef_construction=128 reaches 0.986 at ef_search
- * 200 (5,600 buffers), for a 10% larger index and a ~3x longer build.
+ * HNSW build parameters for words, per store (docs/word-index.md has the
+ * measurements). The server's were chosen on all 341k words for query cost at
+ * recall@10 >= 0.98: m=24/ef_construction=128 reaches 0.986 at ef_search 200.
+ * The embedded store builds on one thread while people wait for it, so its
+ * parameters are the fastest build that still reaches recall@10 >= 0.98 on its
+ * 100k words (`npm run bench -- --word-index`). Each goes with the store's
+ * default WORD_EF_SEARCH (src/config.ts).
  */
-export const WORD_INDEX = { m: 24, efConstruction: 128 } as const;
+export const WORD_INDEX = {
+  postgres: { m: 24, efConstruction: 128 },
+  pglite: { m: 24, efConstruction: 128 },
+} as const satisfies Record<string, WordIndexParams>;
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
 
 // $1 a stored word: neighbours of its vector, itself left out; no rows if it is unknown.
@@ -47,6 +58,7 @@ export class WordRepository {
   constructor(
     private readonly writer: pg.Pool,
     private readonly reader: pg.Pool,
+    readonly index: WordIndexParams,
   ) {}
 
   async count(): Promise<number> {
@@ -70,14 +82,14 @@ export class WordRepository {
     );
   }
 
-  /** True when the index exists with the current WORD_INDEX parameters. */
+  /** True when the index exists with this repository's parameters. */
   async hasIndex(): Promise<boolean> {
     const result = await this.writer.query<{ reloptions: string[] | null }>(
       `SELECT reloptions FROM pg_class WHERE relname = $1 AND relkind = 'i'`,
       [WORD_INDEX_NAME],
     );
     const options = new Set(result.rows[0]?.reloptions ?? []);
-    return options.has(`m=${WORD_INDEX.m}`) && options.has(`ef_construction=${WORD_INDEX.efConstruction}`);
+    return options.has(`m=${this.index.m}`) && options.has(`ef_construction=${this.index.efConstruction}`);
   }
 
   async dropIndex(): Promise<void> {
@@ -94,12 +106,21 @@ export class WordRepository {
       await client.query(
         `CREATE INDEX IF NOT EXISTS ${WORD_INDEX_NAME} ON words
          USING hnsw (embedding vector_cosine_ops)
-         WITH (m = ${WORD_INDEX.m}, ef_construction = ${WORD_INDEX.efConstruction})`,
+         WITH (m = ${Math.trunc(this.index.m)}, ef_construction = ${Math.trunc(this.index.efConstruction)})`,
       );
       await client.query('RESET maintenance_work_mem');
     } finally {
       client.release();
     }
+  }
+
+  /** On-disk size of the index, 0 when there is none. */
+  async indexBytes(): Promise<number> {
+    const result = await this.writer.query<{ bytes: string | null }>(
+      'SELECT pg_relation_size(to_regclass($1)) AS bytes',
+      [WORD_INDEX_NAME],
+    );
+    return Number(result.rows[0]?.bytes ?? 0);
   }
 
   /** Fresh planner statistics after a bulk load. */

@@ -1,0 +1,203 @@
+// `npm run bench -- --word-index`: which HNSW parameters the embedded store
+// should build its word index with. On a scratch PGlite store holding the
+// words the server seeds there, it measures the exact similarWords query (what
+// is answered before an index exists), then builds each candidate index in turn
+// (one build at a time, same maintenance_work_mem as the seed) and sweeps
+// ef_search for recall@10 against exact neighbours and query latency.
+// Rounds run the candidates in alternating order, so a machine whose load
+// changes during the run weighs on every candidate alike.
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { WordRepository, type WordIndexParams } from '../repositories/wordRepository.js';
+import { loadWords, targetWordCount } from '../../seeds/words.js';
+import { formatTable, writeResults, type TableRow } from './report.js';
+import { round, summarizeLatencies } from './stats.js';
+import { exactWordNeighbours, wordRecallAt, type RecallPoint, type WordTruth } from './wordRecall.js';
+
+/** What the seed gives the embedded store's index build (seeds/run.ts). */
+const EMBEDDED_INDEX_MEMORY = '256MB';
+const RECALL_K = 10;
+const RECALL_GOAL = 0.98;
+/** Query words come from the most frequent words (what people type). */
+const FREQUENT_RANKS = 20_000;
+const EF_LADDER = [40, 64, 100, 150, 200, 300, 400, 600];
+/** The first is the reference the others' build times are compared with. */
+const CANDIDATES: WordIndexParams[] = [
+  { m: 24, efConstruction: 128 },
+  { m: 16, efConstruction: 64 },
+  { m: 16, efConstruction: 40 },
+  { m: 16, efConstruction: 32 },
+  { m: 12, efConstruction: 48 },
+  { m: 12, efConstruction: 32 },
+  { m: 12, efConstruction: 24 },
+  { m: 8, efConstruction: 32 },
+  { m: 8, efConstruction: 20 },
+];
+
+export interface WordIndexBenchOptions {
+  queries: number;
+  rounds: number;
+  out: string;
+}
+
+interface Build {
+  round: number;
+  seconds: number;
+  bytes: number;
+  /** 1-minute load average before and after the build. */
+  load: [number, number];
+  recall: RecallPoint[];
+}
+
+interface CandidateResult extends WordIndexParams {
+  builds: Build[];
+}
+
+const label = (p: WordIndexParams) => `m=${p.m}/ef_construction=${p.efConstruction}`;
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const load1m = () => round(loadavg()[0]!, 1);
+
+/** Latency of the similarWords query for stored words, as answered by a plain scan when no index exists. */
+async function timeExactScan(words: WordRepository, queries: string[]) {
+  await words.dropIndex();
+  const latencies: number[] = [];
+  for (const word of queries) {
+    const started = performance.now();
+    await words.nearestToStoredWord(word, RECALL_K, RECALL_K + 1);
+    latencies.push(performance.now() - started);
+  }
+  const summary = summarizeLatencies(latencies);
+  return { queries: queries.length, p50Ms: round(summary.p50), p99Ms: round(summary.p99), load: load1m() };
+}
+
+async function buildAndSweep(
+  words: WordRepository,
+  truth: WordTruth[],
+  roundNumber: number,
+  log: (message: string) => void,
+): Promise<Build> {
+  await words.dropIndex();
+  const loadBefore = load1m();
+  log(`round ${roundNumber}: building ${label(words.index)} (load ${loadBefore})`);
+  const started = performance.now();
+  await words.createIndex(EMBEDDED_INDEX_MEMORY);
+  const seconds = round((performance.now() - started) / 1000, 1);
+  const bytes = await words.indexBytes();
+  log(`round ${roundNumber}: ${label(words.index)} built in ${seconds} s, ${round(bytes / 2 ** 20, 1)} MB`);
+  const recall: RecallPoint[] = [];
+  for (const ef of EF_LADDER) {
+    const point = await wordRecallAt(words, truth, RECALL_K, ef);
+    recall.push(point);
+    log(`  ef_search ${ef}: recall@10 ${point.recall}, p50 ${point.p50Ms} ms`);
+  }
+  return { round: roundNumber, seconds, bytes, load: [loadBefore, load1m()], recall };
+}
+
+/** Per ef_search over the rounds: the lowest recall (a build may come out worse), the mean p50. */
+function summarizeLadder(builds: Build[]) {
+  return EF_LADDER.map((efSearch, i) => ({
+    efSearch,
+    recall: Math.min(...builds.map((b) => b.recall[i]!.recall)),
+    p50Ms: round(mean(builds.map((b) => b.recall[i]!.p50Ms))),
+  }));
+}
+
+/** The candidate that builds fastest while reaching the recall goal, with its smallest such ef_search. */
+function choose(results: CandidateResult[]) {
+  const qualifying = results.flatMap((candidate) => {
+    const point = summarizeLadder(candidate.builds).find((p) => p.recall >= RECALL_GOAL);
+    return point ? [{ candidate, point, seconds: mean(candidate.builds.map((b) => b.seconds)) }] : [];
+  });
+  qualifying.sort((a, b) => a.seconds - b.seconds);
+  return qualifying[0];
+}
+
+function tableRows(results: CandidateResult[], exact: Awaited<ReturnType<typeof timeExactScan>>[]): TableRow[] {
+  const exactP50 = mean(exact.map((e) => e.p50Ms));
+  const referenceSeconds = results[0]!.builds.map((b) => b.seconds);
+  const rows: TableRow[] = exact.map((e, i) => ({
+    metric: `exact similarWords (no index), round ${i + 1}`,
+    value: `p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms over ${e.queries} words (load ${e.load})`,
+  }));
+  for (const candidate of results) {
+    const builds = candidate.builds
+      .map((b, i) => `${b.seconds} s (${round(b.seconds / referenceSeconds[i]!)}x, load ${b.load[0]}-${b.load[1]})`)
+      .join('; ');
+    const megabytes = round(candidate.builds[0]!.bytes / 2 ** 20, 1);
+    rows.push({ metric: `${label(candidate)} build`, value: `${builds}; ${megabytes} MB` });
+    for (const point of summarizeLadder(candidate.builds)) {
+      rows.push({
+        metric: `  ef_search ${point.efSearch}`,
+        value: `recall@10 ${point.recall.toFixed(3)}, p50 ${point.p50Ms} ms (${round(point.p50Ms / exactP50, 3)}x exact)`,
+        goal: point.recall >= RECALL_GOAL ? `>= ${RECALL_GOAL}` : undefined,
+      });
+    }
+  }
+  const chosen = choose(results);
+  rows.push({
+    metric: 'fastest build with recall@10 >= 0.98',
+    value: chosen ? `${label(chosen.candidate)}, ef_search ${chosen.point.efSearch}` : 'none',
+  });
+  return rows;
+}
+
+export async function benchWordIndexParams(
+  config: Config,
+  logger: Logger,
+  options: WordIndexBenchOptions,
+  log: (message: string) => void,
+): Promise<void> {
+  if (config.database.kind !== 'pglite') {
+    throw new Error('--word-index measures the embedded store: unset DATABASE_URL');
+  }
+  // A store of its own, so the bench neither drops the served store's index nor waits for its seed.
+  const dataDir = path.join(config.dataDir, 'bench-word-index');
+  const db = await openDatabase({ ...config, database: { kind: 'pglite', dataDir } }, logger);
+  try {
+    const store = new WordRepository(db.primary, db.reader, CANDIDATES[0]!);
+    const target = targetWordCount(config.words.limit, config.words.gloveFile);
+    const start = await store.nextRank();
+    if (start < target) {
+      await loadWords(store, start, target, config.words.gloveFile, logger);
+      await store.analyze();
+    }
+    const count = await store.count();
+    const queries = await store.sample(options.queries, FREQUENT_RANKS);
+    log(`${count} words; exact ${RECALL_K}-NN of ${queries.length} frequent words`);
+    const truth = await exactWordNeighbours(store, queries, RECALL_K);
+
+    const results: CandidateResult[] = CANDIDATES.map((params) => ({ ...params, builds: [] }));
+    const exact = [];
+    for (let r = 1; r <= options.rounds; r++) {
+      exact.push(await timeExactScan(store, queries));
+      log(`round ${r}: exact similarWords p50 ${exact.at(-1)!.p50Ms} ms, p99 ${exact.at(-1)!.p99Ms} ms`);
+      const order = r % 2 === 1 ? results : [...results].reverse();
+      for (const candidate of order) {
+        const words = new WordRepository(db.primary, db.reader, candidate);
+        candidate.builds.push(await buildAndSweep(words, truth, r, log));
+      }
+    }
+    await store.dropIndex();
+
+    const rows = tableRows(results, exact);
+    const result = {
+      generatedAt: new Date().toISOString(),
+      words: count,
+      queries: truth.length,
+      indexMemory: EMBEDDED_INDEX_MEMORY,
+      exact,
+      candidates: results,
+      chosen: choose(results),
+    };
+    const previous = existsSync(options.out) ? (JSON.parse(readFileSync(options.out, 'utf8')) as object) : {};
+    writeResults(options.out, { ...previous, wordIndex: result });
+    const title = `semsearch word index parameters: embedded store, ${count} words, ${truth.length} query words`;
+    process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${options.out}\n`);
+  } finally {
+    await db.close();
+  }
+}
