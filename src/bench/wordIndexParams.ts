@@ -4,8 +4,11 @@
 // is answered before an index exists), then builds each candidate index in turn
 // (one build at a time, same maintenance_work_mem as the seed) and sweeps
 // ef_search for recall@10 against exact neighbours and query latency.
-// Rounds run the candidates in alternating order, so a machine whose load
-// changes during the run weighs on every candidate alike.
+// Recall is measured on frequent words (what people type, and easy) and on
+// words drawn from the whole store (the harder case); the goal holds for both.
+// The machine may be shared: before each build a short exact scan is timed, so
+// builds can be compared in units of it as well as in seconds, and rounds run
+// the candidates in alternating order. Results are written after every build.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -25,17 +28,19 @@ const RECALL_GOAL = 0.98;
 /** Query words come from the most frequent words (what people type). */
 const FREQUENT_RANKS = 20_000;
 const EF_LADDER = [40, 64, 100, 150, 200, 300, 400, 600];
-/** The first is the reference the others' build times are compared with. */
+/** Exact scans timed before each build: the machine's speed at that moment. */
+const CALIBRATION_QUERIES = 20;
+/** The first is the reference the others' build times are compared with; it runs last (the longest build). */
 const CANDIDATES: WordIndexParams[] = [
   { m: 24, efConstruction: 128 },
   { m: 16, efConstruction: 64 },
-  { m: 16, efConstruction: 40 },
-  { m: 16, efConstruction: 32 },
-  { m: 12, efConstruction: 48 },
-  { m: 12, efConstruction: 32 },
-  { m: 12, efConstruction: 24 },
-  { m: 8, efConstruction: 32 },
   { m: 8, efConstruction: 20 },
+  { m: 16, efConstruction: 40 },
+  { m: 12, efConstruction: 24 },
+  { m: 12, efConstruction: 48 },
+  { m: 8, efConstruction: 32 },
+  { m: 16, efConstruction: 32 },
+  { m: 12, efConstruction: 32 },
 ];
 
 export interface WordIndexBenchOptions {
@@ -44,13 +49,18 @@ export interface WordIndexBenchOptions {
   out: string;
 }
 
+type QuerySet = 'frequent' | 'all';
+type Truths = Record<QuerySet, WordTruth[]>;
+
 interface Build {
   round: number;
   seconds: number;
+  /** p50 of the exact similarWords query just before the build, in ms. */
+  calibrationMs: number;
   bytes: number;
   /** 1-minute load average before and after the build. */
   load: [number, number];
-  recall: RecallPoint[];
+  recall: Record<QuerySet, RecallPoint[]>;
 }
 
 interface CandidateResult extends WordIndexParams {
@@ -73,66 +83,75 @@ async function timeExactScan(words: WordRepository, queries: string[]) {
   const summary = summarizeLatencies(latencies);
   return { queries: queries.length, p50Ms: round(summary.p50), p99Ms: round(summary.p99), load: load1m() };
 }
+type ExactScan = Awaited<ReturnType<typeof timeExactScan>>;
 
 async function buildAndSweep(
   words: WordRepository,
-  truth: WordTruth[],
+  truths: Truths,
   roundNumber: number,
   log: (message: string) => void,
 ): Promise<Build> {
-  await words.dropIndex();
+  const calibration = await timeExactScan(words, truths.frequent.slice(0, CALIBRATION_QUERIES).map((t) => t.word));
   const loadBefore = load1m();
-  log(`round ${roundNumber}: building ${label(words.index)} (load ${loadBefore})`);
+  log(`round ${roundNumber}: building ${label(words.index)} (load ${loadBefore}, exact scan p50 ${calibration.p50Ms} ms)`);
   const started = performance.now();
   await words.createIndex(EMBEDDED_INDEX_MEMORY);
   const seconds = round((performance.now() - started) / 1000, 1);
   const bytes = await words.indexBytes();
   log(`round ${roundNumber}: ${label(words.index)} built in ${seconds} s, ${round(bytes / 2 ** 20, 1)} MB`);
-  const recall: RecallPoint[] = [];
+  const recall: Build['recall'] = { frequent: [], all: [] };
   for (const ef of EF_LADDER) {
-    const point = await wordRecallAt(words, truth, RECALL_K, ef);
-    recall.push(point);
-    log(`  ef_search ${ef}: recall@10 ${point.recall}, p50 ${point.p50Ms} ms`);
+    for (const set of ['frequent', 'all'] as const) recall[set].push(await wordRecallAt(words, truths[set], RECALL_K, ef));
+    log(`  ef_search ${ef}: recall@10 ${recall.frequent.at(-1)!.recall} (frequent), ${recall.all.at(-1)!.recall} (all), p50 ${recall.all.at(-1)!.p50Ms} ms`);
   }
-  return { round: roundNumber, seconds, bytes, load: [loadBefore, load1m()], recall };
+  return { round: roundNumber, seconds, calibrationMs: calibration.p50Ms, bytes, load: [loadBefore, load1m()], recall };
 }
 
-/** Per ef_search over the rounds: the lowest recall (a build may come out worse), the mean p50. */
+/** Per ef_search over the rounds: the lowest recall of either set (a build may come out worse), the mean p50. */
 function summarizeLadder(builds: Build[]) {
   return EF_LADDER.map((efSearch, i) => ({
     efSearch,
-    recall: Math.min(...builds.map((b) => b.recall[i]!.recall)),
-    p50Ms: round(mean(builds.map((b) => b.recall[i]!.p50Ms))),
+    recallFrequent: Math.min(...builds.map((b) => b.recall.frequent[i]!.recall)),
+    recallAll: Math.min(...builds.map((b) => b.recall.all[i]!.recall)),
+    recall: Math.min(...builds.flatMap((b) => [b.recall.frequent[i]!.recall, b.recall.all[i]!.recall])),
+    p50Ms: round(mean(builds.map((b) => b.recall.all[i]!.p50Ms))),
   }));
 }
+
+/** Build time in units of the exact scan timed just before it: comparable across a changing load. */
+const relativeCost = (build: Build) => build.seconds / build.calibrationMs;
 
 /** The candidate that builds fastest while reaching the recall goal, with its smallest such ef_search. */
 function choose(results: CandidateResult[]) {
   const qualifying = results.flatMap((candidate) => {
     const point = summarizeLadder(candidate.builds).find((p) => p.recall >= RECALL_GOAL);
-    return point ? [{ candidate, point, seconds: mean(candidate.builds.map((b) => b.seconds)) }] : [];
+    return point && candidate.builds.length > 0 ? [{ candidate, point, cost: mean(candidate.builds.map(relativeCost)) }] : [];
   });
-  qualifying.sort((a, b) => a.seconds - b.seconds);
-  return qualifying[0];
+  qualifying.sort((a, b) => a.cost - b.cost);
+  const chosen = qualifying[0];
+  return chosen && { m: chosen.candidate.m, efConstruction: chosen.candidate.efConstruction, efSearch: chosen.point.efSearch };
 }
 
-function tableRows(results: CandidateResult[], exact: Awaited<ReturnType<typeof timeExactScan>>[]): TableRow[] {
+function tableRows(results: CandidateResult[], exact: ExactScan[]): TableRow[] {
   const exactP50 = mean(exact.map((e) => e.p50Ms));
-  const referenceSeconds = results[0]!.builds.map((b) => b.seconds);
+  const reference = results[0]!.builds;
   const rows: TableRow[] = exact.map((e, i) => ({
     metric: `exact similarWords (no index), round ${i + 1}`,
     value: `p50 ${e.p50Ms} ms, p99 ${e.p99Ms} ms over ${e.queries} words (load ${e.load})`,
   }));
-  for (const candidate of results) {
-    const builds = candidate.builds
-      .map((b, i) => `${b.seconds} s (${round(b.seconds / referenceSeconds[i]!)}x, load ${b.load[0]}-${b.load[1]})`)
-      .join('; ');
+  for (const candidate of results.filter((c) => c.builds.length > 0)) {
+    const builds = candidate.builds.map((b, i) => {
+      const ratio = reference[i] ? `, ${round(relativeCost(b) / relativeCost(reference[i]!))}x` : '';
+      return `${b.seconds} s (scan ${b.calibrationMs} ms${ratio}, load ${b.load[0]}-${b.load[1]})`;
+    });
     const megabytes = round(candidate.builds[0]!.bytes / 2 ** 20, 1);
-    rows.push({ metric: `${label(candidate)} build`, value: `${builds}; ${megabytes} MB` });
+    rows.push({ metric: `${label(candidate)} build`, value: `${builds.join('; ')}; ${megabytes} MB` });
     for (const point of summarizeLadder(candidate.builds)) {
       rows.push({
         metric: `  ef_search ${point.efSearch}`,
-        value: `recall@10 ${point.recall.toFixed(3)}, p50 ${point.p50Ms} ms (${round(point.p50Ms / exactP50, 3)}x exact)`,
+        value:
+          `recall@10 ${point.recallFrequent.toFixed(3)} frequent, ${point.recallAll.toFixed(3)} all; ` +
+          `p50 ${point.p50Ms} ms (${round(point.p50Ms / exactP50, 3)}x exact)`,
         goal: point.recall >= RECALL_GOAL ? `>= ${RECALL_GOAL}` : undefined,
       });
     }
@@ -140,7 +159,7 @@ function tableRows(results: CandidateResult[], exact: Awaited<ReturnType<typeof 
   const chosen = choose(results);
   rows.push({
     metric: 'fastest build with recall@10 >= 0.98',
-    value: chosen ? `${label(chosen.candidate)}, ef_search ${chosen.point.efSearch}` : 'none',
+    value: chosen ? `${label(chosen)}, ef_search ${chosen.efSearch}` : 'none',
   });
   return rows;
 }
@@ -166,37 +185,36 @@ export async function benchWordIndexParams(
       await store.analyze();
     }
     const count = await store.count();
-    const queries = await store.sample(options.queries, FREQUENT_RANKS);
-    log(`${count} words; exact ${RECALL_K}-NN of ${queries.length} frequent words`);
-    const truth = await exactWordNeighbours(store, queries, RECALL_K);
+    const frequent = await store.sample(options.queries, FREQUENT_RANKS);
+    const all = await store.sample(options.queries, count);
+    log(`${count} words; exact ${RECALL_K}-NN of ${frequent.length} frequent and ${all.length} other words`);
+    const truths: Truths = {
+      frequent: await exactWordNeighbours(store, frequent, RECALL_K),
+      all: await exactWordNeighbours(store, all, RECALL_K),
+    };
 
     const results: CandidateResult[] = CANDIDATES.map((params) => ({ ...params, builds: [] }));
-    const exact = [];
+    const exact: ExactScan[] = [];
+    const save = () => {
+      const result = { generatedAt: new Date().toISOString(), words: count, indexMemory: EMBEDDED_INDEX_MEMORY, exact, candidates: results, chosen: choose(results) };
+      const previous = existsSync(options.out) ? (JSON.parse(readFileSync(options.out, 'utf8')) as object) : {};
+      writeResults(options.out, { ...previous, wordIndex: result });
+    };
     for (let r = 1; r <= options.rounds; r++) {
-      exact.push(await timeExactScan(store, queries));
+      exact.push(await timeExactScan(store, frequent));
       log(`round ${r}: exact similarWords p50 ${exact.at(-1)!.p50Ms} ms, p99 ${exact.at(-1)!.p99Ms} ms`);
-      const order = r % 2 === 1 ? results : [...results].reverse();
-      for (const candidate of order) {
+      // The reference runs last in odd rounds, first in even ones.
+      const order = [...results.slice(1), results[0]!];
+      for (const candidate of r % 2 === 1 ? order : order.reverse()) {
         const words = new WordRepository(db.primary, db.reader, candidate);
-        candidate.builds.push(await buildAndSweep(words, truth, r, log));
+        candidate.builds.push(await buildAndSweep(words, truths, r, log));
+        save();
       }
     }
     await store.dropIndex();
 
-    const rows = tableRows(results, exact);
-    const result = {
-      generatedAt: new Date().toISOString(),
-      words: count,
-      queries: truth.length,
-      indexMemory: EMBEDDED_INDEX_MEMORY,
-      exact,
-      candidates: results,
-      chosen: choose(results),
-    };
-    const previous = existsSync(options.out) ? (JSON.parse(readFileSync(options.out, 'utf8')) as object) : {};
-    writeResults(options.out, { ...previous, wordIndex: result });
-    const title = `semsearch word index parameters: embedded store, ${count} words, ${truth.length} query words`;
-    process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${options.out}\n`);
+    const title = `semsearch word index parameters: embedded store, ${count} words, ${frequent.length} + ${all.length} query words`;
+    process.stdout.write(`${formatTable(title, tableRows(results, exact))}\n\nwritten to ${options.out}\n`);
   } finally {
     await db.close();
   }
