@@ -102,7 +102,8 @@ async function buildAndSweep(
   const recall: Build['recall'] = { frequent: [], all: [] };
   for (const ef of EF_LADDER) {
     for (const set of ['frequent', 'all'] as const) recall[set].push(await wordRecallAt(words, truths[set], RECALL_K, ef));
-    log(`  ef_search ${ef}: recall@10 ${recall.frequent.at(-1)!.recall} (frequent), ${recall.all.at(-1)!.recall} (all), p50 ${recall.all.at(-1)!.p50Ms} ms`);
+    const [frequent, all] = [recall.frequent.at(-1)!, recall.all.at(-1)!];
+    log(`  ef_search ${ef}: recall@10 ${frequent.recall} (frequent), ${all.recall} (all), p50 ${all.p50Ms} ms`);
   }
   return { round: roundNumber, seconds, calibrationMs: calibration.p50Ms, bytes, load: [loadBefore, load1m()], recall };
 }
@@ -121,10 +122,19 @@ function summarizeLadder(builds: Build[]) {
 /** Build time in units of the exact scan timed just before it: comparable across a changing load. */
 const relativeCost = (build: Build) => build.seconds / build.calibrationMs;
 
+/**
+ * Recall measured on `pairs` neighbours meets the goal beyond sampling error:
+ * the lower end of its 95% interval does. With 1,000 pairs a measured 0.984 is
+ * 0.976..0.992, which a rebuild or other words could as well put under 0.98.
+ */
+function meetsGoal(recall: number, pairs: number): boolean {
+  return recall - 1.96 * Math.sqrt((recall * (1 - recall)) / pairs) >= RECALL_GOAL;
+}
+
 /** The candidate that builds fastest while reaching the recall goal, with its smallest such ef_search. */
-function choose(results: CandidateResult[]) {
+function choose(results: CandidateResult[], pairs: number) {
   const qualifying = results.flatMap((candidate) => {
-    const point = summarizeLadder(candidate.builds).find((p) => p.recall >= RECALL_GOAL);
+    const point = summarizeLadder(candidate.builds).find((p) => meetsGoal(p.recall, pairs));
     return point && candidate.builds.length > 0 ? [{ candidate, point, cost: mean(candidate.builds.map(relativeCost)) }] : [];
   });
   qualifying.sort((a, b) => a.cost - b.cost);
@@ -132,7 +142,7 @@ function choose(results: CandidateResult[]) {
   return chosen && { m: chosen.candidate.m, efConstruction: chosen.candidate.efConstruction, efSearch: chosen.point.efSearch };
 }
 
-function tableRows(results: CandidateResult[], exact: ExactScan[]): TableRow[] {
+function tableRows(results: CandidateResult[], exact: ExactScan[], pairs: number): TableRow[] {
   const exactP50 = mean(exact.map((e) => e.p50Ms));
   const reference = results[0]!.builds;
   const rows: TableRow[] = exact.map((e, i) => ({
@@ -152,13 +162,13 @@ function tableRows(results: CandidateResult[], exact: ExactScan[]): TableRow[] {
         value:
           `recall@10 ${point.recallFrequent.toFixed(3)} frequent, ${point.recallAll.toFixed(3)} all; ` +
           `p50 ${point.p50Ms} ms (${round(point.p50Ms / exactP50, 3)}x exact)`,
-        goal: point.recall >= RECALL_GOAL ? `>= ${RECALL_GOAL}` : undefined,
+        goal: meetsGoal(point.recall, pairs) ? `>= ${RECALL_GOAL}` : undefined,
       });
     }
   }
-  const chosen = choose(results);
+  const chosen = choose(results, pairs);
   rows.push({
-    metric: 'fastest build with recall@10 >= 0.98',
+    metric: 'fastest build with recall@10 >= 0.98 (beyond sampling error)',
     value: chosen ? `${label(chosen)}, ef_search ${chosen.efSearch}` : 'none',
   });
   return rows;
@@ -195,8 +205,17 @@ export async function benchWordIndexParams(
 
     const results: CandidateResult[] = CANDIDATES.map((params) => ({ ...params, builds: [] }));
     const exact: ExactScan[] = [];
+    // Recall pairs per set: each of its query words' exact neighbours.
+    const pairs = Math.min(truths.frequent.length, truths.all.length) * RECALL_K;
     const save = () => {
-      const result = { generatedAt: new Date().toISOString(), words: count, indexMemory: EMBEDDED_INDEX_MEMORY, exact, candidates: results, chosen: choose(results) };
+      const result = {
+        generatedAt: new Date().toISOString(),
+        words: count,
+        indexMemory: EMBEDDED_INDEX_MEMORY,
+        exact,
+        candidates: results,
+        chosen: choose(results, pairs),
+      };
       const previous = existsSync(options.out) ? (JSON.parse(readFileSync(options.out, 'utf8')) as object) : {};
       writeResults(options.out, { ...previous, wordIndex: result });
     };
@@ -214,7 +233,7 @@ export async function benchWordIndexParams(
     await store.dropIndex();
 
     const title = `semsearch word index parameters: embedded store, ${count} words, ${frequent.length} + ${all.length} query words`;
-    process.stdout.write(`${formatTable(title, tableRows(results, exact))}\n\nwritten to ${options.out}\n`);
+    process.stdout.write(`${formatTable(title, tableRows(results, exact, pairs))}\n\nwritten to ${options.out}\n`);
   } finally {
     await db.close();
   }
