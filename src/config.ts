@@ -35,8 +35,8 @@ const envSchema = z.object({
   WORDS_LIMIT: z.coerce.number().int().min(0).optional(),
   // A GloVe file in the wink JSON format; default: the npm package's.
   GLOVE_FILE: z.string().optional(),
-  // recall@10 0.986 with the word index's m=24, ef_construction=128 (npm run bench).
-  WORD_EF_SEARCH: positiveInt.default(200),
+  // Unset: the store's default, which goes with its word index parameters (WORD_INDEX).
+  WORD_EF_SEARCH: positiveInt.optional(),
   IMAGE_EF_SEARCH: positiveInt.default(100),
   // Tags come from the N most frequent alphabetic non-stop GloVe words.
   TAG_VOCABULARY_SIZE: positiveInt.default(10_000),
@@ -75,6 +75,12 @@ export interface Config {
 
 export const ALL_WORDS = 0;
 const EMBEDDED_DEFAULT_WORDS_LIMIT = 100_000;
+/**
+ * Word ef_search for recall@10 >= 0.98 with the store's WORD_INDEX (docs/word-index.md):
+ * the server's m=24/128 reaches 0.986 on 341k words at 200; the embedded store's
+ * m=16/40 reaches 0.991 on its 100k at 200 (0.982 at 100, too close to the goal).
+ */
+const DEFAULT_WORD_EF_SEARCH = { postgres: 200, pglite: 200 } as const;
 
 /** The first of these that holds the assets; else where downloads go. */
 function defaultAssetsDir(dataDir: string): string {
@@ -97,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('Invalid configuration:\n  DATABASE_READ_URL needs DATABASE_URL (the primary for writes)');
   }
   const wordsLimit = e.WORDS_LIMIT ?? (database.kind === 'pglite' ? EMBEDDED_DEFAULT_WORDS_LIMIT : ALL_WORDS);
+  const wordEfSearch = e.WORD_EF_SEARCH ?? DEFAULT_WORD_EF_SEARCH[database.kind];
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -109,7 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pascalBaseUrl: e.ASSETS_BASE_URL_PASCAL,
       mobilenetBaseUrl: e.ASSETS_BASE_URL_MOBILENET,
     },
-    words: { limit: wordsLimit, efSearch: e.WORD_EF_SEARCH, gloveFile: e.GLOVE_FILE && path.resolve(e.GLOVE_FILE) },
+    words: { limit: wordsLimit, efSearch: wordEfSearch, gloveFile: e.GLOVE_FILE && path.resolve(e.GLOVE_FILE) },
     images: { limit: e.IMAGES_LIMIT, efSearch: e.IMAGE_EF_SEARCH },
     wordSpace: {
       projectorDir: path.join(dataDir, 'models', 'word-projector'),

@@ -13,15 +13,17 @@ export interface WordIndexParams {
  * HNSW build parameters for words, per store (docs/word-index.md has the
  * measurements). The server's were chosen on all 341k words for query cost at
  * recall@10 >= 0.98: m=24/ef_construction=128 reaches 0.986 at ef_search 200.
- * The embedded store builds on one thread while people wait for it, so its
- * parameters are the fastest build that still reaches recall@10 >= 0.98 on its
- * 100k words (`npm run bench -- --word-index`). Each goes with the store's
- * default WORD_EF_SEARCH (src/config.ts).
+ * The embedded store builds on one thread while a first start waits for it, so
+ * it takes the fastest build that still reaches recall@10 >= 0.98 on its 100k
+ * words (`npm run bench -- --word-index`): m=16/ef_construction=40 reaches 0.991
+ * at ef_search 200 and builds in about a quarter of m=24/128's time. Each goes
+ * with the store's default WORD_EF_SEARCH (src/config.ts).
  */
 export const WORD_INDEX = {
   postgres: { m: 24, efConstruction: 128 },
-  pglite: { m: 24, efConstruction: 128 },
+  pglite: { m: 16, efConstruction: 40 },
 } as const satisfies Record<string, WordIndexParams>;
+
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
 
 // $1 a stored word: neighbours of its vector, itself left out; no rows if it is unknown.
