@@ -6,9 +6,10 @@
 // ef_search for recall@10 against exact neighbours and query latency.
 // Recall is measured on frequent words (what people type, and easy) and on
 // words drawn from the whole store (the harder case); the goal holds for both.
-// The machine may be shared: before each build a short exact scan is timed, so
-// builds can be compared in units of it as well as in seconds, and rounds run
-// the candidates in alternating order. Results are written after every build.
+// The machine may be shared: builds are compared by the CPU time the process
+// spent on them (the build is all it does meanwhile) as well as in seconds; a
+// short exact scan timed before each build shows the machine's speed then, and
+// rounds run the candidates in alternating order. Results are written after every build.
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
@@ -44,6 +45,8 @@ const CANDIDATES: WordIndexParams[] = [
 ];
 
 export interface WordIndexBenchOptions {
+  /** "m/ef_construction" pairs to build instead of all the candidates; the first is the reference. */
+  candidates?: string;
   queries: number;
   rounds: number;
   out: string;
@@ -55,6 +58,8 @@ type Truths = Record<QuerySet, WordTruth[]>;
 interface Build {
   round: number;
   seconds: number;
+  /** CPU time of this process during the build: the database thread's work, whatever the load. */
+  cpuSeconds: number;
   /** p50 of the exact similarWords query just before the build, in ms. */
   calibrationMs: number;
   bytes: number;
@@ -95,17 +100,20 @@ async function buildAndSweep(
   const loadBefore = load1m();
   log(`round ${roundNumber}: building ${label(words.index)} (load ${loadBefore}, exact scan p50 ${calibration.p50Ms} ms)`);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await words.createIndex(EMBEDDED_INDEX_MEMORY);
+  const cpu = process.cpuUsage(cpuBefore);
   const seconds = round((performance.now() - started) / 1000, 1);
+  const cpuSeconds = round((cpu.user + cpu.system) / 1e6, 1);
   const bytes = await words.indexBytes();
-  log(`round ${roundNumber}: ${label(words.index)} built in ${seconds} s, ${round(bytes / 2 ** 20, 1)} MB`);
+  log(`round ${roundNumber}: ${label(words.index)} built in ${seconds} s (${cpuSeconds} s CPU), ${round(bytes / 2 ** 20, 1)} MB`);
   const recall: Build['recall'] = { frequent: [], all: [] };
   for (const ef of EF_LADDER) {
     for (const set of ['frequent', 'all'] as const) recall[set].push(await wordRecallAt(words, truths[set], RECALL_K, ef));
     const [frequent, all] = [recall.frequent.at(-1)!, recall.all.at(-1)!];
     log(`  ef_search ${ef}: recall@10 ${frequent.recall} (frequent), ${all.recall} (all), p50 ${all.p50Ms} ms`);
   }
-  return { round: roundNumber, seconds, calibrationMs: calibration.p50Ms, bytes, load: [loadBefore, load1m()], recall };
+  return { round: roundNumber, seconds, cpuSeconds, calibrationMs: calibration.p50Ms, bytes, load: [loadBefore, load1m()], recall };
 }
 
 /** Per ef_search over the rounds: the lowest recall of either set (a build may come out worse), the mean p50. */
@@ -119,8 +127,8 @@ function summarizeLadder(builds: Build[]) {
   }));
 }
 
-/** Build time in units of the exact scan timed just before it: comparable across a changing load. */
-const relativeCost = (build: Build) => build.seconds / build.calibrationMs;
+/** What a build costs whatever else the machine runs. */
+const relativeCost = (build: Build) => build.cpuSeconds;
 
 /**
  * Recall measured on `pairs` neighbours meets the goal beyond sampling error:
@@ -152,7 +160,7 @@ function tableRows(results: CandidateResult[], exact: ExactScan[], pairs: number
   for (const candidate of results.filter((c) => c.builds.length > 0)) {
     const builds = candidate.builds.map((b, i) => {
       const ratio = reference[i] ? `, ${round(relativeCost(b) / relativeCost(reference[i]!))}x` : '';
-      return `${b.seconds} s (scan ${b.calibrationMs} ms${ratio}, load ${b.load[0]}-${b.load[1]})`;
+      return `${b.seconds} s, ${b.cpuSeconds} s CPU${ratio} (scan ${b.calibrationMs} ms, load ${b.load[0]}-${b.load[1]})`;
     });
     const megabytes = round(candidate.builds[0]!.bytes / 2 ** 20, 1);
     rows.push({ metric: `${label(candidate)} build`, value: `${builds.join('; ')}; ${megabytes} MB` });
@@ -203,7 +211,11 @@ export async function benchWordIndexParams(
       all: await exactWordNeighbours(store, all, RECALL_K),
     };
 
-    const results: CandidateResult[] = CANDIDATES.map((params) => ({ ...params, builds: [] }));
+    const only = options.candidates?.split(',').map((pair) => {
+      const [m, efConstruction] = pair.split('/').map(Number);
+      return { m: m!, efConstruction: efConstruction! };
+    });
+    const results: CandidateResult[] = (only ?? CANDIDATES).map((params) => ({ ...params, builds: [] }));
     const exact: ExactScan[] = [];
     // Recall pairs per set: each of its query words' exact neighbours.
     const pairs = Math.min(truths.frequent.length, truths.all.length) * RECALL_K;

@@ -5,7 +5,8 @@
 //   --queries N    sampled query words for recall (default 200)
 //   --out FILE     results file (default bench/results.json; sections are merged into it)
 //   --soak S       only the soak: S seconds (default 60) of all queries mixed at 32 clients
-//   --word-index   only the embedded store's word index parameters (own store; --rounds N, default 2)
+//   --word-index   only the embedded store's word index parameters (own store; --rounds N, default 2;
+//                  --candidates 16/40,12/32 builds only these m/ef_construction pairs)
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     soak: { type: 'string' },
     'word-index': { type: 'boolean', default: false },
     rounds: { type: 'string', default: '2' },
+    candidates: { type: 'string' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -39,7 +41,8 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 if (args['word-index']) {
   // It opens a store of its own and needs neither the app nor the server.
-  await benchWordIndexParams(config, logger, { queries: Number(args.queries), rounds: Number(args.rounds), out: args.out }, log);
+  const { candidates, queries, rounds, out } = args;
+  await benchWordIndexParams(config, logger, { candidates, queries: Number(queries), rounds: Number(rounds), out }, log);
   process.exit(0);
 }
 if (config.benchUrl && config.database.kind === 'pglite') {
