@@ -15,8 +15,10 @@ export interface WordIndexParams {
  * recall@10 >= 0.98: m=24/ef_construction=128 reaches 0.986 at ef_search 200.
  * The embedded store builds on one thread while a first start waits for it, so
  * it takes the fastest build that still reaches recall@10 >= 0.98 on its 100k
- * words (`npm run bench -- --word-index`): m=16/ef_construction=40 reaches 0.991
- * at ef_search 200 and builds in about a quarter of m=24/128's time. Each goes
+ * words (`npm run bench -- --word-index`): m=16/ef_construction=40 reaches 0.986
+ * or better at ef_search 400 and builds in about a quarter of m=24/128's time.
+ * m=12/32 builds in two thirds of its CPU time but had lower recall at every
+ * ef_search in two builds. Each goes
  * with the store's default WORD_EF_SEARCH (src/config.ts).
  */
 export const WORD_INDEX = {
