@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
 import { WordRepository, type WordIndexParams } from '../repositories/wordRepository.js';
 import { loadWords, targetWordCount } from '../../seeds/words.js';
 import { formatTable, writeResults, type TableRow } from './report.js';
@@ -193,7 +194,10 @@ export async function benchWordIndexParams(
   }
   // A store of its own, so the bench neither drops the served store's index nor waits for its seed.
   const dataDir = path.join(config.dataDir, 'bench-word-index');
-  const db = await openDatabase({ ...config, database: { kind: 'pglite', dataDir } }, logger);
+  const db = await openDatabase({ ...config, database: { kind: 'pglite', dataDir } }, logger, {
+    migrate: (pool) => applyMigrations(pool, logger),
+    vectorTypeOids: findVectorTypeOids,
+  });
   try {
     const store = new WordRepository(db.primary, db.reader, CANDIDATES[0]!);
     const target = targetWordCount(config.words.limit, config.words.gloveFile);

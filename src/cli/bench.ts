@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
+import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
 import { benchImages } from '../bench/imageBench.js';
 import { soak } from '../bench/soak.js';
@@ -39,12 +40,6 @@ const numberList = (text: string) => text.split(',').map((part) => Number.parseI
 const config = loadConfig();
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
-if (args['word-index']) {
-  // It opens a store of its own and needs neither the app nor the server.
-  const { candidates, queries, rounds, out } = args;
-  await benchWordIndexParams(config, logger, { candidates, queries: Number(queries), rounds: Number(rounds), out }, log);
-  process.exit(0);
-}
 if (config.benchUrl && config.database.kind === 'pglite') {
   throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
 }
@@ -107,11 +102,18 @@ async function runBench(app: App, url: string): Promise<void> {
 }
 
 const quieter = config.logLevel === 'info' ? 'warn' : config.logLevel;
-await withApp(async (app) => {
-  const server = config.benchUrl ? undefined : await startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: false });
-  try {
-    await runBench(app, config.benchUrl ?? server!.url);
-  } finally {
-    await server?.close();
-  }
-}, config, quieter);
+if (args['word-index']) {
+  // It opens a store of its own and needs neither the app nor the server.
+  const { candidates, queries, rounds, out } = args;
+  const options = { candidates, queries: Number(queries), rounds: Number(rounds), out };
+  await benchWordIndexParams(config, createLogger(quieter), options, log);
+} else {
+  await withApp(async (app) => {
+    const server = config.benchUrl ? undefined : await startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: false });
+    try {
+      await runBench(app, config.benchUrl ?? server!.url);
+    } finally {
+      await server?.close();
+    }
+  }, config, quieter);
+}
