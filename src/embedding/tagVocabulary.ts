@@ -31,6 +31,3 @@ export function distinctLemmas<T extends { text: string }>(candidates: readonly 
   }
   return picked;
 }
-
-/** How many candidates to fetch so that `first` remain after dropping lemma duplicates. */
-export const candidatesFor = (first: number) => first * 2 + 5;
