@@ -102,7 +102,7 @@ export async function ensureTagVocabulary(
   const classWords = ALL_CLASS_WORDS(await deps.imageText.trainingImages());
   const filled = await deps.imageText.replaceTagVocabulary(size, [...STOP_WORDS], classWords);
   const wordnet = loadWordNet();
-  const tagOf = foldTagVocabulary(await deps.imageText.tagVocabulary(), classWords, (word) => wordnet.firstSenseSynonyms(word));
+  const tagOf = foldTagVocabulary(await deps.imageText.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
   await deps.imageText.setTags(tagOf);
   const tags = new Set(tagOf.values()).size;
   logger.info(

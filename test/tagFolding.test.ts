@@ -20,7 +20,7 @@ describe('folding tags', () => {
       if (/^[a-z]{2,}$/.test(word.text)) vocabulary.push({ text: word.text, vector: word.vector });
     }
     const wordnet = loadWordNet();
-    tagOf = foldTagVocabulary(vocabulary, ['aeroplane', 'dog', 'tv', 'monitor'], (word) => wordnet.firstSenseSynonyms(word));
+    tagOf = foldTagVocabulary(vocabulary, ['aeroplane', 'dog', 'tv', 'monitor'], (word) => wordnet.mainSense(word));
   });
 
   /** The vocabulary ranked by distance to a word's vector, as the tag query returns it. */

@@ -18,8 +18,12 @@ interface IndexEntry {
 }
 
 export interface WordNet {
-  /** Words (single words, lower case) whose most common sense is `word`'s most common sense, in `word`'s main part of speech. */
-  firstSenseSynonyms(word: string): string[];
+  /**
+   * `word`'s most common sense in its main part of speech: the synset's id and
+   * its single words (lower case, `word` included) whose most common sense in
+   * that part of speech it is too.
+   */
+  mainSense(word: string): { id: string; words: string[] } | undefined;
   /** The part of speech in which the word's senses are most often used (ties: noun, verb, adj, adv). */
   mainPartOfSpeech(word: string): PartOfSpeech | undefined;
 }
@@ -76,12 +80,13 @@ export function loadWordNet(dir = wordnetDir()): WordNet {
     return best?.pos;
   };
   return {
-    firstSenseSynonyms(word) {
+    mainSense(word) {
       // Only the word's main part of speech: "dog" the animal, not "dog" the verb (chase, tail).
       const pos = mainPartOfSpeech(word);
       const synset = pos && firstSynset(word, pos);
-      if (!pos || !synset) return [];
-      return synsetWords(dataOf(pos), synset).filter((other) => other !== word && firstSynset(other, pos) === synset);
+      if (!pos || !synset) return undefined;
+      const words = synsetWords(dataOf(pos), synset).filter((other) => firstSynset(other, pos) === synset);
+      return { id: `${pos}:${synset}`, words };
     },
     mainPartOfSpeech,
   };

@@ -9,7 +9,7 @@ import { dot, l2Normalize } from '../lib/vectors.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 /** Synonyms fold only when their GloVe vectors are at least this close (cosine). */
-export const SYNONYM_MIN_COSINE = 0.35;
+export const SYNONYM_MIN_COSINE = 0.5;
 /** A candidate at least this close (cosine) to a tag already chosen adds nothing. */
 export const NEAR_DUPLICATE_COSINE = 0.9;
 /** Names the folding rule; stored with the seed so a changed rule refolds the vocabulary. */
@@ -20,35 +20,64 @@ export interface VocabularyWord {
   vector: Float32Array;
 }
 
+/** A WordNet sense: its id and the words whose most common sense it is. */
+export interface Sense {
+  id: string;
+  words: readonly string[];
+}
+
 /**
  * Each vocabulary word's tag. `words` in rank order (most frequent first);
- * `synonymsOf` gives a word's candidate synonyms (WordNet). One hop only: a
- * word joins a tag as that tag's own plural or synonym, never through a
- * chain of synonyms of synonyms.
+ * `senseOf` gives a word's most common sense (WordNet). A tag takes, from each
+ * sense it belongs to, the words reachable through pairs at least `minCosine`
+ * apart in GloVe (airplane → aeroplane 0.54, airplane → plane 0.87), and
+ * their plural forms; the chain never leaves a sense, so synonyms of
+ * synonyms in other senses stay apart.
  */
 export function foldTagVocabulary(
   words: readonly VocabularyWord[],
   classWords: readonly string[],
-  synonymsOf: (word: string) => readonly string[],
+  senseOf: (word: string) => Sense | undefined,
   minCosine = SYNONYM_MIN_COSINE,
 ): Map<string, string> {
   const vectors = new Map(words.map((word) => [word.text, l2Normalize(word.vector)]));
-  // Synonymy both ways round: grey names gray as its synonym, gray (mostly a noun) does not name grey.
-  const synonyms = new Map<string, Set<string>>();
+  // Each sense's vocabulary words, and each word's senses (its own, and any sense listing it: grey's lists gray).
+  const senseWords = new Map<string, string[]>();
+  const sensesOf = new Map<string, Set<string>>();
   for (const { text } of words) {
-    for (const other of synonymsOf(text)) {
-      if (!vectors.has(other) || dot(vectors.get(text)!, vectors.get(other)!) < minCosine) continue;
-      for (const [a, b] of [[text, other], [other, text]] as const) synonyms.set(a, (synonyms.get(a) ?? new Set()).add(b));
-    }
+    const sense = senseOf(text);
+    if (!sense || senseWords.has(sense.id)) continue;
+    const members = sense.words.filter((word) => vectors.has(word));
+    senseWords.set(sense.id, members);
+    for (const member of members) sensesOf.set(member, (sensesOf.get(member) ?? new Set()).add(sense.id));
   }
-  const byLemma = new Map<string, string[]>();
-  for (const { text } of words) byLemma.set(lemmaKey(text), [...(byLemma.get(lemmaKey(text)) ?? []), text]);
-  const classFirst = [...classWords.filter((word) => vectors.has(word)), ...words.map((word) => word.text)];
+  const pluralsOf = new Map<string, string[]>();
+  for (const { text } of words) pluralsOf.set(lemmaKey(text), [...(pluralsOf.get(lemmaKey(text)) ?? []), text]);
+  const close = (a: string, b: string) => dot(vectors.get(a)!, vectors.get(b)!) >= minCosine;
+
   const tagOf = new Map<string, string>();
+  const join = (member: string, tag: string) => {
+    if (!tagOf.has(member)) tagOf.set(member, tag);
+    // The member's own plural forms ("airplanes" with airplane), not other words sharing a stem.
+    for (const form of pluralsOf.get(member) ?? []) if (!tagOf.has(form) && lemmaKey(form) === member) tagOf.set(form, tag);
+  };
+  const classFirst = [...classWords.filter((word) => vectors.has(word)), ...words.map((word) => word.text)];
   for (const word of classFirst) {
     if (tagOf.has(word)) continue;
-    for (const member of [word, ...(synonyms.get(word) ?? [])]) {
-      for (const form of byLemma.get(lemmaKey(member)) ?? []) if (!tagOf.has(form)) tagOf.set(form, word);
+    join(word, word);
+    for (const plural of pluralsOf.get(lemmaKey(word)) ?? []) if (!tagOf.has(plural)) tagOf.set(plural, word);
+    for (const sense of sensesOf.get(word) ?? []) {
+      const group = [word];
+      const open = (senseWords.get(sense) ?? []).filter((member) => !tagOf.has(member));
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const member of open) {
+          if (group.includes(member) || tagOf.has(member) || !group.some((inGroup) => close(inGroup, member))) continue;
+          group.push(member);
+          join(member, word);
+          grew = true;
+        }
+      }
     }
   }
   return tagOf;
