@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { App } from '../app.js';
 import { listCocoSample, type CocoSamplePhoto } from '../dataset/cocoSample.js';
 import { loadWordNet } from '../dataset/wordnet.js';
-import { candidatesFor, foldTags } from '../embedding/index.js';
+import { candidatesFor, categoryWords, foldTags, lemmaKey } from '../embedding/index.js';
 import {
   average,
   captionWordSet,
@@ -101,7 +101,17 @@ export async function scoreCocoSample(app: App, assetsDir: string) {
   return { scores, photos, sample };
 }
 
-export async function scoreHeldOutPascal(app: App, heldOut: readonly { id: string; captions: string[]; vector: Float32Array }[]) {
+/** Is a class word (in a plural form too) the tag's word or one of its synonyms? */
+const namesClass = (tag: { text: string; synonyms: string[] }, category: string) => {
+  const wanted = new Set(categoryWords(category).map(lemmaKey));
+  return [tag.text, ...tag.synonyms].some((word) => wanted.has(lemmaKey(word)));
+};
+
+/** Held-out Pascal photos: the caption metrics, and tags top-1 / top-5 as the API serves them (folded). */
+export async function scoreHeldOutPascal(
+  app: App,
+  heldOut: readonly { id: string; category: string; captions: string[]; vector: Float32Array }[],
+) {
   const tags = await app.services.imageText.tagsForImages(
     heldOut.map((image) => image.id),
     TAGS_PER_PHOTO,
@@ -113,7 +123,12 @@ export async function scoreHeldOutPascal(app: App, heldOut: readonly { id: strin
     vector: image.vector,
     tags: tags[i]!.map((tag) => tag.text),
   }));
-  return summarise(photos, null);
+  const served = heldOut.map((image, i) => tags[i]!.slice(0, 5).map((tag) => namesClass(tag, image.category)));
+  return {
+    ...summarise(photos, null),
+    servedTagsTop1: average(served.map((hits) => (hits[0] ? 1 : 0))),
+    servedTagsTop5: average(served.map((hits) => (hits.some(Boolean) ? 1 : 0))),
+  };
 }
 
 async function cocoThumbnail(photo: CocoSamplePhoto, caption: string, mark?: 'right' | 'wrong'): Promise<Thumbnail> {
