@@ -22,7 +22,7 @@ import {
 import { COCO_QUERY_WORDS } from '../eval/cocoQueries.js';
 import type { ReportTable, SampleGrid, Thumbnail } from '../eval/report.js';
 import { mentions } from '../eval/wordForms.js';
-import { l2Normalize } from '../lib/vectors.js';
+import { dot, l2Normalize } from '../lib/vectors.js';
 
 /** Words whose top 10 COCO photos the report shows, and how many photos' tags it shows. */
 const GRID_WORDS = ['dog', 'kitchen', 'pizza', 'street', 'snow', 'beach'];
@@ -45,7 +45,8 @@ interface ScoredPhoto extends CaptionedImage {
 
 function summarise(photos: readonly ScoredPhoto[], queries: Record<string, QueryScore> | null): CaptionScores {
   const wordnet = loadWordNet();
-  const isNoun = (word: string) => wordnet.mainPartOfSpeech(word) === 'noun';
+  // WordNet lists base forms: "dogs" is a noun through "dog".
+  const isNoun = (word: string) => (wordnet.mainPartOfSpeech(word) ?? wordnet.mainPartOfSpeech(lemmaKey(word))) === 'noun';
   const tags = photos.map((photo) => photo.tags.map((tag) => [tag]));
   const scores = queries ? Object.values(queries) : [];
   return {
@@ -150,7 +151,7 @@ export async function cocoReport(
     if (!query) continue;
     const unit = l2Normalize(query);
     const ranked = photos
-      .map((photo, index) => ({ index, score: photo.vector.reduce((sum, x, i) => sum + x * unit[i]!, 0) }))
+      .map((photo, index) => ({ index, score: dot(photo.vector, unit) }))
       .sort((a, b) => b.score - a.score || a.index - b.index)
       .slice(0, 10);
     const results = await Promise.all(
