@@ -1,5 +1,5 @@
-// The image → word-space model variants that were measured (README "Image ↔
-// text" has their held-out numbers). `npm run train -- --recipe <name>` trains any.
+// The image → word-space model variants that were measured (docs/models.md has
+// their held-out numbers). `npm run train -- --recipe <name>` trains any.
 import { TUTORIAL_OPTIONS } from '../src/embedding/index.js';
 import type { WordModelRecipe } from './wordModel.js';
 
