@@ -47,6 +47,12 @@ export const RECIPES: Record<string, WordModelRecipe> = {
     target: { kind: 'vocabulary', classWeight: 0.75 },
     projector: { ...TUTORIAL_OPTIONS, ...ADAM, loss: 'vocabulary', temperature: 0.05, hiddenUnits: 0, dropout: 0, epochs: 30 },
   },
+  /** The previous default cut to fit a 60-second budget: batches of 128, learning rate 0.003, 20 epochs. */
+  'vocabulary-softmax-class75-fast': {
+    name: 'vocabulary-softmax-class75-fast',
+    target: { kind: 'vocabulary', classWeight: 0.75 },
+    projector: { ...TUTORIAL_OPTIONS, optimizer: 'adam', learningRate: 0.003, batchSize: 128, epochs: 20, loss: 'vocabulary', temperature: 0.05 },
+  },
   /**
    * Ridge regression (a linear map fitted in closed form, about a second)
    * onto class vector × weight + caption vector × (1 − weight). The class
