@@ -8,11 +8,13 @@ import {
   type Embedder,
   embeddingVersion,
   type EpochReport,
+  foldTagVocabulary,
   projectorExists,
   type ProjectorOptions,
   readProjectorMetadata,
   saveProjector,
   STOP_WORDS,
+  TAG_FOLDING_VERSION,
   targetDistribution,
   type TargetKind,
   targetVector,
@@ -26,13 +28,14 @@ import type { SeedStateRepository } from '../src/repositories/seedStateRepositor
 import type { WordRepository } from '../src/repositories/wordRepository.js';
 import type { ImageTextRepository, TrainingImageRow } from '../src/repositories/imageTextRepository.js';
 import { createProgress } from '../src/lib/progress.js';
+import { loadWordNet } from '../src/dataset/wordnet.js';
 import { RECIPES } from './wordModelRecipes.js';
 
 export const MODEL_PHASE = 'model';
 const PROJECT_BATCH = 256;
 
 /** How targets are made: a word-space vector per image, or a distribution over the tag vocabulary. */
-export type TargetRecipe = { kind: TargetKind } | { kind: 'vocabulary'; classWeight: number };
+export type TargetRecipe = { kind: TargetKind; classWeight?: number } | { kind: 'vocabulary'; classWeight: number };
 
 export interface WordModelRecipe {
   name: string;
@@ -40,8 +43,8 @@ export interface WordModelRecipe {
   projector: ProjectorOptions;
 }
 
-/** The default model: best held-out numbers (README "Image ↔ text" lists every variant). */
-export const DEFAULT_RECIPE_NAME = 'vocabulary-softmax-class75';
+/** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
+export const DEFAULT_RECIPE_NAME = 'ridge-class75';
 
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];
@@ -83,7 +86,11 @@ const ALL_CLASS_WORDS = (rows: readonly TrainingImageRow[]) => [
   ...new Set(rows.flatMap((row) => categoryWords(row.category))),
 ];
 
-/** Fills the tag vocabulary when it is empty or was built with another size. */
+/** The stored vocabulary is of this size and folded by this rule. */
+const vocabularyIsCurrent = (done: Record<string, unknown> | undefined, size: number) =>
+  done?.tagVocabularySize === size && done?.tagFolding === TAG_FOLDING_VERSION;
+
+/** Fills and folds the tag vocabulary when it is empty, of another size, or folded by another rule. */
 export async function ensureTagVocabulary(
   deps: Pick<WordModelDeps, 'imageText' | 'seedState'>,
   size: number,
@@ -91,10 +98,16 @@ export async function ensureTagVocabulary(
 ): Promise<number> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
   const count = await deps.imageText.countTagWords();
-  if (count > 0 && previous?.tagVocabularySize === size) return count;
+  if (count > 0 && vocabularyIsCurrent(previous, size)) return count;
   const classWords = ALL_CLASS_WORDS(await deps.imageText.trainingImages());
   const filled = await deps.imageText.replaceTagVocabulary(size, [...STOP_WORDS], classWords);
-  logger.info(`tag vocabulary: ${filled} words (the ${size} most frequent eligible GloVe words + class words)`);
+  const wordnet = loadWordNet();
+  const tagOf = foldTagVocabulary(await deps.imageText.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
+  await deps.imageText.setTags(tagOf);
+  const tags = new Set(tagOf.values()).size;
+  logger.info(
+    `tag vocabulary: ${filled} words (the ${size} most frequent eligible GloVe words + class words), folded into ${tags} tags`,
+  );
   return filled;
 }
 
@@ -107,7 +120,7 @@ async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepo
 async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], deps: WordModelDeps) {
   if (recipe.kind !== 'vocabulary') {
     const vectors = await wordVectorsFor(rows, deps.words);
-    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors) };
+    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors, recipe.classWeight) };
   }
   const vocabulary = await deps.imageText.tagVocabulary();
   const index = new Map(vocabulary.map((word, i) => [word.text, i]));
@@ -220,7 +233,7 @@ export async function seedWordModel(
   const current = hasCurrentModel(options.projectorDir);
   const upToDate =
     !options.retrain &&
-    previous?.tagVocabularySize === options.tagVocabularySize &&
+    vocabularyIsCurrent(previous, options.tagVocabularySize) &&
     current &&
     (await deps.imageText.countUnprojected()) === 0;
   if (upToDate) return { skipped: true, projected: 0 };
@@ -234,6 +247,7 @@ export async function seedWordModel(
   const projected = await projectImages(deps, logger);
   await deps.seedState.markDone(MODEL_PHASE, {
     tagVocabularySize: options.tagVocabularySize,
+    tagFolding: TAG_FOLDING_VERSION,
     tagWords,
     projected,
     ...(trained ? { recipe: trained.recipe, trainSeconds: trained.seconds } : {}),

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
-import { lemmaKey } from '../src/embedding/tagVocabulary.js';
+import { candidatesFor, foldTags, lemmaKey } from '../src/embedding/index.js';
 import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
 import { countPoolCheckouts, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
@@ -76,6 +76,31 @@ for (const kind of storeKinds()) {
       assert.equal(new Set(lemmas).size, lemmas.length, `no two forms of one word: ${words(tags)}`);
       const distances = tags.map((tag) => tag.distance);
       assert.deepEqual([...distances].sort((a, b) => a - b), distances);
+    });
+
+    test('the stored vocabulary folds aeroplane and airplane into one tag, dog and dogs into another, with their synonyms', async () => {
+      const vectors = await t.app.repositories.words.findVectors(['airplane', 'dogs']);
+      const tagsNear = async (word: string) =>
+        foldTags(await t.app.repositories.imageText.nearestTags(vectors.get(word)!, candidatesFor(5), 200), 5);
+      const planeTags = await tagsNear('airplane');
+      const plane = planeTags.filter((tag) => ['aeroplane', 'airplane', 'plane', 'planes'].includes(tag.text));
+      assert.equal(plane.length, 1, `one tag: ${planeTags.map((tag) => tag.text)}`);
+      assert.ok([plane[0]!.text, ...plane[0]!.synonyms].includes('aeroplane'), `${plane[0]!.text}: ${plane[0]!.synonyms}`);
+      assert.ok([plane[0]!.text, ...plane[0]!.synonyms].includes('airplane'));
+      const dogTags = (await tagsNear('dogs')).map((tag) => tag.text);
+      assert.equal(dogTags.filter((text) => text === 'dog' || text === 'dogs').length, 1, `${dogTags}`);
+    });
+
+    test('Tag.synonyms: every tag lists its folded forms, never another tag of the answer', async () => {
+      const res = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id, first: 10) { word { text } synonyms } }', {
+        id: trainingDogId,
+      });
+      assert.equal(res.errors, undefined);
+      const tags = res.data!.tagsForImage as { word: { text: string }; synonyms: string[] }[];
+      const dog = tags.find((tag) => tag.word.text === 'dog');
+      assert.deepEqual(dog?.synonyms, ['dogs']);
+      const texts = new Set(tags.map((tag) => tag.word.text));
+      for (const tag of tags) assert.ok(tag.synonyms.every((word) => !texts.has(word)), `${tag.word.text}: ${tag.synonyms}`);
     });
 
     test('tagsForImage of new bytes equals the stored image\'s tags', async () => {

@@ -14,6 +14,7 @@ import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from 
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
 import { MODEL_PHASE } from '../../seeds/wordModel.js';
 import { withApp } from './boot.js';
+import { cocoReport, scoreCocoSample, scoreHeldOutPascal } from './evalCaptions.js';
 
 const TAG_VOCABULARY_SIZES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 const TEXT_SAMPLES = ['dog', 'ocean', 'street', 'tree', 'cat sofa'];
@@ -117,6 +118,8 @@ async function evaluate(app: App, config: Config): Promise<void> {
   );
   const training = readProjectorMetadata(config.wordSpace.projectorDir);
   const { grids, samples } = await sampleGrids(app, heldOut);
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -135,6 +138,8 @@ async function evaluate(app: App, config: Config): Promise<void> {
       mean: scores.openVocabularyMean,
       chance: scores.openVocabularyChance,
     },
+    cocoSample: coco?.scores ?? null,
+    heldOutCaptions: pascalCaptions,
     samples,
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -147,11 +152,23 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ['image→image P@10 (200 held-out queries)', imageToImage.heldOutQueries.precisionAtK],
     ['image→image mAP@10 (200 held-out queries)', imageToImage.heldOutQueries.mapAtK],
     ['image→image P@10, features without the projection', imageToImage.featuresOnly.precisionAtK],
-    ['tags: class word is top-1 (held out)', scores.tags.top1],
-    ['tags: class word in top 5 (held out)', scores.tags.top5],
+    ['tags (nearest words, plurals folded): class word is top-1 (held out)', scores.tags.top1],
+    ['tags (nearest words, plurals folded): class word in top 5 (held out)', scores.tags.top5],
     ['text→image P@10, 20 class names (held out)', scores.classQueriesMean],
     [`open vocabulary P@10, ${Object.keys(scores.openVocabulary).length} caption words (held out)`, scores.openVocabularyMean],
     ['open vocabulary P@10 by chance', scores.openVocabularyChance],
+    ['tags as served (folded): class word is top-1 (held out)', pascalCaptions.servedTagsTop1],
+    ['tags as served (folded): class word in top 5 (held out)', pascalCaptions.servedTagsTop5],
+    ['tag precision@5 against the captions (held out)', pascalCaptions.tagPrecisionAt5],
+    ['tag recall@10 of frequent caption nouns (held out)', pascalCaptions.tagRecallAt10],
+    ...(coco?.scores.textToImage
+      ? ([
+          [`COCO sample: text→image P@10, ${Object.keys(coco.scores.textToImage.perWord).length} words`, coco.scores.textToImage.mean],
+          ['COCO sample: text→image P@10 by chance', coco.scores.textToImage.chance],
+          ['COCO sample: tag precision@5', coco.scores.tagPrecisionAt5],
+          ['COCO sample: tag recall@10 of frequent caption nouns', coco.scores.tagRecallAt10],
+        ] as [string, number][])
+      : []),
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -176,6 +193,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
       rows: Object.entries(scores.openVocabulary).map(([word, s]) => [word, s.precision, s.chance]),
     },
   ];
+  const cocoPart = coco ? await cocoReport(app, coco) : { tables: [], grids: [] };
   writeFileSync(
     path.join(OUT_DIR, 'report.html'),
     renderReport({
@@ -184,8 +202,8 @@ async function evaluate(app: App, config: Config): Promise<void> {
         `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
         `measured ${results.measuredAt}`,
       ],
-      tables,
-      grids,
+      tables: [...tables, ...cocoPart.tables],
+      grids: [...grids, ...cocoPart.grids],
     }),
   );
 

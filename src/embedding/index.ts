@@ -11,7 +11,7 @@ import { initTfBackend } from './tfBackend.js';
 import { createWordProjection } from './wordProjection.js';
 import { ImageEmbeddingPool } from './workerPool.js';
 
-export { categoryWords, captionWordCounts } from './captions.js';
+export { categoryWords, captionWordCounts, contentWords } from './captions.js';
 export { readGloveSize, readGloveWords, type GloveWord } from './glove.js';
 export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './image.js';
 export {
@@ -41,7 +41,18 @@ export {
   type ProjectorOptions,
 } from './projector.js';
 export { STOP_WORDS } from './stopWords.js';
-export { candidatesFor, distinctLemmas, lemmaKey } from './tagVocabulary.js';
+export { distinctLemmas, lemmaKey } from './tagVocabulary.js';
+export {
+  candidatesFor,
+  foldTags,
+  foldTagVocabulary,
+  NEAR_DUPLICATE_COSINE,
+  SYNONYM_MIN_COSINE,
+  TAG_FOLDING_VERSION,
+  type FoldedTag,
+  type TagCandidate,
+} from './tagFolding.js';
+export { applyLinearMap, fitRidge, type LinearMap } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
 export { initTfBackend } from './tfBackend.js';
 export { targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';

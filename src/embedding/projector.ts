@@ -6,6 +6,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertFastBackend, initTfBackend } from './tfBackend.js';
+import { fitRidge } from './ridgeRegression.js';
+import { dot, l2Normalize } from '../lib/vectors.js';
 
 export const WORD_SPACE_DIMENSIONS = 100;
 
@@ -26,6 +28,13 @@ export interface ProjectorOptions {
   loss: 'cosine' | 'vocabulary';
   /** Softmax temperature of the vocabulary loss. */
   temperature: number;
+  /**
+   * ridge: no gradient training; a linear map fitted in closed form to the
+   * target vectors (cosine-loss targets), with `ridge` as its L2 strength. The
+   * layer, optimizer and epoch options do not apply.
+   */
+  solver?: 'gradient' | 'ridge';
+  ridge?: number;
 }
 
 /** The tutorial's recipe. */
@@ -183,10 +192,37 @@ function concatRows(rows: Float32Array[]): Float32Array {
   return out;
 }
 
+/** Mean 1 − cos(prediction, target) of a model over a set (the cosine loss, in plain numbers). */
+function meanCosineLoss(model: tfl.LayersModel, set: TrainingSet): number {
+  const predictions = projectToWords(model, set.features);
+  const cosines = predictions.map((p, i) => dot(p, l2Normalize(set.targets[i]!)));
+  return 1 - cosines.reduce((a, b) => a + b, 0) / cosines.length;
+}
+
+/** The closed-form recipe: a Dense layer holding the ridge regression's weights. */
+function fitLinearProjector(input: TrainProjectorInput): tfl.Sequential {
+  const { train, validation, options } = input;
+  if (options.loss !== 'cosine') throw new Error('the ridge solver fits target vectors: use the cosine loss');
+  const started = Date.now();
+  const map = fitRidge(train.features, train.targets, options.ridge ?? 1);
+  const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [map.inputs], units: map.outputs })] });
+  const weights = [tf.tensor2d(map.kernel, [map.inputs, map.outputs]), tf.tensor1d(map.bias)];
+  model.setWeights(weights);
+  tf.dispose(weights);
+  input.onEpoch?.({
+    epoch: 1,
+    loss: meanCosineLoss(model, train),
+    validationLoss: validation ? meanCosineLoss(model, validation) : undefined,
+    seconds: (Date.now() - started) / 1000,
+  });
+  return model;
+}
+
 export async function trainProjector(input: TrainProjectorInput): Promise<tfl.Sequential> {
   const { train, validation, options } = input;
   await initTfBackend();
   assertFastBackend();
+  if (options.solver === 'ridge') return fitLinearProjector(input);
   const projector = buildProjector(train.features[0]!.length, options);
   const model =
     options.loss === 'vocabulary'

@@ -2,7 +2,7 @@
 // of candidate words becomes tags without two forms of one word (dog/dogs).
 import { STOP_WORDS } from './stopWords.js';
 
-/** Default tag vocabulary size (most frequent eligible GloVe words); see README "Image ↔ text". */
+/** Default tag vocabulary size (most frequent eligible GloVe words); see docs/models.md. */
 export const DEFAULT_TAG_VOCABULARY_SIZE = 10_000;
 
 /** Alphabetic, at least two letters, not a stop word. */
@@ -31,6 +31,3 @@ export function distinctLemmas<T extends { text: string }>(candidates: readonly 
   }
   return picked;
 }
-
-/** How many candidates to fetch so that `first` remain after dropping lemma duplicates. */
-export const candidatesFor = (first: number) => first * 2 + 5;

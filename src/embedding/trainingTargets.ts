@@ -32,13 +32,13 @@ function captionVector(image: TargetImage, vectors: WordVectorMap): Float32Array
   return weight > 0 ? l2Normalize(sum) : null;
 }
 
-/** The unit target vector of an image. */
-export function targetVector(image: TargetImage, kind: TargetKind, vectors: WordVectorMap): Float32Array {
+/** The unit target vector of an image; `classWeight` weighs the class vector against the caption vector (class+caption). */
+export function targetVector(image: TargetImage, kind: TargetKind, vectors: WordVectorMap, classWeight = 0.5): Float32Array {
   if (kind === 'class') return classVector(image, vectors);
   const caption = captionVector(image, vectors);
   if (kind === 'caption') return caption ?? classVector(image, vectors);
   const cls = classVector(image, vectors);
-  return caption ? l2Normalize(cls.map((x, i) => x + caption[i]!)) : cls;
+  return caption ? l2Normalize(cls.map((x, i) => classWeight * x + (1 - classWeight) * caption[i]!)) : cls;
 }
 
 /**

@@ -7,6 +7,8 @@ export interface Thumbnail {
   /** data: URL of a small JPEG. */
   src: string;
   caption: string;
+  /** Judged against the captions: outlined green (right) or red (wrong). */
+  mark?: 'right' | 'wrong';
 }
 
 export interface SampleGrid {
@@ -39,7 +41,8 @@ function renderTable(table: ReportTable): string {
 
 function renderThumbnail(thumb: Thumbnail, className = ''): string {
   const label = `${thumb.id}${thumb.category ? ` (${thumb.category})` : ''}`;
-  return `<figure class="${className}"><img src="${thumb.src}" alt="${escapeHtml(label)}" loading="lazy">` +
+  const classes = [className, thumb.mark ?? ''].filter(Boolean).join(' ');
+  return `<figure class="${classes}"><img src="${thumb.src}" alt="${escapeHtml(label)}" loading="lazy">` +
     `<figcaption>${escapeHtml(thumb.caption)}</figcaption></figure>`;
 }
 
@@ -69,6 +72,8 @@ th:first-child, td:first-child { text-align: left; }
 figure { margin: 0; width: 120px; font-size: 11px; }
 figure img { width: 120px; height: 90px; object-fit: cover; display: block; }
 figure.query { outline: 3px solid #c60; }
+figure.right { outline: 3px solid #2a2; }
+figure.wrong { outline: 3px solid #c22; }
 .words { font-weight: 600; }
 </style></head><body>
 <h1>${escapeHtml(input.title)}</h1>

@@ -34,9 +34,13 @@ const nearestImagesQuery = (name: string, filter: string) => ({
 const NEAREST_IMAGES = nearestImagesQuery('word_space_nearest', '');
 const NEAREST_IMAGES_IN_CATEGORY = nearestImagesQuery('word_space_nearest_in_category', 'AND category = $3');
 
+/** A vocabulary word near a vector, with its tag (null: its own) and the tag's other words. */
 export interface TagRow {
   text: string;
+  tag: string | null;
   distance: number;
+  vector: Float32Array;
+  synonyms: string[];
 }
 
 export interface ImageTagRow extends TagRow {
@@ -51,17 +55,23 @@ const ELIGIBLE_WORDS = `
   UNION
   SELECT text, rank, embedding FROM words WHERE text = ANY($3::text[])`;
 
+// The words of a tag other than its name, most frequent first (tag words are few: an index lookup).
+const SYNONYMS = (row: string) => `ARRAY(SELECT s.text FROM tag_words s
+  WHERE s.tag = COALESCE(${row}.tag, ${row}.text) AND s.text <> COALESCE(${row}.tag, ${row}.text) ORDER BY s.rank) AS synonyms`;
+
 const NEAREST_TAGS = {
   name: 'tags_nearest',
-  text: `SELECT text, embedding <=> $1::vector AS distance FROM tag_words
-         ORDER BY embedding <=> $1::vector LIMIT $2`,
+  text: `SELECT c.text, c.tag, c.distance, c.embedding AS vector, ${SYNONYMS('c')} FROM (
+           SELECT text, tag, embedding, embedding <=> $1::vector AS distance FROM tag_words
+           ORDER BY embedding <=> $1::vector LIMIT $2
+         ) c ORDER BY c.distance, c.text`,
 };
 
 const NEAREST_TAGS_FOR_IMAGES = {
   name: 'tags_nearest_for_images',
-  text: `SELECT i.id AS "imageId", t.text, t.distance
+  text: `SELECT i.id AS "imageId", t.text, t.tag, t.distance, t.embedding AS vector, ${SYNONYMS('t')}
          FROM images i CROSS JOIN LATERAL (
-           SELECT text, embedding <=> i.word_embedding AS distance FROM tag_words
+           SELECT text, tag, embedding, embedding <=> i.word_embedding AS distance FROM tag_words
            ORDER BY embedding <=> i.word_embedding LIMIT $2
          ) t
          WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
@@ -197,23 +207,33 @@ export class ImageTextRepository {
     return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
   }
 
-  /** Nearest vocabulary words to a word-space vector, by cosine distance. */
+  /** Stores each vocabulary word's tag (words not named keep their own). */
+  async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
+    await this.writer.query(
+      `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
+      [[...tagOf.keys()], [...tagOf.values()]],
+    );
+  }
+
+  /** Nearest vocabulary words to a word-space vector, by cosine distance, with their tags. */
   async nearestTags(vector: ArrayLike<number>, first: number, efSearch: number): Promise<TagRow[]> {
-    return queryWithHnsw<TagRow>(
+    const rows = await queryWithHnsw<VectorColumn<TagRow, 'vector'>>(
       this.reader,
       { efSearch: Math.max(efSearch, first) },
       NEAREST_TAGS,
       [vectorParam(vector), first],
     );
+    return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 
   /** Nearest vocabulary words for each of several stored images, in one query. */
   async nearestTagsForImages(imageIds: readonly string[], first: number, efSearch: number): Promise<ImageTagRow[]> {
-    return queryWithHnsw<ImageTagRow>(
+    const rows = await queryWithHnsw<VectorColumn<ImageTagRow, 'vector'>>(
       this.reader,
       { efSearch: Math.max(efSearch, first) },
       NEAREST_TAGS_FOR_IMAGES,
       [imageIds, first],
     );
+    return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 }

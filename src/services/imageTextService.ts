@@ -1,9 +1,10 @@
 // What the image ↔ text questions mean: tags for an image (stored or new
-// bytes), images for a text, validation, unknown words, lemma de-duplication.
+// bytes), images for a text, validation, unknown words, folding words into tags.
 import {
   candidatesFor,
-  distinctLemmas,
   dropStopWords,
+  foldTags,
+  type FoldedTag,
   embedText,
   tokenize,
   type Embedder,
@@ -11,7 +12,7 @@ import {
 import { checkFirst, clientError, notFound } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
-import type { ImageTextRepository, TagRow } from '../repositories/imageTextRepository.js';
+import type { ImageTextRepository } from '../repositories/imageTextRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
@@ -25,7 +26,8 @@ import {
 import type { ImageMatch } from './imageService.js';
 import { modelCall } from './modelErrors.js';
 
-export type TagMatch = TagRow;
+/** A tag: its word, the cosine distance of its nearest form, and the forms folded into it. */
+export type TagMatch = FoldedTag;
 
 export interface TagsForImageArgs {
   id?: string | null;
@@ -59,7 +61,7 @@ export class ImageTextService {
     if ('id' in source) return this.storedImageTags(source.id, first);
     const vector = await this.newImageVector(source.image);
     const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
-    return distinctLemmas(candidates, first);
+    return foldTags(candidates, first);
   }
 
   /** The query Image.tags uses: the stored vector is read inside it (one round trip); no tags are explained only then. */
@@ -87,7 +89,7 @@ export class ImageTextService {
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
     const rows = await this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch);
     const byImage = groupBy(rows, (row) => row.imageId);
-    return ids.map((id) => distinctLemmas(byImage.get(id) ?? [], first));
+    return ids.map((id) => foldTags(byImage.get(id) ?? [], first));
   }
 
   async imagesForText(text: string, first?: number | null, category?: string | null): Promise<ImagesForText> {

@@ -12,6 +12,7 @@ export const TEST_WORDS = [
   'sofa', 'couch', 'chair', 'table', 'bird', 'boat', 'car', 'bus', 'train', 'sheep', 'cow',
   'bottle', 'plant', 'potted', 'dining', 'tv', 'monitor', 'person', 'aeroplane', 'airplane',
   'bicycle', 'motorbike', 'ocean', 'sea', 'beach', 'street', 'tree', 'grass', 'water', 'snow',
+  'plane', 'planes', 'grey', 'gray', 'television', 'motorcycle',
 ];
 
 export async function buildTestGlove(topN = 300, extra: readonly string[] = TEST_WORDS): Promise<string> {

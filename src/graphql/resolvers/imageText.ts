@@ -3,7 +3,7 @@ import type { ImageInput, ImageRecord } from '../../services/imageService.js';
 import type { TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';
 
-const toTag = (tag: TagMatch) => ({ word: { text: tag.text }, distance: tag.distance });
+const toTag = (tag: TagMatch) => ({ word: { text: tag.text }, distance: tag.distance, synonyms: tag.synonyms });
 
 /** Several unknown-word notes in one request (aliases) are merged. */
 function noteUnknownWords(ctx: GraphQLContext, words: string[]) {
