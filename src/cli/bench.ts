@@ -5,6 +5,8 @@
 //   --queries N    sampled query words for recall (default 200)
 //   --out FILE     results file (default bench/results.json; sections are merged into it)
 //   --soak S       only the soak: S seconds (default 60) of all queries mixed at 32 clients
+//   --import N     images for the import-vs-seed measurement (default 64; 0 skips it)
+//   --import-only  only the import-vs-seed measurement
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -13,6 +15,7 @@ import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
 import { benchImages } from '../bench/imageBench.js';
+import { benchImportVsSeed } from '../bench/importBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
 import { IMAGES_PHASE } from '../../seeds/images.js';
@@ -26,6 +29,8 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench/results.json' },
     soak: { type: 'string' },
+    import: { type: 'string', default: '64' },
+    'import-only': { type: 'boolean', default: false },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -45,11 +50,21 @@ async function runBench(app: App, url: string): Promise<void> {
   const loadAverageAtStart = loadavg()[0]!;
 
   const sections: Record<string, unknown> = {};
+  /** The import's images/s against the seed's, measured here (issue goal: ratio >= 0.8). */
+  const importVsSeed = async () => {
+    const images = Number(args.import);
+    if (!(images > 0)) return;
+    const measured = await benchImportVsSeed(app, { images, rounds: 2 }, log);
+    sections.importVsSeed = measured.result;
+    rows.push(...measured.rows);
+  };
   await app.embedder.loadModels();
   if (args.soak !== undefined) {
     const soaked = await soak(app, url, Number(args.soak) || 60, 32, log);
     sections.soak = soaked.result;
     rows.push(...soaked.rows);
+  } else if (args['import-only']) {
+    await importVsSeed();
   } else {
     const words = await benchWords(
       app,
@@ -65,6 +80,7 @@ async function runBench(app: App, url: string): Promise<void> {
     } else {
       log('images: not seeded, skipped');
     }
+    await importVsSeed();
   }
 
   for (const [phase, details] of Object.entries(seedPhases)) {

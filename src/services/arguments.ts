@@ -6,6 +6,8 @@ import type { ImageRepository } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 const MAX_CATEGORY_LENGTH = 100;
+const MAX_CAPTIONS = 20;
+const MAX_CAPTION_LENGTH = 500;
 
 export interface ImageInput {
   base64: string;
@@ -61,6 +63,15 @@ export function cleanCategory(category: string | null | undefined): string | und
     throw badInput(`'category' is too long: at most ${MAX_CATEGORY_LENGTH} characters`);
   }
   return trimmed;
+}
+
+/** Captions of an image: trimmed, blank ones dropped; at most 20 of at most 500 characters each. */
+export function cleanCaptions(captions: readonly string[] | null | undefined): string[] {
+  const cleaned = (captions ?? []).map((c) => c.trim()).filter((c) => c !== '');
+  if (cleaned.length > MAX_CAPTIONS) throw badInput(`'captions': at most ${MAX_CAPTIONS}, got ${cleaned.length}`);
+  const long = cleaned.find((c) => c.length > MAX_CAPTION_LENGTH);
+  if (long) throw badInput(`'captions': each at most ${MAX_CAPTION_LENGTH} characters, one has ${long.length}`);
+  return cleaned;
 }
 
 /**
