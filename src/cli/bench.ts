@@ -6,6 +6,7 @@
 //   --out FILE     results file (default bench/results.json; sections are merged into it)
 //   --soak S       only the soak: S seconds (default 60) of all queries mixed at 32 clients
 //   --import N     images for the import-vs-seed measurement (default 64; 0 skips it)
+//   --import-rounds R  rounds of it, alternating which path goes first (default 2)
 //   --import-only  only the import-vs-seed measurement
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'bench/results.json' },
     soak: { type: 'string' },
     import: { type: 'string', default: '64' },
+    'import-rounds': { type: 'string', default: '2' },
     'import-only': { type: 'boolean', default: false },
   },
 });
@@ -54,7 +56,7 @@ async function runBench(app: App, url: string): Promise<void> {
   const importVsSeed = async () => {
     const images = Number(args.import);
     if (!(images > 0)) return;
-    const measured = await benchImportVsSeed(app, { images, rounds: 2 }, log);
+    const measured = await benchImportVsSeed(app, { images, rounds: Number(args['import-rounds']) || 2 }, log);
     sections.importVsSeed = measured.result;
     rows.push(...measured.rows);
   };
