@@ -23,7 +23,21 @@ export class ImportRefusedError extends Error {
 
 interface GraphQLAnswer<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: AnswerError[];
+}
+
+type AnswerError = { message: string; extensions?: { code?: string; writesDisabled?: boolean } };
+
+/** The server's own words, and what to change on this side when it is the token. */
+function refusal(code: string, error: AnswerError, token: string | undefined): string {
+  const wrongToken = code === 'FORBIDDEN' && token !== undefined && !error.extensions?.writesDisabled;
+  const hint =
+    code === 'UNAUTHENTICATED'
+      ? ' Set SEMSEARCH_TOKEN to one of its WRITE_TOKENS.'
+      : wrongToken
+        ? ' SEMSEARCH_TOKEN is not one of its WRITE_TOKENS.'
+        : '';
+  return `the server refused to store images (${code}): ${error.message}${hint}`;
 }
 
 export interface ApiSinkOptions {
@@ -90,10 +104,7 @@ export function apiSink(options: ApiSinkOptions): ImportSink {
         await new Promise((resolve) => setTimeout(resolve, OVERLOADED_RETRY_MS));
         continue;
       }
-      if (code && WRITE_REFUSED.has(code)) {
-        const hint = options.token ? 'SEMSEARCH_TOKEN is not one of its WRITE_TOKENS' : 'set SEMSEARCH_TOKEN to one of its WRITE_TOKENS';
-        throw new ImportRefusedError(`the server refused to store images (${code}): ${hint}`);
-      }
+      if (code && WRITE_REFUSED.has(code)) throw new ImportRefusedError(refusal(code, error!, options.token));
       if (code === 'BAD_USER_INPUT' || code === 'PAYLOAD_TOO_LARGE') {
         return { status: 'refused', reason: error!.message.replace(/^'image\.base64' is /, '') };
       }
