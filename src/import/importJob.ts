@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { sha256 } from '../lib/hash.js';
 import { createProgress } from '../lib/progress.js';
-import { MAX_IMAGE_BYTES } from '../services/arguments.js';
+import { MAX_IMAGE_BYTES, tooLarge } from '../services/arguments.js';
 import type { NewUpload } from '../services/imageWriter.js';
 import { readError, readSidecarCaptions } from './files.js';
 
@@ -92,7 +92,7 @@ async function readOne(file: string, options: ImportOptions): Promise<ReadFile |
   try {
     // Checked before reading: a huge file is refused without loading it.
     const { size } = await stat(file);
-    if (size > MAX_IMAGE_BYTES) return { file, reason: `too large: ${size} bytes; images up to ${MAX_IMAGE_BYTES} bytes are accepted` };
+    if (size > MAX_IMAGE_BYTES) return { file, reason: tooLarge(size) };
     const bytes = await readFile(file);
     const captions = options.captionsFromSidecar ? await readSidecarCaptions(file) : undefined;
     return { file, contentHash: sha256(bytes), upload: { bytes, category: options.category, captions } };

@@ -27,6 +27,9 @@ export function noKnownWords(unknown: readonly string[]) {
   return badInput(`No known words in '${shown.join(' ')}'. Try common English words.`, { unknownWords: shown });
 }
 
+/** Why bytes of this size are refused (the rest of the sentence: "<the file> is …"). */
+export const tooLarge = (bytes: number) => `too large: ${bytes} bytes; images up to ${MAX_IMAGE_BYTES} bytes are accepted`;
+
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 /** Image bytes from base64, with or without a `data:<type>;base64,` prefix. */

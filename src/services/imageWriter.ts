@@ -6,7 +6,7 @@ import type { GraphQLError } from 'graphql';
 import { applyImageProjection, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
-import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES } from './arguments.js';
+import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES, tooLarge } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 
 export interface NewUpload {
@@ -72,14 +72,21 @@ export class ImageWriter {
       }
     }
     const embedded = await this.embedAll(fresh, outcomes, options.bounded);
-    await this.store(embedded, options.source);
-    const after = await this.images.findByContentHashes(candidates.map((c) => c.contentHash));
+    const added = new Map((await this.store(embedded, options.source)).map((image) => [image.contentHash, image]));
+    // Not inserted although readable: another writer stored the same bytes meanwhile.
+    const raced = embedded.filter((c) => !added.has(c.contentHash)).map((c) => c.contentHash);
+    const storedMeanwhile = raced.length > 0 ? await this.images.findByContentHashes(raced) : new Map<string, ImageRecord>();
     for (const candidate of candidates) {
       if (outcomes[candidate.index]) continue;
-      const image = after.get(candidate.contentHash);
-      const first = firstOfHash.get(candidate.contentHash);
-      if (!image) outcomes[candidate.index] = outcomes[first!.index] ?? refusedImage('not stored');
-      else outcomes[candidate.index] = { status: first === candidate ? 'added' : 'present', image };
+      const first = firstOfHash.get(candidate.contentHash)!;
+      const image = added.get(candidate.contentHash);
+      if (image) outcomes[candidate.index] = { status: first === candidate ? 'added' : 'present', image };
+      else if (storedMeanwhile.has(candidate.contentHash)) {
+        outcomes[candidate.index] = { status: 'present', image: storedMeanwhile.get(candidate.contentHash)! };
+      } else {
+        // Its first copy in the batch was refused: so is this one.
+        outcomes[candidate.index] = outcomes[first.index] ?? refusedImage('not stored: retry');
+      }
     }
     return outcomes as UploadOutcome[];
   }
@@ -110,8 +117,9 @@ export class ImageWriter {
     return done.filter((candidate) => candidate !== null);
   }
 
-  private async store(candidates: Required<Candidate>[], source: string): Promise<void> {
-    if (candidates.length === 0) return;
+  /** Returns the rows inserted: bytes another writer stored meanwhile are skipped (theirs are ours). */
+  private async store(candidates: Required<Candidate>[], source: string): Promise<ImageRecord[]> {
+    if (candidates.length === 0) return [];
     // Before the model exists (first seed), the model phase projects these later.
     const features = candidates.map((c) => c.embedded.features);
     const wordEmbeddings = this.embedder.hasWordModel() ? await this.embedder.projectManyToWords(features) : null;
@@ -132,8 +140,7 @@ export class ImageWriter {
       mimeType: info.mimeType,
       bytes: c.bytes,
     }));
-    // Bytes another writer stored meanwhile are skipped: theirs are ours.
-    await this.images.insert(rows);
+    return this.images.insert(rows);
   }
 }
 
@@ -142,7 +149,7 @@ function checkAll(uploads: readonly NewUpload[], outcomes: (UploadOutcome | unde
   const candidates: Candidate[] = [];
   uploads.forEach((upload, index) => {
     if (upload.bytes.length > MAX_IMAGE_BYTES) {
-      outcomes[index] = refusedImage(`too large: ${upload.bytes.length} bytes; images up to ${MAX_IMAGE_BYTES} bytes are accepted`);
+      outcomes[index] = refusedImage(tooLarge(upload.bytes.length));
       return;
     }
     try {
