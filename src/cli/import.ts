@@ -7,7 +7,15 @@ import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { StoreInUseError } from '../db/storeLock.js';
 import { findImageFiles } from '../import/files.js';
-import { importExitCode, outcomeNote, runImport, summaryLine, type ImportReport, type ImportSink } from '../import/importJob.js';
+import {
+  files,
+  importExitCode,
+  outcomeNote,
+  runImport,
+  summaryLine,
+  type ImportReport,
+  type ImportSink,
+} from '../import/importJob.js';
 import { apiSink, ImportRefusedError, storeSink } from '../import/sinks.js';
 import { createLogger } from '../logger.js';
 import { cleanCategory } from '../services/arguments.js';
@@ -64,7 +72,8 @@ if (found.files.length === 0) {
   fail(`No JPEG, PNG or WebP files in ${paths.join(', ')}: nothing to import.`);
 }
 if (found.otherFiles > 0) {
-  process.stderr.write(`${found.otherFiles} files in those folders are not photos by their name (.jpg, .jpeg, .png, .webp) and are left alone\n`);
+  const notPhotos = found.otherFiles === 1 ? 'is not a photo' : 'are not photos';
+  process.stderr.write(`${files(found.otherFiles)} in those folders ${notPhotos} by name (.jpg, .jpeg, .png, .webp): left alone\n`);
 }
 
 let app: App | undefined;

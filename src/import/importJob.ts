@@ -105,8 +105,10 @@ async function readOne(file: string, options: ImportOptions): Promise<ReadFile |
 export function summaryLine(report: ImportReport): string {
   const rate = report.added / Math.max(report.seconds, 1e-3);
   const counts = `${report.added} added, ${report.present} already present, ${report.refused.length} refused`;
-  return `import: ${counts} (${report.files} files in ${report.seconds.toFixed(1)} s, ${rate.toFixed(1)} added images/s)`;
+  return `import: ${counts} (${files(report.files)} in ${report.seconds.toFixed(1)} s, ${rate.toFixed(1)} added images/s)`;
 }
+
+export const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
 
 /** The words after the summary: a re-run that adds nothing says so. */
 export function outcomeNote(report: ImportReport): string | null {
