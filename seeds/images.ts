@@ -89,7 +89,10 @@ export async function seedImages(
 ): Promise<SeedImagesResult> {
   await reembedIfRecipeChanged(images, seedState, embedder, logger);
   const all = interleaveByCategory(listPascalImages(options.assetsDir));
-  const wanted = options.limit === ALL_IMAGES ? all : all.slice(0, options.limit);
+  const listed = options.limit === ALL_IMAGES ? all : all.slice(0, options.limit);
+  // A person deleted these (deleteImage): they stay deleted.
+  const deleted = await images.deleted(listed.map((image) => image.id), []);
+  const wanted = listed.filter((image) => !deleted.ids.has(image.id));
   const previous = (await seedState.completed()).get(IMAGES_PHASE);
   const stored = await images.existing(wanted.map((image) => image.id), []);
   if (previous && stored.ids.size >= wanted.length) {
@@ -104,22 +107,26 @@ export async function seedImages(
   let embedded = 0;
   for (let start = 0; start < missing.length; start += BATCH_SIZE) {
     const batch = await Promise.all(missing.slice(start, start + BATCH_SIZE).map(prepare));
-    // Same bytes under another id (an earlier upload) are not embedded again.
-    const known = await images.existing(
-      batch.map((image) => image.id),
-      batch.map((image) => image.contentHash),
+    // Same bytes under another id (an earlier upload) are not embedded again,
+    // nor bytes a person deleted under another id.
+    const ids = batch.map((image) => image.id);
+    const hashes = batch.map((image) => image.contentHash);
+    const [known, deletedBytes] = await Promise.all([images.existing(ids, hashes), images.deleted([], hashes)]);
+    // Recorded under the dataset id too, so the next seed skips it without reading it.
+    await images.recordDeleted(batch.filter((image) => deletedBytes.hashes.has(image.contentHash)));
+    const fresh = batch.filter(
+      (image) => !known.ids.has(image.id) && !known.hashes.has(image.contentHash) && !deletedBytes.hashes.has(image.contentHash),
     );
-    const fresh = batch.filter((image) => !known.ids.has(image.id) && !known.hashes.has(image.contentHash));
     const embeddings = await embedder.embedImages(fresh.map((image) => image.bytes));
     // Stored unprojected: the projection phase that follows fits on them and projects them.
-    await images.insert(
+    const inserted = await images.insert(
       fresh.map((image, i) => {
         const { features, info } = embeddings[i]!;
         const { width, height, mimeType } = info;
         return { ...image, width, height, mimeType, features, embedding: features, projectionVersion: null, wordEmbedding: null };
       }),
     );
-    embedded += fresh.length;
+    embedded += inserted.length;
     progress.tick(batch.length);
   }
   progress.finish();

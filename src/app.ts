@@ -27,11 +27,16 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(config: Config, logger: Logger): Promise<App> {
-  const db = await openDatabase(config, logger, {
+/** Opens the store `config` names, its schema brought up to date. */
+export function openStore(config: Config, logger: Logger): Promise<Database> {
+  return openDatabase(config, logger, {
     migrate: (pool) => applyMigrations(pool, logger),
     vectorTypeOids: findVectorTypeOids,
   });
+}
+
+export async function createApp(config: Config, logger: Logger): Promise<App> {
+  const db = await openStore(config, logger);
   const repositories = createRepositories(db);
   const embedder = createEmbedder({
     imageModelDir: mobilenetDir(config.assets.dir),

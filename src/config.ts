@@ -47,6 +47,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // `npm run bench` against an already running server instead of an in-process one.
   BENCH_URL: optionalUrl.optional(),
+  // `npm run import -- --url URL` sends it as `Authorization: Bearer <token>` (the server's WRITE_TOKENS).
+  SEMSEARCH_TOKEN: z
+    .string()
+    .trim()
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -71,6 +77,8 @@ export interface Config {
   embedWorkers: number;
   logLevel: LogLevel;
   benchUrl?: string;
+  /** The token this machine's tools send to a server that protects writes (SEMSEARCH_TOKEN). */
+  clientToken?: string;
 }
 
 export const ALL_WORDS = 0;
@@ -127,5 +135,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedWorkers: e.EMBED_WORKERS ?? Math.max(1, availableParallelism() - 1),
     logLevel: e.LOG_LEVEL,
     benchUrl: e.BENCH_URL,
+    clientToken: e.SEMSEARCH_TOKEN,
   };
 }

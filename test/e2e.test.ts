@@ -293,6 +293,52 @@ for (const kind of storeKinds()) {
       await page.setViewportSize({ width: 1200, height: 900 });
     });
 
+    test("a photo's category and captions are edited on its view, and it is deleted after a confirmation", async () => {
+      const image = async () =>
+        (await gql(server.url, 'query ($id: ID!) { image(id: $id) { category captions } }', { id: addedId })).data!.image;
+      await page.goto(`${server.url}/#/image?id=${addedId}`);
+      await photoShown(addedId);
+      // The editor opens from the keyboard: it is a disclosure with a summary.
+      await page.locator('.edit summary').focus();
+      await page.keyboard.press('Enter');
+      await page.fill('#edit-category', 'puppy');
+      await page.fill('#edit-captions', 'An edited caption.\n\n  Another one. ');
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.locator('.edit .success', { hasText: 'Saved.' }).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Saved.', 'the keyboard stays at the editor');
+      assert.deepEqual(await page.locator('.captions li').allTextContents(), ['An edited caption.', 'Another one.']);
+      assert.equal(await page.locator('.facts dd a').first().textContent(), 'puppy');
+      assert.deepEqual(await image(), { category: 'puppy', captions: ['An edited caption.', 'Another one.'] });
+      await browser.screenshot('14-edited');
+
+      // What the API refuses is refused in its words, and nothing changes.
+      await page.fill('#edit-category', 'x'.repeat(101));
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.locator('.edit [role=alert]', { hasText: "'category' is too long" }).waitFor();
+      assert.deepEqual(await image(), { category: 'puppy', captions: ['An edited caption.', 'Another one.'] });
+
+      // Delete asks first; Cancel (where the focus goes) keeps the photo.
+      const countBefore = await totalCount();
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByText(`Delete photo ${addedId} for good?`).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Cancel');
+      await browser.screenshot('15-delete-confirm');
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Delete', exact: true }).waitFor();
+      assert.equal(await totalCount(), countBefore, 'cancelled: nothing deleted');
+
+      await page.getByRole('button', { name: 'Delete', exact: true }).click();
+      await page.getByRole('button', { name: 'Yes, delete it' }).click();
+      await page.getByRole('heading', { name: 'Photo deleted' }).waitFor();
+      assert.match((await page.locator('main .success').textContent())!, new RegExp(`Photo ${addedId} was deleted`));
+      assert.equal(await totalCount(), countBefore - 1);
+      assert.equal(await image(), null);
+      await browser.screenshot('16-deleted');
+      // Its address (still in the location bar) now says there is no such photo.
+      await page.reload();
+      await page.locator('main [role=alert]', { hasText: `There is no photo with the id '${addedId}'` }).waitFor();
+    });
+
     test('the page asked only our server, and nothing failed in it', () => {
       const origin = new URL(server.url).origin;
       for (const url of browser.requests) {

@@ -3,6 +3,7 @@
 import pg from 'pg';
 import pgvector from 'pgvector';
 import { PgliteWorkerStore } from './pgliteWorkerStore.js';
+import { lockStore, type StoreLock } from './storeLock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
@@ -43,12 +44,18 @@ class VectorTypes {
   }
 }
 
-async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; store: PgliteWorkerStore }> {
+async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; store: PgliteWorkerStore; lock: StoreLock }> {
+  const lock = lockStore(dataDir);
   const store = new PgliteWorkerStore(dataDir);
-  await store.ready;
+  try {
+    await store.ready;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   // One PGlite instance runs one query at a time: one connection.
   const pool = new pg.Pool({ ...store.pgConfig(), max: 1, idleTimeoutMillis: 0, types } as pg.PoolConfig);
-  return { pool, store };
+  return { pool, store, lock };
 }
 
 function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
@@ -65,7 +72,7 @@ export async function openDatabase(config: Config, logger: Logger, schema: Schem
   const db = config.database;
   const types = new VectorTypes();
   if (db.kind === 'pglite') {
-    const { pool, store } = await openPglite(db.dataDir, types);
+    const { pool, store, lock } = await openPglite(db.dataDir, types);
     await schema.migrate(pool);
     await types.load(pool, schema);
     return {
@@ -75,6 +82,7 @@ export async function openDatabase(config: Config, logger: Logger, schema: Schem
       async close() {
         await pool.end();
         await store.close();
+        lock.release();
       },
     };
   }

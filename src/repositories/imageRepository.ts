@@ -27,6 +27,12 @@ export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   bytes: Uint8Array;
 }
 
+/** Fields of a stored image a person may change; undefined leaves one as it is. */
+export interface ImageChanges {
+  category?: string | null;
+  captions?: readonly string[];
+}
+
 export interface ImageFile {
   mimeType: string;
   bytes: Buffer;
@@ -95,6 +101,15 @@ export class ImageRepository {
     return result.rows[0] ?? null;
   }
 
+  /** The stored images with these content hashes, by hash (the primary: see findByContentHash). */
+  async findByContentHashes(hashes: readonly string[]): Promise<Map<string, ImageRecord>> {
+    const result = await this.writer.query<ImageRecord>(
+      `SELECT ${COLUMNS} FROM images WHERE content_hash = ANY($1::text[])`,
+      [hashes],
+    );
+    return new Map(result.rows.map((row) => [row.contentHash, row]));
+  }
+
   /** Which of these ids or content hashes are stored already (for resumable seeding). */
   async existing(ids: readonly string[], hashes: readonly string[]): Promise<{ ids: Set<string>; hashes: Set<string> }> {
     const result = await this.writer.query<{ id: string; hash: string }>(
@@ -104,7 +119,11 @@ export class ImageRepository {
     return { ids: new Set(result.rows.map((r) => r.id)), hashes: new Set(result.rows.map((r) => r.hash)) };
   }
 
-  /** Rows (with their vectors) and bytes in one transaction: all of them or none. Returns the stored rows. */
+  /**
+   * Rows (with their vectors) and bytes in one transaction: all of them or
+   * none. A row whose id or bytes are stored already (another writer was
+   * quicker: a seed beside an upload) is skipped; returns the rows inserted.
+   */
   async insert(images: readonly NewImage[]): Promise<ImageRecord[]> {
     if (images.length === 0) return [];
     return withTransaction(this.writer, async (client) => {
@@ -117,6 +136,7 @@ export class ImageRepository {
                      $8::vector[], $9::vector[], $10::text[], $11::vector[])
            AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
                 word_embedding)
+         ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}`,
         [
           images.map((i) => i.id),
@@ -133,13 +153,70 @@ export class ImageRepository {
           images.map((i) => i.wordEmbedding && vectorParam(i.wordEmbedding)),
         ],
       );
+      const ids = new Set(inserted.rows.map((row) => row.id));
+      const files = images.filter((image) => ids.has(image.id));
       await client.query(
         `INSERT INTO image_files (image_id, mime_type, bytes)
          SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])`,
-        [images.map((i) => i.id), images.map((i) => i.mimeType), images.map((i) => Buffer.from(i.bytes))],
+        [files.map((i) => i.id), files.map((i) => i.mimeType), files.map((i) => Buffer.from(i.bytes))],
       );
       return inserted.rows;
     });
+  }
+
+  /**
+   * Deletes the row, its vectors and (by cascade) its bytes and training-split
+   * entry, and records the deletion so that seeding never brings it back. One
+   * statement: all of it or nothing. False for an unknown id.
+   */
+  async delete(id: string): Promise<boolean> {
+    const result = await this.writer.query(
+      `WITH gone AS (DELETE FROM images WHERE id = $1 RETURNING id, content_hash, source)
+       INSERT INTO deleted_images (image_id, content_hash, source)
+       SELECT id, content_hash, source FROM gone
+       ON CONFLICT (image_id) DO UPDATE
+         SET content_hash = EXCLUDED.content_hash, source = EXCLUDED.source, deleted_at = now()`,
+      [id],
+    );
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  /** Records images as deleted without deleting anything: a dataset image whose bytes a person deleted under another id. */
+  async recordDeleted(images: readonly Pick<ImageRecord, 'id' | 'contentHash' | 'source'>[]): Promise<void> {
+    if (images.length === 0) return;
+    await this.writer.query(
+      `INSERT INTO deleted_images (image_id, content_hash, source)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (image_id) DO NOTHING`,
+      [images.map((i) => i.id), images.map((i) => i.contentHash), images.map((i) => i.source)],
+    );
+  }
+
+  /** Which of these ids and content hashes were deleted by a person (deleteImage). */
+  async deleted(ids: readonly string[], hashes: readonly string[]): Promise<{ ids: Set<string>; hashes: Set<string> }> {
+    const result = await this.writer.query<{ id: string; hash: string }>(
+      `SELECT image_id AS id, content_hash AS hash FROM deleted_images
+       WHERE image_id = ANY($1::text[]) OR content_hash = ANY($2::text[])`,
+      [ids, hashes],
+    );
+    return { ids: new Set(result.rows.map((r) => r.id)), hashes: new Set(result.rows.map((r) => r.hash)) };
+  }
+
+  /** Sets the fields given (undefined: unchanged); null for an unknown id. */
+  async update(id: string, changes: ImageChanges): Promise<ImageRecord | null> {
+    const result = await this.writer.query<ImageRecord>(
+      `UPDATE images SET
+         category = CASE WHEN $2 THEN $3 ELSE category END,
+         captions = CASE WHEN $4 THEN $5::text[] ELSE captions END
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [
+        id,
+        changes.category !== undefined,
+        changes.category ?? null,
+        changes.captions !== undefined,
+        changes.captions ?? [],
+      ],
+    );
+    return result.rows[0] ?? null;
   }
 
   /** Stored bytes in id order after `afterId`, for re-embedding with a new recipe. */

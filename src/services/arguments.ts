@@ -6,6 +6,8 @@ import type { ImageRepository } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 const MAX_CATEGORY_LENGTH = 100;
+const MAX_CAPTIONS = 20;
+const MAX_CAPTION_LENGTH = 500;
 
 export interface ImageInput {
   base64: string;
@@ -24,6 +26,9 @@ export function noKnownWords(unknown: readonly string[]) {
   const shown = unknown.slice(0, 10);
   return badInput(`No known words in '${shown.join(' ')}'. Try common English words.`, { unknownWords: shown });
 }
+
+/** Why bytes of this size are refused (the rest of the sentence: "<the file> is …"). */
+export const tooLarge = (bytes: number) => `too large: ${bytes} bytes; images up to ${MAX_IMAGE_BYTES} bytes are accepted`;
 
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
@@ -61,6 +66,15 @@ export function cleanCategory(category: string | null | undefined): string | und
     throw badInput(`'category' is too long: at most ${MAX_CATEGORY_LENGTH} characters`);
   }
   return trimmed;
+}
+
+/** Captions of an image: trimmed, blank ones dropped; at most 20 of at most 500 characters each. */
+export function cleanCaptions(captions: readonly string[] | null | undefined): string[] {
+  const cleaned = (captions ?? []).map((c) => c.trim()).filter((c) => c !== '');
+  if (cleaned.length > MAX_CAPTIONS) throw badInput(`'captions': at most ${MAX_CAPTIONS}, got ${cleaned.length}`);
+  const long = cleaned.find((c) => c.length > MAX_CAPTION_LENGTH);
+  if (long) throw badInput(`'captions': each at most ${MAX_CAPTION_LENGTH} characters, one has ${long.length}`);
+  return cleaned;
 }
 
 /**

@@ -3,17 +3,27 @@
 import { applyImageProjection, type Embedder } from '../embedding/index.js';
 import { badInput, checkFirst, notFound } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
-import type { ImageFile, ImageMatchRow, ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
-import { categorySize, cleanCategory, decodeBase64Image, imageSource, type ImageInput } from './arguments.js';
+import type {
+  ImageChanges,
+  ImageFile,
+  ImageMatchRow,
+  ImageRecord,
+  ImageRepository,
+} from '../repositories/imageRepository.js';
+import {
+  categorySize,
+  cleanCaptions,
+  cleanCategory,
+  decodeBase64Image,
+  imageSource,
+  type ImageInput,
+} from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
+import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { modelCall } from './modelErrors.js';
 
 export type { ImageInput } from './arguments.js';
 export type { ImageFile, ImageRecord };
-
-const MAX_CAPTIONS = 20;
-const MAX_CAPTION_LENGTH = 500;
-const UNIQUE_VIOLATION = '23505';
 
 export interface ImageMatch {
   image: ImageRecord;
@@ -26,6 +36,12 @@ export interface SimilarImagesArgs {
   first?: number | null;
   category?: string | null;
   maxDistance?: number | null;
+}
+
+/** updateImage's arguments: a field left out (undefined) stays as it is; null clears it. */
+export interface ImageUpdate {
+  category?: string | null;
+  captions?: readonly string[] | null;
 }
 
 export interface ImagePage {
@@ -52,14 +68,6 @@ function checkMaxDistance(maxDistance: number | null | undefined): number | unde
   return maxDistance;
 }
 
-function cleanCaptions(captions: readonly string[] | null | undefined): string[] {
-  const cleaned = (captions ?? []).map((c) => c.trim()).filter((c) => c !== '');
-  if (cleaned.length > MAX_CAPTIONS) throw badInput(`'captions': at most ${MAX_CAPTIONS}, got ${cleaned.length}`);
-  const long = cleaned.find((c) => c.length > MAX_CAPTION_LENGTH);
-  if (long) throw badInput(`'captions': each at most ${MAX_CAPTION_LENGTH} characters, one has ${long.length}`);
-  return cleaned;
-}
-
 /** What images are stored and searched by: features through the projection named by `projectionVersion` (null: none). */
 export interface SearchVector {
   vector: Float32Array;
@@ -67,12 +75,16 @@ export interface SearchVector {
 }
 
 export class ImageService {
+  private readonly writer: ImageWriter;
+
   constructor(
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
-  ) {}
+  ) {
+    this.writer = new ImageWriter(images, embedder, projection);
+  }
 
   findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
     return this.images.findByIds(ids);
@@ -139,41 +151,36 @@ export class ImageService {
 
   /** Stores bytes and row together; the same bytes again return the stored image. */
   async addImage(input: ImageInput, category?: string | null, captions?: readonly string[] | null): Promise<ImageRecord> {
-    const cleanedCategory = cleanCategory(category) ?? null;
-    const cleanedCaptions = cleanCaptions(captions);
+    // The fields first: a wrong caption is reported without decoding anything.
+    cleanCategory(category);
+    cleanCaptions(captions);
     const bytes = decodeBase64Image(input.base64);
-    const contentHash = sha256(bytes);
-    const stored = await this.images.findByContentHash(contentHash);
-    if (stored) return stored;
-    // One inspection: the model reports the format and size it decoded.
-    const { features, info } = await modelCall(this.embedder.embedImage(bytes));
-    const searched = await this.searchVector(features);
-    // Before the model exists (first seed), the model phase projects the upload later.
-    const wordEmbedding = this.embedder.hasWordModel() ? await modelCall(this.embedder.projectToWords(features)) : null;
-    const id = `upload-${contentHash.slice(0, 20)}`;
-    try {
-      const [added] = await this.images.insert([
-        {
-          id,
-          category: cleanedCategory,
-          captions: cleanedCaptions,
-          width: info.width,
-          height: info.height,
-          contentHash,
-          source: 'upload',
-          features,
-          embedding: searched.vector,
-          projectionVersion: searched.projectionVersion,
-          wordEmbedding,
-          mimeType: info.mimeType,
-          bytes,
-        },
-      ]);
-      return added!;
-    } catch (err) {
-      // A concurrent upload of the same bytes won the race: theirs is ours.
-      if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-      return (await this.images.findByContentHash(contentHash))!;
-    }
+    const [outcome] = await modelCall(this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true }));
+    if (outcome!.status !== 'refused') return outcome!.image;
+    throw badInput(outcome!.field === 'image' ? `'image.base64' is ${outcome!.reason}` : outcome!.reason);
+  }
+
+  /**
+   * Many images at once (`npm run import`): embedded together on the worker
+   * pool, one outcome each. Nothing is thrown for an unreadable image.
+   */
+  addImages(uploads: readonly NewUpload[], options: AddOptions = { source: 'import', bounded: false }): Promise<UploadOutcome[]> {
+    return modelCall(this.writer.addMany(uploads, options));
+  }
+
+  /** Changes only the fields given, checked as addImage checks them. */
+  async updateImage(id: string, update: ImageUpdate): Promise<ImageRecord> {
+    const changes: ImageChanges = {};
+    if (update.category !== undefined) changes.category = cleanCategory(update.category) ?? null;
+    if (update.captions !== undefined) changes.captions = cleanCaptions(update.captions);
+    const updated = await this.images.update(id, changes);
+    if (!updated) throw notFound(`No image with id '${id}'`);
+    return updated;
+  }
+
+  /** Removes the image for good: a later seed does not bring a deleted dataset image back. */
+  async deleteImage(id: string): Promise<boolean> {
+    if (!(await this.images.delete(id))) throw notFound(`No image with id '${id}'`);
+    return true;
   }
 }

@@ -4,6 +4,7 @@ import {
   type ImageInput,
   type ImageMatch,
   type ImageRecord,
+  type ImageUpdate,
   type SimilarImagesArgs,
 } from '../../services/imageService.js';
 import type { GraphQLContext } from '../context.js';
@@ -45,6 +46,10 @@ export const imageResolvers = {
       args: { image: ImageInput; category?: string | null; captions?: string[] | null },
       ctx: GraphQLContext,
     ) => ctx.services.images.addImage(args.image, args.category, args.captions),
+    deleteImage: (_: unknown, args: { id: string }, ctx: GraphQLContext) => ctx.services.images.deleteImage(args.id),
+    // Arguments left out are absent from `args`: the service changes only those given.
+    updateImage: (_: unknown, { id, ...update }: { id: string } & ImageUpdate, ctx: GraphQLContext) =>
+      ctx.services.images.updateImage(id, update),
   },
   Image: {
     url: (image: ImageRecord) => `/images/${encodeURIComponent(image.id)}`,

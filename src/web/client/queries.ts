@@ -96,3 +96,14 @@ export async function imagesPage(category: string | null, after: string | null, 
     hasNextPage: images.pageInfo.hasNextPage,
   };
 }
+
+export async function deleteImage(id: string): Promise<void> {
+  await graphql<{ deleteImage: boolean }>('mutation ($id: ID!) { deleteImage(id: $id) }', { id });
+}
+
+/** Sets both fields: an empty category or no captions clear them. */
+export async function updateImage(id: string, category: string | null, captions: string[]): Promise<ImageSummary> {
+  const query = `mutation ($id: ID!, $category: String, $captions: [String!]) {
+    updateImage(id: $id, category: $category, captions: $captions) { ${SUMMARY} } }`;
+  return (await graphql<{ updateImage: ImageSummary }>(query, { id, category, captions })).updateImage;
+}

@@ -1,9 +1,11 @@
 // One photo: large, with its captions, category, predicted tags and the most
-// similar photos (each a link, so a person can walk the collection).
+// similar photos (each a link, so a person can walk the collection); an
+// editor for its category and captions, and deletion after a confirmation.
 import { altText, LARGE_WIDTH, sizedUrl, thumbnailGrid, wordChips } from '../components.js';
 import { empty, errorBox, h, loading, show } from '../dom.js';
 import { imageDetail } from '../queries.js';
 import { href } from '../router.js';
+import { deleteArea, editForm } from './imageEdit.js';
 import { messageOf } from './search.js';
 import type { View } from './view.js';
 
@@ -58,6 +60,8 @@ export async function renderImage(view: View): Promise<void> {
         ),
         h('h2', { id: 'tags-heading' }, 'Predicted tags'),
         image.tags.length > 0 ? wordChips(image.tags, 'Predicted tags') : empty('No tags.'),
+        await editForm(view, image, () => void renderImage(view)),
+        deleteArea(view, image),
       ),
     ),
     h('h2', {}, 'Similar photos'),

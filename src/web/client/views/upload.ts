@@ -4,6 +4,7 @@ import { thumbnailGrid, wordChips } from '../components.js';
 import { empty, errorBox, h, loading, show } from '../dom.js';
 import { addImage, describePhoto, type ImageMatch, type ImageSummary, type WordMatch } from '../queries.js';
 import { href } from '../router.js';
+import { photoForm } from '../photoForm.js';
 import { messageOf } from './search.js';
 import type { View } from './view.js';
 
@@ -105,36 +106,22 @@ async function showPhoto(view: View, results: HTMLElement): Promise<void> {
 
 async function showAddForm(view: View, photo: Photo, area: HTMLElement, topTag: string | undefined): Promise<void> {
   if (photo.added) return show(area, addedNote(photo.added, topTag));
-  const captions = h('textarea', { id: 'add-captions', rows: 3, placeholder: 'One caption a line (optional)' });
-  const button = h('button', { type: 'submit' }, 'Add to the collection');
-  const status = h('div', {});
-  // Free text with the known categories offered: a new photo may start a new category.
-  const category = h('input', { id: 'add-category', list: 'add-category-options', autocomplete: 'off', placeholder: 'Optional' });
-  const options = h('datalist', { id: 'add-category-options' }, (await view.categories).map((name) => h('option', { value: name })));
-  const form = h(
-    'form',
-    { class: 'add-form' },
-    h('h2', {}, 'Add it to the collection'),
-    h('label', { for: 'add-category' }, 'Category'),
-    category,
-    options,
-    h('label', { for: 'add-captions' }, 'Captions'),
-    captions,
-    button,
-    status,
-  );
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    button.disabled = true;
-    show(status, loading('Adding your photo…'));
-    try {
-      const lines = captions.value.split('\n').map((line) => line.trim()).filter(Boolean);
-      photo.added = await addImage(photo.dataUrl, category.value.trim() || null, lines);
+  const { form } = photoForm({
+    idPrefix: 'add',
+    className: 'add-form',
+    title: h('h2', {}, 'Add it to the collection'),
+    categories: await view.categories,
+    category: '',
+    captions: [],
+    categoryPlaceholder: 'Optional',
+    captionsPlaceholder: 'One caption a line (optional)',
+    captionsLabel: 'Captions',
+    submitLabel: 'Add to the collection',
+    busyText: 'Adding your photo…',
+    async submit(category, captions) {
+      photo.added = await addImage(photo.dataUrl, category, captions);
       if (photo === current) show(area, addedNote(photo.added, topTag));
-    } catch (err) {
-      button.disabled = false;
-      show(status, errorBox(messageOf(err)));
-    }
+    },
   });
   if (view.isCurrent() && photo === current) show(area, form);
 }

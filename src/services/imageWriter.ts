@@ -1,0 +1,165 @@
+// Writing images: one path for addImage (one upload) and `npm run import`
+// (batches of files), so both validate, deduplicate, embed and store the same
+// way. A batch embeds its images together on the worker pool; each image
+// succeeds or is refused on its own, with a reason a person can act on.
+import type { GraphQLError } from 'graphql';
+import { applyImageProjection, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
+import { sha256 } from '../lib/hash.js';
+import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
+import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES, tooLarge } from './arguments.js';
+import type { ImageProjectionCache } from './imageProjectionCache.js';
+
+export interface NewUpload {
+  bytes: Uint8Array;
+  category?: string | null;
+  captions?: readonly string[] | null;
+}
+
+export type UploadOutcome =
+  | { status: 'added' | 'present'; image: ImageRecord }
+  /** `field` 'image': the bytes are the problem (reason reads "… is <reason>"); else a named argument is. */
+  | { status: 'refused'; field: 'image' | 'input'; reason: string };
+
+export interface AddOptions {
+  /** Stored in the row: 'upload' (addImage) or 'import'. */
+  source: string;
+  /**
+   * A client's single upload is refused with OVERLOADED when the embedding
+   * queue is full; a batch the caller already paces waits its turn.
+   */
+  bounded: boolean;
+}
+
+/** Checked and hashed, waiting for its vectors. */
+interface Candidate {
+  index: number;
+  bytes: Uint8Array;
+  contentHash: string;
+  category: string | null;
+  captions: string[];
+  embedded?: EmbeddedImage;
+}
+
+type Refusal = Extract<UploadOutcome, { status: 'refused' }>;
+const refusedImage = (reason: string): Refusal => ({ status: 'refused', field: 'image', reason });
+
+/** Uploads get an id from their content, so the same bytes always have the same id. */
+export const uploadId = (contentHash: string) => `upload-${contentHash.slice(0, 20)}`;
+
+export class ImageWriter {
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly embedder: Embedder,
+    private readonly projection: ImageProjectionCache,
+  ) {}
+
+  /** One outcome per upload, in order. Bytes stored already are 'present' and not embedded again. */
+  async addMany(uploads: readonly NewUpload[], options: AddOptions): Promise<UploadOutcome[]> {
+    const outcomes: (UploadOutcome | undefined)[] = new Array(uploads.length);
+    const candidates = checkAll(uploads, outcomes);
+    const stored = await this.images.findByContentHashes(candidates.map((c) => c.contentHash));
+    const fresh: Candidate[] = [];
+    const firstOfHash = new Map<string, Candidate>();
+    for (const candidate of candidates) {
+      if (stored.has(candidate.contentHash)) {
+        outcomes[candidate.index] = { status: 'present', image: stored.get(candidate.contentHash)! };
+      } else if (firstOfHash.has(candidate.contentHash)) {
+        // The same bytes twice in one batch: the second is present once the first is stored.
+        continue;
+      } else {
+        firstOfHash.set(candidate.contentHash, candidate);
+        fresh.push(candidate);
+      }
+    }
+    const embedded = await this.embedAll(fresh, outcomes, options.bounded);
+    const added = new Map((await this.store(embedded, options.source)).map((image) => [image.contentHash, image]));
+    // Not inserted although readable: another writer stored the same bytes meanwhile.
+    const raced = embedded.filter((c) => !added.has(c.contentHash)).map((c) => c.contentHash);
+    const storedMeanwhile = raced.length > 0 ? await this.images.findByContentHashes(raced) : new Map<string, ImageRecord>();
+    for (const candidate of candidates) {
+      if (outcomes[candidate.index]) continue;
+      const first = firstOfHash.get(candidate.contentHash)!;
+      const image = added.get(candidate.contentHash);
+      if (image) outcomes[candidate.index] = { status: first === candidate ? 'added' : 'present', image };
+      else if (storedMeanwhile.has(candidate.contentHash)) {
+        outcomes[candidate.index] = { status: 'present', image: storedMeanwhile.get(candidate.contentHash)! };
+      } else {
+        // Its first copy in the batch was refused: so is this one.
+        outcomes[candidate.index] = outcomes[first.index] ?? refusedImage('not stored: retry');
+      }
+    }
+    return outcomes as UploadOutcome[];
+  }
+
+  /** Features, format and size of each candidate; unreadable ones are refused and left out. */
+  private async embedAll(
+    candidates: Candidate[],
+    outcomes: (UploadOutcome | undefined)[],
+    bounded: boolean,
+  ): Promise<Required<Candidate>[]> {
+    // Each image is its own request to the pool, which still hands the model
+    // several at once: one unreadable file then fails alone, not its batch.
+    const embed = bounded
+      ? (bytes: Uint8Array) => this.embedder.embedImage(bytes)
+      : async (bytes: Uint8Array) => (await this.embedder.embedImages([bytes]))[0]!;
+    const done = await Promise.all(
+      candidates.map(async (candidate) => {
+        try {
+          candidate.embedded = await embed(candidate.bytes);
+          return candidate as Required<Candidate>;
+        } catch (err) {
+          if (!(err instanceof ImageDecodeError)) throw err;
+          outcomes[candidate.index] = refusedImage(err.message);
+          return null;
+        }
+      }),
+    );
+    return done.filter((candidate) => candidate !== null);
+  }
+
+  /** Returns the rows inserted: bytes another writer stored meanwhile are skipped (theirs are ours). */
+  private async store(candidates: Required<Candidate>[], source: string): Promise<ImageRecord[]> {
+    if (candidates.length === 0) return [];
+    // Before the model exists (first seed), the model phase projects these later.
+    const features = candidates.map((c) => c.embedded.features);
+    const wordEmbeddings = this.embedder.hasWordModel() ? await this.embedder.projectManyToWords(features) : null;
+    // One projection for the batch: the searched vectors all come from the same fit.
+    const projection = await this.projection.current();
+    const rows = candidates.map(({ embedded: { features, info }, ...c }, i): NewImage => ({
+      id: uploadId(c.contentHash),
+      category: c.category,
+      captions: c.captions,
+      width: info.width,
+      height: info.height,
+      contentHash: c.contentHash,
+      source,
+      features,
+      embedding: applyImageProjection(projection, features),
+      projectionVersion: projection?.version ?? null,
+      wordEmbedding: wordEmbeddings?.[i] ?? null,
+      mimeType: info.mimeType,
+      bytes: c.bytes,
+    }));
+    return this.images.insert(rows);
+  }
+}
+
+/** Validates each upload's fields and hashes its bytes; refusals go straight to `outcomes`. */
+function checkAll(uploads: readonly NewUpload[], outcomes: (UploadOutcome | undefined)[]): Candidate[] {
+  const candidates: Candidate[] = [];
+  uploads.forEach((upload, index) => {
+    if (upload.bytes.length > MAX_IMAGE_BYTES) {
+      outcomes[index] = refusedImage(tooLarge(upload.bytes.length));
+      return;
+    }
+    try {
+      const category = cleanCategory(upload.category) ?? null;
+      const captions = cleanCaptions(upload.captions);
+      candidates.push({ index, bytes: upload.bytes, contentHash: sha256(upload.bytes), category, captions });
+    } catch (err) {
+      outcomes[index] = { status: 'refused', field: 'input', reason: (err as GraphQLError).message };
+    }
+  });
+  return candidates;
+}
+
