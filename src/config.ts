@@ -47,6 +47,13 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   // `npm run bench` against an already running server instead of an in-process one.
   BENCH_URL: optionalUrl.optional(),
+  // Comma-separated bearer tokens; set, every mutation needs one of them.
+  WRITE_TOKENS: z.string().optional(),
+  // Production without WRITE_TOKENS refuses mutations unless this is 'true'.
+  ALLOW_ANONYMOUS_WRITES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -71,6 +78,8 @@ export interface Config {
   embedWorkers: number;
   logLevel: LogLevel;
   benchUrl?: string;
+  /** Who may call mutations: `tokens` empty means no token is configured. */
+  writes: { tokens: string[]; allowAnonymous: boolean };
 }
 
 export const ALL_WORDS = 0;
@@ -80,6 +89,24 @@ const EMBEDDED_DEFAULT_WORDS_LIMIT = 100_000;
 function defaultAssetsDir(dataDir: string): string {
   const candidates = [path.resolve('../shared/assets'), path.resolve(dataDir, 'assets')];
   return candidates.find((dir) => existsSync(dir)) ?? path.resolve(dataDir, 'assets');
+}
+
+/**
+ * WRITE_TOKENS as a list. The messages name a token by its position only:
+ * a token never appears in a log or an error.
+ */
+function parseWriteTokens(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const tokens = value.split(',').map((token) => token.trim());
+  const problems = tokens.flatMap((token, i) => {
+    const which = `token ${i + 1} of ${tokens.length}`;
+    if (token === '') return [`WRITE_TOKENS: ${which} is empty`];
+    // What an HTTP Authorization header can carry after 'Bearer '.
+    if (!/^[\x21-\x7e]+$/.test(token)) return [`WRITE_TOKENS: ${which} has a space or a character outside printable ASCII`];
+    return [];
+  });
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return tokens;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -119,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embedWorkers: e.EMBED_WORKERS ?? Math.max(1, availableParallelism() - 1),
     logLevel: e.LOG_LEVEL,
     benchUrl: e.BENCH_URL,
+    writes: { tokens: parseWriteTokens(e.WRITE_TOKENS), allowAnonymous: e.ALLOW_ANONYMOUS_WRITES },
   };
 }
