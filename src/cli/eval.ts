@@ -56,7 +56,7 @@ async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) 
   }
   const textGrids: SampleGrid[] = [];
   for (const text of TEXT_SAMPLES) {
-    const { matches } = await imageText.imagesForText(text, SAMPLE_RESULTS);
+    const { matches } = await imageText.imagesForText({ text, first: SAMPLE_RESULTS, mode: 'VECTOR' });
     textGrids.push({
       title: `"${text}" (all stored images)`,
       results: await Promise.all(

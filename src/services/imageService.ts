@@ -4,7 +4,7 @@ import { applyImageProjection, type Embedder } from '../embedding/index.js';
 import { badInput, checkFirst, notFound } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageFile, ImageMatchRow, ImageRecord, ImageRepository } from '../repositories/imageRepository.js';
-import { categorySize, cleanCategory, decodeBase64Image, imageSource, type ImageInput } from './arguments.js';
+import { categorySize, checkMaxDistance, cleanCategory, decodeBase64Image, imageSource, type ImageInput } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { modelCall } from './modelErrors.js';
 
@@ -18,6 +18,8 @@ const UNIQUE_VIOLATION = '23505';
 export interface ImageMatch {
   image: ImageRecord;
   distance: number;
+  /** imagesForText: the caption that best matches the text's words, or null. */
+  matchedCaption?: string | null;
 }
 
 export interface SimilarImagesArgs {
@@ -42,14 +44,6 @@ export function decodeCursor(cursor: string): string {
     throw badInput(`'after' is not a cursor from this API: pass an endCursor or edge cursor from 'images'`);
   }
   return text.slice('image:'.length);
-}
-
-function checkMaxDistance(maxDistance: number | null | undefined): number | undefined {
-  if (maxDistance === null || maxDistance === undefined) return undefined;
-  if (!Number.isFinite(maxDistance) || maxDistance < 0 || maxDistance > 2) {
-    throw badInput(`'maxDistance' is a cosine distance between 0 and 2, got ${maxDistance}`);
-  }
-  return maxDistance;
 }
 
 function cleanCaptions(captions: readonly string[] | null | undefined): string[] {
