@@ -92,11 +92,14 @@ function searchQuery(name: string, filter: string): HotQuery {
              ORDER BY score DESC, distance, id LIMIT $8
            )
            SELECT ${COLUMNS}, fused.distance,
-                  (SELECT caption FROM unnest(images.captions) WITH ORDINALITY AS c(caption, position),
-                          LATERAL (SELECT to_tsvector('english', caption) AS document) parsed
-                   WHERE parsed.document @@ words.query
-                   ORDER BY ${wordsIn('parsed.document')} DESC, ts_rank_cd(parsed.document, words.query) DESC, position
-                   LIMIT 1) AS "matchedCaption"
+                  -- Only photos whose captions match are parsed again, each caption once (OFFSET 0).
+                  CASE WHEN images.captions_document @@ words.query THEN
+                    (SELECT caption FROM unnest(images.captions) WITH ORDINALITY AS c(caption, position),
+                            LATERAL (SELECT to_tsvector('english', caption) AS document OFFSET 0) parsed
+                     WHERE parsed.document @@ words.query
+                     ORDER BY ${wordsIn('parsed.document')} DESC, ts_rank_cd(parsed.document, words.query) DESC, position
+                     LIMIT 1)
+                  END AS "matchedCaption"
            FROM fused JOIN images USING (id) CROSS JOIN words
            ORDER BY fused.score DESC, fused.distance, id`,
   };
