@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.js';
 import { checkWrite, writePolicy } from '../src/graphql/writeProtection.js';
 import type { RunningServer } from '../src/http/server.js';
-import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { otherPascalImage } from './helpers/images.js';
-import { storeKinds } from './helpers/stores.js';
+import { storeKinds, type StoreKind } from './helpers/stores.js';
 
 const TOKENS = ['first-token-3f9a1c', 'second-token-77be02'];
 const WRONG = 'wrong-token-000000';
@@ -46,18 +46,18 @@ function captureLog(): { lines: () => string[]; stop: () => void } {
 }
 
 /** A served app with `env`, and the log lines written while it started and ran. */
-function serve(kind: string, env: Record<string, string>) {
+function serve(kind: StoreKind, env: Record<string, string>) {
   const state = {} as { t: TestApp; server: RunningServer; log: ReturnType<typeof captureLog> };
-  before(async () => {
+  // Registered first, so the capture starts before the app is built and ends before it closes.
+  before(() => {
     state.log = captureLog();
-    state.t = await createTestApp(kind as 'pglite' | 'postgres', { LOG_LEVEL: 'debug', ...env });
-    state.server = await startTestServer(state.t.app);
   });
-  after(async () => {
-    state.log?.stop();
-    await state.server?.close();
-    await state.t?.close();
-  });
+  after(() => state.log?.stop());
+  serveDuringSuite(
+    kind,
+    (t, server) => Object.assign(state, { t, server }),
+    { env: { LOG_LEVEL: 'debug', ...env } },
+  );
   return state;
 }
 
