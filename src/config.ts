@@ -53,6 +53,13 @@ const envSchema = z.object({
     .trim()
     .transform((value) => (value === '' ? undefined : value))
     .optional(),
+  // Comma-separated bearer tokens; set, every mutation needs one of them.
+  WRITE_TOKENS: z.string().optional(),
+  // Production without WRITE_TOKENS refuses mutations unless this is 'true'.
+  ALLOW_ANONYMOUS_WRITES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -79,6 +86,8 @@ export interface Config {
   benchUrl?: string;
   /** The token this machine's tools send to a server that protects writes (SEMSEARCH_TOKEN). */
   clientToken?: string;
+  /** Who may call mutations: `tokens` empty means no token is configured. */
+  writes: { tokens: string[]; allowAnonymous: boolean };
 }
 
 export const ALL_WORDS = 0;
@@ -95,6 +104,24 @@ const DEFAULT_WORD_EF_SEARCH = { postgres: 200, pglite: 400 } as const;
 function defaultAssetsDir(dataDir: string): string {
   const candidates = [path.resolve('../shared/assets'), path.resolve(dataDir, 'assets')];
   return candidates.find((dir) => existsSync(dir)) ?? path.resolve(dataDir, 'assets');
+}
+
+/**
+ * WRITE_TOKENS as a list. The messages name a token by its position only:
+ * a token never appears in a log or an error.
+ */
+function parseWriteTokens(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const tokens = value.split(',').map((token) => token.trim());
+  const problems = tokens.flatMap((token, i) => {
+    const which = `token ${i + 1} of ${tokens.length}`;
+    if (token === '') return [`WRITE_TOKENS: ${which} is empty`];
+    // What an HTTP Authorization header can carry after 'Bearer '.
+    if (!/^[\x21-\x7e]+$/.test(token)) return [`WRITE_TOKENS: ${which} has a space or a character outside printable ASCII`];
+    return [];
+  });
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return tokens;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -136,5 +163,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     benchUrl: e.BENCH_URL,
     clientToken: e.SEMSEARCH_TOKEN,
+    writes: { tokens: parseWriteTokens(e.WRITE_TOKENS), allowAnonymous: e.ALLOW_ANONYMOUS_WRITES },
   };
 }

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { writePolicy } from '../src/graphql/writeProtection.js';
 import type { RunningServer } from '../src/http/server.js';
-import { gql, serveDuringSuite } from './helpers/app.js';
+import { gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { launchBrowser, type TestBrowser } from './helpers/browser.js';
 import { otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
@@ -21,6 +22,7 @@ const gridCategories = (page: Page, scope: string) =>
 
 for (const kind of storeKinds()) {
   describe(`web page on ${kind}`, () => {
+    let t: TestApp;
     let server: RunningServer;
     let browser: TestBrowser;
     let page: Page;
@@ -37,8 +39,8 @@ for (const kind of storeKinds()) {
     // run on them, so that "dog" finds dogs.
     serveDuringSuite(
       kind,
-      (_app, running, photos) => {
-        [server, assets] = [running, photos];
+      (app, running, photos) => {
+        [t, server, assets] = [app, running, photos];
       },
       { photos: { categories: CATEGORIES, perCategory: PER_CATEGORY }, seed: true, env: { IMAGES_LIMIT: '0', TRAIN_EPOCHS: '50' } },
     );
@@ -92,17 +94,23 @@ for (const kind of storeKinds()) {
     test('searching "dog" shows dog photos with distances, and related words', async () => {
       await search('dog');
       const ids = await gridIds(page, '.results');
-      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24) { distance image { id category } } }');
+      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24) { distance matchedCaption image { id category } } }');
       assert.equal(api.errors, undefined);
-      assert.deepEqual(ids, api.data!.imagesForText.map((m: { image: { id: string } }) => m.image.id), 'the grid shows the API answer in order');
+      const answer = api.data!.imagesForText as { distance: number; matchedCaption: string | null; image: { id: string } }[];
+      assert.deepEqual(ids, answer.map((m) => m.image.id), 'the grid shows the API answer in order');
       const categories = await gridCategories(page, '.results');
       assert.equal(categories[0], 'dog', `first result ${categories[0]}`);
       const dogsInTop10 = categories.slice(0, 10).filter((c) => c === 'dog').length / 10;
       const dogsInStore = 1 / CATEGORIES.length;
       assert.ok(dogsInTop10 >= 2 * dogsInStore, `dogs in the top 10: ${categories.slice(0, 10)}`);
       const distances = (await page.locator('.results .distance').allTextContents()).map((text) => Number(text.replace('distance ', '')));
-      assert.equal(distances.length, ids.length);
-      assert.deepEqual([...distances].sort((a, b) => a - b), distances, 'distances ascend');
+      assert.deepEqual(distances, answer.map((m) => Number(m.distance.toFixed(2))), 'each photo shows its vector distance');
+      // Under each thumbnail, the caption that matched "dog" (none under photos whose captions do not say it).
+      const shownCaptions = await page
+        .locator('.results .grid li')
+        .evaluateAll((items) => items.map((item) => item.querySelector('.matched')?.textContent ?? null));
+      assert.deepEqual(shownCaptions, answer.map((m) => m.matchedCaption));
+      assert.ok(shownCaptions.filter((c) => c !== null && /\bdogs?\b/i.test(c)).length >= 5, `captions: ${shownCaptions}`);
       // Thumbnails are the server's resized copies, and each has alt text.
       const images = await page.locator('.results .grid img').evaluateAll((imgs) =>
         (imgs as HTMLImageElement[]).map((img) => ({ src: img.getAttribute('src')!, alt: img.alt })),
@@ -337,6 +345,57 @@ for (const kind of storeKinds()) {
       // Its address (still in the location bar) now says there is no such photo.
       await page.reload();
       await page.locator('main [role=alert]', { hasText: `There is no photo with the id '${addedId}'` }).waitFor();
+    });
+
+    test('on a server with WRITE_TOKENS a change asks for the token once, says when it is wrong, and keeps it for the tab', async () => {
+      const token = 'e2e-write-token-5b1d';
+      const guarded = await startTestServer(t.app, writePolicy({ env: 'test', writes: { tokens: [token], allowAnonymous: false } }));
+      const tab = await launchBrowser(`e2e-${kind}-token`);
+      const photos = ['cat', 'boat', 'sofa'].map((category) => otherPascalImage(category, assets.images).file);
+      const dialog = tab.page.getByRole('dialog', { name: 'Write token needed' });
+      const addPhoto = async (file: string) => {
+        await tab.page.goto(`${guarded.url}/#/upload`);
+        await tab.page.setInputFiles('#photo-input', file);
+        await tab.page.getByRole('button', { name: 'Add to the collection' }).click();
+      };
+      try {
+        await addPhoto(photos[0]!);
+        await dialog.waitFor();
+        assert.match((await dialog.locator('.reason').textContent())!, /needs a write token/);
+        await tab.screenshot('14-token-asked');
+        await tab.page.fill('#write-token', 'not-the-token');
+        await dialog.getByRole('button', { name: 'Send' }).click();
+        await dialog.locator('.reason', { hasText: 'not accepted' }).waitFor();
+        await tab.screenshot('15-token-wrong');
+        await tab.page.fill('#write-token', token);
+        await dialog.getByRole('button', { name: 'Send' }).click();
+        await tab.page.locator('.success').waitFor();
+        assert.equal(await tab.page.evaluate(() => sessionStorage.getItem('semsearch.writeToken')), token);
+
+        // The next change in this tab sends the kept token without asking.
+        await addPhoto(photos[1]!);
+        await tab.page.locator('.success').waitFor();
+        assert.equal(await dialog.count(), 0);
+
+        // Cancelled: nothing is stored, and the page says why.
+        await tab.page.evaluate(() => sessionStorage.clear());
+        const before = await totalCount();
+        await addPhoto(photos[2]!);
+        await dialog.waitFor();
+        await dialog.getByRole('button', { name: 'Cancel' }).click();
+        const refusal = tab.page.locator('.add-form [role=alert]');
+        await refusal.waitFor();
+        assert.match((await refusal.textContent())!, /needs a write token/);
+        assert.equal(await totalCount(), before);
+        // The refusals (401, 403) are the only failures the browser saw.
+        assert.deepEqual(
+          tab.pageErrors.filter((error) => !/status of 40[13]/.test(error)),
+          [],
+        );
+      } finally {
+        await tab.close();
+        await guarded.close();
+      }
     });
 
     test('the page asked only our server, and nothing failed in it', () => {

@@ -60,7 +60,7 @@ describe('argument rules, before any repository or model', () => {
   });
 
   test('imagesForText: empty text; tags: first outside 1..100', async () => {
-    await refused(() => imageText.imagesForText(''), 'BAD_USER_INPUT', /'text' is empty/);
+    await refused(() => imageText.imagesForText({ text: '' }), 'BAD_USER_INPUT', /'text' is empty/);
     assert.throws(() => imageText.checkTagsFirst(101), /'first' must be between 1 and 100/);
   });
 

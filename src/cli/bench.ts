@@ -15,6 +15,7 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { App } from '../app.js';
 import { loadConfig } from '../config.js';
+import { writePolicy } from '../graphql/writeProtection.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
@@ -127,7 +128,13 @@ if (args['word-index']) {
   await benchWordIndexParams(config, createLogger(quieter), options, log);
 } else {
   await withApp(async (app) => {
-    const server = config.benchUrl ? undefined : await startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: false });
+    const server = config.benchUrl ? undefined : await startHttpServer(app.services, {
+          port: 0,
+          host: '127.0.0.1',
+          production: false,
+          writes: writePolicy(app.config),
+          logger: app.logger,
+        });
     try {
       await runBench(app, config.benchUrl ?? server!.url);
     } finally {

@@ -11,6 +11,8 @@ import { l2Normalize } from '../lib/vectors.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
+import { cocoSummaryRows, evaluateCocoTextSearch } from '../eval/cocoTextSearch.js';
+import { evaluateTextSearchModes, textSearchSummaryRows } from '../eval/textSearchModes.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
 import { MODEL_PHASE } from '../../seeds/wordModel.js';
 import { withApp } from './boot.js';
@@ -57,7 +59,7 @@ async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) 
   }
   const textGrids: SampleGrid[] = [];
   for (const text of TEXT_SAMPLES) {
-    const { matches } = await imageText.imagesForText(text, SAMPLE_RESULTS);
+    const { matches } = await imageText.imagesForText({ text, first: SAMPLE_RESULTS, mode: 'VECTOR' });
     textGrids.push({
       title: `"${text}" (all stored images)`,
       results: await Promise.all(
@@ -117,6 +119,13 @@ async function evaluate(app: App, config: Config): Promise<void> {
     featureItems.filter((item) => heldOutIds.has(item.id)),
   );
   const training = readProjectorMetadata(config.wordSpace.projectorDir);
+  const textSearchModes = await evaluateTextSearchModes(
+    app.services.imageText,
+    pascal.filter((row) => !heldOutIds.has(row.id)),
+    pascal.filter((row) => heldOutIds.has(row.id)),
+    OPEN_VOCABULARY_QUERIES,
+  );
+  const cocoTextSearch = await evaluateCocoTextSearch(app, (line) => app.logger.info(line));
   const { grids, samples } = await sampleGrids(app, heldOut);
   const coco = await scoreCocoSample(app, config.assets.dir);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
@@ -132,6 +141,8 @@ async function evaluate(app: App, config: Config): Promise<void> {
     tagsPerCategory: perCategoryTags,
     tagsByVocabularySize: tagsBySize,
     textToImage: { perClass: scores.classQueries, mean: scores.classQueriesMean },
+    textSearchModes,
+    cocoTextSearch,
     classifierReference: probe,
     openVocabulary: {
       perWord: scores.openVocabulary,
@@ -169,6 +180,8 @@ async function evaluate(app: App, config: Config): Promise<void> {
           ['COCO sample: tag recall@10 of frequent caption nouns', coco.scores.tagRecallAt10],
         ] as [string, number][])
       : []),
+    ...textSearchSummaryRows(textSearchModes),
+    ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -185,6 +198,17 @@ async function evaluate(app: App, config: Config): Promise<void> {
       title: 'Per class (held out)',
       header: ['class', 'tags top-1', 'tags top-5', 'text→image P@10'],
       rows: categories.map((c) => [c, perCategoryTags[c]!.top1, perCategoryTags[c]!.top5, scores.classQueries[c] ?? 0]),
+    },
+    {
+      title: 'Hybrid search: the fusion constant (training images only)',
+      note: 'HYBRID P@10 searching the 800 training images alone, for each reciprocal rank fusion constant k; the product uses the best mean.',
+      header: ['k', 'class names', 'caption words', 'mean'],
+      rows: textSearchModes.rrfOnTraining.map((trial) => [
+        String(trial.rrfK),
+        trial.byQuerySet.classNames!,
+        trial.byQuerySet.captionWords!,
+        trial.mean,
+      ]),
     },
     {
       title: 'Open vocabulary proxy (held out)',

@@ -1,6 +1,7 @@
 // `npm start`: migrate, serve at once (/readyz says 503 until seeded), seed
 // whatever is missing, then report ready.
 import { loadConfig } from '../config.js';
+import { writePolicy } from '../graphql/writeProtection.js';
 import { startHttpServer } from '../http/server.js';
 import { openApp } from './boot.js';
 
@@ -11,6 +12,8 @@ const server = await startHttpServer(app.services, {
   port: config.port,
   host: config.host,
   production: config.env === 'production',
+  writes: writePolicy(config),
+  logger,
 });
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);
 logger.info(`GraphQL at ${server.url}/graphql (readiness: ${server.url}/readyz)`);

@@ -9,6 +9,8 @@ import express from 'express';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { buildSchema } from '../graphql/schema.js';
 import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
+import { writePolicyWarning, writeProtectionPlugin, type WritePolicy } from '../graphql/writeProtection.js';
+import type { Logger } from '../logger.js';
 import { formatError } from './faults.js';
 import { graphqlBodyGuards, queryProtection } from './limits.js';
 import { imageRouter } from './imageRoutes.js';
@@ -26,16 +28,22 @@ export interface HttpOptions {
   host: string;
   /** Production mode: no introspection, no stack traces in errors. */
   production: boolean;
+  /** Who may call mutations (from the configuration: writePolicy). */
+  writes: WritePolicy;
+  /** Where the one start-up warning about open or refused writes goes. */
+  logger: Logger;
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
-  const { port, host, production } = options;
+  const { port, host, production, writes } = options;
   const expressApp = express();
   expressApp.disable('x-powered-by');
   // Answers are POST results or immutable images: an ETag would hash every body for nothing.
   expressApp.set('etag', false);
   const httpServer = http.createServer(expressApp);
   const protection = queryProtection();
+  const writeWarning = writePolicyWarning(writes);
+  if (writeWarning) options.logger.warn(writeWarning);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     introspection: !production,
@@ -52,6 +60,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       // No field sets cache hints; the default plugin would wrap every resolver call.
       ApolloServerPluginCacheControlDisabled(),
       responseExtensionsPlugin<GraphQLContext>(),
+      writeProtectionPlugin<GraphQLContext>(writes),
       ...protection.plugins,
     ],
   });

@@ -1,10 +1,11 @@
 // All SQL of the image ↔ text domain: images in word space (their projected
-// vectors, the search over them, the model's training images and stored
-// split) and the tag vocabulary with the nearest tags to a word-space vector.
+// vectors, the search for a text over them and over the captions, the model's
+// training images and stored split) and the tag vocabulary with the nearest
+// tags to a word-space vector.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
-import { COLUMNS, SCANNED_COLUMNS, type ImageMatchRow } from './imageRepository.js';
-import { countOf, queryWithHnsw } from './queryRunner.js';
+import { COLUMNS, type ImageRecord } from './imageRepository.js';
+import { countOf, queryWithHnsw, type HotQuery } from './queryRunner.js';
 import { toFloat32, vectorParam, type VectorColumn } from './vectorParam.js';
 
 export interface TrainingImageRow {
@@ -22,17 +23,91 @@ export interface WordSpaceImageRow {
   vector: Float32Array;
 }
 
-// The matched images' rows come with the search: no second query for them.
-const nearestImagesQuery = (name: string, filter: string) => ({
-  name,
-  text: `SELECT ${COLUMNS}, distance FROM (
-           SELECT ${SCANNED_COLUMNS}, word_embedding <=> $1::vector AS distance FROM images
-           WHERE word_embedding IS NOT NULL ${filter}
-           ORDER BY word_embedding <=> $1::vector LIMIT $2
-         ) nearest ORDER BY distance, id`,
-});
-const NEAREST_IMAGES = nearestImagesQuery('word_space_nearest', '');
-const NEAREST_IMAGES_IN_CATEGORY = nearestImagesQuery('word_space_nearest_in_category', 'AND category = $3');
+export interface TextSearchOptions {
+  /** Rank by the word-space vectors (VECTOR, HYBRID). */
+  byVector: boolean;
+  /** Rank by the captions' full-text match (KEYWORD, HYBRID). */
+  byCaption: boolean;
+  /** Reciprocal rank fusion: a row scores Σ 1 / (rrfK + rank) over the rankings it is in. */
+  rrfK: number;
+  /** How deep each ranking goes before fusion. */
+  candidates: number;
+  first: number;
+  maxDistance?: number;
+  category?: string;
+  /** Search only these images (evaluation on a split). */
+  withinIds?: readonly string[];
+  efSearch: number;
+}
+
+export interface TextMatchRow extends ImageRecord {
+  /** Cosine distance between the text's and the image's word-space vectors. */
+  distance: number;
+  matchedCaption: string | null;
+}
+
+/**
+ * Parameters: $1 the text's word-space vector, $2 the text, $3 rank by vector,
+ * $4 rank by caption, $5 the fusion constant, $6 candidates per ranking,
+ * $7 the largest distance, $8 first, $9 the category or the ids searched.
+ *
+ * The text's words are OR-ed, so any caption word counts; photos whose
+ * captions hold more of the words rank first, then by ts_rank_cd (alone, it
+ * would put a caption that repeats one word above one that has them all).
+ * The words' english lexemes are quoted, so no character of the text is read
+ * as tsquery syntax. A text of stop words only is no query (NULL): nothing
+ * matches by caption.
+ */
+function searchQuery(name: string, filter: string): HotQuery {
+  const wordsIn = (document: string) => `(SELECT count(*) FROM unnest(words.each_word) AS word WHERE ${document} @@ word)`;
+  return {
+    name,
+    text: `WITH words AS MATERIALIZED (
+             SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query,
+                    array_agg(quote_literal(lexeme)::tsquery) AS each_word
+             FROM unnest(tsvector_to_array(to_tsvector('english', $2::text))) AS lexeme
+           ),
+           by_vector AS (
+             SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
+               SELECT id, word_embedding <=> $1::vector AS distance FROM images
+               WHERE $3::boolean AND word_embedding IS NOT NULL ${filter}
+               ORDER BY distance LIMIT $6
+             ) nearest
+             WHERE $7::float8 IS NULL OR distance <= $7
+           ),
+           by_caption AS (
+             SELECT id, distance, row_number() OVER (ORDER BY words_matched DESC, score DESC, id) AS rank FROM (
+               SELECT id, word_embedding <=> $1::vector AS distance, ${wordsIn('captions_document')} AS words_matched,
+                      ts_rank_cd(captions_document, words.query) AS score
+               FROM images, words
+               WHERE $4::boolean AND captions_document @@ words.query AND word_embedding IS NOT NULL ${filter}
+               ORDER BY words_matched DESC, score DESC, id LIMIT $6
+             ) matched
+             WHERE $7::float8 IS NULL OR distance <= $7
+           ),
+           fused AS (
+             SELECT id, coalesce(v.distance, c.distance) AS distance,
+                    coalesce(1.0 / ($5::float8 + v.rank), 0) + coalesce(1.0 / ($5::float8 + c.rank), 0) AS score
+             FROM by_vector v FULL JOIN by_caption c USING (id)
+             ORDER BY score DESC, distance, id LIMIT $8
+           )
+           SELECT ${COLUMNS}, fused.distance,
+                  -- Only photos whose captions match are parsed again, each caption once (OFFSET 0).
+                  CASE WHEN images.captions_document @@ words.query THEN
+                    (SELECT caption FROM unnest(images.captions) WITH ORDINALITY AS c(caption, position),
+                            LATERAL (SELECT to_tsvector('english', caption) AS document OFFSET 0) parsed
+                     WHERE parsed.document @@ words.query
+                     ORDER BY ${wordsIn('parsed.document')} DESC, ts_rank_cd(parsed.document, words.query) DESC, position
+                     LIMIT 1)
+                  END AS "matchedCaption"
+           FROM fused JOIN images USING (id) CROSS JOIN words
+           ORDER BY fused.score DESC, fused.distance, id`,
+  };
+}
+
+const SEARCH = searchQuery('images_for_text', '');
+const SEARCH_IN_CATEGORY = searchQuery('images_for_text_in_category', 'AND category = $9::text');
+const SEARCH_WITHIN = searchQuery('images_for_text_within', 'AND id = ANY($9::text[])');
 
 /** A vocabulary word near a vector, with its tag (null: its own) and the tag's other words. */
 export interface TagRow {
@@ -129,18 +204,27 @@ export class ImageTextRepository {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  /** Nearest images in word space; `category` keeps scanning the index until enough rows pass. */
-  async nearestImages(
-    vector: ArrayLike<number>,
-    options: { first: number; category?: string; efSearch: number },
-  ): Promise<ImageMatchRow[]> {
-    return queryWithHnsw<ImageMatchRow>(
+  /** Images for a text, best first: at most `first`, each with its vector distance and best caption. */
+  searchImages(vector: ArrayLike<number>, text: string, options: TextSearchOptions): Promise<TextMatchRow[]> {
+    const filtered = options.category !== undefined || options.withinIds !== undefined;
+    const query = options.withinIds ? SEARCH_WITHIN : options.category !== undefined ? SEARCH_IN_CATEGORY : SEARCH;
+    const values: unknown[] = [
+      vectorParam(vector),
+      text,
+      options.byVector,
+      options.byCaption,
+      options.rrfK,
+      options.candidates,
+      options.maxDistance ?? null,
+      options.first,
+    ];
+    if (filtered) values.push(options.withinIds ?? options.category);
+    return queryWithHnsw<TextMatchRow>(
       this.reader,
-      { efSearch: Math.max(options.efSearch, options.first), iterative: options.category ? 'relaxed_order' : undefined },
-      options.category ? NEAREST_IMAGES_IN_CATEGORY : NEAREST_IMAGES,
-      options.category
-        ? [vectorParam(vector), options.first, options.category]
-        : [vectorParam(vector), options.first],
+      // A filter keeps the index scan walking until enough rows pass it.
+      { efSearch: Math.max(options.efSearch, options.candidates), iterative: filtered ? 'relaxed_order' : undefined },
+      query,
+      values,
     );
   }
 

@@ -90,3 +90,12 @@ export async function categorySize(images: ImageRepository, category: string): P
     categories: known,
   });
 }
+
+/** `maxDistance`: a cosine distance, 0..2; undefined when not given. */
+export function checkMaxDistance(maxDistance: number | null | undefined): number | undefined {
+  if (maxDistance === null || maxDistance === undefined) return undefined;
+  if (!Number.isFinite(maxDistance) || maxDistance < 0 || maxDistance > 2) {
+    throw badInput(`'maxDistance' is a cosine distance between 0 and 2, got ${maxDistance}`);
+  }
+  return maxDistance;
+}

@@ -12,6 +12,7 @@ import type {
 } from '../repositories/imageRepository.js';
 import {
   categorySize,
+  checkMaxDistance,
   cleanCaptions,
   cleanCategory,
   decodeBase64Image,
@@ -28,6 +29,8 @@ export type { ImageFile, ImageRecord };
 export interface ImageMatch {
   image: ImageRecord;
   distance: number;
+  /** imagesForText: the caption that best matches the text's words, or null. */
+  matchedCaption?: string | null;
 }
 
 export interface SimilarImagesArgs {
@@ -58,14 +61,6 @@ export function decodeCursor(cursor: string): string {
     throw badInput(`'after' is not a cursor from this API: pass an endCursor or edge cursor from 'images'`);
   }
   return text.slice('image:'.length);
-}
-
-function checkMaxDistance(maxDistance: number | null | undefined): number | undefined {
-  if (maxDistance === null || maxDistance === undefined) return undefined;
-  if (!Number.isFinite(maxDistance) || maxDistance < 0 || maxDistance > 2) {
-    throw badInput(`'maxDistance' is a cosine distance between 0 and 2, got ${maxDistance}`);
-  }
-  return maxDistance;
 }
 
 /** What images are stored and searched by: features through the projection named by `projectionVersion` (null: none). */

@@ -16,6 +16,7 @@ import type { ImageTextRepository } from '../repositories/imageTextRepository.js
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
+  checkMaxDistance,
   checkText,
   cleanCategory,
   decodeBase64Image,
@@ -33,6 +34,31 @@ export interface TagsForImageArgs {
   id?: string | null;
   image?: ImageInput | null;
   first?: number | null;
+}
+
+export type TextSearchMode = 'VECTOR' | 'KEYWORD' | 'HYBRID';
+
+export interface ImagesForTextArgs {
+  text: string;
+  first?: number | null;
+  category?: string | null;
+  maxDistance?: number | null;
+  mode?: TextSearchMode | null;
+}
+
+/**
+ * The reciprocal rank fusion constant of HYBRID, measured on the training
+ * split (docs/models.md, "Hybrid search over captions"): a row scores
+ * Σ 1 / (RRF_K + rank).
+ */
+export const RRF_K = 60;
+/** How deep HYBRID reads each ranking before fusing them. */
+export const FUSION_DEPTH = 100;
+
+/** Evaluation only: another fusion constant, or a search limited to some images (a split). */
+export interface SearchTuning {
+  rrfK: number;
+  withinIds: readonly string[];
 }
 
 export interface ImagesForText {
@@ -92,19 +118,34 @@ export class ImageTextService {
     return ids.map((id) => foldTags(byImage.get(id) ?? [], first));
   }
 
-  async imagesForText(text: string, first?: number | null, category?: string | null): Promise<ImagesForText> {
-    const limit = checkFirst(first, 10);
-    const tokens = dropStopWords(tokenize(checkText(text, 'text')));
+  /**
+   * Images for a text by word-space vector, by caption, or both fused (see
+   * TextSearchMode in the schema). Every mode needs a known word: `distance`
+   * is always the text's vector distance, and `maxDistance` filters by it.
+   */
+  async imagesForText(args: ImagesForTextArgs, tuning: Partial<SearchTuning> = {}): Promise<ImagesForText> {
+    const first = checkFirst(args.first, 10);
+    const maxDistance = checkMaxDistance(args.maxDistance);
+    const mode = args.mode ?? 'HYBRID';
+    const text = checkText(args.text, 'text');
+    const tokens = dropStopWords(tokenize(text));
     const embedding = embedText(tokens, await this.words.findVectors(tokens));
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
-    const wanted = cleanCategory(category);
-    if (wanted) await categorySize(this.images, wanted);
-    const rows = await this.imageText.nearestImages(embedding.vector, {
-      first: limit,
-      category: wanted,
+    const category = cleanCategory(args.category);
+    if (category) await categorySize(this.images, category);
+    const rows = await this.imageText.searchImages(embedding.vector, text, {
+      byVector: mode !== 'KEYWORD',
+      byCaption: mode !== 'VECTOR',
+      rrfK: tuning.rrfK ?? RRF_K,
+      // One ranking alone needs only `first`; fusion looks deeper into each.
+      candidates: mode === 'HYBRID' ? Math.max(first, FUSION_DEPTH) : first,
+      first,
+      maxDistance,
+      category,
+      withinIds: tuning.withinIds,
       efSearch: this.settings.imageEfSearch,
     });
-    const matches = rows.map(({ distance, ...image }) => ({ image, distance }));
+    const matches = rows.map(({ distance, matchedCaption, ...image }) => ({ image, distance, matchedCaption }));
     return { matches, unknownWords: embedding.unknown };
   }
 }

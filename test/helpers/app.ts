@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { writePolicy, type WritePolicy } from '../../src/graphql/writeProtection.js';
 import { startHttpServer, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { buildTestGlove } from './glove.js';
@@ -30,7 +31,8 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
     ...store.env,
     ...env,
   };
-  const app = await createApp(loadConfig(fullEnv), createLogger('warn'));
+  const config = loadConfig(fullEnv);
+  const app = await createApp(config, createLogger(config.logLevel));
   return {
     app,
     store,
@@ -42,8 +44,15 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
   };
 }
 
-export async function startTestServer(app: App): Promise<RunningServer> {
-  return startHttpServer(app.services, { port: 0, host: '127.0.0.1', production: app.config.env === 'production' });
+/** Served as `npm start` would serve it; `writes` overrides the configured write policy. */
+export async function startTestServer(app: App, writes: WritePolicy = writePolicy(app.config)): Promise<RunningServer> {
+  return startHttpServer(app.services, {
+    port: 0,
+    host: '127.0.0.1',
+    production: app.config.env === 'production',
+    writes,
+    logger: app.logger,
+  });
 }
 
 export interface SuiteOptions {

@@ -1,6 +1,6 @@
 // Thin: arguments in, service call, shape out.
 import type { ImageInput, ImageRecord } from '../../services/imageService.js';
-import type { TagMatch } from '../../services/imageTextService.js';
+import type { ImagesForTextArgs, TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';
 
 const toTag = (tag: TagMatch) => ({ word: { text: tag.text }, distance: tag.distance, synonyms: tag.synonyms });
@@ -20,12 +20,8 @@ export const imageTextResolvers = {
       ctx: GraphQLContext,
     ) =>
       (await ctx.services.imageText.tagsForImage(args)).map(toTag),
-    imagesForText: async (
-      _: unknown,
-      args: { text: string; first?: number | null; category?: string | null },
-      ctx: GraphQLContext,
-    ) => {
-      const result = await ctx.services.imageText.imagesForText(args.text, args.first, args.category);
+    imagesForText: async (_: unknown, args: ImagesForTextArgs, ctx: GraphQLContext) => {
+      const result = await ctx.services.imageText.imagesForText(args);
       noteUnknownWords(ctx, result.unknownWords);
       for (const match of result.matches) ctx.loaders.imageById.prime(match.image.id, match.image);
       return result.matches;

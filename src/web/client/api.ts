@@ -1,5 +1,7 @@
 // The page's only way to the server: POST /graphql. Errors become messages a
 // person can read; the API's own messages (BAD_USER_INPUT, NOT_FOUND) already are.
+// A change the server refuses for want of a write token asks for one and is sent again.
+import { askForToken, storedToken } from './tokenPrompt.js';
 export class ApiError extends Error {
   constructor(
     message: string,
@@ -11,7 +13,7 @@ export class ApiError extends Error {
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; writesDisabled?: boolean } }[];
   extensions?: Record<string, unknown>;
 }
 
@@ -24,11 +26,34 @@ export async function graphqlWithExtensions<T>(
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<{ data: T; extensions: Record<string, unknown> }> {
+  for (;;) {
+    try {
+      return await send<T>(query, variables);
+    } catch (err) {
+      if (!(err instanceof WriteTokenError)) throw err;
+      if ((await askForToken(tokenReason(err))) === null) {
+        throw new ApiError('Not changed: this server needs a write token for changes.', err.code);
+      }
+    }
+  }
+}
+
+class WriteTokenError extends ApiError {}
+
+/** What the token dialog says first. */
+function tokenReason(err: WriteTokenError): string {
+  return err.code === 'FORBIDDEN'
+    ? 'The token was not accepted. Check it and enter it again.'
+    : 'This server needs a write token to make changes. Enter the token you were given.';
+}
+
+async function send<T>(query: string, variables: Record<string, unknown>): Promise<{ data: T; extensions: Record<string, unknown> }> {
+  const token = storedToken();
   let response: Response;
   try {
     response = await fetch('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
   } catch {
@@ -42,7 +67,12 @@ export async function graphqlWithExtensions<T>(
     throw new ApiError(`The server answered with an error (HTTP ${response.status}). Try again in a moment.`);
   }
   const first = body.errors?.[0];
-  if (first) throw new ApiError(friendlyMessage(first.message, first.extensions?.code), first.extensions?.code);
+  const code = first?.extensions?.code;
+  // A server that takes no changes at all (writesDisabled) has no token to ask for.
+  if (first && (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') && !first.extensions?.writesDisabled) {
+    throw new WriteTokenError(first.message, code);
+  }
+  if (first) throw new ApiError(friendlyMessage(first.message, code), code);
   if (!body.data) throw new ApiError(`The server sent no answer (HTTP ${response.status}). Try again in a moment.`);
   return { data: body.data, extensions: body.extensions ?? {} };
 }

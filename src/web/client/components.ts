@@ -27,6 +27,8 @@ export function thumbnailGrid(items: (ImageSummary | ImageMatch)[], label: strin
     items.map((item) => {
       const image = 'image' in item ? item.image : item;
       const distance = 'image' in item ? item.distance : undefined;
+      // Why a photo came up for a text: its caption that matches the words.
+      const matched = 'image' in item ? item.matchedCaption : undefined;
       return h(
         'li',
         { 'data-image-id': image.id, 'data-category': image.category ?? '' },
@@ -46,6 +48,7 @@ export function thumbnailGrid(items: (ImageSummary | ImageMatch)[], label: strin
             image.category ?? 'no category',
             distance === undefined ? null : h('span', { class: 'distance' }, distanceLabel(distance)),
           ),
+          matched ? h('q', { class: 'matched' }, matched) : null,
         ),
       );
     }),

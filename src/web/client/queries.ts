@@ -10,6 +10,8 @@ export interface ImageSummary {
 export interface ImageMatch {
   image: ImageSummary;
   distance: number;
+  /** imagesForText: the caption that best matches the words searched for. */
+  matchedCaption?: string | null;
 }
 export interface WordMatch {
   word: { text: string };
@@ -46,7 +48,7 @@ export async function imagesForText(
   category: string | null,
 ): Promise<{ matches: ImageMatch[]; unknownWords: string[] }> {
   const query = `query ($text: String!, $category: String) {
-    imagesForText(text: $text, first: ${RESULTS}, category: $category) { ${MATCH} } }`;
+    imagesForText(text: $text, first: ${RESULTS}, category: $category) { ${MATCH} matchedCaption } }`;
   const { data, extensions } = await graphqlWithExtensions<{ imagesForText: ImageMatch[] }>(query, { text, category });
   const unknown = extensions.unknownWords;
   return { matches: data.imagesForText, unknownWords: Array.isArray(unknown) ? unknown.map(String) : [] };
