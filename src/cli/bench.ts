@@ -5,13 +5,18 @@
 //   --queries N    sampled query words for recall (default 200)
 //   --out FILE     results file (default bench/results.json; sections are merged into it)
 //   --soak S       only the soak: S seconds (default 60) of all queries mixed at 32 clients
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg, totalmem } from 'node:os';
+//   --first-start  only the first start: the real `npm start` on an empty DATA_DIR (a new
+//                  folder under --first-start-dir, default the system's temp folder), each
+//                  question's first answer and /readyz 200, then a restart's time to ready
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { benchFirstStart } from '../bench/firstStart.js';
 import { benchImages } from '../bench/imageBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
@@ -26,12 +31,35 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '200' },
     out: { type: 'string', default: 'bench/results.json' },
     soak: { type: 'string' },
+    'first-start': { type: 'boolean', default: false },
+    'first-start-dir': { type: 'string', default: tmpdir() },
+    'first-start-timeout': { type: 'string', default: '1800' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
 
 const config = loadConfig();
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+const machine = () => ({ cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version });
+const readResults = () => (existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as Record<string, unknown>) : {});
+
+if (args['first-start']) {
+  // Another process owns the store: this one only spawns it and asks questions.
+  const loadAverageAtStart = loadavg()[0]!;
+  const { result, rows } = await benchFirstStart({
+    dataDir: mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-')),
+    port: config.port,
+    timeoutSeconds: Number(args['first-start-timeout']),
+    log,
+  });
+  const loadAverage1m = { start: loadAverageAtStart, end: loadavg()[0]! };
+  const firstStart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
+  writeResults(args.out, { ...readResults(), firstStart });
+  const title = `semsearch first start: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
+  process.exit(0);
+}
 
 if (config.benchUrl && config.database.kind === 'pglite') {
   throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
@@ -70,18 +98,12 @@ async function runBench(app: App, url: string): Promise<void> {
   for (const [phase, details] of Object.entries(seedPhases)) {
     rows.push({ metric: `seed phase '${phase}'`, value: JSON.stringify(details) });
   }
-  const previous = existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as Record<string, unknown>) : {};
   const results = {
-    ...previous,
+    ...readResults(),
     generatedAt: new Date().toISOString(),
     store: app.db.kind,
     server: config.benchUrl ? 'BENCH_URL' : 'in-process',
-    machine: {
-      cores: availableParallelism(),
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0]! },
-    },
+    machine: { ...machine(), loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0]! } },
     durationSeconds,
     seedPhases,
     ...sections,

@@ -2,6 +2,7 @@
 // reached through a `pg` Pool, so repositories have one code path.
 import pg from 'pg';
 import pgvector from 'pgvector';
+import { BusyGate } from './busyGate.js';
 import { PgliteWorkerStore } from './pgliteWorkerStore.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +13,10 @@ export interface Database {
   primary: pg.Pool;
   /** Query traffic: a read replica when DATABASE_READ_URL is set, else the primary. */
   reader: pg.Pool;
+  /** Closed while the embedded store runs a statement that stops it answering (the word index build). */
+  gate: BusyGate;
+  /** The pools questions use: refused at once while the gate is closed, instead of waiting. */
+  serving: { primary: pg.Pool; reader: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -43,8 +48,12 @@ class VectorTypes {
   }
 }
 
-async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; store: PgliteWorkerStore }> {
-  const store = new PgliteWorkerStore(dataDir);
+async function openPglite(
+  dataDir: string,
+  types: VectorTypes,
+  opening?: PgliteWorkerStore,
+): Promise<{ pool: pg.Pool; store: PgliteWorkerStore }> {
+  const store = opening?.dataDir === dataDir ? opening : new PgliteWorkerStore(dataDir);
   await store.ready;
   // One PGlite instance runs one query at a time: one connection.
   const pool = new pg.Pool({ ...store.pgConfig(), max: 1, idleTimeoutMillis: 0, types } as pg.PoolConfig);
@@ -60,18 +69,27 @@ function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
   return pool;
 }
 
-/** Opens the store and brings its schema up to date. */
-export async function openDatabase(config: Config, logger: Logger, schema: SchemaSetup): Promise<Database> {
+/** Opens the store (or takes over an embedded one already being opened) and brings its schema up to date. */
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  schema: SchemaSetup,
+  opening?: PgliteWorkerStore,
+): Promise<Database> {
   const db = config.database;
   const types = new VectorTypes();
   if (db.kind === 'pglite') {
-    const { pool, store } = await openPglite(db.dataDir, types);
+    const { pool, store } = await openPglite(db.dataDir, types, opening);
     await schema.migrate(pool);
     await types.load(pool, schema);
+    const gate = new BusyGate();
+    const serving = gate.guard(pool);
     return {
       kind: 'pglite',
       primary: pool,
       reader: pool,
+      gate,
+      serving: { primary: serving, reader: serving },
       async close() {
         await pool.end();
         await store.close();
@@ -85,10 +103,13 @@ export async function openDatabase(config: Config, logger: Logger, schema: Schem
   await types.load(primary, schema);
   const reader = db.readUrl ? openServerPool(db.readUrl, db.poolSize, types) : primary;
   if (reader !== primary) reader.on('error', (err) => logger.warn(`replica connection lost: ${err.message}`));
+  // A server builds indexes without blocking reads: its gate is never closed.
   return {
     kind: 'postgres',
     primary,
     reader,
+    gate: new BusyGate(),
+    serving: { primary, reader },
     async close() {
       await primary.end();
       if (reader !== primary) await reader.end();

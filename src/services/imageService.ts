@@ -7,6 +7,7 @@ import type { ImageFile, ImageMatchRow, ImageRecord, ImageRepository } from '../
 import { categorySize, cleanCategory, decodeBase64Image, imageSource, type ImageInput } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { modelCall } from './modelErrors.js';
+import type { Warmup } from './warmup.js';
 
 export type { ImageInput } from './arguments.js';
 export type { ImageFile, ImageRecord };
@@ -72,7 +73,14 @@ export class ImageService {
     private readonly embedder: Embedder,
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
+    private readonly warmup: Warmup,
   ) {}
+
+  /** While the collection is still being seeded: how much of it an answer covers ("412/1000"). */
+  warming(): { images: string } | undefined {
+    const note = this.warmup.check('similarImages', true);
+    return note ? { images: note } : undefined;
+  }
 
   findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
     return this.images.findByIds(ids);
@@ -104,6 +112,8 @@ export class ImageService {
     const maxDistance = checkMaxDistance(args.maxDistance);
     const category = cleanCategory(args.category);
     const source = imageSource(args);
+    // Bad arguments are said first; then whether the images are there yet.
+    this.warmup.check('similarImages', true);
     const query = 'image' in source ? await this.embedInput(source.image) : undefined;
     const options = {
       first,

@@ -24,6 +24,7 @@ import {
 } from './arguments.js';
 import type { ImageMatch } from './imageService.js';
 import { modelCall } from './modelErrors.js';
+import type { Warmup } from './warmup.js';
 
 export type TagMatch = TagRow;
 
@@ -51,11 +52,13 @@ export class ImageTextService {
     private readonly words: WordRepository,
     private readonly embedder: Embedder,
     private readonly settings: ImageTextSettings,
+    private readonly warmup: Warmup,
   ) {}
 
   async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
     const first = checkFirst(args.first, 5);
     const source = imageSource(args);
+    this.warmup.check('tagsForImage');
     if ('id' in source) return this.storedImageTags(source.id, first);
     const vector = await this.newImageVector(source.image);
     const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
@@ -93,6 +96,7 @@ export class ImageTextService {
   async imagesForText(text: string, first?: number | null, category?: string | null): Promise<ImagesForText> {
     const limit = checkFirst(first, 10);
     const tokens = dropStopWords(tokenize(checkText(text, 'text')));
+    this.warmup.check('imagesForText');
     const embedding = embedText(tokens, await this.words.findVectors(tokens));
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
     const wanted = cleanCategory(category);
