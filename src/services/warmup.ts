@@ -108,7 +108,9 @@ export class Warmup {
   }
 
   finish(phase: WarmupPhase): void {
-    const status = this.status(phase);
+    // A phase an earlier run finished was never planned: nothing to report.
+    const status = this.phases.get(phase);
+    if (!status) return;
     status.state = 'done';
     status.done = status.total;
   }
