@@ -143,7 +143,9 @@ async function oneStart(options: FirstStartOptions, label: string): Promise<Star
 
 export async function benchFirstStart(options: FirstStartOptions): Promise<{ result: FirstStartResult; rows: TableRow[] }> {
   const firstStart = await oneStart(options, 'first start');
-  const restart = await oneStart(options, 'restart');
+  // Not ready within the timeout: the second start resumes the seed, and is no restart's measure.
+  const restartLabel = firstStart.readySeconds === undefined ? 'second start (resumes the seed)' : 'restart';
+  const restart = await oneStart(options, restartLabel);
   const seconds = (value: number | undefined) => (value === undefined ? `not within ${options.timeoutSeconds} s` : `${value} s`);
   const rows: TableRow[] = [
     ...(Object.keys(QUESTIONS) as Question[]).map((question) => ({
@@ -152,10 +154,10 @@ export async function benchFirstStart(options: FirstStartOptions): Promise<{ res
       goal: question === 'similarWords' ? '<= 60 s' : '<= 180 s',
     })),
     { metric: 'first start: /readyz 200', value: seconds(firstStart.readySeconds), goal: '<= 180 s' },
-    { metric: 'restart: /readyz 200', value: seconds(restart.readySeconds), goal: '<= 3 s' },
-    { metric: 'restart: similarWords first answered', value: seconds(restart.firstAnswerSeconds.similarWords) },
+    { metric: `${restartLabel}: /readyz 200`, value: seconds(restart.readySeconds), goal: '<= 3 s' },
+    { metric: `${restartLabel}: similarWords first answered`, value: seconds(restart.firstAnswerSeconds.similarWords) },
     ...firstStart.phaseLog.map((line) => ({ metric: 'first start log', value: line })),
-    ...restart.phaseLog.map((line) => ({ metric: 'restart log', value: line })),
+    ...restart.phaseLog.map((line) => ({ metric: `${restartLabel} log`, value: line })),
   ];
   return { result: { dataDir: options.dataDir, firstStart, restart }, rows };
 }
