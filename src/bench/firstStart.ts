@@ -141,6 +141,23 @@ async function oneStart(options: FirstStartOptions, label: string): Promise<Star
   }
 }
 
+/** A restart of a store seeded before (`--restart DIR`): time to each first answer and to ready. */
+export async function benchRestart(options: FirstStartOptions): Promise<{ result: StartRun; rows: TableRow[] }> {
+  const restart = await oneStart(options, 'restart');
+  const seconds = (value: number | undefined) => (value === undefined ? `not within ${options.timeoutSeconds} s` : `${value} s`);
+  return {
+    result: restart,
+    rows: [
+      { metric: 'restart: /readyz 200', value: seconds(restart.readySeconds), goal: '<= 3 s' },
+      ...(Object.keys(QUESTIONS) as Question[]).map((question) => ({
+        metric: `restart: ${question} first answered`,
+        value: seconds(restart.firstAnswerSeconds[question]),
+      })),
+      ...restart.phaseLog.map((line) => ({ metric: 'restart log', value: line })),
+    ],
+  };
+}
+
 export async function benchFirstStart(options: FirstStartOptions): Promise<{ result: FirstStartResult; rows: TableRow[] }> {
   const firstStart = await oneStart(options, 'first start');
   // Not ready within the timeout: the second start resumes the seed, and is no restart's measure.

@@ -8,6 +8,7 @@
 //   --first-start  only the first start: the real `npm start` on an empty DATA_DIR (a new
 //                  folder under --first-start-dir, default the system's temp folder), each
 //                  question's first answer and /readyz 200, then a restart's time to ready
+//   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import type { App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { startHttpServer } from '../http/server.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
-import { benchFirstStart } from '../bench/firstStart.js';
+import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
 import { benchImages } from '../bench/imageBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     'first-start': { type: 'boolean', default: false },
     'first-start-dir': { type: 'string', default: tmpdir() },
     'first-start-timeout': { type: 'string', default: '1800' },
+    restart: { type: 'string' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -57,6 +59,18 @@ if (args['first-start']) {
   const firstStart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
   writeResults(args.out, { ...readResults(), firstStart });
   const title = `semsearch first start: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
+  process.exit(0);
+}
+
+if (args.restart !== undefined) {
+  const loadAverageAtStart = loadavg()[0]!;
+  const options = { dataDir: path.resolve(args.restart), port: config.port, timeoutSeconds: 120, log };
+  const { result, rows } = await benchRestart(options);
+  const loadAverage1m = { start: loadAverageAtStart, end: loadavg()[0]! };
+  const restart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
+  writeResults(args.out, { ...readResults(), restart });
+  const title = `semsearch restart: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
   process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
   process.exit(0);
 }
