@@ -94,12 +94,24 @@ function startServer(options: FirstStartOptions, phaseLog: string[]): ChildProce
   return child;
 }
 
+/** Ended by a signal, a process has no exit code but a signal code. */
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** Signals the server's process group; it may be gone already. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (!running(child)) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  process.kill(-child.pid!, 'SIGINT');
+  signalGroup(child, 'SIGINT');
   await Promise.race([exited, sleep(30_000)]);
-  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+  if (running(child)) signalGroup(child, 'SIGKILL');
 }
 
 /** Asks every question until each has been answered once and /readyz is 200. */
@@ -108,7 +120,7 @@ async function watch(url: string, started: number, options: FirstStartOptions, c
   const since = () => Math.round((Date.now() - started) / 100) / 10;
   let imageId: string | undefined;
   while (Date.now() - started < options.timeoutSeconds * 1000) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with code ${child.exitCode}`);
+    if (!running(child)) throw new Error(`npm start exited (${child.exitCode ?? child.signalCode})`);
     for (const question of Object.keys(QUESTIONS) as Question[]) {
       if (run.firstAnswerSeconds[question] !== undefined) continue;
       if (question === 'tagsForImage') imageId ??= await firstImageId(url);
