@@ -32,11 +32,26 @@ export interface SeedImageProjectionResult {
   reprojected: number;
 }
 
+/** Finished before, on the same images, and every image projected: a restart reads no features. */
+async function upToDate(deps: ImageProjectionDeps): Promise<string | null | undefined> {
+  const previous = (await deps.seedState.completed()).get(PROJECTION_PHASE);
+  if (!previous) return undefined;
+  const version = await deps.projections.currentVersion();
+  if ((previous.version ?? null) !== version || (await deps.projections.countStale(version)) > 0) return undefined;
+  return version;
+}
+
 export async function seedImageProjection(
   deps: ImageProjectionDeps,
   logger: Logger,
   heldOutPerCategory = HELD_OUT_PER_CATEGORY,
+  /** The images phase stored nothing new this run (else the fit's training images may have changed). */
+  imagesUnchanged = false,
 ): Promise<SeedImageProjectionResult> {
+  if (imagesUnchanged) {
+    const version = await upToDate(deps);
+    if (version !== undefined) return { version, fitted: false, reprojected: 0 };
+  }
   const rows = await deps.imageText.trainingImages();
   const { train } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),

@@ -80,13 +80,29 @@ async function prepare(image: PascalImage): Promise<PreparedImage> {
   return { id: image.id, category: image.category, captions: image.captions, contentHash: sha256(bytes), source: 'pascal', bytes };
 }
 
-export async function seedImages(
+export interface ImageSeedPlan {
+  /** Seeded by an earlier run: nothing to do. */
+  skipped: boolean;
+  wanted: number;
+  stored: number;
+  missing: PascalImage[];
+}
+
+export interface ImageSeedHooks {
+  /** Images embedded so far (stored or waiting to be), of how many. */
+  onEmbedded?(embedded: number, total: number): void;
+  /** Images stored so far, of how many. */
+  onStored?(stored: number, total: number): void;
+}
+
+/** What is missing: the store is asked before the phase starts (the embedded store may then be busy with the word index). */
+export async function planImages(
   images: ImageRepository,
   seedState: SeedStateRepository,
   embedder: Embedder,
   options: SeedImagesOptions,
   logger: Logger,
-): Promise<SeedImagesResult> {
+): Promise<ImageSeedPlan> {
   await reembedIfRecipeChanged(images, seedState, embedder, logger);
   const all = interleaveByCategory(listPascalImages(options.assetsDir));
   const listed = options.limit === ALL_IMAGES ? all : all.slice(0, options.limit);
@@ -95,40 +111,71 @@ export async function seedImages(
   const wanted = listed.filter((image) => !deleted.ids.has(image.id));
   const previous = (await seedState.completed()).get(IMAGES_PHASE);
   const stored = await images.existing(wanted.map((image) => image.id), []);
-  if (previous && stored.ids.size >= wanted.length) {
-    return { skipped: true, images: await images.count(), embedded: 0, seconds: 0 };
-  }
-  await seedState.clear(IMAGES_PHASE);
-
-  const started = Date.now();
+  const skipped = Boolean(previous) && stored.ids.size >= wanted.length;
+  if (!skipped) await seedState.clear(IMAGES_PHASE);
   const missing = wanted.filter((image) => !stored.ids.has(image.id));
-  logger.info(`embedding ${missing.length} Pascal Sentences images (${stored.ids.size} stored already)`);
-  const progress = createProgress('images', wanted.length, 'images', process.stderr, stored.ids.size);
+  return { skipped, wanted: wanted.length, stored: stored.ids.size, missing };
+}
+
+/**
+ * Embeds the missing images and stores them. Embedding runs ahead of storing:
+ * when the store is busy (the embedded one building the word index), embedded
+ * batches wait in memory and are stored in order once it answers again.
+ */
+export async function embedPlannedImages(
+  images: ImageRepository,
+  seedState: SeedStateRepository,
+  embedder: Embedder,
+  plan: ImageSeedPlan,
+  logger: Logger,
+  hooks: ImageSeedHooks = {},
+): Promise<SeedImagesResult> {
+  if (plan.skipped) return { skipped: true, images: await images.count(), embedded: 0, seconds: 0 };
+  const started = Date.now();
+  const { missing } = plan;
+  logger.info(`embedding ${missing.length} Pascal Sentences images (${plan.stored} stored already)`);
+  const progress = createProgress('images', plan.wanted, 'images', process.stderr, plan.stored);
   let embedded = 0;
-  for (let start = 0; start < missing.length; start += BATCH_SIZE) {
-    const batch = await Promise.all(missing.slice(start, start + BATCH_SIZE).map(prepare));
-    // Same bytes under another id (an earlier upload) are not embedded again,
+  let storedSoFar = plan.stored;
+  let storing: Promise<void> = Promise.resolve();
+  let failed: Error | undefined;
+  const store = async (batch: PreparedImage[], embeddings: Awaited<ReturnType<Embedder['embedImages']>>) => {
+    // Same bytes under another id (an earlier upload) are not stored again,
     // nor bytes a person deleted under another id.
     const ids = batch.map((image) => image.id);
     const hashes = batch.map((image) => image.contentHash);
     const [known, deletedBytes] = await Promise.all([images.existing(ids, hashes), images.deleted([], hashes)]);
     // Recorded under the dataset id too, so the next seed skips it without reading it.
     await images.recordDeleted(batch.filter((image) => deletedBytes.hashes.has(image.contentHash)));
-    const fresh = batch.filter(
-      (image) => !known.ids.has(image.id) && !known.hashes.has(image.contentHash) && !deletedBytes.hashes.has(image.contentHash),
+    const fresh = batch.flatMap((image, i) =>
+      known.ids.has(image.id) || known.hashes.has(image.contentHash) || deletedBytes.hashes.has(image.contentHash)
+        ? []
+        : [{ image, embedded: embeddings[i]! }],
     );
-    const embeddings = await embedder.embedImages(fresh.map((image) => image.bytes));
     // Stored unprojected: the projection phase that follows fits on them and projects them.
     const inserted = await images.insert(
-      fresh.map((image, i) => {
-        const { features, info } = embeddings[i]!;
+      fresh.map(({ image, embedded: { features, info } }) => {
         const { width, height, mimeType } = info;
         return { ...image, width, height, mimeType, features, embedding: features, projectionVersion: null, wordEmbedding: null };
       }),
     );
     embedded += inserted.length;
+    storedSoFar += batch.length;
     progress.tick(batch.length);
+    hooks.onStored?.(storedSoFar, plan.wanted);
+  };
+  for (let start = 0; start < missing.length; start += BATCH_SIZE) {
+    const batch = await Promise.all(missing.slice(start, start + BATCH_SIZE).map(prepare));
+    const embeddings = await embedder.embedImages(batch.map((image) => image.bytes));
+    hooks.onEmbedded?.(plan.stored + start + batch.length, plan.wanted);
+    storing = storing.then(() => store(batch, embeddings)).catch((err: unknown) => {
+      failed ??= err as Error;
+    });
+    // A failed store ends the phase now rather than after every image is embedded.
+    if (failed) break;
   }
+  await storing;
+  if (failed) throw failed;
   progress.finish();
   const seconds = (Date.now() - started) / 1000;
   const count = await images.count();
@@ -136,4 +183,15 @@ export async function seedImages(
   logger.info(`images ready: ${count} images, ${embedded} embedded in ${seconds.toFixed(1)} s (${msPerImage.toFixed(0)} ms/image)`);
   await seedState.markDone(IMAGES_PHASE, { images: count, embedded, seconds, msPerImage });
   return { skipped: false, images: count, embedded, seconds };
+}
+
+export async function seedImages(
+  images: ImageRepository,
+  seedState: SeedStateRepository,
+  embedder: Embedder,
+  options: SeedImagesOptions,
+  logger: Logger,
+): Promise<SeedImagesResult> {
+  const plan = await planImages(images, seedState, embedder, options, logger);
+  return embedPlannedImages(images, seedState, embedder, plan, logger);
 }

@@ -1,14 +1,20 @@
-// The seed runner: every phase in order, each skipping or resuming finished
-// work, so `npm run seed` and every start can run it again safely.
+// The seed runner: every phase, each skipping or resuming finished work, so
+// `npm run seed` and every start can run it again safely. Each question is
+// answered as soon as its data exists: the words first (then answered from
+// memory), then the word index on the database's thread beside the images on
+// every core, then the image projection and the image → word model.
+import { availableParallelism } from 'node:os';
 import type { Config } from '../src/config.js';
+import type { Database } from '../src/db/database.js';
 import { type Embedder } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Repositories } from '../src/repositories/index.js';
+import type { Warmup, WarmupPhase } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { PROJECTION_PHASE, seedImageProjection } from './imageProjection.js';
-import { IMAGES_PHASE, seedImages } from './images.js';
+import { embedPlannedImages, IMAGES_PHASE, planImages } from './images.js';
 import { MODEL_PHASE, seedWordModel, wordModelOptions } from './wordModel.js';
-import { seedWords, WORDS_PHASE } from './words.js';
+import { buildWordIndex, loadWords, WORDS_PHASE } from './words.js';
 
 /** Every phase a ready store has completed. */
 export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE, PROJECTION_PHASE, MODEL_PHASE] as const;
@@ -18,42 +24,126 @@ export interface SeedOptions {
   retrainWordModel?: boolean;
   /** A recipe of seeds/wordModelRecipes.ts; default: the default model's. */
   wordModelRecipe?: string;
+  /** Awaited as each phase that has work to do starts (the warm-up tests ask questions there). */
+  duringPhase?: (phase: WarmupPhase) => Promise<void>;
 }
 
 export interface SeedDeps {
   config: Config;
   logger: Logger;
-  storeKind: Config['database']['kind'];
+  db: Database;
   repositories: Repositories;
   embedder: Embedder;
+  /** What is ready so far, for the questions asked meanwhile. */
+  warmup: Warmup;
+  /** Starts loading the image model (once). */
+  loadModels: () => Promise<void>;
+}
+
+/** Seconds a phase takes before it has measured itself: rough, for "about N s" while warming up. */
+const PHASE_ESTIMATES = {
+  wordsPerSecond: 4_000,
+  indexWordsPerSecond: 1_100,
+  imageSecondsPerCore: 0.12,
+  projectionSeconds: 3,
+  modelSeconds: 60,
+};
+
+/** Plans the phases an earlier run has not finished, so "about N s" adds up what is left. */
+async function planWarmup({ config, repositories, warmup }: SeedDeps, seedWorkers: number): Promise<void> {
+  const done = await repositories.seedState.completed();
+  const words = config.words.limit || 400_000;
+  const images = config.images.limit || 1_000;
+  const plans: [WarmupPhase, string, string, number, number][] = [
+    ['words', WORDS_PHASE, 'loading the words', words / PHASE_ESTIMATES.wordsPerSecond, words],
+    ['wordIndex', WORDS_PHASE, 'building the word index', words / PHASE_ESTIMATES.indexWordsPerSecond, 0],
+    ['images', IMAGES_PHASE, 'embedding the images', (images * PHASE_ESTIMATES.imageSecondsPerCore) / seedWorkers, images],
+    ['projection', PROJECTION_PHASE, 'fitting the image projection', PHASE_ESTIMATES.projectionSeconds, 0],
+    ['model', MODEL_PHASE, 'training the image → word model', PHASE_ESTIMATES.modelSeconds, 0],
+  ];
+  for (const [phase, seedPhase, what, seconds, total] of plans) {
+    if (!done.has(seedPhase)) warmup.plan(phase, what, seconds, total);
+  }
+}
+
+/** Both settle; the first failure is thrown (neither is left running unobserved). */
+async function bothSettled(first: Promise<unknown>, second: Promise<unknown>): Promise<void> {
+  const outcomes = await Promise.allSettled([first, second]);
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
 }
 
 export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promise<void> {
-  const { config, logger, repositories, embedder } = deps;
-  await seedWords(
-    repositories.words,
-    repositories.seedState,
-    {
-      limit: config.words.limit,
-      indexMemory: deps.storeKind === 'pglite' ? '256MB' : '1GB',
-      gloveFile: config.words.gloveFile,
-    },
-    logger,
-  );
+  const { config, logger, db, repositories, embedder, warmup } = deps;
+  const seedWorkers = Math.max(config.embedWorkers, availableParallelism());
+  await planWarmup(deps, seedWorkers);
+  // Phases an earlier run finished are not planned, and stay ready throughout.
+  const enter = async (phase: WarmupPhase, total?: number, done?: number) => {
+    if (!warmup.planned(phase)) return;
+    warmup.start(phase, total, done);
+    await options.duringPhase?.(phase);
+  };
+  const wordOptions = {
+    limit: config.words.limit,
+    indexMemory: db.kind === 'pglite' ? '256MB' : '1GB',
+    gloveFile: config.words.gloveFile,
+  };
+  await enter('words');
+  const loaded = await loadWords(repositories.words, repositories.seedState, wordOptions, logger, {
+    onProgress: (done, total) => warmup.progress('words', done, total),
+  });
+  if (loaded.table) warmup.useWordTable(loaded.table);
+  warmup.finish('words');
+  // After the words, which it would slow down: the images need it next.
+  if (warmup.planned('images')) void deps.loadModels().catch(() => undefined);
+
+  // The photos and the image model are needed only when images are missing: a restart waits for neither.
   await ensurePascal(config.assets, (message) => logger.info(message));
-  await seedImages(
-    repositories.images,
-    repositories.seedState,
-    embedder,
-    { assetsDir: config.assets.dir, limit: config.images.limit },
-    logger,
-  );
-  const projection = await seedImageProjection(repositories, logger);
+  const imageOptions = { assetsDir: config.assets.dir, limit: config.images.limit };
+  const plan = await planImages(repositories.images, repositories.seedState, embedder, imageOptions, logger);
+  const wordIndex = loaded.skipped
+    ? Promise.resolve()
+    : buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
+        aroundIndexBuild: (estimate, build) => {
+          warmup.plan('wordIndex', 'building the word index', estimate);
+          // The embedded store answers nothing while it builds: questions that need it are refused at once.
+          const gated = <T>(work: () => Promise<T>) =>
+            db.kind === 'pglite' ? db.gate.closedWhile('building the word index', estimate, work) : work();
+          return gated(async () => {
+            await enter('wordIndex');
+            return build();
+          });
+        },
+        indexProgress: db.kind === 'postgres' ? () => repositories.words.indexBuildProgress() : undefined,
+      }).then(() => {
+        warmup.dropWordTable();
+        warmup.finish('wordIndex');
+      });
+  if (!plan.skipped) await deps.loadModels();
+  warmup.storedImages(plan.stored);
+  // Every core embeds while seeding; serving leaves one to the event loop.
+  embedder.setImageWorkers(seedWorkers);
+  const images = enter('images', plan.wanted, plan.stored)
+    .then(() =>
+      embedPlannedImages(repositories.images, repositories.seedState, embedder, plan, logger, {
+        onEmbedded: (embedded, total) => warmup.progress('images', embedded, total),
+        onStored: (stored) => warmup.storedImages(stored),
+      }),
+    )
+    .finally(() => embedder.setImageWorkers(config.embedWorkers))
+    .then(() => warmup.finish('images'));
+  await bothSettled(wordIndex, images);
+
+  await enter('projection');
+  const projection = await seedImageProjection(repositories, logger, undefined, plan.skipped);
+  warmup.finish('projection');
+  await enter('model');
   const model = await seedWordModel(
     { ...repositories, embedder },
     { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },
     logger,
   );
+  warmup.finish('model');
   // Both phases rewrite image rows; searches scan them, so leave no dead copies behind.
   if (projection.reprojected + model.projected > 0) await repositories.images.compact();
 }

@@ -3,6 +3,7 @@
 import { ensureMobilenet } from './assets/ensure.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import type { PgliteWorkerStore } from './db/pgliteWorkerStore.js';
 import { createEmbedder, mobilenetDir, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
@@ -13,54 +14,76 @@ import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
 import type { Services } from './services/index.js';
+import { Warmup } from './services/warmup.js';
 import { WordService } from './services/wordService.js';
 
 export interface App {
   config: Config;
   logger: Logger;
   db: Database;
+  /** Seeds, tools and tests: the store as is. Services use their own, which refuse at once while the embedded store is busy. */
   repositories: Repositories;
   embedder: Embedder;
   services: Services;
   /** Seeds whatever is missing; a re-run skips finished work. */
   seed(options?: SeedOptions): Promise<void>;
+  /** Starts loading the image model (once); resolves when it is ready. */
+  loadModels(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Opens the store `config` names, its schema brought up to date. */
-export function openStore(config: Config, logger: Logger): Promise<Database> {
-  return openDatabase(config, logger, {
-    migrate: (pool) => applyMigrations(pool, logger),
-    vectorTypeOids: findVectorTypeOids,
-  });
+/** Opens the store `config` names, its schema brought up to date; `opening`: an embedded store already being opened. */
+export function openStore(config: Config, logger: Logger, opening?: PgliteWorkerStore): Promise<Database> {
+  return openDatabase(
+    config,
+    logger,
+    { migrate: (pool) => applyMigrations(pool, logger), vectorTypeOids: findVectorTypeOids },
+    opening,
+  );
 }
 
-export async function createApp(config: Config, logger: Logger): Promise<App> {
-  const db = await openStore(config, logger);
+/** `opening`: an embedded store already being opened (`npm start` begins before loading the rest). */
+export async function createApp(config: Config, logger: Logger, opening?: PgliteWorkerStore): Promise<App> {
+  const db = await openStore(config, logger, opening);
   const repositories = createRepositories(db);
+  const serving = createRepositories({ ...db.serving, kind: db.kind });
+  const warmup = new Warmup();
   const embedder = createEmbedder({
     imageModelDir: mobilenetDir(config.assets.dir),
     projectorDir: config.wordSpace.projectorDir,
     embedWorkers: config.embedWorkers,
     log: (message) => logger.info(message),
   });
-  const { words, images, imageText, projections, seedState } = repositories;
+  const { words, images, imageText, projections, seedState } = serving;
   const services: Services = {
-    words: new WordService(words, config.words.efSearch),
-    images: new ImageService(images, embedder, new ImageProjectionCache(projections), config.images.efSearch),
-    imageText: new ImageTextService(imageText, images, words, embedder, {
-      wordEfSearch: config.words.efSearch,
-      imageEfSearch: config.images.efSearch,
-    }),
-    health: new HealthService(seedState, REQUIRED_PHASES),
+    words: new WordService(words, config.words.efSearch, warmup),
+    images: new ImageService(images, embedder, new ImageProjectionCache(projections), config.images.efSearch, warmup),
+    imageText: new ImageTextService(
+      imageText,
+      images,
+      words,
+      embedder,
+      { wordEfSearch: config.words.efSearch, imageEfSearch: config.images.efSearch },
+      warmup,
+    ),
+    health: new HealthService(seedState, REQUIRED_PHASES, warmup, db.gate),
+    warmup,
   };
-  // Loaded in the background: the server answers /healthz meanwhile and
-  // /readyz reports the models as loading until this resolves.
+  // Loaded in the background when first wanted: a restart is ready without
+  // it (a question with new image bytes waits for it), a first start loads it
+  // once the words are in.
   const log = (message: string) => logger.info(message);
-  const modelsLoaded = ensureMobilenet(config.assets, log)
-    .then(() => embedder.loadModels())
-    .then(() => services.health.markModelsLoaded());
-  modelsLoaded.catch((err: Error) => logger.error(`image model failed to load: ${err.message}`));
+  let modelsLoading: Promise<void> | undefined;
+  const loadModels = () => {
+    modelsLoading ??= ensureMobilenet(config.assets, log)
+      .then(() => embedder.loadModels())
+      .then(() => services.health.markModelsLoaded());
+    modelsLoading.catch((err: Error) => {
+      services.health.markModelsFailed();
+      logger.error(`image model failed to load: ${err.message}`);
+    });
+    return modelsLoading;
+  };
 
   return {
     config,
@@ -69,9 +92,14 @@ export async function createApp(config: Config, logger: Logger): Promise<App> {
     repositories,
     embedder,
     services,
+    loadModels,
     async seed(options = {}) {
-      await modelsLoaded;
-      await runSeeds({ config, logger, storeKind: db.kind, repositories, embedder }, options);
+      warmup.begin();
+      try {
+        await runSeeds({ config, logger, db, repositories, embedder, warmup, loadModels }, options);
+      } finally {
+        warmup.end();
+      }
     },
     async close() {
       await embedder.close();

@@ -8,9 +8,10 @@ import type { Page } from 'playwright-core';
 import { writePolicy } from '../src/graphql/writeProtection.js';
 import type { RunningServer } from '../src/http/server.js';
 import { gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
-import { launchBrowser, type TestBrowser } from './helpers/browser.js';
+import { chromiumMissing, launchBrowser, type TestBrowser } from './helpers/browser.js';
 import { otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
+import { unlessMissing } from './helpers/suites.js';
 
 const CATEGORIES = ['boat', 'cat', 'dog', 'sofa'];
 const PER_CATEGORY = 12;
@@ -21,7 +22,7 @@ const gridCategories = (page: Page, scope: string) =>
   page.locator(`${scope} .grid li`).evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.category!));
 
 for (const kind of storeKinds()) {
-  describe(`web page on ${kind}`, () => {
+  describe(`web page on ${kind}`, unlessMissing(`web page on ${kind}`, chromiumMissing()), () => {
     let t: TestApp;
     let server: RunningServer;
     let browser: TestBrowser;
@@ -404,7 +405,7 @@ for (const kind of storeKinds()) {
         if (url.startsWith('data:') || url.startsWith('blob:')) continue;
         const parsed = new URL(url);
         assert.equal(parsed.origin, origin, url);
-        assert.match(parsed.pathname, /^\/(graphql|images\/[^/]+|assets\/[\w.]+)?$/, url);
+        assert.match(parsed.pathname, /^\/(graphql|readyz|images\/[^/]+|assets\/[\w.]+)?$/, url);
       }
       assert.deepEqual(browser.pageErrors, []);
     });

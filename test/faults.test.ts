@@ -16,7 +16,7 @@ import { READINESS_TIMEOUT_MS } from '../src/services/healthService.js';
 import { seedWords } from '../seeds/words.js';
 import { createTestApp, gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestGlove } from './helpers/glove.js';
-import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.js';
+import { needsPrivatePostgres, PrivatePostgres } from './helpers/replica.js';
 import { createTestStore, storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
@@ -72,7 +72,7 @@ function startLoad(url: string, clients: number) {
   };
 }
 
-describe('PostgreSQL restarted while a load runs', { skip: privatePostgresUnavailable() }, () => {
+describe('PostgreSQL restarted while a load runs', needsPrivatePostgres('PostgreSQL restarted while a load runs'), () => {
   let postgres: PrivatePostgres;
   let t: TestApp;
   let server: RunningServer;

@@ -9,7 +9,7 @@ import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { seedWords } from '../seeds/words.js';
 import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
-import { PrivatePostgres, privatePostgresUnavailable } from './helpers/replica.js';
+import { needsPrivatePostgres, PrivatePostgres } from './helpers/replica.js';
 
 const quiet = createLogger('silent');
 
@@ -24,7 +24,7 @@ async function eventually<T>(what: string, read: () => Promise<T>, check: (value
   }
 }
 
-describe('read replica (DATABASE_READ_URL)', { skip: privatePostgresUnavailable() }, () => {
+describe('read replica (DATABASE_READ_URL)', needsPrivatePostgres('read replica (DATABASE_READ_URL)'), () => {
   let primary: PrivatePostgres;
   let replica: PrivatePostgres;
   let t: TestApp;

@@ -10,12 +10,15 @@ import { decodeBase64Image, imageSource, MAX_IMAGE_BYTES } from '../src/services
 import { ImageService } from '../src/services/imageService.js';
 import { ImageTextService } from '../src/services/imageTextService.js';
 import { toClientError } from '../src/services/modelErrors.js';
+import { Warmup } from '../src/services/warmup.js';
 import { WordService } from '../src/services/wordService.js';
 
 const none = null as never;
-const words = new WordService(none, 200);
-const images = new ImageService(none, none, none, 100);
-const imageText = new ImageTextService(none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 });
+// Not seeding: every question is let through to its rules.
+const warmup = new Warmup();
+const words = new WordService(none, 200, warmup);
+const images = new ImageService(none, none, none, 100, warmup);
+const imageText = new ImageTextService(none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 }, warmup);
 
 /** Rejects with a GraphQL error of `code` whose message matches `message`. */
 async function refused(work: () => Promise<unknown>, code: string, message: RegExp) {

@@ -3,6 +3,7 @@
 // service's batch upload), each into a fresh embedded store, in one run on
 // one machine and with the same embedding workers. Alternating rounds, so
 // neither path always gets the warmer (or the quieter) machine.
+import { Warmup } from '../services/warmup.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,7 +62,7 @@ async function measure(app: App, which: Path, files: string[]): Promise<Measured
     }
     // The store's projection is read as a server's import would read it.
     const projection = new ImageProjectionCache(app.repositories.projections);
-    const images = new ImageService(repositories.images, app.embedder, projection, app.config.images.efSearch);
+    const images = new ImageService(repositories.images, app.embedder, projection, app.config.images.efSearch, new Warmup());
     const report = await runImport(files, storeSink(images), { progressOut: null });
     return { path: which, images: report.added, seconds: report.seconds };
   });

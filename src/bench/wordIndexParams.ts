@@ -18,7 +18,7 @@ import { openDatabase } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
 import { WordRepository, type WordIndexParams } from '../repositories/wordRepository.js';
-import { loadWords, targetWordCount } from '../../seeds/words.js';
+import { loadWordRange, targetWordCount } from '../../seeds/words.js';
 import { formatTable, writeResults, type TableRow } from './report.js';
 import { round, summarizeLatencies } from './stats.js';
 import { exactWordNeighbours, wordRecallAt, type RecallPoint, type WordTruth } from './wordRecall.js';
@@ -203,7 +203,7 @@ export async function benchWordIndexParams(
     const target = targetWordCount(config.words.limit, config.words.gloveFile);
     const start = await store.nextRank();
     if (start < target) {
-      await loadWords(store, start, target, config.words.gloveFile, logger);
+      await loadWordRange(store, start, target, config.words.gloveFile, logger);
       await store.analyze();
     }
     const count = await store.count();

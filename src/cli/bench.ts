@@ -10,8 +10,13 @@
 //   --import N     images for the import-vs-seed measurement (default 64; 0 skips it)
 //   --import-rounds R  rounds of it, alternating which path goes first (default 2)
 //   --import-only  only the import-vs-seed measurement
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism, loadavg, totalmem } from 'node:os';
+//   --first-start  only the first start: the real `npm start` on an empty DATA_DIR (a new
+//                  folder under --first-start-dir, default the system's temp folder), each
+//                  question's first answer and /readyz 200, then a restart's time to ready
+//   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { App } from '../app.js';
 import { loadConfig } from '../config.js';
@@ -19,6 +24,7 @@ import { writePolicy } from '../graphql/writeProtection.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
 import { benchImages } from '../bench/imageBench.js';
 import { benchImportVsSeed } from '../bench/importBench.js';
 import { soak } from '../bench/soak.js';
@@ -41,12 +47,48 @@ const { values: args } = parseArgs({
     import: { type: 'string', default: '64' },
     'import-rounds': { type: 'string', default: '2' },
     'import-only': { type: 'boolean', default: false },
+    'first-start': { type: 'boolean', default: false },
+    'first-start-dir': { type: 'string', default: tmpdir() },
+    'first-start-timeout': { type: 'string', default: '1800' },
+    restart: { type: 'string' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
 
 const config = loadConfig();
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+const machine = () => ({ cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version });
+const readResults = () => (existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as Record<string, unknown>) : {});
+
+if (args['first-start']) {
+  // Another process owns the store: this one only spawns it and asks questions.
+  const loadAverageAtStart = loadavg()[0]!;
+  const { result, rows } = await benchFirstStart({
+    dataDir: mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-')),
+    port: config.port,
+    timeoutSeconds: Number(args['first-start-timeout']),
+    log,
+  });
+  const loadAverage1m = { start: loadAverageAtStart, end: loadavg()[0]! };
+  const firstStart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
+  writeResults(args.out, { ...readResults(), firstStart });
+  const title = `semsearch first start: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
+  process.exit(0);
+}
+
+if (args.restart !== undefined) {
+  const loadAverageAtStart = loadavg()[0]!;
+  const options = { dataDir: path.resolve(args.restart), port: config.port, timeoutSeconds: 120, log };
+  const { result, rows } = await benchRestart(options);
+  const loadAverage1m = { start: loadAverageAtStart, end: loadavg()[0]! };
+  const restart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
+  writeResults(args.out, { ...readResults(), restart });
+  const title = `semsearch restart: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
+  process.exit(0);
+}
 
 if (config.benchUrl && config.database.kind === 'pglite') {
   throw new Error('BENCH_URL needs DATABASE_URL: the embedded store cannot be opened by two processes at once');
@@ -96,18 +138,12 @@ async function runBench(app: App, url: string): Promise<void> {
   for (const [phase, details] of Object.entries(seedPhases)) {
     rows.push({ metric: `seed phase '${phase}'`, value: JSON.stringify(details) });
   }
-  const previous = existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as Record<string, unknown>) : {};
   const results = {
-    ...previous,
+    ...readResults(),
     generatedAt: new Date().toISOString(),
     store: app.db.kind,
     server: config.benchUrl ? 'BENCH_URL' : 'in-process',
-    machine: {
-      cores: availableParallelism(),
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0]! },
-    },
+    machine: { ...machine(), loadAverage1m: { start: loadAverageAtStart, end: loadavg()[0]! } },
     durationSeconds,
     seedPhases,
     ...sections,

@@ -2,6 +2,7 @@
 // reached through a `pg` Pool, so repositories have one code path.
 import pg from 'pg';
 import pgvector from 'pgvector';
+import { BusyGate } from './busyGate.js';
 import { PgliteWorkerStore } from './pgliteWorkerStore.js';
 import { lockStore, type StoreLock } from './storeLock.js';
 import type { Config } from '../config.js';
@@ -13,6 +14,10 @@ export interface Database {
   primary: pg.Pool;
   /** Query traffic: a read replica when DATABASE_READ_URL is set, else the primary. */
   reader: pg.Pool;
+  /** Closed while the embedded store runs a statement that stops it answering (the word index build). */
+  gate: BusyGate;
+  /** The pools questions use: refused at once while the gate is closed, instead of waiting. */
+  serving: { primary: pg.Pool; reader: pg.Pool };
   close(): Promise<void>;
 }
 
@@ -44,9 +49,20 @@ class VectorTypes {
   }
 }
 
-async function openPglite(dataDir: string, types: VectorTypes): Promise<{ pool: pg.Pool; store: PgliteWorkerStore; lock: StoreLock }> {
-  const lock = lockStore(dataDir);
-  const store = new PgliteWorkerStore(dataDir);
+async function openPglite(
+  dataDir: string,
+  types: VectorTypes,
+  opening?: PgliteWorkerStore,
+): Promise<{ pool: pg.Pool; store: PgliteWorkerStore; lock: StoreLock }> {
+  let lock: StoreLock;
+  try {
+    lock = lockStore(dataDir);
+  } catch (err) {
+    // Another process holds the store: the copy this one began to open must not go on.
+    await opening?.close();
+    throw err;
+  }
+  const store = opening?.dataDir === dataDir ? opening : new PgliteWorkerStore(dataDir);
   try {
     await store.ready;
   } catch (err) {
@@ -67,18 +83,27 @@ function openServerPool(url: string, max: number, types: VectorTypes): pg.Pool {
   return pool;
 }
 
-/** Opens the store and brings its schema up to date. */
-export async function openDatabase(config: Config, logger: Logger, schema: SchemaSetup): Promise<Database> {
+/** Opens the store (or takes over an embedded one already being opened) and brings its schema up to date. */
+export async function openDatabase(
+  config: Config,
+  logger: Logger,
+  schema: SchemaSetup,
+  opening?: PgliteWorkerStore,
+): Promise<Database> {
   const db = config.database;
   const types = new VectorTypes();
   if (db.kind === 'pglite') {
-    const { pool, store, lock } = await openPglite(db.dataDir, types);
+    const { pool, store, lock } = await openPglite(db.dataDir, types, opening);
     await schema.migrate(pool);
     await types.load(pool, schema);
+    const gate = new BusyGate();
+    const serving = gate.guard(pool);
     return {
       kind: 'pglite',
       primary: pool,
       reader: pool,
+      gate,
+      serving: { primary: serving, reader: serving },
       async close() {
         await pool.end();
         await store.close();
@@ -93,10 +118,13 @@ export async function openDatabase(config: Config, logger: Logger, schema: Schem
   await types.load(primary, schema);
   const reader = db.readUrl ? openServerPool(db.readUrl, db.poolSize, types) : primary;
   if (reader !== primary) reader.on('error', (err) => logger.warn(`replica connection lost: ${err.message}`));
+  // A server builds indexes without blocking reads: its gate is never closed.
   return {
     kind: 'postgres',
     primary,
     reader,
+    gate: new BusyGate(),
+    serving: { primary, reader },
     async close() {
       await primary.end();
       if (reader !== primary) await reader.end();

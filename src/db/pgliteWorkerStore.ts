@@ -29,7 +29,7 @@ export class PgliteWorkerStore {
   private readonly pending = new Map<number, { resolve(bytes: Uint8Array): void; reject(err: Error): void }>();
   private closed?: Promise<void>;
 
-  constructor(dataDir: string) {
+  constructor(readonly dataDir: string) {
     this.worker = startTsWorker(new URL('./pgliteWorker.ts', import.meta.url), { workerData: { dataDir } });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (message: { ready?: true; failed?: string }) =>

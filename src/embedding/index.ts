@@ -13,6 +13,7 @@ import { ImageEmbeddingPool } from './workerPool.js';
 
 export { categoryWords, captionWordCounts, contentWords } from './captions.js';
 export { readGloveSize, readGloveWords, type GloveWord } from './glove.js';
+export { WordTable, type WordDistance } from './wordTable.js';
 export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './image.js';
 export {
   applyImageProjection,
@@ -76,6 +77,8 @@ export interface Embedder {
   hasWordModel(): boolean;
   /** Reads the projector's folder again on next use (after `npm run train`). */
   reloadWordModel(): void;
+  /** Image worker threads from now on (no effect when embedding on the calling thread). */
+  setImageWorkers(count: number): void;
   /** Stops the image workers. */
   close(): Promise<void>;
 }
@@ -130,6 +133,9 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       // it trains and runs the word projector.
       await initTfBackend(options.log);
       await (pool ? pool.start() : image());
+    },
+    setImageWorkers(count) {
+      pool?.resize(count);
     },
     async close() {
       await pool?.close();

@@ -31,6 +31,8 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   busy: boolean;
+  /** Ended once its batch is done (the pool was made smaller). */
+  retiring?: boolean;
 }
 
 /**
@@ -46,12 +48,40 @@ export class ImageEmbeddingPool {
   private readonly inFlight = new Map<number, Pending[]>();
   private nextId = 0;
   private ready: Promise<void> | undefined;
+  private size: number;
 
-  constructor(private readonly options: ImageEmbeddingPoolOptions) {}
+  constructor(private readonly options: ImageEmbeddingPoolOptions) {
+    this.size = options.size;
+  }
+
+  /**
+   * More or fewer workers from now on (seeding uses every core, serving leaves
+   * one to the event loop): new ones start, surplus ones end once idle.
+   */
+  resize(size: number): void {
+    this.size = Math.max(1, size);
+    if (this.closed || !this.ready) return;
+    const live = this.threads.size - this.workers.filter((entry) => entry.retiring).length;
+    for (let i = live; i < this.size; i++) void this.startWorker().catch(() => undefined);
+    let surplus = live - this.size;
+    for (const entry of this.workers) {
+      if (surplus <= 0) break;
+      if (entry.retiring) continue;
+      entry.retiring = true;
+      surplus--;
+      if (!entry.busy) this.retire(entry);
+    }
+  }
+
+  private retire(entry: PoolWorker): void {
+    this.workers.splice(this.workers.indexOf(entry), 1);
+    this.threads.delete(entry.worker);
+    void entry.worker.terminate();
+  }
 
   /** Starts the workers (once); resolves when every model is loaded. */
   start(): Promise<void> {
-    this.ready ??= Promise.all(Array.from({ length: this.options.size }, () => this.startWorker())).then(
+    this.ready ??= Promise.all(Array.from({ length: this.size }, () => this.startWorker())).then(
       () => undefined,
       (err) => {
         this.ready = undefined;
@@ -81,6 +111,7 @@ export class ImageEmbeddingPool {
         } else if (message.id !== undefined) {
           this.settle(message.id, message.results!);
           entry.busy = false;
+          if (entry.retiring) this.retire(entry);
           this.dispatch();
         }
       });
@@ -114,7 +145,7 @@ export class ImageEmbeddingPool {
   private dispatch(): void {
     for (const entry of this.workers) {
       if (this.queue.length === 0) return;
-      if (entry.busy) continue;
+      if (entry.busy || entry.retiring) continue;
       const batch = this.queue.splice(0, this.options.maxBatch);
       const id = this.nextId++;
       this.inFlight.set(id, batch);

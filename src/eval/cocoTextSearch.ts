@@ -5,6 +5,7 @@
 // (what the product does for a captioned collection; KEYWORD then reads the
 // very captions relevance is judged by) and with the captions held back
 // (what the models alone do). The store being evaluated is never written.
+import { Warmup } from '../services/warmup.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -96,7 +97,7 @@ async function scoreInThrowawayStore(
     const search = new ImageTextService(repositories.imageText, repositories.images, app.repositories.words, app.embedder, {
       wordEfSearch: app.config.words.efSearch,
       imageEfSearch: app.config.images.efSearch,
-    });
+    }, new Warmup());
     return await scoreModes(search, photos, captionWordQueries(words));
   } finally {
     await db.close();

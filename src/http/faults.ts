@@ -3,6 +3,7 @@
 // once the database is back.
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
+import { DatabaseBusyError } from '../db/busyGate.js';
 
 /** Socket errors and SQLSTATEs that mean "the database cannot answer now", not "the query is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -30,11 +31,19 @@ export function isDatabaseUnavailable(err: unknown): boolean {
 
 export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unavailable right now; retry in a few seconds.';
 
-/** Apollo's formatError: outages become SERVICE_UNAVAILABLE; everything else passes through. */
+/** Why the database cannot answer now, for people; undefined when it is not that kind of error. */
+export function unavailableMessage(err: unknown): string | undefined {
+  // Fresh: the estimate left is worked out at the moment of the answer.
+  if (err instanceof DatabaseBusyError) return new DatabaseBusyError(err.work).message;
+  return isDatabaseUnavailable(err) ? DATABASE_UNAVAILABLE_MESSAGE : undefined;
+}
+
+/** Apollo's formatError: outages and a busy embedded store become SERVICE_UNAVAILABLE; everything else passes through. */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  if (!isDatabaseUnavailable(unwrapResolverError(error))) return formatted;
+  const message = unavailableMessage(unwrapResolverError(error));
+  if (message === undefined) return formatted;
   return {
-    message: DATABASE_UNAVAILABLE_MESSAGE,
+    message,
     locations: formatted.locations,
     path: formatted.path,
     extensions: { code: 'SERVICE_UNAVAILABLE' },

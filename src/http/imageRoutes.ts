@@ -5,6 +5,7 @@
 import express, { type Request, type Response } from 'express';
 import sharp from 'sharp';
 import type { ImageService } from '../services/imageService.js';
+import { unavailableMessage } from './faults.js';
 
 export const MAX_THUMBNAIL_WIDTH = 1024;
 const CACHE_CONTROL = 'public, max-age=86400';
@@ -29,7 +30,15 @@ export function imageRouter(images: ImageService): express.Router {
       res.status(400).json({ error: `'w' must be a whole number of pixels from 1 to ${MAX_THUMBNAIL_WIDTH}` });
       return;
     }
-    const file = await images.file(req.params.id);
+    let file: Awaited<ReturnType<ImageService['file']>>;
+    try {
+      file = await images.file(req.params.id);
+    } catch (err) {
+      const message = unavailableMessage(err);
+      if (message === undefined) throw err;
+      res.status(503).set('Retry-After', '5').json({ error: message });
+      return;
+    }
     if (!file) {
       res.status(404).json({ error: `No image with id '${req.params.id}'` });
       return;

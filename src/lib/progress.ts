@@ -6,7 +6,7 @@ export interface Progress {
   finish(): void;
 }
 
-function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   if (seconds < 60) return `${seconds.toFixed(0)}s`;
   return `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)

@@ -53,6 +53,13 @@ export interface NewWord {
   vector: Float32Array;
 }
 
+/** pg_stat_progress_create_index for the word index build (PostgreSQL server only). */
+export interface IndexBuildProgress {
+  phase: string;
+  tuplesDone: number;
+  tuplesTotal: number;
+}
+
 export interface WordMatchRow {
   text: string;
   distance: number;
@@ -125,6 +132,15 @@ export class WordRepository {
       [WORD_INDEX_NAME],
     );
     return Number(result.rows[0]?.bytes ?? 0);
+  }
+
+  /** Progress of an index build on `words` that another connection runs; undefined when none is running. */
+  async indexBuildProgress(): Promise<IndexBuildProgress | undefined> {
+    const result = await this.reader.query<IndexBuildProgress>(
+      `SELECT phase, tuples_done::float8 AS "tuplesDone", tuples_total::float8 AS "tuplesTotal"
+       FROM pg_stat_progress_create_index WHERE relid = 'words'::regclass`,
+    );
+    return result.rows[0];
   }
 
   /** Fresh planner statistics after a bulk load. */

@@ -1,13 +1,26 @@
-// /healthz says the process is up; /readyz says it can answer: the database
-// answers, every seed phase is complete and the models are loaded.
+// /healthz says the process is up; /readyz says what it can answer: each
+// question's state (ready, seeding, waiting), and 200 only when all four are
+// ready, the database answers and the models are loaded.
+import type { BusyGate } from '../db/busyGate.js';
+import { describeBusy } from '../db/busyGate.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
+import { CAPABILITIES, type Capability, type CapabilityState, type PhaseReport, type Warmup, type WarmupPhase } from './warmup.js';
 
 export interface Readiness {
   ready: boolean;
-  /** busy: no answer within READINESS_TIMEOUT_MS (the embedded store building an index, say). */
+  capabilities: Record<Capability, CapabilityState>;
+  /** While this process seeds: each phase's progress, elapsed time and ETA. */
+  phases?: Partial<Record<WarmupPhase, PhaseReport>>;
+  /** While this process seeds, for people: what is warming up and for about how long. */
+  message?: string;
+  /** busy: no answer within READINESS_TIMEOUT_MS, or the embedded store building the word index. */
   database: 'ok' | 'unreachable' | 'busy';
   missingPhases: string[];
-  models: 'loaded' | 'loading';
+  /**
+   * The image model. Loading does not hold readiness back: a question with new
+   * image bytes waits the second or two until it is loaded. Failed does.
+   */
+  models: 'loaded' | 'loading' | 'failed';
   error?: string;
 }
 
@@ -24,27 +37,60 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The seed phases each question needs stored, for a process that does not seed itself. */
+const STORED_PHASES: Record<Capability, readonly string[]> = {
+  similarWords: ['words'],
+  similarImages: ['images', 'image_projection'],
+  tagsForImage: ['images', 'image_projection', 'model'],
+  imagesForText: ['images', 'image_projection', 'model'],
+};
+
+function fromStoredPhases(missing: readonly string[]): Record<Capability, CapabilityState> {
+  const state = (capability: Capability): CapabilityState =>
+    STORED_PHASES[capability].some((phase) => missing.includes(phase)) ? 'waiting' : 'ready';
+  return Object.fromEntries(CAPABILITIES.map((capability) => [capability, state(capability)])) as Record<
+    Capability,
+    CapabilityState
+  >;
+}
+
 export class HealthService {
-  private modelsLoaded = false;
+  private models: Readiness['models'] = 'loading';
 
   constructor(
     private readonly seedState: SeedStateRepository,
     private readonly requiredPhases: readonly string[],
+    private readonly warmup: Warmup,
+    private readonly gate: BusyGate,
   ) {}
 
   markModelsLoaded(): void {
-    this.modelsLoaded = true;
+    this.models = 'loaded';
+  }
+
+  markModelsFailed(): void {
+    this.models = 'failed';
   }
 
   async readiness(): Promise<Readiness> {
-    const models = this.modelsLoaded ? 'loaded' : 'loading';
+    const models = this.models;
+    const seeding = this.warmup.active ? { phases: this.warmup.report(), message: this.warmup.summary() } : {};
+    const busy = this.gate.busy;
+    if (busy) {
+      const capabilities = this.warmup.capabilities();
+      return { ready: false, capabilities, ...seeding, database: 'busy', missingPhases: [], models, error: describeBusy(busy) };
+    }
     try {
       const done = await within(this.seedState.completed(), READINESS_TIMEOUT_MS);
       const missingPhases = this.requiredPhases.filter((phase) => !done.has(phase));
-      return { ready: missingPhases.length === 0 && this.modelsLoaded, database: 'ok', missingPhases, models };
+      const capabilities = this.warmup.active ? this.warmup.capabilities() : fromStoredPhases(missingPhases);
+      const allReady = Object.values(capabilities).every((state) => state === 'ready');
+      return { ready: allReady && missingPhases.length === 0 && models !== 'failed', capabilities, ...seeding, database: 'ok', missingPhases, models };
     } catch (err) {
       return {
         ready: false,
+        capabilities: this.warmup.active ? this.warmup.capabilities() : fromStoredPhases(this.requiredPhases),
+        ...seeding,
         database: err instanceof TimeoutError ? 'busy' : 'unreachable',
         missingPhases: [...this.requiredPhases],
         models,

@@ -22,6 +22,7 @@ import {
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { modelCall } from './modelErrors.js';
+import type { Warmup } from './warmup.js';
 
 export type { ImageInput } from './arguments.js';
 export type { ImageFile, ImageRecord };
@@ -77,8 +78,15 @@ export class ImageService {
     private readonly embedder: Embedder,
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
+    private readonly warmup: Warmup,
   ) {
     this.writer = new ImageWriter(images, embedder, projection);
+  }
+
+  /** While the collection is still being seeded: how much of it an answer covers ("412/1000"). */
+  warming(): { images: string } | undefined {
+    const note = this.warmup.check('similarImages', true);
+    return note ? { images: note } : undefined;
   }
 
   findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
@@ -111,6 +119,8 @@ export class ImageService {
     const maxDistance = checkMaxDistance(args.maxDistance);
     const category = cleanCategory(args.category);
     const source = imageSource(args);
+    // Bad arguments are said first; then whether the images are there yet.
+    this.warmup.check('similarImages', true);
     const query = 'image' in source ? await this.embedInput(source.image) : undefined;
     const options = {
       first,

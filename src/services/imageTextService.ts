@@ -26,6 +26,7 @@ import {
 } from './arguments.js';
 import type { ImageMatch } from './imageService.js';
 import { modelCall } from './modelErrors.js';
+import type { Warmup } from './warmup.js';
 
 /** A tag: its word, the cosine distance of its nearest form, and the forms folded into it. */
 export type TagMatch = FoldedTag;
@@ -79,11 +80,13 @@ export class ImageTextService {
     private readonly words: WordRepository,
     private readonly embedder: Embedder,
     private readonly settings: ImageTextSettings,
+    private readonly warmup: Warmup,
   ) {}
 
   async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
     const first = checkFirst(args.first, 5);
     const source = imageSource(args);
+    this.warmup.check('tagsForImage');
     if ('id' in source) return this.storedImageTags(source.id, first);
     const vector = await this.newImageVector(source.image);
     const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
@@ -129,6 +132,7 @@ export class ImageTextService {
     const mode = args.mode ?? 'HYBRID';
     const text = checkText(args.text, 'text');
     const tokens = dropStopWords(tokenize(text));
+    this.warmup.check('imagesForText');
     const embedding = embedText(tokens, await this.words.findVectors(tokens));
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
     const category = cleanCategory(args.category);

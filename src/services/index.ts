@@ -2,6 +2,7 @@
 import type { HealthService } from './healthService.js';
 import type { ImageService } from './imageService.js';
 import type { ImageTextService } from './imageTextService.js';
+import type { Warmup } from './warmup.js';
 import type { WordService } from './wordService.js';
 
 export interface Services {
@@ -9,4 +10,6 @@ export interface Services {
   images: ImageService;
   imageText: ImageTextService;
   health: HealthService;
+  /** What a first start has ready so far. */
+  warmup: Warmup;
 }

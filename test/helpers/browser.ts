@@ -31,6 +31,11 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
+/** Why the page cannot be driven here, or undefined when it can. */
+export function chromiumMissing(): string | undefined {
+  return existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium'`;
+}
+
 export async function launchBrowser(screenshotPrefix: string): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`No Chromium at ${CHROMIUM_PATH}: install it with 'apt-get install -y chromium' (as .ci/run does)`);

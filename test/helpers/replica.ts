@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { INSTALL_PGVECTOR, unlessMissing } from './suites.js';
 
 /** Ports reserved for these instances. */
 const PORTS = { first: 5440, last: 5449 };
@@ -29,13 +30,29 @@ function findBinDir(): string | undefined {
 
 const BIN_DIR = findBinDir();
 
+/** The `vector` extension's files where these binaries load extensions from. */
+function vectorExtensionMissing(binDir: string): string | undefined {
+  const pgConfig = path.join(binDir, 'pg_config');
+  if (!existsSync(pgConfig)) return `no pg_config beside ${binDir}/initdb to find its extensions`;
+  const dirOf = (flag: string) => execFileSync(pgConfig, [flag], { encoding: 'utf8' }).trim();
+  const control = path.join(dirOf('--sharedir'), 'extension', 'vector.control');
+  const library = path.join(dirOf('--pkglibdir'), 'vector.so');
+  if (existsSync(control) && existsSync(library)) return undefined;
+  return `the PostgreSQL server in ${binDir} has no pgvector (${existsSync(control) ? library : control} is missing); ${INSTALL_PGVECTOR}`;
+}
+
 /** Why private instances cannot run here, or undefined when they can. */
-export function privatePostgresUnavailable(): string | undefined {
+function privatePostgresMissing(): string | undefined {
   if (!BIN_DIR) return 'no PostgreSQL server binaries (initdb) found; set TEST_PG_BINDIR';
   if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0) {
     return 'running as root without a postgres user to run the server as';
   }
-  return undefined;
+  return vectorExtensionMissing(BIN_DIR);
+}
+
+/** `describe` options for a suite that starts private instances: skipped, with the reason, when it cannot. */
+export function needsPrivatePostgres(suite: string): { skip?: string } {
+  return unlessMissing(suite, privatePostgresMissing());
 }
 
 /** initdb and the server refuse to run as root: run them as `postgres` then. */

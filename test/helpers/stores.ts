@@ -1,17 +1,44 @@
 // Test stores: a fresh embedded PGlite (temp dir) or a fresh database on the
 // PostgreSQL server named by TEST_DATABASE_URL (an admin URL, e.g.
-// postgresql://postgres@127.0.0.1:5432/postgres). Without it, server tests skip.
+// postgresql://postgres@127.0.0.1:5432/postgres). Without it, or on a server
+// without pgvector, the server suites are reported as skipped with the reason.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { describe } from 'node:test';
 import pg from 'pg';
+import { INSTALL_PGVECTOR, unlessMissing } from './suites.js';
 
 export type StoreKind = 'pglite' | 'postgres';
 
 export const SERVER_ADMIN_URL = process.env.TEST_DATABASE_URL;
 
+/** Why the server store cannot be tested here, or undefined when it can. */
+async function serverStoreMissing(adminUrl: string | undefined): Promise<string | undefined> {
+  if (!adminUrl) return 'TEST_DATABASE_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)';
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    const result = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'");
+    return result.rowCount === 0 ? `the server at TEST_DATABASE_URL has no pgvector; ${INSTALL_PGVECTOR}` : undefined;
+  } catch (err) {
+    return `the server at TEST_DATABASE_URL does not answer: ${(err as Error).message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+const SERVER_STORE_MISSING = await serverStoreMissing(SERVER_ADMIN_URL);
+
+/**
+ * The stores to run a file's suites on. When the server store cannot be
+ * tested, its suites of the calling file are reported as one skipped suite.
+ */
 export function storeKinds(): StoreKind[] {
-  return SERVER_ADMIN_URL ? ['pglite', 'postgres'] : ['pglite'];
+  if (SERVER_STORE_MISSING === undefined) return ['pglite', 'postgres'];
+  const suite = 'suites on the PostgreSQL server store';
+  describe(suite, unlessMissing(suite, SERVER_STORE_MISSING), () => undefined);
+  return ['pglite'];
 }
 
 export interface TestStore {

@@ -17,6 +17,8 @@ function primed<T extends ImageRecord>(ctx: GraphQLContext, images: T[]): T[] {
 
 const similar = async (ctx: GraphQLContext, args: SimilarImagesArgs): Promise<ImageMatch[]> => {
   const matches = await ctx.services.images.similarImages(args);
+  const warming = ctx.services.images.warming();
+  if (warming) ctx.responseExtensions.warming = warming;
   primed(ctx, matches.map((match) => match.image));
   return matches;
 };

@@ -9,6 +9,7 @@ import { renderImage } from './views/image.js';
 import { renderSearch } from './views/search.js';
 import { choosePhoto, renderUpload } from './views/upload.js';
 import type { RenderView } from './views/view.js';
+import { showWarmingUp } from './warming.js';
 
 const VIEWS: Record<RouteName, RenderView> = {
   home: renderHome,
@@ -98,3 +99,4 @@ document.addEventListener('drop', (event) => {
 
 window.addEventListener('hashchange', () => void render());
 void render();
+void showWarmingUp(document.querySelector('header')!);
