@@ -164,31 +164,3 @@ export function targetWordCount(limit: number, gloveFile?: string): number {
   const available = readGloveSize(gloveFile);
   return limit === ALL_WORDS ? available : Math.min(limit, available);
 }
-
-/** Inserts the words of ranks start..target-1, a batch per transaction, and drops the index. */
-export async function loadWordRange(
-  words: WordRepository,
-  start: number,
-  target: number,
-  gloveFile: string | undefined,
-  logger: Logger,
-): Promise<void> {
-  // Maintaining HNSW row by row is far slower than one build after the load.
-  await words.dropIndex();
-  logger.info(`seeding words ${start}..${target - 1} from GloVe 6B 100d`);
-  const progress = createProgress('words', target, 'words', process.stderr, start);
-  let batch: GloveWord[] = [];
-  for await (const word of readGloveWords({ limit: target, fromRank: start, file: gloveFile })) {
-    batch.push(word);
-    if (batch.length === BATCH_SIZE) {
-      await words.insertBatch(batch);
-      progress.tick(batch.length);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) {
-    await words.insertBatch(batch);
-    progress.tick(batch.length);
-  }
-  progress.finish();
-}

@@ -18,7 +18,8 @@ import { openDatabase } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
 import { WordRepository, type WordIndexParams } from '../repositories/wordRepository.js';
-import { loadWordRange, targetWordCount } from '../../seeds/words.js';
+import { loadWords } from '../../seeds/words.js';
+import { SeedStateRepository } from '../repositories/seedStateRepository.js';
 import { formatTable, writeResults, type TableRow } from './report.js';
 import { round, summarizeLatencies } from './stats.js';
 import { exactWordNeighbours, wordRecallAt, type RecallPoint, type WordTruth } from './wordRecall.js';
@@ -200,12 +201,10 @@ export async function benchWordIndexParams(
   });
   try {
     const store = new WordRepository(db.primary, db.reader, CANDIDATES[0]!);
-    const target = targetWordCount(config.words.limit, config.words.gloveFile);
-    const start = await store.nextRank();
-    if (start < target) {
-      await loadWordRange(store, start, target, config.words.gloveFile, logger);
-      await store.analyze();
-    }
+    // The seed's own loader: it resumes a killed load and adds only missing words.
+    const { limit, gloveFile } = config.words;
+    const loaded = await loadWords(store, new SeedStateRepository(db.primary), { limit, gloveFile, indexMemory: '' }, logger);
+    if (!loaded.skipped) await store.analyze();
     const count = await store.count();
     const frequent = await store.sample(options.queries, FREQUENT_RANKS);
     const all = await store.sample(options.queries, count);
