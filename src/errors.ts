@@ -18,6 +18,20 @@ export const badInput = (message: string, extra?: Record<string, unknown>) =>
 
 export const notFound = (message: string) => clientError('NOT_FOUND', message);
 
+/** Client input quoted in a message: at most this many characters of it. */
+export const MAX_QUOTED_INPUT = 100;
+
+/**
+ * Client input inside single quotes, cut to MAX_QUOTED_INPUT characters: an
+ * error must not echo a megabyte id back (or into the log).
+ */
+export function quoted(input: string): string {
+  const shown = input.length > MAX_QUOTED_INPUT ? `${input.slice(0, MAX_QUOTED_INPUT)}… (${input.length} characters)` : input;
+  return `'${shown}'`;
+}
+
+export const noImage = (id: string) => notFound(`No image with id ${quoted(id)}`);
+
 export const MAX_FIRST = 100;
 
 /** `first` arguments: 1..100 everywhere. */

@@ -83,8 +83,13 @@ describe('model errors as client errors', () => {
     assert.equal(codeOf(new ImageDecodeError('not a readable image (x)')), 'BAD_USER_INPUT');
     assert.equal((toClientError(new ImageDecodeError('not a readable image (x)')) as Error).message, "'image.base64' is not a readable image (x)");
     assert.equal(codeOf(new ModelNotTrainedError('not trained')), 'SERVICE_UNAVAILABLE');
-    assert.equal(codeOf(new ImageQueueFullError(32)), 'OVERLOADED');
-    assert.match((toClientError(new ImageQueueFullError(32)) as Error).message, /busy embedding 32 images; retry/);
+    assert.equal(codeOf(new ImageQueueFullError(32, 4)), 'OVERLOADED');
+    const overloaded = toClientError(new ImageQueueFullError(32, 4)) as GraphQLError;
+    assert.match(overloaded.message, /busy embedding 32 images; retry in 4 s/);
+    assert.equal(overloaded.extensions.retryAfterSeconds, 4);
+    const http = overloaded.extensions.http as { status: number; headers: Map<string, string> };
+    assert.equal(http.status, 503);
+    assert.equal(http.headers.get('retry-after'), '4');
   });
 
   test('anything else passes through unchanged', () => {

@@ -69,6 +69,11 @@ export interface Embedder {
    */
   embedImage(bytes: Uint8Array): Promise<EmbeddedImage>;
   embedImages(images: readonly Uint8Array[]): Promise<EmbeddedImage[]>;
+  /**
+   * Throws ImageQueueFullError when embedImage would refuse a new image now:
+   * asked before a client's bytes are decoded, so a refusal costs little.
+   */
+  admitImage(): void;
   /** Loads the image model now rather than on first use; resolves once it is ready. */
   loadModels(): Promise<void>;
   /** Image features → L2-normalised word-space vector; throws ModelNotTrainedError before training. */
@@ -124,6 +129,9 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     reloadWordModel: () => wordProjection.reload(),
     async embedImage(bytes) {
       return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);
+    },
+    admitImage() {
+      pool?.admit();
     },
     async embedImages(images) {
       return pool ? pool.embedMany(images) : (await image()).embedImages(images);

@@ -5,13 +5,22 @@ import type { EmbeddedImage } from './image.js';
 import type { EmbedResult } from './imageWorker.js';
 import { ImageDecodeError } from './preprocess.js';
 
-/** More images are waiting than the queue holds: a caller should retry shortly. */
+/** More images are waiting than the queue holds: a caller should retry in about `retryAfterSeconds`. */
 export class ImageQueueFullError extends Error {
   override name = 'ImageQueueFullError';
-  constructor(readonly queued: number) {
+  constructor(
+    readonly queued: number,
+    readonly retryAfterSeconds: number,
+  ) {
     super(`${queued} images are waiting to be embedded`);
   }
 }
+
+/** Seconds an image took before any was measured (a MobileNet pass on wasm, in a batch). */
+const INITIAL_SECONDS_PER_IMAGE = 0.1;
+/** Weight of the newest batch in the running estimate. */
+const RATE_SMOOTHING = 0.3;
+const MAX_RETRY_AFTER_SECONDS = 30;
 
 export interface ImageEmbeddingPoolOptions {
   size: number;
@@ -45,7 +54,9 @@ export class ImageEmbeddingPool {
   /** Every worker thread, ready or still loading its model: close() ends them all. */
   private readonly threads = new Set<Worker>();
   private closed = false;
-  private readonly inFlight = new Map<number, Pending[]>();
+  private readonly inFlight = new Map<number, { batch: Pending[]; startedAt: number }>();
+  /** Running estimate of one worker's seconds per image, from the batches done. */
+  private secondsPerImage = INITIAL_SECONDS_PER_IMAGE;
   private nextId = 0;
   private ready: Promise<void> | undefined;
   private size: number;
@@ -122,10 +133,24 @@ export class ImageEmbeddingPool {
     });
   }
 
+  /**
+   * The one place a bounded request is refused: throws ImageQueueFullError,
+   * with the time the queue needs to drain, when it is full. Callers ask it
+   * before they decode a client's bytes, so a refusal costs next to nothing.
+   */
+  admit(): void {
+    if (this.queue.length < this.options.maxQueue) return;
+    const workers = Math.max(1, this.workers.length);
+    const drainSeconds = (this.queue.length * this.secondsPerImage) / workers;
+    throw new ImageQueueFullError(this.queue.length, Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(drainSeconds))));
+  }
+
   embed(bytes: Uint8Array, bounded = true): Promise<EmbeddedImage> {
     if (this.closed) return Promise.reject(new Error('the image embedding pool is closed'));
-    if (bounded && this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(new ImageQueueFullError(this.queue.length));
+    try {
+      if (bounded) this.admit();
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ bytes, resolve, reject });
@@ -148,7 +173,7 @@ export class ImageEmbeddingPool {
       if (entry.busy || entry.retiring) continue;
       const batch = this.queue.splice(0, this.options.maxBatch);
       const id = this.nextId++;
-      this.inFlight.set(id, batch);
+      this.inFlight.set(id, { batch, startedAt: performance.now() });
       entry.busy = true;
       // Copies: the caller keeps its bytes (e.g. to store them after embedding).
       entry.worker.postMessage({ id, images: batch.map((p) => Uint8Array.from(p.bytes)) });
@@ -156,8 +181,12 @@ export class ImageEmbeddingPool {
   }
 
   private settle(id: number, results: EmbedResult[]): void {
-    const batch = this.inFlight.get(id) ?? [];
+    const { batch, startedAt } = this.inFlight.get(id) ?? { batch: [], startedAt: performance.now() };
     this.inFlight.delete(id);
+    if (batch.length > 0) {
+      const perImage = (performance.now() - startedAt) / 1000 / batch.length;
+      this.secondsPerImage += RATE_SMOOTHING * (perImage - this.secondsPerImage);
+    }
     batch.forEach((pending, i) => {
       const result = results[i]!;
       if ('embedded' in result) pending.resolve(result.embedded);
@@ -171,7 +200,7 @@ export class ImageEmbeddingPool {
     const index = this.workers.indexOf(entry);
     if (index < 0) return;
     this.workers.splice(index, 1);
-    for (const [id, batch] of this.inFlight) {
+    for (const [id, { batch }] of this.inFlight) {
       // Batches are not tagged by worker; a crash is rare enough to fail all in flight.
       batch.forEach((pending) => pending.reject(err));
       this.inFlight.delete(id);

@@ -4,8 +4,11 @@
 // content hash is a strong ETag and clients may cache for a day.
 import express, { type Request, type Response } from 'express';
 import sharp from 'sharp';
+import { noImage } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { ImageService } from '../services/imageService.js';
 import { unavailableMessage } from './faults.js';
+import { sendError } from './requestErrors.js';
 
 export const MAX_THUMBNAIL_WIDTH = 1024;
 const CACHE_CONTROL = 'public, max-age=86400';
@@ -22,12 +25,19 @@ async function thumbnail(bytes: Buffer, mimeType: string, width: number): Promis
   return sharp(bytes).rotate().resize({ width, withoutEnlargement: true }).toFormat(format).toBuffer();
 }
 
-export function imageRouter(images: ImageService): express.Router {
+export function imageRouter(images: ImageService, logger: Logger): express.Router {
   const router = express.Router();
   router.get('/images/:id', async (req: Request<{ id: string }>, res: Response) => {
+    const refuse = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+      sendError(logger, req, res, { status, code, message, headers });
     const width = parseWidth(req.query.w);
     if (width === 'invalid') {
-      res.status(400).json({ error: `'w' must be a whole number of pixels from 1 to ${MAX_THUMBNAIL_WIDTH}` });
+      refuse(400, 'BAD_USER_INPUT', `'w' must be a whole number of pixels from 1 to ${MAX_THUMBNAIL_WIDTH}`);
+      return;
+    }
+    // PostgreSQL text cannot hold U+0000: no id has one, and the database would fail on it.
+    if (req.params.id.includes('\u0000')) {
+      refuse(400, 'BAD_REQUEST', 'the image id in the path contains a NUL character (%00): remove it');
       return;
     }
     let file: Awaited<ReturnType<ImageService['file']>>;
@@ -36,11 +46,11 @@ export function imageRouter(images: ImageService): express.Router {
     } catch (err) {
       const message = unavailableMessage(err);
       if (message === undefined) throw err;
-      res.status(503).set('Retry-After', '5').json({ error: message });
+      refuse(503, 'SERVICE_UNAVAILABLE', message, { 'retry-after': '5' });
       return;
     }
     if (!file) {
-      res.status(404).json({ error: `No image with id '${req.params.id}'` });
+      refuse(404, 'NOT_FOUND', noImage(req.params.id).message);
       return;
     }
     const etag = `"${file.contentHash}${width ? `-w${width}` : ''}"`;

@@ -1,16 +1,43 @@
 // Limits on what a client may send, each refused with a coded error before it
-// costs much: body size and shape at the HTTP layer, query size and shape at
-// GraphQL validation (GraphQL Armor). Image bytes, pixels and formats are
-// checked where images are decoded (services/imageService.ts, embedding/preprocess.ts).
+// costs much: body size, JSON shape and query length at the HTTP layer, before
+// anything is parsed; query shape at GraphQL validation (GraphQL Armor). Image
+// bytes, pixels and formats are checked where images are decoded
+// (services/imageService.ts, embedding/preprocess.ts). docs/operations.md lists
+// every limit and what a client sees.
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { GraphQLError, visit, type DocumentNode, type ParseOptions, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { MAX_FIRST } from '../errors.js';
+import { MAX_FIRST, quoted } from '../errors.js';
+import { jsonShapeExcess } from '../lib/jsonShape.js';
+import type { Logger } from '../logger.js';
+import { sendError, type Refusal } from './requestErrors.js';
 
 /** A 10 MiB image is 14 MiB as base64; the rest of a request is small. */
 export const MAX_BODY_BYTES = 15 * 1024 * 1024;
+/**
+ * A body at least this large can only carry image bytes: the query text, 20
+ * captions and the other arguments stay under 100 KB. Such a request is an
+ * upload: refused before it is read while the embedding queue is full, and
+ * given the upload's longer time to arrive.
+ */
+export const UPLOAD_BODY_BYTES = 256 * 1024;
+
+/**
+ * What a request may carry, checked on its text before it is parsed. The
+ * largest real requests: the import's lookup of 10 ids (523 characters, 114
+ * tokens), the page's photo view (200 characters, 57 tokens), addImage with
+ * 20 captions (JSON nesting 3, about 30 elements).
+ */
+export const REQUEST_LIMITS = {
+  /** Characters of query text: 30 times the import's, room for a query of 1,000 ordinary tokens. */
+  maxQueryLength: 16_384,
+  /** Nesting of the JSON body (the body itself is level 1, its variables 2). */
+  maxJsonDepth: 16,
+  /** Array items and object members in the body, all levels together. */
+  maxJsonElements: 10_000,
+} as const;
 
 export const QUERY_LIMITS = {
   /** Deepest legitimate query: images { edges { node { similar { image { similar { image { id } } } } } } }. */
@@ -22,12 +49,6 @@ export const QUERY_LIMITS = {
   maxDirectives: 10,
 } as const;
 
-interface HttpErrorBody {
-  errors: { message: string; extensions: { code: string } }[];
-}
-
-const errorBody = (code: string, message: string): HttpErrorBody => ({ errors: [{ message, extensions: { code } }] });
-
 export interface QueryProtection {
   validationRules: ValidationRule[];
   parseOptions: ParseOptions;
@@ -35,6 +56,8 @@ export interface QueryProtection {
 }
 
 /**
+ * Subscriptions: refused at validation (this API has none; graphql-js would
+ * fail at execution, which Apollo answers as an internal error).
  * Depth, aliases and directives: GraphQL Armor validation rules
  * (GRAPHQL_VALIDATION_FAILED, 400). Tokens: graphql-js's parser
  * (GRAPHQL_PARSE_FAILED, 400); Armor's token plugin is off because it throws
@@ -52,7 +75,7 @@ export function queryProtection(): QueryProtection {
     maxDirectives: { n: QUERY_LIMITS.maxDirectives },
   }).protect();
   return {
-    validationRules,
+    validationRules: [...validationRules, noSubscriptions],
     parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
     // Armor's types come from Apollo's CommonJS build; the plugin objects are the same.
     plugins: [...(plugins as unknown as ApolloServerPlugin[]), costLimit, rejectNulCharacters],
@@ -96,10 +119,22 @@ const costLimit: ApolloServerPlugin = {
   },
 };
 
-function hasNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(hasNul);
-  if (value && typeof value === 'object') return Object.values(value).some(hasNul);
+/**
+ * Walks with a stack of its own, not recursion: variables nested thousands
+ * deep (a GET's, whose text no body check saw) must not overflow the call stack.
+ */
+function hasNul(variables: unknown): boolean {
+  const pending: unknown[] = [variables];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (Array.isArray(value)) {
+      pending.push(...value);
+    } else if (value && typeof value === 'object') {
+      pending.push(...Object.values(value));
+    }
+  }
   return false;
 }
 
@@ -137,39 +172,82 @@ const rejectNulCharacters: ApolloServerPlugin = {
   },
 };
 
+const noSubscriptions: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (node.operation === 'subscription') {
+      context.reportError(
+        new GraphQLError('this API has no subscriptions: ask with a query (or change with a mutation)', { nodes: node }),
+      );
+    }
+  },
+});
+
+/** Why a request's JSON text is refused before parsing, or undefined. */
+function jsonTextRefusal(text: string, what: string): Refusal | undefined {
+  const excess = jsonShapeExcess(text, { maxDepth: REQUEST_LIMITS.maxJsonDepth, maxElements: REQUEST_LIMITS.maxJsonElements });
+  if (!excess) return undefined;
+  return excess.limit === 'depth'
+    ? { status: 400, code: 'BAD_REQUEST', message: `${what} is nested more than ${excess.max} levels deep: send flatter variables` }
+    : { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `${what} has more than ${excess.max} array items and object members: send fewer` };
+}
+
+function queryTextRefusal(query: unknown): Refusal | undefined {
+  if (typeof query !== 'string' || query.length <= REQUEST_LIMITS.maxQueryLength) return undefined;
+  return {
+    status: 413,
+    code: 'PAYLOAD_TOO_LARGE',
+    message:
+      `the query text is ${query.length} characters, at most ${REQUEST_LIMITS.maxQueryLength}: ` +
+      `pass image bytes and long text as variables ($image, $text)`,
+  };
+}
+
 /**
  * POST bodies must be JSON. Without this, a text/plain body reaches Apollo
  * with no parsed body and answers 500.
  */
-const requireJson: RequestHandler = (req, res, next) => {
-  if (req.method !== 'POST' || req.is('application/json')) return next();
-  res
-    .status(415)
-    .json(errorBody('UNSUPPORTED_MEDIA_TYPE', `send GraphQL requests as JSON (content-type: application/json), got '${req.get('content-type') ?? 'none'}'`));
-};
+function requireJson(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (req.method !== 'POST' || req.is('application/json')) return next();
+    const type = req.get('content-type');
+    sendError(logger, req, res, {
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `send GraphQL requests as JSON (content-type: application/json), got ${type === undefined ? 'none' : quoted(type)}`,
+    });
+  };
+}
 
-/** Body parser errors (too large, malformed JSON, bad charset) as JSON GraphQL errors. */
-const bodyErrors: ErrorRequestHandler = (err: { type?: string; status?: number; message?: string }, _req, res, next) => {
-  if (res.headersSent) return next(err);
-  switch (err.type) {
-    case 'entity.too.large':
-      res
-        .status(413)
-        .json(errorBody('PAYLOAD_TOO_LARGE', `the request body is larger than ${MAX_BODY_BYTES} bytes: send images up to 10 MiB`));
-      return;
-    case 'entity.parse.failed':
-      res.status(400).json(errorBody('BAD_REQUEST', `the request body is not valid JSON: ${err.message ?? 'parse error'}`));
-      return;
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      res.status(415).json(errorBody('UNSUPPORTED_MEDIA_TYPE', err.message ?? 'unsupported encoding'));
-      return;
-    default:
-      next(err);
-  }
-};
+/**
+ * The body as text, its shape checked before JSON.parse builds it, then its
+ * query text's length; a GET's query, variables and extensions likewise.
+ */
+function parseChecked(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === 'GET') {
+      const params = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+      const refusal =
+        queryTextRefusal(params.get('query')) ??
+        jsonTextRefusal(params.get('variables') ?? '', "the request's variables") ??
+        jsonTextRefusal(params.get('extensions') ?? '', "the request's extensions");
+      return refusal ? sendError(logger, req, res, refusal) : next();
+    }
+    if (typeof req.body !== 'string') return next();
+    const text = req.body;
+    const shapeRefusal = jsonTextRefusal(text, 'the request body');
+    if (shapeRefusal) return sendError(logger, req, res, shapeRefusal);
+    try {
+      req.body = text.trim() === '' ? {} : JSON.parse(text);
+    } catch (err) {
+      const message = `the request body is not valid JSON: ${quoted((err as Error).message)}`;
+      return sendError(logger, req, res, { status: 400, code: 'BAD_REQUEST', message });
+    }
+    const queryRefusal = queryTextRefusal((req.body as { query?: unknown } | null)?.query);
+    return queryRefusal ? sendError(logger, req, res, queryRefusal) : next();
+  };
+}
 
-/** In front of /graphql: JSON only, size-limited, parser failures as coded JSON errors. */
-export function graphqlBodyGuards(): (RequestHandler | ErrorRequestHandler)[] {
-  return [requireJson, express.json({ limit: MAX_BODY_BYTES }), bodyErrors];
+/** In front of /graphql: JSON only, size- and shape-limited before parsing; reading failures go to the JSON error handler. */
+export function graphqlBodyGuards(logger: Logger): RequestHandler[] {
+  return [requireJson(logger), express.text({ type: 'application/json', limit: MAX_BODY_BYTES }), parseChecked(logger)];
 }

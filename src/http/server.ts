@@ -12,7 +12,11 @@ import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { writePolicyWarning, writeProtectionPlugin, type WritePolicy } from '../graphql/writeProtection.js';
 import type { Logger } from '../logger.js';
 import { formatError } from './faults.js';
-import { graphqlBodyGuards, queryProtection } from './limits.js';
+import { answerExpectContinue, refuseOverloadedUploads } from './earlyRefusals.js';
+import { graphqlBodyGuards, MAX_BODY_BYTES, queryProtection } from './limits.js';
+import { documentCache, persistedQueryCache } from './queryCaches.js';
+import { clientFacing, jsonErrors, notFoundAsJson } from './requestErrors.js';
+import { bodyDeadlines, SERVER_TIMEOUTS } from './timeouts.js';
 import { imageRouter } from './imageRoutes.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
@@ -40,7 +44,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.disable('x-powered-by');
   // Answers are POST results or immutable images: an ETag would hash every body for nothing.
   expressApp.set('etag', false);
-  const httpServer = http.createServer(expressApp);
+  const httpServer = http.createServer(SERVER_TIMEOUTS, expressApp);
+  answerExpectContinue(httpServer, services.images, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
   if (writeWarning) options.logger.warn(writeWarning);
@@ -52,7 +57,10 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     // The process's own signal handlers stop the server and close the store;
     // Apollo's would race them and leave the process hanging on SIGINT.
     stopOnTerminationSignals: false,
-    formatError,
+    formatError: (formatted, error) => clientFacing(formatError(formatted, error), error),
+    // Sized by what they hold (query text included): Apollo's default grows without bound under distinct padded queries.
+    documentStore: documentCache(),
+    persistedQueries: { cache: persistedQueryCache() },
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
     plugins: [
@@ -66,6 +74,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   });
   await apollo.start();
 
+  expressApp.use(bodyDeadlines(options.logger), refuseOverloadedUploads(services.images, options.logger));
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -75,14 +84,15 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   });
   expressApp.use(
     '/graphql',
-    ...graphqlBodyGuards(),
+    ...graphqlBodyGuards(options.logger),
     expressMiddleware(apollo, { context: async () => createContext(services) }),
   );
 
-  expressApp.use(imageRouter(services.images));
+  expressApp.use(imageRouter(services.images, options.logger));
 
   // The web page for people, at GET / (it uses only /graphql and /images).
   expressApp.use(await webPageRouter());
+  expressApp.use(notFoundAsJson(options.logger), jsonErrors(options.logger, MAX_BODY_BYTES));
 
   await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
   const address = httpServer.address() as AddressInfo;

@@ -1,7 +1,7 @@
 // Rules for the arguments several questions share: text, image bytes, "a
 // stored image or new bytes", and categories.
 import { MAX_TEXT_LENGTH } from '../embedding/index.js';
-import { badInput } from '../errors.js';
+import { badInput, MAX_QUOTED_INPUT, quoted } from '../errors.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
@@ -23,8 +23,8 @@ export function checkText(text: string, argument: string): string {
 }
 
 export function noKnownWords(unknown: readonly string[]) {
-  const shown = unknown.slice(0, 10);
-  return badInput(`No known words in '${shown.join(' ')}'. Try common English words.`, { unknownWords: shown });
+  const shown = unknown.slice(0, 10).map((word) => word.slice(0, MAX_QUOTED_INPUT));
+  return badInput(`No known words in ${quoted(shown.join(' '))}. Try common English words.`, { unknownWords: shown });
 }
 
 /** Why bytes of this size are refused (the rest of the sentence: "<the file> is …"). */
@@ -86,7 +86,7 @@ export async function categorySize(images: ImageRepository, category: string): P
   const size = await images.count(category);
   if (size > 0) return size;
   const known = await images.categories();
-  throw badInput(`No images in category '${category}'. Categories: ${known.join(', ') || '(none yet)'}`, {
+  throw badInput(`No images in category ${quoted(category)}. Categories: ${known.join(', ') || '(none yet)'}`, {
     categories: known,
   });
 }

@@ -1,7 +1,7 @@
 // What the image questions mean: input decoding and validation, exclusion of
 // the query image, pagination cursors, atomic and idempotent uploads.
 import { applyImageProjection, type Embedder } from '../embedding/index.js';
-import { badInput, checkFirst, notFound } from '../errors.js';
+import { badInput, checkFirst, noImage } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type {
   ImageChanges,
@@ -21,7 +21,7 @@ import {
 } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
-import { modelCall } from './modelErrors.js';
+import { admitImage, modelCall } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
 export type { ImageInput } from './arguments.js';
@@ -137,7 +137,7 @@ export class ImageService {
       const { id } = source as { id: string };
       rows = await this.images.nearestToStored(id, options);
       // No rows: an unknown id, or nothing else near enough (checked only then).
-      if (rows.length === 0 && !(await this.images.findByIds([id]))[0]) throw notFound(`No image with id '${id}'`);
+      if (rows.length === 0 && !(await this.images.findByIds([id]))[0]) throw noImage(id);
     }
     return rows.map(({ distance, ...image }) => ({ image, distance }));
   }
@@ -148,7 +148,16 @@ export class ImageService {
     return { vector: applyImageProjection(projection, features), projectionVersion: projection?.version ?? null };
   }
 
+  /**
+   * Throws OVERLOADED now when new image bytes would be refused: the HTTP
+   * layer asks before it reads a large body, the services before decoding.
+   */
+  admitImage(): void {
+    admitImage(this.embedder);
+  }
+
   private async embedInput(input: ImageInput): Promise<{ vector: Float32Array; contentHash: string }> {
+    admitImage(this.embedder);
     const bytes = decodeBase64Image(input.base64);
     const { features } = await modelCall(this.embedder.embedImage(bytes));
     return { vector: (await this.searchVector(features)).vector, contentHash: sha256(bytes) };
@@ -159,6 +168,7 @@ export class ImageService {
     // The fields first: a wrong caption is reported without decoding anything.
     cleanCategory(category);
     cleanCaptions(captions);
+    admitImage(this.embedder);
     const bytes = decodeBase64Image(input.base64);
     const [outcome] = await modelCall(this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true }));
     if (outcome!.status !== 'refused') return outcome!.image;
@@ -179,13 +189,13 @@ export class ImageService {
     if (update.category !== undefined) changes.category = cleanCategory(update.category) ?? null;
     if (update.captions !== undefined) changes.captions = cleanCaptions(update.captions);
     const updated = await this.images.update(id, changes);
-    if (!updated) throw notFound(`No image with id '${id}'`);
+    if (!updated) throw noImage(id);
     return updated;
   }
 
   /** Removes the image for good: a later seed does not bring a deleted dataset image back. */
   async deleteImage(id: string): Promise<boolean> {
-    if (!(await this.images.delete(id))) throw notFound(`No image with id '${id}'`);
+    if (!(await this.images.delete(id))) throw noImage(id);
     return true;
   }
 }

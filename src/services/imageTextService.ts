@@ -9,7 +9,7 @@ import {
   tokenize,
   type Embedder,
 } from '../embedding/index.js';
-import { checkFirst, clientError, notFound } from '../errors.js';
+import { checkFirst, clientError, noImage, quoted } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
 import type { ImageTextRepository } from '../repositories/imageTextRepository.js';
@@ -25,7 +25,7 @@ import {
   type ImageInput,
 } from './arguments.js';
 import type { ImageMatch } from './imageService.js';
-import { modelCall } from './modelErrors.js';
+import { modelCall, admitImage } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
 /** A tag: its word, the cosine distance of its nearest form, and the forms folded into it. */
@@ -98,12 +98,13 @@ export class ImageTextService {
     const [tags] = await this.tagsForImages([id], first);
     if (tags!.length > 0 || (await this.imageText.wordEmbeddings([id]))[0]) return tags!;
     if ((await this.images.findByIds([id]))[0]) {
-      throw clientError('SERVICE_UNAVAILABLE', `Image '${id}' has no word-space vector yet: the model phase of seeding is still running`);
+      throw clientError('SERVICE_UNAVAILABLE', `Image ${quoted(id)} has no word-space vector yet: the model phase of seeding is still running`);
     }
-    throw notFound(`No image with id '${id}'`);
+    throw noImage(id);
   }
 
   private async newImageVector(image: ImageInput): Promise<Float32Array> {
+    admitImage(this.embedder);
     const bytes = decodeBase64Image(image.base64);
     const { features } = await modelCall(this.embedder.embedImage(bytes));
     return modelCall(this.embedder.projectToWords(features));

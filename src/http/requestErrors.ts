@@ -1,0 +1,151 @@
+// Every refusal outside GraphQL's own pipeline (body reading, paths, early
+// refusals, timeouts) answered the way GraphQL errors are: a JSON body with
+// `extensions.code`, a 4xx status when the client is at fault, and one short
+// log line without a stack. 500 is left for our own bugs, logged with their
+// stack. Messages quote at most MAX_QUOTED_INPUT characters of client input.
+import type { GraphQLFormattedError } from 'graphql';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { MAX_QUOTED_INPUT, quoted } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export interface HttpErrorBody {
+  errors: { message: string; extensions: { code: string; [key: string]: unknown } }[];
+}
+
+export const errorBody = (code: string, message: string, extra: Record<string, unknown> = {}): HttpErrorBody => ({
+  errors: [{ message, extensions: { code, ...extra } }],
+});
+
+export interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+  extra?: Record<string, unknown>;
+}
+
+/** The path as the client sent it (Express strips a router's mount point from req.url), cut short. */
+function shownPath(req: IncomingMessage): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  return url.length > MAX_QUOTED_INPUT ? `${url.slice(0, MAX_QUOTED_INPUT)}…` : url;
+}
+
+/**
+ * Sends a coded JSON error and logs it in one line (never the body). Plain
+ * Node responses too: early refusals answer before Express sees the request.
+ */
+export function sendError(logger: Logger, req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  logger.info(`refused ${req.method} ${shownPath(req)}: ${refusal.status} ${refusal.code}: ${refusal.message}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(refusal.code, refusal.message, refusal.extra));
+  res.writeHead(refusal.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    ...refusal.headers,
+  });
+  res.end(body);
+}
+
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  /** body-parser: the content-encoding or charset it could not read. */
+  encoding?: string;
+  charset?: string;
+  code?: string;
+  message?: string;
+  stack?: string;
+}
+
+/** What a client sees for an error Express or its body reader raised; undefined when it is ours. */
+function clientRefusal(err: HttpishError, maxBodyBytes: number): Refusal | undefined {
+  const status = err.status ?? err.statusCode;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  const code = CODE_OF_STATUS[status] ?? 'BAD_REQUEST';
+  const said = quoted(String(err.message ?? ''));
+  switch (err.type) {
+    case 'entity.too.large':
+      return { status, code, message: `the request body is larger than ${maxBodyBytes} bytes: send images up to 10 MiB` };
+    case 'encoding.unsupported':
+      return { status, code, message: `the content-encoding ${quoted(err.encoding ?? '')} is not supported: send the body uncompressed or with gzip, deflate or br` };
+    case 'charset.unsupported':
+      return { status, code, message: `the charset ${quoted(err.charset ?? '')} is not supported: send JSON in UTF-8` };
+    case 'request.aborted':
+      return { status, code, message: 'the request was aborted before its body arrived' };
+    case 'request.size.invalid':
+      return { status, code, message: 'the request body is not as long as its content-length says' };
+  }
+  // zlib's own errors, raised while inflating a compressed body.
+  if (err.code?.startsWith('Z_') || err.code?.startsWith('ERR__')) {
+    return { status, code, message: `the request body is not valid for its content-encoding (${said}): send it uncompressed or correctly compressed` };
+  }
+  if (err instanceof URIError) {
+    return { status, code, message: 'the path has an invalid percent-encoding (such as %ff or a lone %): encode the path as UTF-8' };
+  }
+  return { status, code, message: said };
+}
+
+/** The last error handler: coded JSON for a client's fault, 500 with the stack logged for ours. */
+export function jsonErrors(logger: Logger, maxBodyBytes: number): ErrorRequestHandler {
+  return (err: HttpishError, req, res, _next) => {
+    const refusal = clientRefusal(err, maxBodyBytes);
+    if (refusal) {
+      sendError(logger, req, res, refusal);
+      return;
+    }
+    logger.error(`${req.method} ${shownPath(req)} failed: ${err.stack ?? err.message}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(500).json(errorBody('INTERNAL_SERVER_ERROR', 'the server failed to answer this request; it has been logged'));
+  };
+}
+
+/** Any other path: a coded 404 instead of Express's HTML page. */
+export function notFoundAsJson(logger: Logger): RequestHandler {
+  return (req, res) =>
+    sendError(logger, req, res, { status: 404, code: 'NOT_FOUND', message: `nothing at ${req.method} ${quoted(req.path)}` });
+}
+
+/** Quoted runs in graphql-js and Apollo messages ("…" around names and values) longer than this are cut. */
+const QUOTED_RUN = /"((?:[^"\\]|\\.){101,})"/gs;
+/** A message longer than this is cut whatever it holds: the last guard against echoing input. */
+const MAX_MESSAGE_LENGTH = 1_000;
+
+function clipMessage(message: string): string {
+  const clipped = message.replace(QUOTED_RUN, (_match, run: string) => `"${run.slice(0, MAX_QUOTED_INPUT)}…"`);
+  return clipped.length > MAX_MESSAGE_LENGTH ? `${clipped.slice(0, MAX_MESSAGE_LENGTH)}… (cut)` : clipped;
+}
+
+/**
+ * Apollo's formatError, last step: Apollo's own refusals that carry a 4xx
+ * status but no code (a persisted-query hash mismatch, an unsupported
+ * persisted-query version) are BAD_REQUEST, not INTERNAL_SERVER_ERROR; and
+ * messages graphql-js builds from a client's names and values are cut short.
+ */
+export function clientFacing(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const status = (error as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
+  const misCoded = formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && status !== undefined && status >= 400 && status < 500;
+  const message = clipMessage(formatted.message);
+  const stacktrace = formatted.extensions?.stacktrace;
+  if (!misCoded && message === formatted.message && !Array.isArray(stacktrace)) return formatted;
+  const extensions = { ...formatted.extensions };
+  if (misCoded) extensions.code = 'BAD_REQUEST';
+  // Development only: the stack's first line repeats the message.
+  if (Array.isArray(stacktrace)) extensions.stacktrace = stacktrace.map((line) => clipMessage(String(line)));
+  return { ...formatted, message, extensions };
+}

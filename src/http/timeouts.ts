@@ -1,0 +1,55 @@
+// How long a client may take. Node's defaults let a request's body trickle in
+// for 300 s; here headers get 10 s, a body 10 s, and only an upload (a body
+// of UPLOAD_BODY_BYTES or more: image bytes) the time a 15 MiB body needs on
+// a slow line. Node's own request timeout stays behind ours as the backstop.
+import type http from 'node:http';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger.js';
+import { UPLOAD_BODY_BYTES } from './limits.js';
+import { sendError } from './requestErrors.js';
+
+export const TIMEOUTS = {
+  /** Until the request line and headers are in. */
+  headersSeconds: 10,
+  /** Until a body under UPLOAD_BODY_BYTES is in. */
+  bodySeconds: 10,
+  /** Until an upload's body is in: 15 MiB at about 1.5 Mbit/s. */
+  uploadBodySeconds: 90,
+  /** An idle kept-alive connection is closed after this. */
+  keepAliveSeconds: 5,
+} as const;
+
+/** Options for http.createServer: Node answers 408 and closes past these (checked every second, not every 30). */
+export const SERVER_TIMEOUTS: http.ServerOptions = {
+  headersTimeout: TIMEOUTS.headersSeconds * 1000,
+  requestTimeout: (TIMEOUTS.uploadBodySeconds + 10) * 1000,
+  keepAliveTimeout: TIMEOUTS.keepAliveSeconds * 1000,
+  connectionsCheckingInterval: 1000,
+};
+
+const hasBody = (req: http.IncomingMessage) =>
+  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
+/** A body that has not arrived in its time is answered with a coded 408 and the connection closed. */
+export function bodyDeadlines(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (!hasBody(req) || req.complete) return next();
+    const upload = Number(req.headers['content-length'] ?? 0) >= UPLOAD_BODY_BYTES;
+    const seconds = upload ? TIMEOUTS.uploadBodySeconds : TIMEOUTS.bodySeconds;
+    const timer = setTimeout(() => {
+      sendError(logger, req, res, {
+        status: 408,
+        code: 'REQUEST_TIMEOUT',
+        message: `the request body did not arrive within ${seconds} s: send it at once`,
+        headers: { connection: 'close' },
+      });
+      res.once('finish', () => req.socket.destroy());
+    }, seconds * 1000);
+    timer.unref();
+    const stop = () => clearTimeout(timer);
+    req.once('end', stop);
+    req.once('close', stop);
+    res.once('finish', stop);
+    next();
+  };
+}
