@@ -14,6 +14,9 @@
 //                  folder under --first-start-dir, default the system's temp folder), each
 //                  question's first answer and /readyz 200, then a restart's time to ready
 //   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
+//   --hostile      only hostile clients, on a scratch store: RSS before/peak/after for each shape of
+//                  large distinct requests, and uploads accepted/s under a flood of 64 clients
+//                  against 1 client (--hostile-seconds S per shape, default 20; the uploads 15 s a run)
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -25,6 +28,7 @@ import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
 import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
+import { benchHostile } from '../bench/hostile.js';
 import { benchImages } from '../bench/imageBench.js';
 import { benchImportVsSeed } from '../bench/importBench.js';
 import { soak } from '../bench/soak.js';
@@ -51,6 +55,8 @@ const { values: args } = parseArgs({
     'first-start-dir': { type: 'string', default: tmpdir() },
     'first-start-timeout': { type: 'string', default: '1800' },
     restart: { type: 'string' },
+    hostile: { type: 'boolean', default: false },
+    'hostile-seconds': { type: 'string', default: '20' },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -86,6 +92,16 @@ if (args.restart !== undefined) {
   const restart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
   writeResults(args.out, { ...readResults(), restart });
   const title = `semsearch restart: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
+  process.exit(0);
+}
+
+if (args.hostile) {
+  const options = { shapeSeconds: Number(args['hostile-seconds']), floodSeconds: 15, floodClients: 64 };
+  const { result, rows } = await benchHostile(config, options, log);
+  writeResults(args.out, { ...readResults(), hostile: { generatedAt: new Date().toISOString(), machine: machine(), ...result } });
+  const { start, end } = result.loadAverage1m;
+  const title = `semsearch hostile clients: ${machine().cores} cores (1-min load average ${start.toFixed(1)} -> ${end.toFixed(1)})`;
   process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
   process.exit(0);
 }

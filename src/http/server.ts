@@ -16,7 +16,7 @@ import { answerExpectContinue, refuseOverloadedUploads } from './earlyRefusals.j
 import { graphqlBodyGuards, MAX_BODY_BYTES, queryProtection } from './limits.js';
 import { documentCache, persistedQueryCache } from './queryCaches.js';
 import { clientFacing, jsonErrors, notFoundAsJson } from './requestErrors.js';
-import { bodyDeadlines, SERVER_TIMEOUTS } from './timeouts.js';
+import { bodyDeadlines, serverTimeouts, TIMEOUTS, type Timeouts } from './timeouts.js';
 import { imageRouter } from './imageRoutes.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
@@ -34,8 +34,10 @@ export interface HttpOptions {
   production: boolean;
   /** Who may call mutations (from the configuration: writePolicy). */
   writes: WritePolicy;
-  /** Where the one start-up warning about open or refused writes goes. */
+  /** Where the one start-up warning about open or refused writes goes, and one line per refused request. */
   logger: Logger;
+  /** How long a client may take (default TIMEOUTS; tests shorten them). */
+  timeouts?: Timeouts;
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
@@ -44,7 +46,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.disable('x-powered-by');
   // Answers are POST results or immutable images: an ETag would hash every body for nothing.
   expressApp.set('etag', false);
-  const httpServer = http.createServer(SERVER_TIMEOUTS, expressApp);
+  const timeouts = options.timeouts ?? TIMEOUTS;
+  const httpServer = http.createServer(serverTimeouts(timeouts), expressApp);
   answerExpectContinue(httpServer, services.images, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
@@ -74,7 +77,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   });
   await apollo.start();
 
-  expressApp.use(bodyDeadlines(options.logger), refuseOverloadedUploads(services.images, options.logger));
+  expressApp.use(bodyDeadlines(options.logger, timeouts), refuseOverloadedUploads(services.images, options.logger));
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -8,7 +8,14 @@ import type { Logger } from '../logger.js';
 import { UPLOAD_BODY_BYTES } from './limits.js';
 import { sendError } from './requestErrors.js';
 
-export const TIMEOUTS = {
+export interface Timeouts {
+  headersSeconds: number;
+  bodySeconds: number;
+  uploadBodySeconds: number;
+  keepAliveSeconds: number;
+}
+
+export const TIMEOUTS: Timeouts = {
   /** Until the request line and headers are in. */
   headersSeconds: 10,
   /** Until a body under UPLOAD_BODY_BYTES is in. */
@@ -17,25 +24,27 @@ export const TIMEOUTS = {
   uploadBodySeconds: 90,
   /** An idle kept-alive connection is closed after this. */
   keepAliveSeconds: 5,
-} as const;
+};
 
 /** Options for http.createServer: Node answers 408 and closes past these (checked every second, not every 30). */
-export const SERVER_TIMEOUTS: http.ServerOptions = {
-  headersTimeout: TIMEOUTS.headersSeconds * 1000,
-  requestTimeout: (TIMEOUTS.uploadBodySeconds + 10) * 1000,
-  keepAliveTimeout: TIMEOUTS.keepAliveSeconds * 1000,
-  connectionsCheckingInterval: 1000,
-};
+export function serverTimeouts(timeouts: Timeouts): http.ServerOptions {
+  return {
+    headersTimeout: timeouts.headersSeconds * 1000,
+    requestTimeout: (timeouts.uploadBodySeconds + 10) * 1000,
+    keepAliveTimeout: timeouts.keepAliveSeconds * 1000,
+    connectionsCheckingInterval: 1000,
+  };
+}
 
 const hasBody = (req: http.IncomingMessage) =>
   req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /** A body that has not arrived in its time is answered with a coded 408 and the connection closed. */
-export function bodyDeadlines(logger: Logger): RequestHandler {
+export function bodyDeadlines(logger: Logger, timeouts: Timeouts): RequestHandler {
   return (req, res, next) => {
     if (!hasBody(req) || req.complete) return next();
     const upload = Number(req.headers['content-length'] ?? 0) >= UPLOAD_BODY_BYTES;
-    const seconds = upload ? TIMEOUTS.uploadBodySeconds : TIMEOUTS.bodySeconds;
+    const seconds = upload ? timeouts.uploadBodySeconds : timeouts.bodySeconds;
     const timer = setTimeout(() => {
       sendError(logger, req, res, {
         status: 408,

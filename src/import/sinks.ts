@@ -26,7 +26,7 @@ interface GraphQLAnswer<T> {
   errors?: AnswerError[];
 }
 
-type AnswerError = { message: string; extensions?: { code?: string; writesDisabled?: boolean } };
+type AnswerError = { message: string; extensions?: { code?: string; writesDisabled?: boolean; retryAfterSeconds?: number } };
 
 /** The server's own words, and what to change on this side when it is the token. */
 function refusal(code: string, error: AnswerError, token: string | undefined): string {
@@ -52,15 +52,31 @@ export interface ApiSinkOptions {
 const ADD_IMAGE = `mutation ($image: ImageInput!, $category: String, $captions: [String!]) {
   addImage(image: $image, category: $category, captions: $captions) { id } }`;
 const WRITE_REFUSED = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
-const OVERLOADED_RETRY_MS = 1_000;
-const OVERLOADED_RETRIES = 30;
+/** OVERLOADED (503): waits what Retry-After says, within these bounds, at most this many times per photo. */
+const OVERLOADED_RETRIES = 20;
+const MIN_RETRY_SECONDS = 0.5;
+const MAX_RETRY_SECONDS = 30;
+
+/**
+ * Seconds to wait before sending again: the server's Retry-After (or the
+ * same number in the body), bounded, and spread by up to a half so clients
+ * refused together do not all come back in the same instant.
+ */
+export function retryDelaySeconds(retryAfter: string | null, error: AnswerError | undefined, random = Math.random()): number {
+  const said = Number(retryAfter ?? error?.extensions?.retryAfterSeconds);
+  const seconds = Number.isFinite(said) && said > 0 ? said : 1;
+  return Math.min(MAX_RETRY_SECONDS, Math.max(MIN_RETRY_SECONDS, seconds)) * (1 + random / 2);
+}
 
 export function apiSink(options: ApiSinkOptions): ImportSink {
   const endpoint = options.url.replace(/\/+$/, '').replace(/(\/graphql)?$/, '/graphql');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
 
-  async function post<T>(query: string, variables: Record<string, unknown>): Promise<GraphQLAnswer<T> & { status: number }> {
+  async function post<T>(
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<GraphQLAnswer<T> & { status: number; retryAfter: string | null }> {
     let response: Response;
     try {
       response = await fetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -68,7 +84,7 @@ export function apiSink(options: ApiSinkOptions): ImportSink {
       throw new Error(`cannot reach ${endpoint}: ${(err as Error).cause ?? (err as Error).message}`);
     }
     const body = (await response.json().catch(() => ({}))) as GraphQLAnswer<T>;
-    return { ...body, status: response.status };
+    return { ...body, status: response.status, retryAfter: response.headers.get('retry-after') };
   }
 
   /** Which of these content hashes the server stores as uploads already: not sent again. */
@@ -101,7 +117,7 @@ export function apiSink(options: ApiSinkOptions): ImportSink {
         return { status: id === uploadId(hash) ? 'added' : 'present', id };
       }
       if (code === 'OVERLOADED' && attempt < OVERLOADED_RETRIES) {
-        await new Promise((resolve) => setTimeout(resolve, OVERLOADED_RETRY_MS));
+        await new Promise((resolve) => setTimeout(resolve, retryDelaySeconds(answer.retryAfter, error) * 1000));
         continue;
       }
       if (code && WRITE_REFUSED.has(code)) throw new ImportRefusedError(refusal(code, error!, options.token));
