@@ -23,7 +23,7 @@ import type { TableRow } from './report.js';
 import { round } from './stats.js';
 
 export interface HostileOptions {
-  /** Seconds each shape may take at most. */
+  /** Seconds each shape may take at most (0: only the uploads). */
   shapeSeconds: number;
   /** Seconds of each upload run (1 client, 64 clients, 1 client). */
   floodSeconds: number;
@@ -90,7 +90,7 @@ export async function benchHostile(config: Config, options: HostileOptions, log:
     const shapes: Record<string, unknown>[] = [];
     try {
       const { large, typical } = await photos(config, dir);
-      const all = [...requestShapes(), uploadShape(readFileSync(large))];
+      const all = options.shapeSeconds > 0 ? [...requestShapes(), uploadShape(readFileSync(large))] : [];
       for (const shape of all) {
         log(`hostile: ${shape.name}: up to ${shape.count} requests, ${shape.concurrency} at once, ${options.shapeSeconds} s at most`);
         const spec: ClientSpec = { mode: 'shape', url: server.url, shape: shape.name, seconds: options.shapeSeconds, jpegFile: large };

@@ -16,7 +16,7 @@
 //   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
 //   --hostile      only hostile clients, on a scratch store: RSS before/peak/after for each shape of
 //                  large distinct requests, and uploads accepted/s under a flood of 64 clients
-//                  against 1 client (--hostile-seconds S per shape, default 20; the uploads 15 s a run)
+//                  against 1 client (--hostile-seconds S per shape, default 20, 0: only the uploads; the uploads 15 s a run)
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';

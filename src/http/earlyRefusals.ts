@@ -1,13 +1,15 @@
 // Refusals made from the headers alone, before a byte of the body is read:
 // a declared body over the limit, and an upload while the embedding queue is
-// full. Under a flood of uploads a refusal then costs no base64, JSON or
-// GraphQL work, which leaves the CPU to the uploads being embedded.
+// full or UPLOADS_AT_ONCE uploads are in progress. Under a flood of uploads a
+// refusal then costs no base64, JSON or GraphQL work, which leaves the CPU to
+// the uploads being embedded, and the memory of uploads stays bounded.
 import type http from 'node:http';
 import type { RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { ImageService } from '../services/imageService.js';
-import { MAX_BODY_BYTES, UPLOAD_BODY_BYTES } from './limits.js';
+import { overloaded } from '../services/modelErrors.js';
+import { MAX_BODY_BYTES, UPLOAD_BODY_BYTES, UPLOADS_AT_ONCE } from './limits.js';
 import { sendError, type Refusal } from './requestErrors.js';
 
 const declaredLength = (req: http.IncomingMessage) => Number(req.headers['content-length'] ?? 0);
@@ -15,33 +17,60 @@ const declaredLength = (req: http.IncomingMessage) => Number(req.headers['conten
 const isUpload = (req: http.IncomingMessage) =>
   req.method === 'POST' && (req.url ?? '').split('?')[0] === '/graphql' && declaredLength(req) >= UPLOAD_BODY_BYTES;
 
-/** OVERLOADED (503, Retry-After) when the request is an upload and the queue cannot take an image now. */
-function overloadedRefusal(req: http.IncomingMessage, images: ImageService): Refusal | undefined {
-  if (!isUpload(req)) return undefined;
-  try {
-    images.admitImage();
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof GraphQLError)) throw err;
-    const retryAfterSeconds = Number(err.extensions.retryAfterSeconds);
-    return {
-      status: 503,
-      code: String(err.extensions.code),
-      message: err.message,
-      headers: { 'retry-after': String(retryAfterSeconds) },
-      extra: { retryAfterSeconds },
-    };
+/** An OVERLOADED GraphQL error as an HTTP refusal. */
+function asRefusal(err: GraphQLError): Refusal {
+  const retryAfterSeconds = Number(err.extensions.retryAfterSeconds);
+  return {
+    status: 503,
+    code: String(err.extensions.code),
+    message: err.message,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    extra: { retryAfterSeconds },
+  };
+}
+
+/** Uploads in progress, counted from their headers to their answer. */
+export class UploadsInProgress {
+  private count = 0;
+
+  constructor(private readonly images: ImageService) {}
+
+  /** OVERLOADED (503, Retry-After) when this upload cannot be taken now; undefined when it can. */
+  refusal(req: http.IncomingMessage): Refusal | undefined {
+    if (!isUpload(req)) return undefined;
+    if (this.count >= UPLOADS_AT_ONCE) return asRefusal(overloaded(`receiving ${this.count} uploads`, 1));
+    try {
+      this.images.admitImage();
+      return undefined;
+    } catch (err) {
+      if (err instanceof GraphQLError) return asRefusal(err);
+      throw err;
+    }
+  }
+
+  /** Counts the upload until its answer is sent or its connection closes. */
+  track(res: http.ServerResponse): void {
+    this.count++;
+    res.once('close', () => this.count--);
   }
 }
 
-/** First on the HTTP stack: an upload that would be refused after decoding is refused before reading. */
-export function refuseOverloadedUploads(images: ImageService, logger: Logger): RequestHandler {
-  return (req, res, next) => {
-    const refusal = overloadedRefusal(req, images);
-    if (!refusal) return next();
+export interface UploadGate {
+  /** First on the Express stack: refuses an upload before its body is read, or counts it in. */
+  middleware: RequestHandler;
+  uploads: UploadsInProgress;
+}
+
+export function uploadGate(images: ImageService, logger: Logger): UploadGate {
+  const uploads = new UploadsInProgress(images);
+  const middleware: RequestHandler = (req, res, next) => {
+    const refusal = uploads.refusal(req);
     // The unread body is discarded by Node as it arrives, keeping the connection usable.
-    sendError(logger, req, res, refusal);
+    if (refusal) return sendError(logger, req, res, refusal);
+    if (isUpload(req)) uploads.track(res);
+    next();
   };
+  return { middleware, uploads };
 }
 
 /**
@@ -49,7 +78,7 @@ export function refuseOverloadedUploads(images: ImageService, logger: Logger): R
  * upload the queue cannot take gets 503 at once, so the client never sends
  * the bytes; anything else is told to continue.
  */
-export function answerExpectContinue(server: http.Server, images: ImageService, logger: Logger): void {
+export function answerExpectContinue(server: http.Server, uploads: UploadsInProgress, logger: Logger): void {
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const refusal: Refusal | undefined =
       declaredLength(req) > MAX_BODY_BYTES
@@ -58,7 +87,7 @@ export function answerExpectContinue(server: http.Server, images: ImageService, 
             code: 'PAYLOAD_TOO_LARGE',
             message: `the request body would be ${declaredLength(req)} bytes, at most ${MAX_BODY_BYTES}: send images up to 10 MiB`,
           }
-        : overloadedRefusal(req, images);
+        : uploads.refusal(req);
     if (!refusal) {
       res.writeContinue();
       server.emit('request', req, res);

@@ -17,12 +17,20 @@ import { sendError, type Refusal } from './requestErrors.js';
 /** A 10 MiB image is 14 MiB as base64; the rest of a request is small. */
 export const MAX_BODY_BYTES = 15 * 1024 * 1024;
 /**
- * A body at least this large can only carry image bytes: the query text, 20
- * captions and the other arguments stay under 100 KB. Such a request is an
- * upload: refused before it is read while the embedding queue is full, and
- * given the upload's longer time to arrive.
+ * A body at least this large carries image bytes (the page's and the import's
+ * other requests are under 2 KB; a 16 KiB query with 20 long captions stays
+ * under it): an upload. Uploads are refused before they are read while the
+ * embedding queue is full or UPLOADS_AT_ONCE are in progress, and get the
+ * longer time to arrive.
  */
-export const UPLOAD_BODY_BYTES = 256 * 1024;
+export const UPLOAD_BODY_BYTES = 64 * 1024;
+/**
+ * Uploads read, decoded or embedded at once. A 14 MiB body is held in about
+ * five copies (bytes, text, parsed, decoded) while it is handled: this bounds
+ * that memory at about 1 GiB whatever the number of clients, and is still
+ * twice the embedding batch, so the workers never wait for bytes.
+ */
+export const UPLOADS_AT_ONCE = 16;
 
 /**
  * What a request may carry, checked on its text before it is parsed. The

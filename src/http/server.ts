@@ -12,7 +12,7 @@ import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { writePolicyWarning, writeProtectionPlugin, type WritePolicy } from '../graphql/writeProtection.js';
 import type { Logger } from '../logger.js';
 import { formatError } from './faults.js';
-import { answerExpectContinue, refuseOverloadedUploads } from './earlyRefusals.js';
+import { answerExpectContinue, uploadGate } from './earlyRefusals.js';
 import { graphqlBodyGuards, MAX_BODY_BYTES, queryProtection } from './limits.js';
 import { documentCache, persistedQueryCache } from './queryCaches.js';
 import { clientFacing, jsonErrors, notFoundAsJson } from './requestErrors.js';
@@ -48,7 +48,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.set('etag', false);
   const timeouts = options.timeouts ?? TIMEOUTS;
   const httpServer = http.createServer(serverTimeouts(timeouts), expressApp);
-  answerExpectContinue(httpServer, services.images, options.logger);
+  const uploads = uploadGate(services.images, options.logger);
+  answerExpectContinue(httpServer, uploads.uploads, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
   if (writeWarning) options.logger.warn(writeWarning);
@@ -77,7 +78,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   });
   await apollo.start();
 
-  expressApp.use(bodyDeadlines(options.logger, timeouts), refuseOverloadedUploads(services.images, options.logger));
+  expressApp.use(bodyDeadlines(options.logger, timeouts), uploads.middleware);
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

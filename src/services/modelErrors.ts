@@ -5,12 +5,12 @@ import type { GraphQLError } from 'graphql';
 import { badInput, clientError } from '../errors.js';
 
 /**
- * OVERLOADED: HTTP 503 with Retry-After (GraphQL clients read the status), and
- * the same seconds in `extensions.retryAfterSeconds`.
+ * Every OVERLOADED answer is made here (a full embedding queue, too many
+ * uploads arriving at once): HTTP 503 with Retry-After (GraphQL clients read
+ * the status), and the same seconds in `extensions.retryAfterSeconds`.
  */
-export function overloaded(err: ImageQueueFullError): GraphQLError {
-  const seconds = err.retryAfterSeconds;
-  return clientError('OVERLOADED', `The server is busy embedding ${err.queued} images; retry in ${seconds} s.`, {
+export function overloaded(busyWith: string, seconds: number): GraphQLError {
+  return clientError('OVERLOADED', `The server is busy ${busyWith}; retry in ${seconds} s.`, {
     retryAfterSeconds: seconds,
     http: { status: 503, headers: new HeaderMap([['retry-after', String(seconds)]]) },
   });
@@ -20,7 +20,7 @@ export function overloaded(err: ImageQueueFullError): GraphQLError {
 export function toClientError(err: unknown, argument = 'image.base64'): unknown {
   if (err instanceof ImageDecodeError) return badInput(`'${argument}' is ${err.message}`);
   if (err instanceof ModelNotTrainedError) return clientError('SERVICE_UNAVAILABLE', `Try again later: ${err.message}`);
-  if (err instanceof ImageQueueFullError) return overloaded(err);
+  if (err instanceof ImageQueueFullError) return overloaded(`embedding ${err.queued} images`, err.retryAfterSeconds);
   return err;
 }
 
