@@ -3,11 +3,14 @@
 // `extensions.code`, a 4xx status when the client is at fault, and one short
 // log line without a stack. 500 is left for our own bugs, logged with their
 // stack. Messages quote at most MAX_QUOTED_INPUT characters of client input.
-import type { GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MAX_QUOTED_INPUT, quoted } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { unavailableMessage } from './faults.js';
 
 export interface HttpErrorBody {
   errors: { message: string; extensions: { code: string; [key: string]: unknown } }[];
@@ -31,12 +34,15 @@ function shownPath(req: IncomingMessage): string {
   return url.length > MAX_QUOTED_INPUT ? `${url.slice(0, MAX_QUOTED_INPUT)}…` : url;
 }
 
+/** Client text may hold line breaks: one event stays one line. */
+const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
+
 /**
  * Sends a coded JSON error and logs it in one line (never the body). Plain
  * Node responses too: early refusals answer before Express sees the request.
  */
 export function sendError(logger: Logger, req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
-  logger.info(`refused ${req.method} ${shownPath(req)}: ${refusal.status} ${refusal.code}: ${refusal.message}`);
+  logger.info(oneLine(`refused ${req.method} ${shownPath(req)}: ${refusal.status} ${refusal.code}: ${refusal.message}`));
   if (res.headersSent) {
     res.destroy();
     return;
@@ -138,8 +144,7 @@ function clipMessage(message: string): string {
  * messages graphql-js builds from a client's names and values are cut short.
  */
 export function clientFacing(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const status = (error as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
-  const misCoded = formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && status !== undefined && status >= 400 && status < 500;
+  const misCoded = formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && isApolloRefusal(error);
   const message = clipMessage(formatted.message);
   const stacktrace = formatted.extensions?.stacktrace;
   if (!misCoded && message === formatted.message && !Array.isArray(stacktrace)) return formatted;
@@ -148,4 +153,39 @@ export function clientFacing(formatted: GraphQLFormattedError, error: unknown): 
   // Development only: the stack's first line repeats the message.
   if (Array.isArray(stacktrace)) extensions.stacktrace = stacktrace.map((line) => clipMessage(String(line)));
   return { ...formatted, message, extensions };
+}
+
+/** An Apollo refusal given a 4xx status but no code. */
+function isApolloRefusal(error: unknown): boolean {
+  const status = (error as { extensions?: { http?: { status?: number } } } | undefined)?.extensions?.http?.status;
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+/** The code a client is answered with (formatError's and clientFacing's, before they run). */
+function answeredCode(error: GraphQLError): string {
+  if (error.extensions?.code) return String(error.extensions.code);
+  if (unavailableMessage(unwrapResolverError(error)) !== undefined) return 'SERVICE_UNAVAILABLE';
+  return isApolloRefusal(error) ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+}
+
+/**
+ * One line for each GraphQL request answered with errors: the client's (and
+ * a database outage's) at info, without a stack; ours (INTERNAL_SERVER_ERROR)
+ * at error, with the stack, since that is a bug to fix.
+ */
+export function graphqlErrorLog(logger: Logger): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operationName }) {
+          const first = errors[0]!;
+          const code = answeredCode(first);
+          const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+          const line = `graphql ${operationName ?? 'operation'}: ${code}: ${clipMessage(first.message)}${more}`;
+          if (code !== 'INTERNAL_SERVER_ERROR') logger.info(oneLine(`refused ${line}`));
+          else logger.error(`${oneLine(line)}\n${first.originalError?.stack ?? first.stack ?? ''}`);
+        },
+      };
+    },
+  };
 }

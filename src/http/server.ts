@@ -15,7 +15,7 @@ import { formatError } from './faults.js';
 import { answerExpectContinue, uploadGate } from './earlyRefusals.js';
 import { graphqlBodyGuards, MAX_BODY_BYTES, queryProtection } from './limits.js';
 import { documentCache, persistedQueryCache } from './queryCaches.js';
-import { clientFacing, jsonErrors, notFoundAsJson } from './requestErrors.js';
+import { clientFacing, graphqlErrorLog, jsonErrors, notFoundAsJson } from './requestErrors.js';
 import { bodyDeadlines, serverTimeouts, TIMEOUTS, type Timeouts } from './timeouts.js';
 import { imageRouter } from './imageRoutes.js';
 import type { Services } from '../services/index.js';
@@ -72,6 +72,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       // No field sets cache hints; the default plugin would wrap every resolver call.
       ApolloServerPluginCacheControlDisabled(),
       responseExtensionsPlugin<GraphQLContext>(),
+      graphqlErrorLog(options.logger),
       writeProtectionPlugin<GraphQLContext>(writes),
       ...protection.plugins,
     ],
