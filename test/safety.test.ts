@@ -123,7 +123,7 @@ async function catalogue(): Promise<Case[]> {
     }),
     {
       name: 'token flood',
-      query: `{ similarWords(word: "dog") { ${'distance '.repeat(2_000)} } }`,
+      query: `{ similarWords(word: "dog") { ${'distance '.repeat(1_500)} } }`,
       status: 400,
       code: 'GRAPHQL_PARSE_FAILED',
       message: /more th.. 1000 tokens/,
