@@ -38,11 +38,12 @@ export function requestShapes(): Shape[] {
     // The reported crash: distinct queries padded with a comment, at the cap.
     { name: 'padded query at the cap (16 KiB, distinct)', count: 5000, concurrency: 16, expect: 200, body: (k) => request(paddedQuery(k, maxQuery)) },
     {
-      name: 'query of ~900 tokens (distinct)',
+      // 700: at 900 repeated fields graphql-js's own guard against costly field merging refuses the query.
+      name: 'query of ~700 tokens (distinct)',
       count: 1000,
       concurrency: 8,
       expect: 200,
-      body: (k) => request(`#${k}\n{ ${'__typename '.repeat(900)}}`),
+      body: (k) => request(`#${k}\n{ ${'__typename '.repeat(700)}}`),
     },
     {
       name: 'persisted query registered (16 KiB, distinct)',
