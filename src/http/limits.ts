@@ -128,8 +128,9 @@ const costLimit: ApolloServerPlugin = {
 };
 
 /**
- * Walks with a stack of its own, not recursion: variables nested thousands
- * deep (a GET's, whose text no body check saw) must not overflow the call stack.
+ * Walks with a stack of its own, not recursion: however deep variables are
+ * nested they cannot overflow the call stack (the text checks before parsing
+ * bound the depth too; variables nested 5,000 deep once answered 500 here).
  */
 function hasNul(variables: unknown): boolean {
   const pending: unknown[] = [variables];

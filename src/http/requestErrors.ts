@@ -128,7 +128,7 @@ export function notFoundAsJson(logger: Logger): RequestHandler {
 }
 
 /** Quoted runs in graphql-js and Apollo messages ("…" around names and values) longer than this are cut. */
-const QUOTED_RUN = /"((?:[^"\\]|\\.){101,})"/gs;
+const QUOTED_RUN = new RegExp(`"((?:[^"\\\\]|\\\\.){${MAX_QUOTED_INPUT + 1},})"`, 'gs');
 /** A message longer than this is cut whatever it holds: the last guard against echoing input. */
 const MAX_MESSAGE_LENGTH = 1_000;
 

@@ -48,8 +48,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.set('etag', false);
   const timeouts = options.timeouts ?? TIMEOUTS;
   const httpServer = http.createServer(serverTimeouts(timeouts), expressApp);
-  const uploads = uploadGate(services.images, options.logger);
-  answerExpectContinue(httpServer, uploads.uploads, options.logger);
+  const gate = uploadGate(services.images, options.logger);
+  answerExpectContinue(httpServer, gate.uploads, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
   if (writeWarning) options.logger.warn(writeWarning);
@@ -79,7 +79,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   });
   await apollo.start();
 
-  expressApp.use(bodyDeadlines(options.logger, timeouts), uploads.middleware);
+  expressApp.use(bodyDeadlines(options.logger, timeouts), gate.middleware);
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
