@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { parse } from 'graphql';
 import sharp from 'sharp';
 import { listPascalImages } from '../src/dataset/pascal.js';
+import { jsonShapeExcess } from '../src/lib/jsonShape.js';
 import { REQUEST_LIMITS } from '../src/http/limits.js';
 import { DOCUMENT_CACHE_BYTES, documentBytes, documentCache } from '../src/http/queryCaches.js';
 import type { RunningServer } from '../src/http/server.js';
@@ -372,6 +373,24 @@ describe('the parsed-document cache counts what it holds', () => {
     const grown = process.memoryUsage().heapUsed - before;
     assert.ok(grown < DOCUMENT_CACHE_BYTES, `heap grew ${Math.round(grown / MiB)} MiB with a cache bound of ${DOCUMENT_CACHE_BYTES / MiB} MiB`);
     assert.ok(cache.keys().length < 3000);
+  });
+});
+
+describe('the JSON shape read before parsing', () => {
+  const limits = { maxDepth: 3, maxElements: 5 };
+
+  test('brackets, commas and escaped quotes inside strings do not count', () => {
+    assert.equal(jsonShapeExcess(JSON.stringify({ a: '[[[[[,,,,,,{{{{"]]]', b: ['x\\', '\\"[[[['] }), limits), undefined);
+    assert.equal(jsonShapeExcess('{"a":"\\\\"}', limits), undefined);
+  });
+
+  test('depth and elements past the limits, and malformed text left to JSON.parse', () => {
+    assert.deepEqual(jsonShapeExcess('[[[[1]]]]', limits), { limit: 'depth', max: 3 });
+    assert.deepEqual(jsonShapeExcess('{"a":{"b":{"c":{}}}}', limits), { limit: 'depth', max: 3 });
+    assert.deepEqual(jsonShapeExcess('[1,2,3,4,5,6]', limits), { limit: 'elements', max: 5 });
+    assert.equal(jsonShapeExcess('[1,2,3,4,5]', limits), undefined);
+    assert.equal(jsonShapeExcess('{"unterminated: [[[[[[', limits), undefined);
+    assert.equal(jsonShapeExcess(']]]]', limits), undefined);
   });
 });
 
