@@ -6,6 +6,12 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
+/** An unset or blank value is undefined. */
+const trimmedOptional = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
 const optionalUrl = z
   .string()
   .trim()
@@ -45,14 +51,20 @@ const envSchema = z.object({
   IMAGES_LIMIT: z.coerce.number().int().min(0).default(0),
   EMBED_WORKERS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // Unset: JSON lines in production, readable lines otherwise.
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // Comma-separated origins (https://app.example.com) or '*'; unset: same-origin only.
+  CORS_ORIGINS: z.string().optional(),
+  METRICS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  // Set: GET /metrics needs `Authorization: Bearer <token>`.
+  METRICS_TOKEN: trimmedOptional,
   // `npm run bench` against an already running server instead of an in-process one.
   BENCH_URL: optionalUrl.optional(),
   // `npm run import -- --url URL` sends it as `Authorization: Bearer <token>` (the server's WRITE_TOKENS).
-  SEMSEARCH_TOKEN: z
-    .string()
-    .trim()
-    .transform((value) => (value === '' ? undefined : value))
-    .optional(),
+  SEMSEARCH_TOKEN: trimmedOptional,
   // Comma-separated bearer tokens; set, every mutation needs one of them.
   WRITE_TOKENS: z.string().optional(),
   // Production without WRITE_TOKENS refuses mutations unless this is 'true'.
@@ -63,6 +75,9 @@ const envSchema = z.object({
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'json' | 'pretty';
+/** Browser origins allowed to call the API: '*' for any, none for same-origin only. */
+export type CorsOrigins = '*' | string[];
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -83,6 +98,10 @@ export interface Config {
   wordSpace: { projectorDir: string; tagVocabularySize: number; epochs?: number };
   embedWorkers: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+  corsOrigins: CorsOrigins;
+  /** GET /metrics: served when enabled, to holders of `token` when one is set. */
+  metrics: { enabled: boolean; token?: string };
   benchUrl?: string;
   /** The token this machine's tools send to a server that protects writes (SEMSEARCH_TOKEN). */
   clientToken?: string;
@@ -124,6 +143,28 @@ function parseWriteTokens(value: string | undefined): string[] {
   return tokens;
 }
 
+/**
+ * CORS_ORIGINS as a list of origins, each as a browser sends it in its Origin
+ * header (scheme://host[:port], no path), or '*'.
+ */
+function parseCorsOrigins(value: string | undefined): CorsOrigins {
+  if (value === undefined || value.trim() === '') return [];
+  if (value.trim() === '*') return '*';
+  const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  const problems = origins.flatMap((origin) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      // Reported below.
+    }
+    const isOrigin = url !== undefined && /^https?:$/.test(url.protocol) && url.origin === origin.replace(/\/$/, '');
+    return isOrigin ? [] : [`CORS_ORIGINS: '${origin}' is not an origin like https://app.example.com (scheme, host, optional port; no path)`];
+  });
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return origins.map((origin) => origin.replace(/\/$/, ''));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -161,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     embedWorkers: e.EMBED_WORKERS ?? Math.max(1, availableParallelism() - 1),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
+    metrics: { enabled: e.METRICS, token: e.METRICS_TOKEN },
     benchUrl: e.BENCH_URL,
     clientToken: e.SEMSEARCH_TOKEN,
     writes: { tokens: parseWriteTokens(e.WRITE_TOKENS), allowAnonymous: e.ALLOW_ANONYMOUS_WRITES },

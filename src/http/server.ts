@@ -6,14 +6,19 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { Config } from '../config.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
+import { operationRecordPlugin } from '../graphql/operationRecord.js';
 import { buildSchema } from '../graphql/schema.js';
 import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { writePolicyWarning, writeProtectionPlugin, type WritePolicy } from '../graphql/writeProtection.js';
 import type { Logger } from '../logger.js';
+import { corsHandler } from './cors.js';
 import { formatError } from './faults.js';
 import { graphqlBodyGuards, queryProtection } from './limits.js';
 import { imageRouter } from './imageRoutes.js';
+import { metricsRouter } from './metrics.js';
+import { operationRecordOf, requestLog } from './requestLog.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
 
@@ -30,8 +35,12 @@ export interface HttpOptions {
   production: boolean;
   /** Who may call mutations (from the configuration: writePolicy). */
   writes: WritePolicy;
-  /** Where the one start-up warning about open or refused writes goes. */
+  /** Where the one start-up warning about open or refused writes, and a line per request, go. */
   logger: Logger;
+  /** Browser origins allowed to call (CORS_ORIGINS). */
+  corsOrigins: Config['corsOrigins'];
+  /** GET /metrics: on or off, open or token-protected. */
+  metrics: Config['metrics'];
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
@@ -61,11 +70,16 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       ApolloServerPluginCacheControlDisabled(),
       responseExtensionsPlugin<GraphQLContext>(),
       writeProtectionPlugin<GraphQLContext>(writes),
+      operationRecordPlugin<GraphQLContext>(),
       ...protection.plugins,
     ],
   });
   await apollo.start();
 
+  expressApp.use(requestLog(options.logger, services.metrics));
+  const cors = corsHandler(options.corsOrigins);
+  if (cors) expressApp.use(cors);
+  expressApp.use(metricsRouter(services.metrics, options.metrics));
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -76,7 +90,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.use(
     '/graphql',
     ...graphqlBodyGuards(),
-    expressMiddleware(apollo, { context: async () => createContext(services) }),
+    expressMiddleware(apollo, { context: async ({ res }) => createContext(services, operationRecordOf(res)) }),
   );
 
   expressApp.use(imageRouter(services.images));

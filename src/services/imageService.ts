@@ -21,7 +21,7 @@ import {
 } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
-import { modelCall } from './modelErrors.js';
+import { modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
 export type { ImageInput } from './arguments.js';
@@ -79,6 +79,8 @@ export class ImageService {
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
     private readonly warmup: Warmup,
+    /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
+    private readonly refusals?: ModelRefusals,
   ) {
     this.writer = new ImageWriter(images, embedder, projection);
   }
@@ -150,7 +152,7 @@ export class ImageService {
 
   private async embedInput(input: ImageInput): Promise<{ vector: Float32Array; contentHash: string }> {
     const bytes = decodeBase64Image(input.base64);
-    const { features } = await modelCall(this.embedder.embedImage(bytes));
+    const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
     return { vector: (await this.searchVector(features)).vector, contentHash: sha256(bytes) };
   }
 
@@ -160,7 +162,8 @@ export class ImageService {
     cleanCategory(category);
     cleanCaptions(captions);
     const bytes = decodeBase64Image(input.base64);
-    const [outcome] = await modelCall(this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true }));
+    const upload = this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true });
+    const [outcome] = await modelCall(upload, this.refusals);
     if (outcome!.status !== 'refused') return outcome!.image;
     throw badInput(outcome!.field === 'image' ? `'image.base64' is ${outcome!.reason}` : outcome!.reason);
   }
@@ -170,7 +173,7 @@ export class ImageService {
    * pool, one outcome each. Nothing is thrown for an unreadable image.
    */
   addImages(uploads: readonly NewUpload[], options: AddOptions = { source: 'import', bounded: false }): Promise<UploadOutcome[]> {
-    return modelCall(this.writer.addMany(uploads, options));
+    return modelCall(this.writer.addMany(uploads, options), this.refusals);
   }
 
   /** Changes only the fields given, checked as addImage checks them. */
