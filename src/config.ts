@@ -6,6 +6,8 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
+/** pgvector refuses an hnsw.ef_search above 1000 on every query: refused at start instead. */
+const efSearch = positiveInt.max(1000, 'pgvector accepts 1 to 1000');
 /** An unset or blank value is undefined. */
 const trimmedOptional = z
   .string()
@@ -42,8 +44,8 @@ const envSchema = z.object({
   // A GloVe file in the wink JSON format; default: the npm package's.
   GLOVE_FILE: z.string().optional(),
   // Unset: the store's default, which goes with its word index parameters (WORD_INDEX).
-  WORD_EF_SEARCH: positiveInt.optional(),
-  IMAGE_EF_SEARCH: positiveInt.default(100),
+  WORD_EF_SEARCH: efSearch.optional(),
+  IMAGE_EF_SEARCH: efSearch.default(100),
   // Tags come from the N most frequent alphabetic non-stop GloVe words.
   TAG_VOCABULARY_SIZE: positiveInt.default(10_000),
   // Epochs of the image → word model; unset: the default recipe's.
@@ -176,6 +178,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database: Config['database'] = e.DATABASE_URL
     ? { kind: 'postgres', url: e.DATABASE_URL, readUrl: e.DATABASE_READ_URL, poolSize: e.DATABASE_POOL_SIZE }
     : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+  // Read only when the words are seeded: a wrong path must stop the start, not the seed later.
+  if (e.GLOVE_FILE && !existsSync(e.GLOVE_FILE)) {
+    throw new Error(`Invalid configuration:\n  GLOVE_FILE: no file at ${path.resolve(e.GLOVE_FILE)}`);
+  }
+  if (e.METRICS_TOKEN && !/^[\x21-\x7e]+$/.test(e.METRICS_TOKEN)) {
+    throw new Error('Invalid configuration:\n  METRICS_TOKEN has a space or a character outside printable ASCII');
+  }
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     throw new Error('Invalid configuration:\n  DATABASE_READ_URL needs DATABASE_URL (the primary for writes)');
   }

@@ -98,7 +98,11 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   // The web page for people, at GET / (it uses only /graphql and /images).
   expressApp.use(await webPageRouter());
 
-  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    // A port in use or a host this machine does not have: a message naming the setting, not a stack.
+    httpServer.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port} (HOST, PORT): ${err.message}`)));
+    httpServer.listen(port, host, resolve);
+  });
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
