@@ -2,7 +2,7 @@
 // output (bench tables, eval summaries): JSON lines for machines in
 // production, one readable line per event for people in development.
 import pino from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config.js';
 
 /** Structured fields of one event (a request's id, status, duration …). */
@@ -21,19 +21,20 @@ export function createLogger(
   format: LogFormat = 'pretty',
   destination: NodeJS.WritableStream = process.stderr,
 ): Logger {
-  const stream =
-    format === 'json'
-      ? destination
-      : pretty({
-          destination,
-          sync: true,
+  // Formatted in the calling thread, straight into `destination`: no pipe
+  // (which would add listeners to stderr for every logger a process makes).
+  const prettify =
+    format === 'pretty'
+      ? prettyFactory({
           colorize: false,
           singleLine: true,
           translateTime: 'SYS:HH:MM:ss.l',
           ignore: 'pid,hostname',
-          // "info: message {fields}", as people read it; the label, not pino's number.
-          customPrettifiers: { level: (_value, _key, _log, { label }) => label.toLowerCase() },
-        });
+          // "info: message {fields}", as people read it (the level is its name: see formatters).
+          customPrettifiers: { level: (level) => String(level) },
+        })
+      : undefined;
+  const stream = prettify ? { write: (line: string) => destination.write(prettify(line)) } : destination;
   const log = pino(
     {
       level,
