@@ -127,6 +127,9 @@ function defaultAssetsDir(dataDir: string): string {
   return candidates.find((dir) => existsSync(dir)) ?? path.resolve(dataDir, 'assets');
 }
 
+/** What an HTTP Authorization header can carry after 'Bearer '. */
+const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
+
 /**
  * WRITE_TOKENS as a list. The messages name a token by its position only:
  * a token never appears in a log or an error.
@@ -137,8 +140,7 @@ function parseWriteTokens(value: string | undefined): string[] {
   const problems = tokens.flatMap((token, i) => {
     const which = `token ${i + 1} of ${tokens.length}`;
     if (token === '') return [`WRITE_TOKENS: ${which} is empty`];
-    // What an HTTP Authorization header can carry after 'Bearer '.
-    if (!/^[\x21-\x7e]+$/.test(token)) return [`WRITE_TOKENS: ${which} has a space or a character outside printable ASCII`];
+    if (!SENDABLE_TOKEN.test(token)) return [`WRITE_TOKENS: ${which} has a space or a character outside printable ASCII`];
     return [];
   });
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -182,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.GLOVE_FILE && !existsSync(e.GLOVE_FILE)) {
     throw new Error(`Invalid configuration:\n  GLOVE_FILE: no file at ${path.resolve(e.GLOVE_FILE)}`);
   }
-  if (e.METRICS_TOKEN && !/^[\x21-\x7e]+$/.test(e.METRICS_TOKEN)) {
+  if (e.METRICS_TOKEN && !SENDABLE_TOKEN.test(e.METRICS_TOKEN)) {
     throw new Error('Invalid configuration:\n  METRICS_TOKEN has a space or a character outside printable ASCII');
   }
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { loadConfig } from '../src/config.js';
 import { ImageQueueFullError } from '../src/embedding/index.js';
 import { writePolicy } from '../src/graphql/writeProtection.js';
 import { startHttpServer, type HttpOptions, type RunningServer } from '../src/http/server.js';
@@ -93,6 +94,33 @@ function sample(metrics: Map<string, ParsedMetric>, name: string, labels: Record
   const found = metric.metrics.find((m) => Object.entries(labels).every(([key, value]) => m.labels?.[key] === value));
   return found ? Number(found.value) : 0;
 }
+
+describe('settings of logs, metrics and CORS, and settings that broke later (unit)', () => {
+  test('defaults: JSON logs in production, readable otherwise; metrics on and open; same-origin only', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).logFormat, 'json');
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).logFormat, 'pretty');
+    assert.equal(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).logFormat, 'pretty');
+    assert.deepEqual(loadConfig({}).metrics, { enabled: true, token: undefined });
+    assert.deepEqual(loadConfig({ METRICS: 'false', METRICS_TOKEN: ' s3cret ' }).metrics, { enabled: false, token: 's3cret' });
+    assert.deepEqual(loadConfig({}).corsOrigins, []);
+    assert.equal(loadConfig({ CORS_ORIGINS: ' * ' }).corsOrigins, '*');
+    assert.deepEqual(loadConfig({ CORS_ORIGINS: 'https://a.example.com, http://127.0.0.1:4300/' }).corsOrigins, [
+      'https://a.example.com',
+      'http://127.0.0.1:4300',
+    ]);
+  });
+
+  test('each refused with a message naming the setting', () => {
+    const refused = (env: Record<string, string>, message: RegExp) => assert.throws(() => loadConfig(env), message);
+    refused({ CORS_ORIGINS: 'https://a.example.com/app' }, /CORS_ORIGINS: 'https:\/\/a.example.com\/app' is not an origin/);
+    refused({ CORS_ORIGINS: 'a.example.com' }, /CORS_ORIGINS: 'a.example.com' is not an origin/);
+    refused({ METRICS_TOKEN: 'two words' }, /METRICS_TOKEN has a space/);
+    refused({ WORD_EF_SEARCH: '2000' }, /WORD_EF_SEARCH: pgvector accepts 1 to 1000/);
+    refused({ IMAGE_EF_SEARCH: '1001' }, /IMAGE_EF_SEARCH: pgvector accepts 1 to 1000/);
+    refused({ GLOVE_FILE: 'no/such/glove.json' }, /GLOVE_FILE: no file at .*no\/such\/glove.json/);
+    refused({ LOG_FORMAT: 'xml' }, /LOG_FORMAT/);
+  });
+});
 
 for (const kind of storeKinds()) {
   describe(`request logs and metrics on ${kind}`, () => {
