@@ -9,12 +9,13 @@ import type { Database } from '../src/db/database.js';
 import { type Embedder } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Repositories } from '../src/repositories/index.js';
+import type { Metrics } from '../src/services/metrics.js';
 import type { Warmup, WarmupPhase } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { PROJECTION_PHASE, seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, IMAGES_PHASE, planImages } from './images.js';
-import { MODEL_PHASE, seedWordModel, wordModelOptions } from './wordModel.js';
-import { buildWordIndex, loadWords, WORDS_PHASE } from './words.js';
+import { MODEL_PHASE, seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
+import { buildWordIndex, loadWords, loadWordsBeyondLimit, WORDS_PHASE } from './words.js';
 
 /** Every phase a ready store has completed. */
 export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE, PROJECTION_PHASE, MODEL_PHASE] as const;
@@ -36,6 +37,8 @@ export interface SeedDeps {
   embedder: Embedder;
   /** What is ready so far, for the questions asked meanwhile. */
   warmup: Warmup;
+  /** Counts training runs. */
+  metrics: Pick<Metrics, 'modelTrained'>;
   /** Starts loading the image model (once). */
   loadModels: () => Promise<void>;
 }
@@ -137,12 +140,18 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   await enter('projection');
   const projection = await seedImageProjection(repositories, logger, undefined, plan.skipped);
   warmup.finish('projection');
+  if (warmup.planned('model')) {
+    // Before training reads them: a WORDS_LIMIT below them must not stop the seed.
+    const texts = trainingWords(await repositories.imageText.trainingImages());
+    await loadWordsBeyondLimit(repositories.words, { texts, tagWords: config.wordSpace.tagVocabularySize }, wordOptions, logger);
+  }
   await enter('model');
   const model = await seedWordModel(
     { ...repositories, embedder },
     { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },
     logger,
   );
+  if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
   warmup.finish('model');
   // Both phases rewrite image rows; searches scan them, so leave no dead copies behind.
   if (projection.reprojected + model.projected > 0) await repositories.images.compact();

@@ -82,7 +82,7 @@ export interface TrainingSummary {
   seconds: number;
 }
 
-const ALL_CLASS_WORDS = (rows: readonly TrainingImageRow[]) => [
+const ALL_CLASS_WORDS = (rows: readonly Pick<TrainingImageRow, 'category'>[]) => [
   ...new Set(rows.flatMap((row) => categoryWords(row.category))),
 ];
 
@@ -111,10 +111,15 @@ export async function ensureTagVocabulary(
   return filled;
 }
 
-async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepository) {
+/** The class and caption words training reads vectors of. */
+export function trainingWords(rows: readonly Pick<TrainingImageRow, 'category' | 'captions'>[]): Set<string> {
   const needed = new Set(ALL_CLASS_WORDS(rows));
   for (const row of rows) for (const word of captionWordCounts(row.captions).keys()) needed.add(word);
-  return words.findVectors([...needed]);
+  return needed;
+}
+
+async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepository) {
+  return words.findVectors([...trainingWords(rows)]);
 }
 
 async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], deps: WordModelDeps) {

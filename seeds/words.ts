@@ -5,7 +5,14 @@
 // words as an in-memory table (exact search until the index exists), and
 // buildWordIndex may run beside the image phase.
 import { ALL_WORDS } from '../src/config.js';
-import { type GloveWord, readGloveSize, readGloveWords, WordTable } from '../src/embedding/index.js';
+import {
+  type GloveWord,
+  isTagWord,
+  readGloveSize,
+  readGloveVocabulary,
+  readGloveWords,
+  WordTable,
+} from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
 import type { IndexBuildProgress, WordRepository } from '../src/repositories/wordRepository.js';
@@ -157,6 +164,58 @@ export async function seedWords(
   const loaded = await loadWords(words, seedState, options, logger);
   if (loaded.skipped) return { skipped: true, words: loaded.words, loadSeconds: 0, indexSeconds: 0 };
   return buildWordIndex(words, seedState, loaded, options, logger);
+}
+
+/** What the later seed phases read from the words table, whatever WORDS_LIMIT is. */
+export interface NeededWords {
+  /** Class and caption words of the training images. */
+  texts: Iterable<string>;
+  /** The tag vocabulary: this many of the most frequent tag words (TAG_VOCABULARY_SIZE). */
+  tagWords: number;
+}
+
+/**
+ * Loads the words the seed needs that WORDS_LIMIT left out, with their GloVe
+ * ranks, so a small limit still seeds: without them a class word ('motorbike')
+ * has no vector and training stops. Words GloVe lacks (caption typos) are
+ * skipped. Resumable: words stored already are not read again.
+ */
+export async function loadWordsBeyondLimit(
+  words: WordRepository,
+  needed: NeededWords,
+  options: SeedWordsOptions,
+  logger: Logger,
+): Promise<number> {
+  if (options.limit === ALL_WORDS) return 0;
+  const vocabulary = await readGloveVocabulary(options.gloveFile);
+  const target = Math.min(options.limit, vocabulary.length);
+  if (target === vocabulary.length) return 0;
+  const wanted = new Set<string>();
+  const rankOf = new Map(vocabulary.map((text, rank) => [text, rank]));
+  for (const text of needed.texts) if ((rankOf.get(text) ?? -1) >= target) wanted.add(text);
+  let tagWords = 0;
+  for (let rank = 0; rank < vocabulary.length && tagWords < needed.tagWords; rank++) {
+    const text = vocabulary[rank]!;
+    if (!isTagWord(text)) continue;
+    tagWords++;
+    if (rank >= target) wanted.add(text);
+  }
+  for (const stored of (await words.findVectors([...wanted])).keys()) wanted.delete(stored);
+  if (wanted.size === 0) return 0;
+  logger.info(
+    `loading ${wanted.size} words beyond WORDS_LIMIT=${options.limit} that the seed needs (class and caption words, the tag vocabulary)`,
+  );
+  const loaded = wanted.size;
+  let batch: GloveWord[] = [];
+  for await (const word of readGloveWords({ file: options.gloveFile, only: wanted })) {
+    batch.push(word);
+    if (batch.length === BATCH_SIZE) {
+      await words.insertBatch(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await words.insertBatch(batch);
+  return loaded;
 }
 
 /** How many words a limit means (ALL_WORDS: every word in the GloVe file). */

@@ -2,7 +2,7 @@
 // its dependencies. Nothing below this file reads the environment.
 import { ensureMobilenet } from './assets/ensure.js';
 import type { Config } from './config.js';
-import { openDatabase, type Database } from './db/database.js';
+import { openDatabase, poolUse, type Database } from './db/database.js';
 import type { PgliteWorkerStore } from './db/pgliteWorkerStore.js';
 import { createEmbedder, mobilenetDir, type Embedder } from './embedding/index.js';
 import type { Logger } from './logger.js';
@@ -13,6 +13,7 @@ import { HealthService } from './services/healthService.js';
 import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
+import { Metrics } from './services/metrics.js';
 import type { Services } from './services/index.js';
 import { Warmup } from './services/warmup.js';
 import { WordService } from './services/wordService.js';
@@ -54,10 +55,11 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     embedWorkers: config.embedWorkers,
     log: (message) => logger.info(message),
   });
+  const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
   const { words, images, imageText, projections, seedState } = serving;
   const services: Services = {
     words: new WordService(words, config.words.efSearch, warmup),
-    images: new ImageService(images, embedder, new ImageProjectionCache(projections), config.images.efSearch, warmup),
+    images: new ImageService(images, embedder, new ImageProjectionCache(projections), config.images.efSearch, warmup, metrics),
     imageText: new ImageTextService(
       imageText,
       images,
@@ -65,9 +67,11 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
       embedder,
       { wordEfSearch: config.words.efSearch, imageEfSearch: config.images.efSearch },
       warmup,
+      metrics,
     ),
     health: new HealthService(seedState, REQUIRED_PHASES, warmup, db.gate),
     warmup,
+    metrics,
   };
   // Loaded in the background when first wanted: a restart is ready without
   // it (a question with new image bytes waits for it), a first start loads it
@@ -96,7 +100,7 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     async seed(options = {}) {
       warmup.begin();
       try {
-        await runSeeds({ config, logger, db, repositories, embedder, warmup, loadModels }, options);
+        await runSeeds({ config, logger, db, repositories, embedder, warmup, metrics, loadModels }, options);
       } finally {
         warmup.end();
       }

@@ -6,6 +6,14 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const positiveInt = z.coerce.number().int().positive();
+/** pgvector refuses an hnsw.ef_search above 1000 on every query: refused at start instead. */
+const efSearch = positiveInt.max(1000, 'pgvector accepts 1 to 1000');
+/** An unset or blank value is undefined. */
+const trimmedOptional = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
 const optionalUrl = z
   .string()
   .trim()
@@ -36,8 +44,8 @@ const envSchema = z.object({
   // A GloVe file in the wink JSON format; default: the npm package's.
   GLOVE_FILE: z.string().optional(),
   // Unset: the store's default, which goes with its word index parameters (WORD_INDEX).
-  WORD_EF_SEARCH: positiveInt.optional(),
-  IMAGE_EF_SEARCH: positiveInt.default(100),
+  WORD_EF_SEARCH: efSearch.optional(),
+  IMAGE_EF_SEARCH: efSearch.default(100),
   // Tags come from the N most frequent alphabetic non-stop GloVe words.
   TAG_VOCABULARY_SIZE: positiveInt.default(10_000),
   // Epochs of the image → word model; unset: the default recipe's.
@@ -45,14 +53,20 @@ const envSchema = z.object({
   IMAGES_LIMIT: z.coerce.number().int().min(0).default(0),
   EMBED_WORKERS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  // Unset: JSON lines in production, readable lines otherwise.
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  // Comma-separated origins (https://app.example.com) or '*'; unset: same-origin only.
+  CORS_ORIGINS: z.string().optional(),
+  METRICS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  // Set: GET /metrics needs `Authorization: Bearer <token>`.
+  METRICS_TOKEN: trimmedOptional,
   // `npm run bench` against an already running server instead of an in-process one.
   BENCH_URL: optionalUrl.optional(),
   // `npm run import -- --url URL` sends it as `Authorization: Bearer <token>` (the server's WRITE_TOKENS).
-  SEMSEARCH_TOKEN: z
-    .string()
-    .trim()
-    .transform((value) => (value === '' ? undefined : value))
-    .optional(),
+  SEMSEARCH_TOKEN: trimmedOptional,
   // Comma-separated bearer tokens; set, every mutation needs one of them.
   WRITE_TOKENS: z.string().optional(),
   // Production without WRITE_TOKENS refuses mutations unless this is 'true'.
@@ -63,6 +77,9 @@ const envSchema = z.object({
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFormat = 'json' | 'pretty';
+/** Browser origins allowed to call the API: '*' for any, none for same-origin only. */
+export type CorsOrigins = '*' | string[];
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -83,6 +100,10 @@ export interface Config {
   wordSpace: { projectorDir: string; tagVocabularySize: number; epochs?: number };
   embedWorkers: number;
   logLevel: LogLevel;
+  logFormat: LogFormat;
+  corsOrigins: CorsOrigins;
+  /** GET /metrics: served when enabled, to holders of `token` when one is set. */
+  metrics: { enabled: boolean; token?: string };
   benchUrl?: string;
   /** The token this machine's tools send to a server that protects writes (SEMSEARCH_TOKEN). */
   clientToken?: string;
@@ -106,6 +127,9 @@ function defaultAssetsDir(dataDir: string): string {
   return candidates.find((dir) => existsSync(dir)) ?? path.resolve(dataDir, 'assets');
 }
 
+/** What an HTTP Authorization header can carry after 'Bearer '. */
+const SENDABLE_TOKEN = /^[\x21-\x7e]+$/;
+
 /**
  * WRITE_TOKENS as a list. The messages name a token by its position only:
  * a token never appears in a log or an error.
@@ -116,12 +140,33 @@ function parseWriteTokens(value: string | undefined): string[] {
   const problems = tokens.flatMap((token, i) => {
     const which = `token ${i + 1} of ${tokens.length}`;
     if (token === '') return [`WRITE_TOKENS: ${which} is empty`];
-    // What an HTTP Authorization header can carry after 'Bearer '.
-    if (!/^[\x21-\x7e]+$/.test(token)) return [`WRITE_TOKENS: ${which} has a space or a character outside printable ASCII`];
+    if (!SENDABLE_TOKEN.test(token)) return [`WRITE_TOKENS: ${which} has a space or a character outside printable ASCII`];
     return [];
   });
   if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return tokens;
+}
+
+/**
+ * CORS_ORIGINS as a list of origins, each as a browser sends it in its Origin
+ * header (scheme://host[:port], no path), or '*'.
+ */
+function parseCorsOrigins(value: string | undefined): CorsOrigins {
+  if (value === undefined || value.trim() === '') return [];
+  if (value.trim() === '*') return '*';
+  const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  const problems = origins.flatMap((origin) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      // Reported below.
+    }
+    const isOrigin = url !== undefined && /^https?:$/.test(url.protocol) && url.origin === origin.replace(/\/$/, '');
+    return isOrigin ? [] : [`CORS_ORIGINS: '${origin}' is not an origin like https://app.example.com (scheme, host, optional port; no path)`];
+  });
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return origins.map((origin) => origin.replace(/\/$/, ''));
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -135,6 +180,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const database: Config['database'] = e.DATABASE_URL
     ? { kind: 'postgres', url: e.DATABASE_URL, readUrl: e.DATABASE_READ_URL, poolSize: e.DATABASE_POOL_SIZE }
     : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') };
+  // Read only when the words are seeded: a wrong path must stop the start, not the seed later.
+  if (e.GLOVE_FILE && !existsSync(e.GLOVE_FILE)) {
+    throw new Error(`Invalid configuration:\n  GLOVE_FILE: no file at ${path.resolve(e.GLOVE_FILE)}`);
+  }
+  if (e.METRICS_TOKEN && !SENDABLE_TOKEN.test(e.METRICS_TOKEN)) {
+    throw new Error('Invalid configuration:\n  METRICS_TOKEN has a space or a character outside printable ASCII');
+  }
   if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
     throw new Error('Invalid configuration:\n  DATABASE_READ_URL needs DATABASE_URL (the primary for writes)');
   }
@@ -161,6 +213,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     embedWorkers: e.EMBED_WORKERS ?? Math.max(1, availableParallelism() - 1),
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    corsOrigins: parseCorsOrigins(e.CORS_ORIGINS),
+    metrics: { enabled: e.METRICS, token: e.METRICS_TOKEN },
     benchUrl: e.BENCH_URL,
     clientToken: e.SEMSEARCH_TOKEN,
     writes: { tokens: parseWriteTokens(e.WRITE_TOKENS), allowAnonymous: e.ALLOW_ANONYMOUS_WRITES },

@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'graphql';
 import sharp from 'sharp';
 import { listPascalImages } from '../src/dataset/pascal.js';
@@ -147,6 +148,18 @@ function capturingLogger(): Logger & { lines: string[] } {
   return { lines, debug: () => undefined, info: keep, warn: keep, error: keep };
 }
 
+/**
+ * What was logged from line `from` on. A request's line is written when its
+ * response closes, just after the client has read the answer: wait for it,
+ * then a moment longer for any second line.
+ */
+async function linesSince(logger: { lines: string[] }, from: number): Promise<string[]> {
+  const deadline = Date.now() + 1_000;
+  while (logger.lines.length === from && Date.now() < deadline) await sleep(5);
+  await sleep(20);
+  return logger.lines.slice(from);
+}
+
 /** A JPEG of noise, different for each k: new bytes the server has never seen. */
 async function distinctJpeg(k: number, side = 48): Promise<Buffer> {
   const pixels = Buffer.alloc(side * side * 3);
@@ -195,7 +208,9 @@ for (const kind of storeKinds()) {
         port: 0,
         host: '127.0.0.1',
         production: true,
-        writes: { kind: 'open', reason: 'allowed' },
+          writes: { kind: 'open', reason: 'allowed' },
+        corsOrigins: t.app.config.corsOrigins,
+        metrics: t.app.config.metrics,
         logger,
         timeouts: TEST_TIMEOUTS,
       });
@@ -211,7 +226,7 @@ for (const kind of storeKinds()) {
         const logged = logger.lines.length;
         const answer = await c.send(server.url);
         const error = answer.body?.errors?.[0];
-        const lines = logger.lines.slice(logged);
+        const lines = await linesSince(logger, logged);
         const problems = [
           answer.status !== c.status && `status ${answer.status} (expected ${c.status})`,
           !String(answer.headers['content-type']).startsWith('application/json') && `content-type ${answer.headers['content-type']}`,

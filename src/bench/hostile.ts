@@ -84,6 +84,8 @@ export async function benchHostile(config: Config, options: HostileOptions, log:
       host: '127.0.0.1',
       production: true,
       writes: { kind: 'open', reason: 'allowed' },
+      corsOrigins: scratch.corsOrigins,
+      metrics: scratch.metrics,
       logger: createLogger('warn'),
     });
     const rows: TableRow[] = [];

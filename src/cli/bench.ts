@@ -177,7 +177,7 @@ if (args['word-index']) {
   // It opens a store of its own and needs neither the app nor the server.
   const { candidates, queries, rounds, out } = args;
   const options = { candidates, queries: Number(queries), rounds: Number(rounds), out };
-  await benchWordIndexParams(config, createLogger(quieter), options, log);
+  await benchWordIndexParams(config, createLogger(quieter, config.logFormat), options, log);
 } else {
   await withApp(async (app) => {
     const server = config.benchUrl ? undefined : await startHttpServer(app.services, {
@@ -186,6 +186,8 @@ if (args['word-index']) {
           production: false,
           writes: writePolicy(app.config),
           logger: app.logger,
+          corsOrigins: app.config.corsOrigins,
+          metrics: app.config.metrics,
         });
     try {
       await runBench(app, config.benchUrl ?? server!.url);

@@ -7,7 +7,7 @@ import { createLogger } from '../logger.js';
 
 /** The app for a command; `logLevel` overrides the configured one. */
 export function openApp(config: Config = loadConfig(), logLevel: LogLevel = config.logLevel): Promise<App> {
-  return createApp(config, createLogger(logLevel));
+  return createApp(config, createLogger(logLevel, config.logFormat));
 }
 
 /** Runs `work` with the app and closes it afterwards. */

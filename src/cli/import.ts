@@ -64,7 +64,7 @@ if (args.url !== undefined && !/^https?:\/\/[^/]/.test(args.url)) fail(`--url mu
 
 const config = loadConfig();
 // Migrations and model loading stay quiet: the progress bar and summary say what happens.
-const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, config.logFormat);
 
 const found = await findImageFiles(paths);
 if (found.files.length === 0) {

@@ -17,7 +17,7 @@ const [{ createApp }, { startHttpServer }, { createLogger }, { webPage }] = awai
 ]);
 // Since the process started: node, tsx and every imported module.
 const modulesLoaded = performance.now();
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, config.logFormat);
 // Bundled (by esbuild, in its own process) while the store opens.
 void webPage().catch(() => undefined);
 const app = await createApp(config, logger, opening);
@@ -28,6 +28,8 @@ const server = await startHttpServer(app.services, {
   production: config.env === 'production',
   writes: writePolicy(config),
   logger,
+  corsOrigins: config.corsOrigins,
+  metrics: config.metrics,
 });
 const serving = performance.now();
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);

@@ -21,6 +21,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Each pool's connections and waiting queries now (the reader only when it is a replica's own pool). */
+export function poolUse(db: Pick<Database, 'primary' | 'reader'>) {
+  const use = (pool: pg.Pool, name: 'primary' | 'reader') => ({
+    pool: name,
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: pool.options.max ?? 10,
+  });
+  return db.reader === db.primary ? [use(db.primary, 'primary')] : [use(db.primary, 'primary'), use(db.reader, 'reader')];
+}
+
 /** What a freshly opened store needs before use; the SQL lives in a repository, so the caller hands it in. */
 export interface SchemaSetup {
   /** Brings the schema up to date (the migrations). */

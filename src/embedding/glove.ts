@@ -36,8 +36,7 @@ export function readGloveSize(file = glovePackagePath()): number {
 const ENTRY = /"((?:[^"\\]|\\.)*)":\[([^\]]*)\]/y;
 const VECTORS_START = '"vectors":{';
 
-function parseEntry(rawKey: string, rawValues: string): GloveWord {
-  const text = rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey;
+function parseEntry(text: string, rawValues: string): GloveWord {
   const values = rawValues.split(',');
   const vector = new Float32Array(GLOVE_DIMENSIONS);
   for (let i = 0; i < GLOVE_DIMENSIONS; i++) vector[i] = Number(values[i]);
@@ -50,12 +49,39 @@ export interface ReadGloveOptions {
   limit?: number;
   /** Skip words whose rank is below this (resuming a seed). */
   fromRank?: number;
+  /** Only these words (their vectors are parsed, no other's); stops once all are read. */
+  only?: ReadonlySet<string>;
   file?: string;
+}
+
+const unescapeKey = (rawKey: string) => (rawKey.includes('\\') ? (JSON.parse(`"${rawKey}"`) as string) : rawKey);
+
+/**
+ * Every word of the file in rank order, from its header's "words" list (the
+ * first ~4 MB of 300): which words exist, and their ranks, without the vectors.
+ */
+export async function readGloveVocabulary(file = glovePackagePath()): Promise<string[]> {
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 22 });
+  let head = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      head += chunk;
+      const end = head.indexOf(`,${VECTORS_START}`);
+      if (end < 0) continue;
+      const header = JSON.parse(`${head.slice(0, end)}}`) as { words?: unknown };
+      if (!Array.isArray(header.words)) break;
+      return header.words as string[];
+    }
+  } finally {
+    stream.destroy();
+  }
+  throw new Error(`${file} does not look like a wink GloVe file (no "words" list before its vectors)`);
 }
 
 export async function* readGloveWords(options: ReadGloveOptions = {}): AsyncGenerator<GloveWord> {
   const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
   const fromRank = options.fromRank ?? 0;
+  const wanted = options.only && new Set(options.only);
   const stream = createReadStream(options.file ?? glovePackagePath(), {
     encoding: 'utf8',
     highWaterMark: 1 << 22,
@@ -82,9 +108,13 @@ export async function* readGloveWords(options: ReadGloveOptions = {}): AsyncGene
         if (!match) break;
         position = ENTRY.lastIndex;
         if (buffer[position] === ',') position++;
-        const word = parseEntry(match[1]!, match[2]!);
         seen++;
-        if (word.rank >= fromRank) yield word;
+        const text = unescapeKey(match[1]!);
+        if (!wanted || wanted.delete(text)) {
+          const word = parseEntry(text, match[2]!);
+          if (word.rank >= fromRank) yield word;
+          if (wanted?.size === 0) return;
+        }
         if (seen >= limit) return;
         if (buffer[position] === '}') return;
       }

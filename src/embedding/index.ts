@@ -12,7 +12,7 @@ import { createWordProjection } from './wordProjection.js';
 import { ImageEmbeddingPool } from './workerPool.js';
 
 export { categoryWords, captionWordCounts, contentWords } from './captions.js';
-export { readGloveSize, readGloveWords, type GloveWord } from './glove.js';
+export { readGloveSize, readGloveVocabulary, readGloveWords, type GloveWord } from './glove.js';
 export { WordTable, type WordDistance } from './wordTable.js';
 export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './image.js';
 export {
@@ -42,7 +42,7 @@ export {
   type ProjectorOptions,
 } from './projector.js';
 export { STOP_WORDS } from './stopWords.js';
-export { distinctLemmas, lemmaKey } from './tagVocabulary.js';
+export { distinctLemmas, isTagWord, lemmaKey } from './tagVocabulary.js';
 export {
   candidatesFor,
   foldTags,
@@ -84,6 +84,8 @@ export interface Embedder {
   reloadWordModel(): void;
   /** Image worker threads from now on (no effect when embedding on the calling thread). */
   setImageWorkers(count: number): void;
+  /** Images waiting for a worker now (0 when embedding on the calling thread). */
+  queuedImages(): number;
   /** Stops the image workers. */
   close(): Promise<void>;
 }
@@ -126,6 +128,7 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     },
     projectManyToWords: (features) => wordProjection.project(features),
     hasWordModel: () => wordProjection.exists(),
+    queuedImages: () => pool?.queued ?? 0,
     reloadWordModel: () => wordProjection.reload(),
     async embedImage(bytes) {
       return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);

@@ -1,10 +1,10 @@
 // Who may write: one check for every mutation, made once the operation is
 // known and before any resolver runs, so a new mutation is protected without
 // doing anything. Reads are never checked.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
+import { bearerToken, tokenDigest, tokenMatches } from '../lib/bearerTokens.js';
 
 export type WritePolicy =
   /** No token configured and writes allowed: not production (its NODE_ENV), or ALLOW_ANONYMOUS_WRITES=true. */
@@ -14,11 +14,8 @@ export type WritePolicy =
   /** Production without WRITE_TOKENS: nothing may be written. */
   | { kind: 'refused' };
 
-/** Equal-length digests, so the comparison's time says nothing about the token. */
-const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest();
-
 export function writePolicy(config: Pick<Config, 'env' | 'writes'>): WritePolicy {
-  if (config.writes.tokens.length > 0) return { kind: 'tokens', digests: config.writes.tokens.map(digest) };
+  if (config.writes.tokens.length > 0) return { kind: 'tokens', digests: config.writes.tokens.map(tokenDigest) };
   if (config.env !== 'production') return { kind: 'open', reason: config.env };
   return config.writes.allowAnonymous ? { kind: 'open', reason: 'allowed' } : { kind: 'refused' };
 }
@@ -38,8 +35,6 @@ function writeError(code: 'UNAUTHENTICATED' | 'FORBIDDEN', status: number, messa
   return new GraphQLError(message, { extensions: { code, ...extra, http: { status } } });
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
 /** Throws the coded error for a write that may not happen; returns for one that may. */
 export function checkWrite(policy: WritePolicy, authorization: string | undefined): void {
   if (policy.kind === 'open') return;
@@ -52,15 +47,11 @@ export function checkWrite(policy: WritePolicy, authorization: string | undefine
       { writesDisabled: true },
     );
   }
-  const token = authorization?.match(BEARER)?.[1];
+  const token = bearerToken(authorization);
   if (!token) {
     throw writeError('UNAUTHENTICATED', 401, "Changes need a write token: send the header 'Authorization: Bearer <token>'.");
   }
-  const presented = digest(token);
-  // Every configured token is compared, matched or not: no early exit.
-  let matched = false;
-  for (const allowed of policy.digests) matched = timingSafeEqual(presented, allowed) || matched;
-  if (!matched) throw writeError('FORBIDDEN', 403, 'The write token is not accepted: check it and send it again.');
+  if (!tokenMatches(token, policy.digests)) throw writeError('FORBIDDEN', 403, 'The write token is not accepted: check it and send it again.');
 }
 
 /** The Apollo plugin: mutations only, from the request's own Authorization header. */

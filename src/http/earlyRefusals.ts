@@ -8,7 +8,7 @@ import type { RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../logger.js';
 import type { ImageService } from '../services/imageService.js';
-import { overloaded } from '../services/modelErrors.js';
+import { overloaded, type ModelRefusals } from '../services/modelErrors.js';
 import { MAX_BODY_BYTES, UPLOAD_BODY_BYTES, UPLOADS_AT_ONCE } from './limits.js';
 import { sendError, type Refusal } from './requestErrors.js';
 
@@ -33,12 +33,16 @@ function asRefusal(err: GraphQLError): Refusal {
 export class UploadsInProgress {
   private count = 0;
 
-  constructor(private readonly images: ImageService) {}
+  constructor(
+    private readonly images: ImageService,
+    /** Where OVERLOADED refusals are counted (the metrics). */
+    private readonly refusals?: ModelRefusals,
+  ) {}
 
   /** OVERLOADED (503, Retry-After) when this upload cannot be taken now; undefined when it can. */
   refusal(req: http.IncomingMessage): Refusal | undefined {
     if (!isUpload(req)) return undefined;
-    if (this.count >= UPLOADS_AT_ONCE) return asRefusal(overloaded(`receiving ${this.count} uploads`, 1));
+    if (this.count >= UPLOADS_AT_ONCE) return asRefusal(overloaded(`receiving ${this.count} uploads`, 1, this.refusals));
     try {
       this.images.admitImage();
       return undefined;
@@ -61,8 +65,8 @@ export interface UploadGate {
   uploads: UploadsInProgress;
 }
 
-export function uploadGate(images: ImageService, logger: Logger): UploadGate {
-  const uploads = new UploadsInProgress(images);
+export function uploadGate(images: ImageService, logger: Logger, refusals?: ModelRefusals): UploadGate {
+  const uploads = new UploadsInProgress(images, refusals);
   const middleware: RequestHandler = (req, res, next) => {
     const refusal = uploads.refusal(req);
     // The unread body is discarded by Node as it arrives, keeping the connection usable.

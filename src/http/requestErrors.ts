@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MAX_QUOTED_INPUT, quoted } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { operationRecordOf } from './requestLog.js';
 import { unavailableMessage } from './faults.js';
 
 export interface HttpErrorBody {
@@ -38,11 +39,19 @@ function shownPath(req: IncomingMessage): string {
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
 
 /**
- * Sends a coded JSON error and logs it in one line (never the body). Plain
- * Node responses too: early refusals answer before Express sees the request.
+ * Sends a coded JSON error, logged in one line (never the body): the
+ * request's own line when the request log has it, else a line of its own
+ * (early refusals answer before Express sees the request).
  */
 export function sendError(logger: Logger, req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
-  logger.info(oneLine(`refused ${req.method} ${shownPath(req)}: ${refusal.status} ${refusal.code}: ${refusal.message}`));
+  const record = operationRecordOf(res);
+  if (record) {
+    // The request's own line (src/http/requestLog.ts) says why.
+    record.errorCodes.push(refusal.code);
+    record.reason = refusal.message;
+  } else {
+    logger.info(oneLine(`refused ${req.method} ${shownPath(req)}: ${refusal.status} ${refusal.code}: ${refusal.message}`));
+  }
   if (res.headersSent) {
     res.destroy();
     return;
@@ -169,9 +178,9 @@ function answeredCode(error: GraphQLError): string {
 }
 
 /**
- * One line for each GraphQL request answered with errors: the client's (and
- * a database outage's) at info, without a stack; ours (INTERNAL_SERVER_ERROR)
- * at error, with the stack, since that is a bug to fix.
+ * A client's GraphQL errors are in its request's one line (the request log
+ * notes their codes and the first message); ours (INTERNAL_SERVER_ERROR) get
+ * a line of their own at error, with the stack, since that is a bug to fix.
  */
 export function graphqlErrorLog(logger: Logger): ApolloServerPlugin {
   return {
@@ -179,11 +188,9 @@ export function graphqlErrorLog(logger: Logger): ApolloServerPlugin {
       return {
         async didEncounterErrors({ errors, operationName }) {
           const first = errors[0]!;
-          const code = answeredCode(first);
-          const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-          const line = `graphql ${operationName ?? 'operation'}: ${code}: ${clipMessage(first.message)}${more}`;
-          if (code !== 'INTERNAL_SERVER_ERROR') logger.info(oneLine(`refused ${line}`));
-          else logger.error(`${oneLine(line)}\n${first.originalError?.stack ?? first.stack ?? ''}`);
+          if (answeredCode(first) !== 'INTERNAL_SERVER_ERROR') return;
+          const line = `graphql ${operationName ?? 'operation'}: INTERNAL_SERVER_ERROR: ${clipMessage(first.message)}`;
+          logger.error(`${oneLine(line)}\n${first.originalError?.stack ?? first.stack ?? ''}`);
         },
       };
     },

@@ -6,11 +6,14 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { Config } from '../config.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
+import { operationRecordPlugin } from '../graphql/operationRecord.js';
 import { buildSchema } from '../graphql/schema.js';
 import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { writePolicyWarning, writeProtectionPlugin, type WritePolicy } from '../graphql/writeProtection.js';
 import type { Logger } from '../logger.js';
+import { corsHandler } from './cors.js';
 import { formatError } from './faults.js';
 import { answerExpectContinue, uploadGate } from './earlyRefusals.js';
 import { graphqlBodyGuards, MAX_BODY_BYTES, queryProtection } from './limits.js';
@@ -18,6 +21,8 @@ import { documentCache, persistedQueryCache } from './queryCaches.js';
 import { clientFacing, graphqlErrorLog, jsonErrors, notFoundAsJson } from './requestErrors.js';
 import { bodyDeadlines, serverTimeouts, TIMEOUTS, type Timeouts } from './timeouts.js';
 import { imageRouter } from './imageRoutes.js';
+import { metricsRouter } from './metrics.js';
+import { operationRecordOf, requestLog } from './requestLog.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
 
@@ -34,10 +39,14 @@ export interface HttpOptions {
   production: boolean;
   /** Who may call mutations (from the configuration: writePolicy). */
   writes: WritePolicy;
-  /** Where the one start-up warning about open or refused writes goes, and one line per refused request. */
+  /** Where the one start-up warning about open or refused writes, and a line per request, go. */
   logger: Logger;
   /** How long a client may take (default TIMEOUTS; tests shorten them). */
   timeouts?: Timeouts;
+  /** Browser origins allowed to call (CORS_ORIGINS). */
+  corsOrigins: Config['corsOrigins'];
+  /** GET /metrics: on or off, open or token-protected. */
+  metrics: Config['metrics'];
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
@@ -48,7 +57,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.set('etag', false);
   const timeouts = options.timeouts ?? TIMEOUTS;
   const httpServer = http.createServer(serverTimeouts(timeouts), expressApp);
-  const gate = uploadGate(services.images, options.logger);
+  const gate = uploadGate(services.images, options.logger, services.metrics);
   answerExpectContinue(httpServer, gate.uploads, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
@@ -74,12 +83,18 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       responseExtensionsPlugin<GraphQLContext>(),
       graphqlErrorLog(options.logger),
       writeProtectionPlugin<GraphQLContext>(writes),
+      operationRecordPlugin<GraphQLContext>(),
       ...protection.plugins,
     ],
   });
   await apollo.start();
 
+  // The request line first, so that every answer below, refusals too, is logged and measured.
+  expressApp.use(requestLog(options.logger, services.metrics));
+  const cors = corsHandler(options.corsOrigins);
+  if (cors) expressApp.use(cors);
   expressApp.use(bodyDeadlines(options.logger, timeouts), gate.middleware);
+  expressApp.use(metricsRouter(services.metrics, options.metrics));
   expressApp.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -90,7 +105,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.use(
     '/graphql',
     ...graphqlBodyGuards(options.logger),
-    expressMiddleware(apollo, { context: async () => createContext(services) }),
+    expressMiddleware(apollo, { context: async ({ res }) => createContext(services, operationRecordOf(res)) }),
   );
 
   expressApp.use(imageRouter(services.images, options.logger));
@@ -99,7 +114,11 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.use(await webPageRouter());
   expressApp.use(notFoundAsJson(options.logger), jsonErrors(options.logger, MAX_BODY_BYTES));
 
-  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    // A port in use or a host this machine does not have: a message naming the setting, not a stack.
+    httpServer.once('error', (err) => reject(new Error(`cannot listen on ${host}:${port} (HOST, PORT): ${err.message}`)));
+    httpServer.listen(port, host, resolve);
+  });
   const address = httpServer.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {

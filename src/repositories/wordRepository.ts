@@ -77,9 +77,15 @@ export class WordRepository {
   }
 
   /** The next rank to load: words are inserted in rank order, a batch per transaction. */
+  /**
+   * The first rank of the load not stored yet: words load in rank order, and
+   * the few a seed needs beyond WORDS_LIMIT are stored past a gap (seeds/words.ts).
+   */
   async nextRank(): Promise<number> {
     const result = await this.writer.query<{ next: number }>(
-      'SELECT coalesce(max(rank) + 1, 0)::int AS next FROM words',
+      `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM words WHERE rank = 0) THEN 0
+              ELSE (SELECT min(w.rank) + 1 FROM words w
+                    WHERE NOT EXISTS (SELECT 1 FROM words n WHERE n.rank = w.rank + 1)) END::int AS next`,
     );
     return result.rows[0]!.next;
   }

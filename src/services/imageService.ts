@@ -21,7 +21,7 @@ import {
 } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
-import { admitImage, modelCall } from './modelErrors.js';
+import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
 export type { ImageInput } from './arguments.js';
@@ -79,6 +79,8 @@ export class ImageService {
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
     private readonly warmup: Warmup,
+    /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
+    private readonly refusals?: ModelRefusals,
   ) {
     this.writer = new ImageWriter(images, embedder, projection);
   }
@@ -153,13 +155,13 @@ export class ImageService {
    * layer asks before it reads a large body, the services before decoding.
    */
   admitImage(): void {
-    admitImage(this.embedder);
+    admitImage(this.embedder, this.refusals);
   }
 
   private async embedInput(input: ImageInput): Promise<{ vector: Float32Array; contentHash: string }> {
-    admitImage(this.embedder);
+    admitImage(this.embedder, this.refusals);
     const bytes = decodeBase64Image(input.base64);
-    const { features } = await modelCall(this.embedder.embedImage(bytes));
+    const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
     return { vector: (await this.searchVector(features)).vector, contentHash: sha256(bytes) };
   }
 
@@ -168,9 +170,10 @@ export class ImageService {
     // The fields first: a wrong caption is reported without decoding anything.
     cleanCategory(category);
     cleanCaptions(captions);
-    admitImage(this.embedder);
+    admitImage(this.embedder, this.refusals);
     const bytes = decodeBase64Image(input.base64);
-    const [outcome] = await modelCall(this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true }));
+    const upload = this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true });
+    const [outcome] = await modelCall(upload, this.refusals);
     if (outcome!.status !== 'refused') return outcome!.image;
     throw badInput(outcome!.field === 'image' ? `'image.base64' is ${outcome!.reason}` : outcome!.reason);
   }
@@ -180,7 +183,7 @@ export class ImageService {
    * pool, one outcome each. Nothing is thrown for an unreadable image.
    */
   addImages(uploads: readonly NewUpload[], options: AddOptions = { source: 'import', bounded: false }): Promise<UploadOutcome[]> {
-    return modelCall(this.writer.addMany(uploads, options));
+    return modelCall(this.writer.addMany(uploads, options), this.refusals);
   }
 
   /** Changes only the fields given, checked as addImage checks them. */

@@ -25,7 +25,7 @@ import {
   type ImageInput,
 } from './arguments.js';
 import type { ImageMatch } from './imageService.js';
-import { modelCall, admitImage } from './modelErrors.js';
+import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
 /** A tag: its word, the cosine distance of its nearest form, and the forms folded into it. */
@@ -81,6 +81,8 @@ export class ImageTextService {
     private readonly embedder: Embedder,
     private readonly settings: ImageTextSettings,
     private readonly warmup: Warmup,
+    /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
+    private readonly refusals?: ModelRefusals,
   ) {}
 
   async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
@@ -104,10 +106,10 @@ export class ImageTextService {
   }
 
   private async newImageVector(image: ImageInput): Promise<Float32Array> {
-    admitImage(this.embedder);
+    admitImage(this.embedder, this.refusals);
     const bytes = decodeBase64Image(image.base64);
-    const { features } = await modelCall(this.embedder.embedImage(bytes));
-    return modelCall(this.embedder.projectToWords(features));
+    const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
+    return modelCall(this.embedder.projectToWords(features), this.refusals);
   }
 
   /** `first` for tags: 5 when not given, refused outside the allowed range. */

@@ -2,6 +2,7 @@
 import type { HealthService } from './healthService.js';
 import type { ImageService } from './imageService.js';
 import type { ImageTextService } from './imageTextService.js';
+import type { Metrics } from './metrics.js';
 import type { Warmup } from './warmup.js';
 import type { WordService } from './wordService.js';
 
@@ -12,4 +13,6 @@ export interface Services {
   health: HealthService;
   /** What a first start has ready so far. */
   warmup: Warmup;
+  /** What the server does, for GET /metrics. */
+  metrics: Metrics;
 }

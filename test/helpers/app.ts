@@ -32,7 +32,7 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
     ...env,
   };
   const config = loadConfig(fullEnv);
-  const app = await createApp(config, createLogger(config.logLevel));
+  const app = await createApp(config, createLogger(config.logLevel, config.logFormat));
   return {
     app,
     store,
@@ -52,6 +52,8 @@ export async function startTestServer(app: App, writes: WritePolicy = writePolic
     production: app.config.env === 'production',
     writes,
     logger: app.logger,
+    corsOrigins: app.config.corsOrigins,
+    metrics: app.config.metrics,
   });
 }
 

@@ -1,0 +1,81 @@
+// One log line per HTTP request, and the GraphQL request metrics: request id
+// (X-Request-Id taken when sane, else made, and returned), method, path
+// without its query string, status, duration, and for /graphql the operation
+// and error codes the Apollo plugin noted. Never a body, variables, a header's
+// token or image bytes.
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Request, RequestHandler, Response } from 'express';
+import { MAX_QUOTED_INPUT } from '../errors.js';
+import type { OperationRecord } from '../graphql/operationRecord.js';
+import type { Logger, LogFields } from '../logger.js';
+import type { Metrics } from '../services/metrics.js';
+
+/** A client's id is kept only when it cannot forge or flood a log line. */
+const SANE_REQUEST_ID = /^[\w.:@-]{1,128}$/;
+/** Probes and scrapes come every few seconds: logged at debug, not info. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const GRAPHQL_PATH = '/graphql';
+
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** The record the Apollo context and the refusals fill for this request; undefined before the request log saw it. */
+export function operationRecordOf(res: Response | ServerResponse): OperationRecord | undefined {
+  return (res as { locals?: { operation?: OperationRecord } }).locals?.operation;
+}
+
+/** A refusal's reason in the request line: long enough to act on, never a flood. */
+const MAX_LOGGED_REASON = 300;
+
+const shortReason = (reason: string) =>
+  (reason.length > MAX_LOGGED_REASON ? `${reason.slice(0, MAX_LOGGED_REASON)}…` : reason).replace(/[\r\n]+/g, ' ');
+
+function logFields(req: Request, res: Response, path: string, durationMs: number, operation: OperationRecord): LogFields {
+  return {
+    requestId: res.locals.requestId,
+    method: req.method,
+    path,
+    status: res.statusCode,
+    durationMs: Math.round(durationMs * 10) / 10,
+    ...(operation.type ? { operationType: operation.type, operation: operation.rootFields } : {}),
+    ...(operation.name ? { operationName: operation.name } : {}),
+    ...(operation.errorCodes.length > 0 ? { errorCodes: operation.errorCodes } : {}),
+    ...(operation.reason ? { reason: shortReason(operation.reason) } : {}),
+    // The client went away before the answer was sent.
+    ...(res.writableFinished ? {} : { aborted: true }),
+  };
+}
+
+export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = performance.now();
+    const requestId = requestIdOf(req.get('x-request-id'));
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    const operation: OperationRecord = { errorCodes: [] };
+    res.locals.operation = operation;
+    res.once('close', () => {
+      const durationMs = performance.now() - started;
+      const path = req.originalUrl.split('?', 1)[0]!;
+      // A client's path is its input: quoted short, like every echo of it.
+      const shown = path.length > MAX_QUOTED_INPUT ? `${path.slice(0, MAX_QUOTED_INPUT)}…` : path;
+      if (path === GRAPHQL_PATH) {
+        metrics.observeRequest({
+          operation: operation.rootFields ?? 'invalid',
+          type: operation.type ?? 'unknown',
+          durationSeconds: durationMs / 1000,
+          errorCodes: operation.errorCodes,
+        });
+      }
+      const what = operation.type ? ` ${operation.type} ${operation.rootFields}` : '';
+      const why = operation.reason ? `: ${operation.errorCodes[0] ?? ''} ${shortReason(operation.reason)}` : '';
+      const message = `${req.method} ${shown}${what} ${res.statusCode} in ${durationMs.toFixed(1)} ms${why}`;
+      const fields = logFields(req, res, shown, durationMs, operation);
+      if (QUIET_PATHS.has(path)) logger.debug(message, fields);
+      else logger.info(message, fields);
+    });
+    next();
+  };
+}
