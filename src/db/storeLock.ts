@@ -2,7 +2,10 @@
 // process opening the same folder (both open, and each overwrites the other's
 // files), so whoever opens it leaves its process id in a lock file beside it;
 // a second opener finds a live process there and is refused. A lock left by a
-// process that no longer runs (killed) is taken over.
+// process that no longer runs (killed) is taken over, and so is one that names
+// this process without this process having taken it: in a container the
+// server gets the same process id on every start, so a lock left by a killed
+// container's server names its successor.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
@@ -20,6 +23,9 @@ export class StoreInUseError extends Error {
 export interface StoreLock {
   release(): void;
 }
+
+/** The lock files this process holds. */
+const held = new Set<string>();
 
 export const lockFile = (dataDir: string) => path.join(path.dirname(dataDir), `${path.basename(dataDir)}.lock`);
 
@@ -52,8 +58,10 @@ export function lockStore(dataDir: string): StoreLock {
       const fd = openSync(file, 'wx');
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      held.add(file);
       return {
         release() {
+          if (!held.delete(file)) return;
           if (holder(file) === process.pid) rmSync(file, { force: true });
         },
       };
@@ -61,7 +69,8 @@ export function lockStore(dataDir: string): StoreLock {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = holder(file);
       // This process holds it too: a second open in one process is as unsafe.
-      if (pid !== null && isRunning(pid)) throw new StoreInUseError(dataDir, pid);
+      const inUse = pid === process.pid ? held.has(file) : pid !== null && isRunning(pid);
+      if (inUse) throw new StoreInUseError(dataDir, pid!);
       rmSync(file, { force: true });
     }
   }

@@ -17,6 +17,9 @@ import { imageRouter } from './imageRoutes.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
 
+/** How long a stop waits for requests in flight before closing their connections. */
+export const STOP_GRACE_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -56,7 +59,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Requests in flight get this long to finish on a stop; the rest of the stop fits in a supervisor's 10 s.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
       // No field sets cache hints; the default plugin would wrap every resolver call.
       ApolloServerPluginCacheControlDisabled(),
       responseExtensionsPlugin<GraphQLContext>(),
