@@ -153,7 +153,7 @@ expect "$(gql "$write" "$TOKEN")" ".data.updateImage.captions == [\"$caption\"]"
 
 step "tini is PID 1, node runs as the user semsearch"
 [ "$(docker exec "$server" cat /proc/1/comm)" = tini ] || fail "PID 1 is not tini"
-node_uid=$(docker exec "$server" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = node ] && stat -c %u $p; done' | head -1)
+node_uid=$(docker exec "$server" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = node ] && { stat -c %u $p; break; }; done')
 [ "$node_uid" = 10001 ] || fail "node runs as uid '$node_uid', not 10001 (semsearch)"
 
 step "docker stop within 10 s, exit code 0"

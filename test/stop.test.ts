@@ -6,13 +6,15 @@
 // stopped with SIGTERM, a restart of the seeded store with SIGINT.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { lockFile } from '../src/db/storeLock.js';
+import { lockFile, lockStore, StoreInUseError } from '../src/db/storeLock.js';
 import { createLogger } from '../src/logger.js';
 import { buildTestGlove } from './helpers/glove.js';
 import { descendants, portIsFree, stillRunning } from './helpers/processes.js';
@@ -186,3 +188,19 @@ for (const kind of storeKinds()) {
     });
   });
 }
+
+describe("the embedded store's lock after an unclean stop", () => {
+  test('a lock naming this process that it did not take (a killed container: same pid) is taken over; a second open is refused', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'semsearch-lock-'));
+    try {
+      const store = path.join(dir, 'pglite');
+      writeFileSync(lockFile(store), `${process.pid}\n`);
+      const lock = lockStore(store);
+      assert.throws(() => lockStore(store), StoreInUseError);
+      lock.release();
+      assert.ok(!existsSync(lockFile(store)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
