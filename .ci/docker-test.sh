@@ -7,11 +7,14 @@
 # assets mounted read-only. Checks: /readyz, a query of each of the four kinds,
 # a write with a token (and none without), the image's user and init, docker
 # stop within 10 s with exit code 0, and a restart that keeps the data and
-# re-seeds nothing. Fails with a non-zero status on the first failed check;
-# removes what it started (containers, network, volumes) however it ends.
+# re-seeds nothing; then the image alone on its embedded store: docker stop
+# within 10 s, and a restart after docker kill (the store's lock left behind).
+# Fails with a non-zero status on the first failed check; removes what it
+# started (containers, network, volumes) however it ends.
 #
 # Kept small to stay within CI's budget: WORDS_LIMIT=40000 (the rarest word a
-# Pascal category needs, 'aeroplane', is GloVe's 39,502nd) and IMAGES_LIMIT=100.
+# Pascal category needs, 'aeroplane', is GloVe's 39,502nd) and IMAGES_LIMIT=100
+# (20 on the embedded store).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -31,6 +34,9 @@ IMAGE=semsearch:ci
 ASSETS=${SEMSEARCH_ASSETS_DIR:-../shared/assets}
 TOKEN=ci-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 URL=http://127.0.0.1:$PORT
+EMBEDDED=semsearch-ci-embedded  # container and volume
+EMBEDDED_PORT=4252
+EMBEDDED_URL=http://127.0.0.1:$EMBEDDED_PORT
 SEEDING='seeding words|building the HNSW index|embedding [0-9]+ Pascal|projecting [0-9]+ images|model saved'
 
 step "docker.io, docker-compose, debootstrap, jq"
@@ -55,6 +61,11 @@ cleanup() {
     [ "$status" -ne 0 ] && compose logs --no-color --tail=80 server db >&2 || true
     compose down --volumes --remove-orphans >/dev/null 2>&1 || true
   fi
+  if docker container inspect "$EMBEDDED" >/dev/null 2>&1; then
+    [ "$status" -ne 0 ] && docker logs --tail=40 "$EMBEDDED" >&2 || true
+    docker rm -f "$EMBEDDED" >/dev/null 2>&1 || true
+  fi
+  docker volume rm "$EMBEDDED" >/dev/null 2>&1 || true
   rm -rf "$workdir"
   if [ -n "$dockerd_pid" ]; then
     kill "$dockerd_pid" 2>/dev/null || true
@@ -111,15 +122,27 @@ server=$(compose ps -q server)
 [ -n "$server" ] || fail "compose started no server container"
 [ "$(docker port "$server" 4000/tcp)" = "127.0.0.1:$PORT" ] || fail "port published as $(docker port "$server" 4000/tcp), not 127.0.0.1:$PORT only"
 
-# waitReady SECONDS: until /readyz answers 200.
+# waitReady CONTAINER URL SECONDS: until its /readyz answers 200.
 waitReady() {
-  local until=$(( $(date +%s) + $1 ))
+  local until=$(( $(date +%s) + $3 ))
   while [ "$(date +%s)" -lt "$until" ]; do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/readyz")" = 200 ] && return 0
-    [ "$(docker inspect -f '{{.State.Running}}' "$server")" = true ] || fail "the server container exited"
-    sleep 2
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$2/readyz")" = 200 ] && return 0
+    [ "$(docker inspect -f '{{.State.Running}}' "$1")" = true ] || fail "the server container exited"
+    sleep 1
   done
-  fail "/readyz not 200 within $1 s: $(curl -s --max-time 5 "$URL/readyz")"
+  fail "/readyz not 200 within $3 s: $(curl -s --max-time 5 "$2/readyz")"
+}
+# stopsCleanly CONTAINER: docker stop within 10 s, the server exiting with 0 after logging the SIGTERM.
+stopsCleanly() {
+  local stop_started stop_ms exit_code
+  stop_started=$(date +%s%N)
+  docker stop "$1" >/dev/null
+  stop_ms=$(( ($(date +%s%N) - stop_started) / 1000000 ))
+  exit_code=$(docker inspect -f '{{.State.ExitCode}}' "$1")
+  echo "docker stop took $stop_ms ms, exit code $exit_code"
+  [ "$stop_ms" -lt 10000 ] || fail "docker stop took $stop_ms ms"
+  [ "$exit_code" = 0 ] || fail "the server exited with $exit_code (137: killed at the end of docker stop's grace)"
+  docker logs "$1" 2>&1 | grep -q 'SIGTERM: stopping' || fail "the server did not log the SIGTERM it stopped on"
 }
 # gql QUERY [TOKEN]: the JSON answer of /graphql.
 gql() {
@@ -130,7 +153,7 @@ gql() {
 expect() { jq -e "$2" >/dev/null <<<"$1" || fail "$3: $1"; }
 
 step "first start: /readyz 200"
-waitReady 420
+waitReady "$server" "$URL" 420
 step "ready"
 
 step "one query of each kind"
@@ -157,19 +180,12 @@ node_uid=$(docker exec "$server" sh -c 'for p in /proc/[0-9]*; do [ "$(cat $p/co
 [ "$node_uid" = 10001 ] || fail "node runs as uid '$node_uid', not 10001 (semsearch)"
 
 step "docker stop within 10 s, exit code 0"
-stop_started=$(date +%s%N)
-docker stop "$server" >/dev/null
-stop_ms=$(( ($(date +%s%N) - stop_started) / 1000000 ))
-exit_code=$(docker inspect -f '{{.State.ExitCode}}' "$server")
-echo "docker stop took $stop_ms ms, exit code $exit_code"
-[ "$stop_ms" -lt 10000 ] || fail "docker stop took $stop_ms ms"
-[ "$exit_code" = 0 ] || fail "the server exited with $exit_code (137: killed at the end of docker stop's grace)"
-docker logs "$server" 2>&1 | grep -q 'SIGTERM: stopping' || fail "the server did not log the SIGTERM it stopped on"
+stopsCleanly "$server"
 
 step "restart: data kept, nothing re-seeded"
 restarted_at=$(date +%s)
 docker start "$server" >/dev/null
-waitReady 120
+waitReady "$server" "$URL" 120
 echo "ready $(( $(date +%s) - restarted_at )) s after docker start"
 answer=$(gql "{ image(id: \"$id\") { captions } }")
 expect "$answer" ".data.image.captions == [\"$caption\"]" "the written caption after the restart"
@@ -177,5 +193,20 @@ if docker logs --since "$restarted_at" "$server" 2>&1 | grep -E "$SEEDING"; then
   fail "the restart seeded again (lines above)"
 fi
 expect "$(gql '{ similarWords(word: "cat", first: 3) { word { text } } }')" '.data.similarWords | length == 3' "similarWords after the restart"
+compose down --volumes --remove-orphans >/dev/null 2>&1
+
+step "the embedded store (docker run): docker stop, then a restart after docker kill"
+docker run -d --name "$EMBEDDED" -p "127.0.0.1:$EMBEDDED_PORT:4000" -v "$EMBEDDED:/data" \
+  -v "$(cd "$ASSETS" && pwd):/assets:ro" -e ASSETS_DIR=/assets -e ASSETS_DOWNLOAD=false \
+  -e WORDS_LIMIT=40000 -e IMAGES_LIMIT=20 "$IMAGE" >/dev/null
+waitReady "$EMBEDDED" "$EMBEDDED_URL" 420
+step "ready"
+stopsCleanly "$EMBEDDED"
+docker start "$EMBEDDED" >/dev/null
+waitReady "$EMBEDDED" "$EMBEDDED_URL" 120
+# SIGKILL leaves the store's lock behind, naming the pid the next start's server gets again.
+docker kill "$EMBEDDED" >/dev/null
+docker start "$EMBEDDED" >/dev/null
+waitReady "$EMBEDDED" "$EMBEDDED_URL" 120
 
 step "passed"

@@ -18,7 +18,7 @@ import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
 
 /** How long a stop waits for requests in flight before closing their connections. */
-export const STOP_GRACE_MS = 5_000;
+const STOP_GRACE_MS = 5_000;
 
 export interface RunningServer {
   url: string;

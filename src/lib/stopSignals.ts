@@ -3,7 +3,7 @@
 // terminal's Ctrl-C), and always within the grace a supervisor gives before
 // SIGKILL, so a stop that cannot finish still ends the process.
 
-/** `docker stop` and systemd wait 10 s before SIGKILL: end before it, having said why. */
+/** `docker stop` sends SIGKILL after 10 s (and so does the systemd unit in docs/operations.md): end before it, having said why. */
 export const STOP_DEADLINE_MS = 9_000;
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
