@@ -190,11 +190,12 @@ for (const kind of storeKinds()) {
 }
 
 describe("the embedded store's lock after an unclean stop", () => {
-  test('a lock naming this process that it did not take (a killed container: same pid) is taken over; a second open is refused', () => {
+  test('a lock naming a pid that runs again but started at another time (a restarted container) is taken over; a second open is refused', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'semsearch-lock-'));
     try {
       const store = path.join(dir, 'pglite');
-      writeFileSync(lockFile(store), `${process.pid}\n`);
+      // This process's pid, as a killed container's server leaves it for the next start's server.
+      writeFileSync(lockFile(store), `${process.pid} 1\n`);
       const lock = lockStore(store);
       assert.throws(() => lockStore(store), StoreInUseError);
       lock.release();
