@@ -3,13 +3,14 @@
 // in flight is answered, no new connection is taken, the server exits within
 // 10 s, every process it started is gone, its port is free, and the store
 // opens cleanly afterwards (seeded, its lock released). A first start is
-// stopped with SIGTERM, a restart of the seeded store with SIGINT.
+// stopped with SIGTERM, a restart of the seeded store with SIGINT. And the
+// store's lock that an unclean stop in a container leaves behind.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../src/app.js';
@@ -34,7 +35,9 @@ interface Started {
 /** `npm start` on `env` (PORT=0: the port it took is read from its log), once /readyz says 200. */
 async function npmStart(env: Record<string, string>): Promise<Started> {
   // Its own process group only so that a failed test can clean up; the test signals npm alone.
-  const npm = spawn('npm', ['start'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Only what npm needs from this environment: a DATABASE_URL set here must not change the store.
+  const fullEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+  const npm = spawn('npm', ['start'], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
