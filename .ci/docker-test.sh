@@ -91,14 +91,25 @@ if ! docker image inspect "$DEBIAN_IMAGE" >/dev/null 2>&1; then
   rm -rf "$workdir/rootfs"
 fi
 
+# build TAG DOCKER_BUILD_ARGS…: builds TAG and removes the image it replaces, so reruns do not pile up images.
+build() {
+  local tag=$1 previous
+  shift
+  previous=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
+  docker build -q -t "$tag" "$@" >/dev/null
+  if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$tag")" ]; then
+    docker rmi "$previous" >/dev/null 2>&1 || true
+  fi
+}
+
 step "Node.js and PostgreSQL + pgvector bases from Debian packages"
-docker build -q --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -f docker/node-base.Dockerfile -t "$NODE_IMAGE" docker >/dev/null
-docker build -q --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -f docker/postgres.Dockerfile -t "$DB_IMAGE" docker >/dev/null
+build "$NODE_IMAGE" --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -f docker/node-base.Dockerfile docker
+build "$DB_IMAGE" --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" -f docker/postgres.Dockerfile docker
 
 step "the semsearch image"
 secret=()
 [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && secret=(--secret "id=npm_ca,src=$NODE_EXTRA_CA_CERTS")
-docker build -q "${secret[@]}" --build-arg BASE_IMAGE="$NODE_IMAGE" -f docker/Dockerfile -t "$IMAGE" . >/dev/null
+build "$IMAGE" "${secret[@]}" --build-arg BASE_IMAGE="$NODE_IMAGE" -f docker/Dockerfile .
 [ "$(docker image inspect -f '{{.Config.User}}' "$IMAGE")" = semsearch ] || fail "the image does not run as the user semsearch"
 
 step "compose up (PostgreSQL + pgvector, assets read-only from $ASSETS)"
@@ -196,6 +207,8 @@ expect "$(gql '{ similarWords(word: "cat", first: 3) { word { text } } }')" '.da
 compose down --volumes --remove-orphans >/dev/null 2>&1
 
 step "the embedded store (docker run): docker stop, then a restart after docker kill"
+docker rm -f "$EMBEDDED" >/dev/null 2>&1 || true
+docker volume rm "$EMBEDDED" >/dev/null 2>&1 || true
 docker run -d --name "$EMBEDDED" -p "127.0.0.1:$EMBEDDED_PORT:4000" -v "$EMBEDDED:/data" \
   -v "$(cd "$ASSETS" && pwd):/assets:ro" -e ASSETS_DIR=/assets -e ASSETS_DOWNLOAD=false \
   -e WORDS_LIMIT=40000 -e IMAGES_LIMIT=20 "$IMAGE" >/dev/null
