@@ -76,9 +76,9 @@ export function lockStore(dataDir: string): StoreLock {
   if (dataDir.startsWith('memory://')) return { release() {} };
   const file = lockFile(dataDir);
   mkdirSync(path.dirname(file), { recursive: true });
+  const me = self();
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const me = self();
       const fd = openSync(file, 'wx');
       writeSync(fd, `${me.pid}${me.started === undefined ? '' : ` ${me.started}`}\n`);
       closeSync(fd);
