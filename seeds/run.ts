@@ -122,6 +122,9 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
         warmup.dropWordTable();
         warmup.finish('wordIndex');
       });
+  // Observed at once: a build that fails while the models load is thrown by
+  // bothSettled below, not an unhandled rejection that ends the process.
+  wordIndex.catch(() => undefined);
   if (!plan.skipped) await deps.loadModels();
   warmup.storedImages(plan.stored);
   // Every core embeds while seeding; serving leaves one to the event loop.

@@ -106,8 +106,11 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
       }
     },
     async close() {
-      await embedder.close();
-      await db.close();
+      try {
+        await embedder.close();
+      } finally {
+        await db.close();
+      }
     },
   };
 }

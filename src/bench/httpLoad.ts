@@ -1,6 +1,6 @@
 // HTTP load over /graphql: autocannon in a worker thread, several loads at
 // once when a scenario mixes clients (e.g. uploads beside word queries).
-import { startTsWorker } from '../lib/workerThreads.js';
+import { startSiblingWorker } from '../lib/workerThreads.js';
 import type { LatencySummary } from './stats.js';
 
 export interface LoadSpec {
@@ -30,7 +30,7 @@ export interface LoadResult {
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = startTsWorker(new URL('./loadWorker.ts', import.meta.url), { workerData: spec });
+    const worker = startSiblingWorker(import.meta.url, 'loadWorker', { workerData: spec });
     worker.once('message', (result: LoadResult) => {
       resolve(result);
       void worker.terminate();

@@ -4,20 +4,28 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../config.js';
 import { PgliteWorkerStore } from '../db/pgliteWorkerStore.js';
 import { writePolicy } from '../graphql/writeProtection.js';
+import { exitWithin, stopSignal } from '../lib/stopSignals.js';
+import { createLogger } from '../logger.js';
 
+const config = loadConfig();
+const logger = createLogger(config.logLevel, config.logFormat);
+// Heard from the start: a stop while the store opens waits for it to open
+// and closes it, instead of ending the process in the middle of its writes.
+const overdue = (ms: number) => logger.error(`the stop did not finish within ${ms / 1000} s: exiting anyway`);
+const stopRequested = stopSignal().then((signal) => {
+  exitWithin(overdue);
+  return signal;
+});
 // The embedded store opens on its own thread (seconds: PGlite's WebAssembly
 // and data folder) while this one loads the server's modules.
-const config = loadConfig();
 const opening = config.database.kind === 'pglite' ? new PgliteWorkerStore(config.database.dataDir) : undefined;
-const [{ createApp }, { startHttpServer }, { createLogger }, { webPage }] = await Promise.all([
+const [{ createApp }, { startHttpServer }, { webPage }] = await Promise.all([
   import('../app.js'),
   import('../http/server.js'),
-  import('../logger.js'),
   import('../web/webPage.js'),
 ]);
 // Since the process started: node, tsx and every imported module.
 const modulesLoaded = performance.now();
-const logger = createLogger(config.logLevel, config.logFormat);
 // Bundled (by esbuild, in its own process) while the store opens.
 void webPage().catch(() => undefined);
 const app = await createApp(config, logger, opening);
@@ -35,24 +43,20 @@ const serving = performance.now();
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);
 logger.info(`GraphQL at ${server.url}/graphql (readiness: ${server.url}/readyz)`);
 
-const SHUTDOWN_DEADLINE_MS = 30_000;
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info(`${signal}: shutting down`);
-  // A stop that cannot finish (a stuck connection, a store that does not
-  // close) must not leave a process that ignores the signal.
-  setTimeout(() => {
-    logger.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS / 1000} s: exiting anyway`);
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
-  await server.close();
-  await app.close();
-  process.exit(0);
-}
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// Stopping: no new connections, requests in flight answered (the HTTP
+// server's drain), then the models and the store closed.
+let stopping: Promise<never> | undefined;
+const stop = (exitCode: number) =>
+  (stopping ??= (async () => {
+    exitWithin(overdue);
+    await server.close();
+    await app.close();
+    process.exit(exitCode);
+  })());
+void stopRequested.then((signal) => {
+  logger.info(`${signal}: stopping (requests in flight are answered first)`);
+  return stop(0);
+});
 
 try {
   await app.seed();
@@ -67,8 +71,6 @@ try {
   void app.loadModels().catch(() => undefined);
 } catch (err) {
   // Stopped by a signal mid-seed: not a failure; the next start resumes the seed.
-  if (stopping) await new Promise(() => undefined);
-  logger.error(`seeding failed: ${(err as Error).message}`);
-  await shutdown('seed failure');
-  process.exit(1);
+  if (!stopping) logger.error(`seeding failed: ${(err as Error).message}`);
+  await stop(1);
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { serialize } from 'pg-protocol';
-import { startTsWorker } from '../lib/workerThreads.js';
+import { startSiblingWorker } from '../lib/workerThreads.js';
 import { concatBytes } from './bytes.js';
 
 // pg-protocol's incremental parser is not among its package exports; it is the
@@ -30,7 +30,7 @@ export class PgliteWorkerStore {
   private closed?: Promise<void>;
 
   constructor(readonly dataDir: string) {
-    this.worker = startTsWorker(new URL('./pgliteWorker.ts', import.meta.url), { workerData: { dataDir } });
+    this.worker = startSiblingWorker(import.meta.url, 'pgliteWorker', { workerData: { dataDir } });
     this.ready = new Promise((resolve, reject) => {
       this.worker.once('message', (message: { ready?: true; failed?: string }) =>
         message.ready ? resolve() : reject(new Error(`the embedded database did not open: ${message.failed}`)),

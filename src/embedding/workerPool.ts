@@ -1,6 +1,6 @@
 // Image embedding in worker threads: a bounded queue handed out in batches.
 import type { Worker } from 'node:worker_threads';
-import { startTsWorker } from '../lib/workerThreads.js';
+import { startSiblingWorker } from '../lib/workerThreads.js';
 import type { EmbeddedImage } from './image.js';
 import type { EmbedResult } from './imageWorker.js';
 import { ImageDecodeError } from './preprocess.js';
@@ -103,7 +103,7 @@ export class ImageEmbeddingPool {
   }
 
   private startWorker(): Promise<void> {
-    const worker = startTsWorker(new URL('./imageWorker.ts', import.meta.url), {
+    const worker = startSiblingWorker(import.meta.url, 'imageWorker', {
       workerData: { modelDir: this.options.modelDir },
     });
     const entry: PoolWorker = { worker, busy: true };

@@ -26,6 +26,9 @@ import { operationRecordOf, requestLog } from './requestLog.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
 
+/** How long a stop waits for requests in flight before closing their connections. */
+const STOP_GRACE_MS = 5_000;
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -77,7 +80,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     validationRules: protection.validationRules,
     parseOptions: protection.parseOptions,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Requests in flight get this long to finish on a stop; the rest of the stop fits in a supervisor's 10 s.
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: STOP_GRACE_MS }),
       // No field sets cache hints; the default plugin would wrap every resolver call.
       ApolloServerPluginCacheControlDisabled(),
       responseExtensionsPlugin<GraphQLContext>(),

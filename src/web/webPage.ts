@@ -9,6 +9,8 @@ import { build } from 'esbuild';
 import express, { type Response, type Router } from 'express';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
+// The browser code as this module runs: TypeScript under tsx, compiled JavaScript in the build (`npm run build`).
+const CLIENT_ENTRY = path.join(WEB_DIR, `client/main${path.extname(fileURLToPath(import.meta.url))}`);
 
 // Only our own origin: no CDN, no inline code; blob:/data: for the upload preview.
 const CONTENT_SECURITY_POLICY = [
@@ -39,7 +41,7 @@ function asset(name: string, extension: string, type: string, body: string): Ass
 
 export async function buildWebPage(): Promise<WebPage> {
   const bundle = await build({
-    entryPoints: [path.join(WEB_DIR, 'client/main.ts')],
+    entryPoints: [CLIENT_ENTRY],
     bundle: true,
     write: false,
     format: 'esm',

@@ -3,10 +3,10 @@
 // a streaming replica (pg_basebackup -R), never touching the shared server.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { portIsFree } from './processes.js';
 import { INSTALL_PGVECTOR, unlessMissing } from './suites.js';
 
 /** Ports reserved for these instances. */
@@ -74,14 +74,6 @@ function ownedTempDir(prefix: string): string {
     chownSync(dir, uid, gid);
   }
   return dir;
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 async function freePort(): Promise<number> {
