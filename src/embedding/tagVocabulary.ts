@@ -10,10 +10,17 @@ export function isTagWord(word: string): boolean {
   return /^[a-z]{2,}$/.test(word) && !STOP_WORDS.has(word);
 }
 
-/** A cheap lemma: English plural endings folded ("dogs" → "dog", "buses" → "bus", "puppies" → "puppy"). */
+/**
+ * A cheap lemma: English plural endings folded ("dogs" → "dog", "puppies" →
+ * "puppy", "boxes" → "box", "watches" → "watch", "glasses" → "glass",
+ * "horses" → "horse"). "-ses" is ambiguous: the singular keeps its "e"
+ * (horse, house, rose) unless it ends in "ss" (glass) or is a three-letter
+ * "-us" word (bus).
+ */
 export function lemmaKey(word: string): string {
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  if (word.length > 4 && /(?:ch|sh|x|ss|s)es$/.test(word)) return word.slice(0, -2);
+  if (word.length > 4 && /(?:ch|sh|x|zz|ss)es$/.test(word)) return word.slice(0, -2);
+  if (/^[a-z]uses$/.test(word)) return word.slice(0, 3);
   if (word.length > 3 && word.endsWith('s') && !/(?:ss|us|is)$/.test(word)) return word.slice(0, -1);
   return word;
 }
