@@ -5,6 +5,7 @@
 import {
   captionWordCounts,
   categoryWords,
+  DEFAULT_TAG_VOCABULARY_RULE,
   type Embedder,
   embeddingVersion,
   type EpochReport,
@@ -13,8 +14,9 @@ import {
   type ProjectorOptions,
   readProjectorMetadata,
   saveProjector,
-  STOP_WORDS,
+  selectTagWords,
   TAG_FOLDING_VERSION,
+  TAG_VOCABULARY_RULES,
   targetDistribution,
   type TargetKind,
   targetVector,
@@ -86,11 +88,13 @@ const ALL_CLASS_WORDS = (rows: readonly TrainingImageRow[]) => [
   ...new Set(rows.flatMap((row) => categoryWords(row.category))),
 ];
 
-/** The stored vocabulary is of this size and folded by this rule. */
+/** The stored vocabulary is of this size, chosen by this rule and folded by this rule. */
 const vocabularyIsCurrent = (done: Record<string, unknown> | undefined, size: number) =>
-  done?.tagVocabularySize === size && done?.tagFolding === TAG_FOLDING_VERSION;
+  done?.tagVocabularySize === size &&
+  done?.tagFolding === TAG_FOLDING_VERSION &&
+  done?.tagVocabularyRule === DEFAULT_TAG_VOCABULARY_RULE;
 
-/** Fills and folds the tag vocabulary when it is empty, of another size, or folded by another rule. */
+/** Fills and folds the tag vocabulary when it is empty, of another size, or chosen or folded by another rule. */
 export async function ensureTagVocabulary(
   deps: Pick<WordModelDeps, 'imageText' | 'seedState'>,
   size: number,
@@ -100,13 +104,15 @@ export async function ensureTagVocabulary(
   const count = await deps.imageText.countTagWords();
   if (count > 0 && vocabularyIsCurrent(previous, size)) return count;
   const classWords = ALL_CLASS_WORDS(await deps.imageText.trainingImages());
-  const filled = await deps.imageText.replaceTagVocabulary(size, [...STOP_WORDS], classWords);
   const wordnet = loadWordNet();
+  const rule = TAG_VOCABULARY_RULES[DEFAULT_TAG_VOCABULARY_RULE]!;
+  const chosen = selectTagWords(await deps.imageText.alphabeticWords(), wordnet, rule, size, classWords);
+  const filled = await deps.imageText.replaceTagVocabulary(chosen);
   const tagOf = foldTagVocabulary(await deps.imageText.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
   await deps.imageText.setTags(tagOf);
   const tags = new Set(tagOf.values()).size;
   logger.info(
-    `tag vocabulary: ${filled} words (the ${size} most frequent eligible GloVe words + class words), folded into ${tags} tags`,
+    `tag vocabulary: ${filled} words (the ${size} most frequent words a photo can show, by the rule '${rule.name}', + class words), folded into ${tags} tags`,
   );
   return filled;
 }
@@ -248,6 +254,7 @@ export async function seedWordModel(
   await deps.seedState.markDone(MODEL_PHASE, {
     tagVocabularySize: options.tagVocabularySize,
     tagFolding: TAG_FOLDING_VERSION,
+    tagVocabularyRule: DEFAULT_TAG_VOCABULARY_RULE,
     tagWords,
     projected,
     ...(trained ? { recipe: trained.recipe, trainSeconds: trained.seconds } : {}),

@@ -42,7 +42,16 @@ export {
   type ProjectorOptions,
 } from './projector.js';
 export { STOP_WORDS } from './stopWords.js';
-export { distinctLemmas, lemmaKey } from './tagVocabulary.js';
+export {
+  DEFAULT_TAG_VOCABULARY_RULE,
+  distinctLemmas,
+  isDepictable,
+  lemmaKey,
+  selectTagWords,
+  TAG_VOCABULARY_RULES,
+  type Lexicon,
+  type TagVocabularyRule,
+} from './tagVocabulary.js';
 export {
   candidatesFor,
   foldTags,
