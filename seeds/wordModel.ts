@@ -3,6 +3,7 @@
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
 import {
+  captionIdf,
   captionWordCounts,
   categoryWords,
   DEFAULT_TAG_VOCABULARY_RULE,
@@ -36,8 +37,11 @@ import { RECIPES } from './wordModelRecipes.js';
 export const MODEL_PHASE = 'model';
 const PROJECT_BATCH = 256;
 
-/** How targets are made: a word-space vector per image, or a distribution over the tag vocabulary. */
-export type TargetRecipe = { kind: TargetKind; classWeight?: number } | { kind: 'vocabulary'; classWeight: number };
+/**
+ * How targets are made: a word-space vector per image (caption words weighted
+ * by their IDF over the training photos where `idf`), or a distribution over the tag vocabulary.
+ */
+export type TargetRecipe = { kind: TargetKind; classWeight?: number; idf?: boolean } | { kind: 'vocabulary'; classWeight: number };
 
 export interface WordModelRecipe {
   name: string;
@@ -46,7 +50,7 @@ export interface WordModelRecipe {
 }
 
 /** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
-export const DEFAULT_RECIPE_NAME = 'ridge-class75';
+export const DEFAULT_RECIPE_NAME = 'ridge-caption';
 
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];
@@ -123,10 +127,12 @@ async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepo
   return words.findVectors([...needed]);
 }
 
-async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], deps: WordModelDeps) {
+/** `train`: the photos the map is fitted on (the IDF of caption words is theirs). */
+async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], train: readonly TrainingImageRow[], deps: WordModelDeps) {
   if (recipe.kind !== 'vocabulary') {
     const vectors = await wordVectorsFor(rows, deps.words);
-    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors, recipe.classWeight) };
+    const idf = recipe.idf ? captionIdf(train) : undefined;
+    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors, recipe.classWeight, idf) };
   }
   const vocabulary = await deps.imageText.tagVocabulary();
   const index = new Map(vocabulary.map((word, i) => [word.text, i]));
@@ -149,7 +155,7 @@ export async function trainWordModel(
   );
   if (train.length === 0) throw new Error('no training images: seed the images first (`npm run seed`)');
   const { recipe } = options;
-  const { targetOf, vocabulary } = await targetsFor(recipe.target, rows, deps);
+  const { targetOf, vocabulary } = await targetsFor(recipe.target, rows, train, deps);
   const toSet = (list: TrainingImageRow[]) => ({ features: list.map((r) => r.features), targets: list.map(targetOf) });
   logger.info(
     `training the image → word model '${recipe.name}' on ${train.length} images (${heldOut.length} held out), ` +

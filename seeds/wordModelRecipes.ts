@@ -65,4 +65,6 @@ export const RECIPES: Record<string, WordModelRecipe> = {
   'ridge-class60': ridgeRecipe('ridge-class60', 0.6),
   'ridge-class50': ridgeRecipe('ridge-class50', 0.5),
   'ridge-caption': { name: 'ridge-caption', target: { kind: 'caption' }, projector: RIDGE },
+  /** Caption words only, each weighted by its IDF over the training photos (hub words such as man and white count less). */
+  'ridge-caption-idf': { name: 'ridge-caption-idf', target: { kind: 'caption', idf: true }, projector: RIDGE },
 };

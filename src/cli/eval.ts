@@ -244,7 +244,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
 function servedRecipe(config: Config): RidgeRecipe {
   const { target, projector } = wordModelOptions(config.wordSpace).recipe;
   const classWeight = target.kind === 'class' ? 1 : target.kind === 'caption' ? 0 : (target.classWeight ?? 0.5);
-  return { classWeight, lambda: projector.ridge ?? 1 };
+  return { classWeight, lambda: projector.ridge ?? 1, idf: 'idf' in target && !!target.idf };
 }
 
 const config = loadConfig();

@@ -12,6 +12,7 @@ import {
   categoryWords,
   DEFAULT_TAG_VOCABULARY_RULE,
   selectTagWords,
+  type Lexicon,
   TAG_VOCABULARY_RULES,
 } from '../embedding/index.js';
 import { l2Normalize } from '../lib/vectors.js';
@@ -29,12 +30,15 @@ import {
   type SelectionScores,
 } from '../eval/wordModelSelection.js';
 
-/** The recipes compared: class weight (1 = class vector only, 0 = caption words only) × ridge strength. */
-const RECIPE_GRID: RidgeRecipe[] = [1, 0.75, 0.5, 0.25, 0].flatMap((classWeight) =>
-  [1, 3].map((lambda) => ({ classWeight, lambda })),
-);
-const VOCABULARY_SIZES = [2_000, 5_000, 10_000, 20_000];
-const HUBNESS_BETAS = [0, 0.25, 0.5, 1];
+/** The recipes compared: class weight (1 = class vector only, 0 = caption words only), ridge strength, caption words by IDF. */
+const RECIPE_GRID: RidgeRecipe[] = [
+  ...[1, 0.75, 0.5, 0.25].map((classWeight) => ({ classWeight, lambda: 1 })),
+  ...[0.3, 1, 3].map((lambda) => ({ classWeight: 0, lambda })),
+  ...[1, 3].map((lambda) => ({ classWeight: 0, lambda, idf: true })),
+  { classWeight: 0.25, lambda: 1, idf: true },
+];
+const VOCABULARY_SIZES = [2_000, 5_000, 10_000];
+const HUBNESS_BETAS = [0, 0.1, 0.25, 0.5];
 const HUBNESS_K = 10;
 
 export interface PhotoSet {
@@ -49,8 +53,14 @@ export interface WordModelChoices {
   hubness: { beta: number; byImage: ReturnType<typeof scoreWithHubness>; byCategory: ReturnType<typeof scoreWithHubness> }[];
 }
 
-async function vocabularyOf(app: App, words: readonly string[], classWords: readonly string[], rule: string, size: number) {
-  const lexicon = loadWordNet();
+async function vocabularyOf(
+  app: App,
+  lexicon: Lexicon,
+  words: readonly string[],
+  classWords: readonly string[],
+  rule: string,
+  size: number,
+) {
   const chosen = selectTagWords(words, lexicon, TAG_VOCABULARY_RULES[rule]!, size, classWords);
   const vectors = await app.repositories.words.findVectors(chosen);
   return chosen.flatMap((text): VocabularyWord[] => {
@@ -79,29 +89,27 @@ export async function chooseWordModel(
   const byImage = foldsOf(images, 'image');
   const byCategory = foldsOf(images, 'category');
   const allWords = await app.repositories.imageText.alphabeticWords();
-  const vocabulary = await vocabularyOf(app, allWords, classWords, DEFAULT_TAG_VOCABULARY_RULE, 10_000);
+  const lexicon = loadWordNet();
+  const vocabulary = await vocabularyOf(app, lexicon, allWords, classWords, DEFAULT_TAG_VOCABULARY_RULE, 10_000);
 
-  const recipes: WordModelChoices['recipes'] = [];
-  for (const recipe of RECIPE_GRID) {
-    const started = Date.now();
-    const scores = {
-      recipe: recipeName(recipe),
-      byImage: scoreVectors(images, outOfFoldVectors(images, byImage, recipe, vectors), vocabulary, vectors),
-      byCategory: scoreVectors(images, outOfFoldVectors(images, byCategory, recipe, vectors), vocabulary, vectors),
-    };
-    recipes.push(scores);
-    log(`${scores.recipe}: open P@10 ${scores.byImage.openP10.toFixed(3)} / categories held out ${scores.byCategory.openP10.toFixed(3)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  }
-
-  const servedByImage = outOfFoldVectors(images, byImage, served, vectors);
-  const servedByCategory = outOfFoldVectors(images, byCategory, served, vectors);
+  const started = Date.now();
+  const oofByImage = outOfFoldVectors(images, byImage, [...RECIPE_GRID, served], vectors);
+  const oofByCategory = outOfFoldVectors(images, byCategory, [...RECIPE_GRID, served], vectors);
+  log(`${RECIPE_GRID.length + 1} recipes fitted in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const recipes = RECIPE_GRID.map((recipe, r) => ({
+    recipe: recipeName(recipe),
+    byImage: scoreVectors(images, oofByImage[r]!, vocabulary, vectors),
+    byCategory: scoreVectors(images, oofByCategory[r]!, vocabulary, vectors),
+  }));
+  const servedByImage = oofByImage[RECIPE_GRID.length]!;
+  const servedByCategory = oofByCategory[RECIPE_GRID.length]!;
   const vocabularyRules: WordModelChoices['vocabularyRules'] = [];
   const trials = [
     ...Object.keys(TAG_VOCABULARY_RULES).map((rule) => ({ rule, size: 10_000 })),
     ...VOCABULARY_SIZES.filter((size) => size !== 10_000).map((size) => ({ rule: DEFAULT_TAG_VOCABULARY_RULE, size })),
   ];
   for (const { rule, size } of trials) {
-    const words = await vocabularyOf(app, allWords, classWords, rule, size);
+    const words = await vocabularyOf(app, lexicon, allWords, classWords, rule, size);
     const scored = images.map((image, i) => ({ ...image, vector: servedByImage[i]! }));
     vocabularyRules.push({
       rule,

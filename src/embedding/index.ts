@@ -65,7 +65,7 @@ export {
 export { applyLinearMap, fitRidge, type LinearMap } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
 export { initTfBackend } from './tfBackend.js';
-export { targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
+export { captionIdf, targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
 export { ModelNotTrainedError } from './wordProjection.js';
 export { ImageQueueFullError } from './workerPool.js';
 

@@ -46,7 +46,11 @@ export interface TagVocabularyRule {
   senses?: number;
   /** Colours (red, white, gray), whatever the word's main part of speech. */
   colours?: boolean;
-  /** -ing forms of verbs whose first sense is in these files (riding, sitting, eating). */
+  /**
+   * -ing forms that WordNet lists as the name of an activity (noun.act) and
+   * whose verb's first sense is in these files (riding, sitting, eating; not
+   * meeting, following, winning).
+   */
   actionFiles?: readonly string[];
 }
 
@@ -72,11 +76,12 @@ export const TAG_VOCABULARY_RULES: Record<string, TagVocabularyRule> = {
     colours: true,
     actionFiles: VISIBLE_ACTIONS,
   },
+  'things+actions': { name: 'things+actions', nounFiles: THINGS, nounKinds: PHYSICAL_ROOTS, senses: 1, colours: true, actionFiles: VISIBLE_ACTIONS },
   'two-senses+scenes': { name: 'two-senses+scenes', nounFiles: THINGS_AND_STUFF, nounKinds: SCENES, senses: 2, colours: true },
 };
 
 /** The rule the seed applies, chosen by cross-validation inside the training split (docs/models.md). */
-export const DEFAULT_TAG_VOCABULARY_RULE = 'things+scenes';
+export const DEFAULT_TAG_VOCABULARY_RULE = 'things+scenes+actions';
 
 /** The dictionary forms a vocabulary word may stand for: itself, its singular, and -men/-ren plurals. */
 function baseForms(word: string): string[] {
@@ -107,7 +112,8 @@ export function isDepictable(word: string, lexicon: Lexicon, rule: TagVocabulary
   if (forms.some((form) => isDepictableNoun(form, lexicon, rule))) return true;
   if (rule.colours && forms.some((form) => lexicon.isKindOf(form, 'noun', COLOUR, 2))) return true;
   const actions = rule.actionFiles;
-  return !!actions && verbsOf(word).some((verb) => actions.includes(lexicon.lexicographerFiles(verb, 'verb')[0] ?? ''));
+  if (!actions || lexicon.lexicographerFiles(word, 'noun')[0] !== 'noun.act') return false;
+  return verbsOf(word).some((verb) => actions.includes(lexicon.lexicographerFiles(verb, 'verb')[0] ?? ''));
 }
 
 /**

@@ -7,7 +7,7 @@
 //                 of a kind its map never saw, as everyday photos are
 // Each gives every training photo an out-of-fold word-space vector; the
 // measures are those of src/eval/imageText.ts and captionMetrics.ts.
-import { applyLinearMap, categoryWords, fitRidge, lemmaKey, targetVector } from '../embedding/index.js';
+import { applyLinearMap, captionIdf, categoryWords, fitRidge, lemmaKey, targetVector } from '../embedding/index.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 import { captionWordSet, tagPrecision } from './captionMetrics.js';
 import {
@@ -28,14 +28,18 @@ export interface LabImage {
   features: Float32Array;
 }
 
-/** A ridge recipe: target = unit(classWeight × class vector + (1 − classWeight) × caption vector). */
+/**
+ * A ridge recipe: target = unit(classWeight × class vector + (1 − classWeight)
+ * × caption vector), caption words weighted by their IDF over the fitted photos where `idf`.
+ */
 export interface RidgeRecipe {
   classWeight: number;
   lambda: number;
+  idf?: boolean;
 }
 
 export const recipeName = (recipe: RidgeRecipe) =>
-  `ridge class ${recipe.classWeight} λ ${recipe.lambda}`;
+  `ridge class ${recipe.classWeight}${recipe.idf ? ', captions by IDF' : ''}, λ ${recipe.lambda}`;
 
 const IMAGE_FOLDS = 4;
 const CATEGORY_GROUPS = 5;
@@ -52,28 +56,44 @@ export function foldsOf(images: readonly LabImage[], by: 'image' | 'category'): 
   return images.map((image) => categories.indexOf(image.category) % CATEGORY_GROUPS);
 }
 
-const targetOf = (image: LabImage, recipe: RidgeRecipe, vectors: WordVectors) =>
+const targetOf = (image: LabImage, recipe: RidgeRecipe, vectors: WordVectors, idf?: ReadonlyMap<string, number>) =>
   recipe.classWeight >= 1
     ? targetVector(image, 'class', vectors)
     : recipe.classWeight <= 0
-      ? targetVector(image, 'caption', vectors)
-      : targetVector(image, 'class+caption', vectors, recipe.classWeight);
+      ? targetVector(image, 'caption', vectors, undefined, idf)
+      : targetVector(image, 'class+caption', vectors, recipe.classWeight, idf);
 
-/** Every image's unit word-space vector from the map fitted without its fold. */
+/**
+ * For each recipe, every image's unit word-space vector from the map fitted
+ * without its fold. Recipes of one ridge strength share one fit per fold:
+ * their targets side by side are one multi-output regression.
+ */
 export function outOfFoldVectors(
   images: readonly LabImage[],
   folds: readonly number[],
-  recipe: RidgeRecipe,
+  recipes: readonly RidgeRecipe[],
   vectors: WordVectors,
-): Float32Array[] {
-  const out = new Array<Float32Array>(images.length);
-  const targets = images.map((image) => targetOf(image, recipe, vectors));
-  for (const fold of new Set(folds)) {
-    const train = images.flatMap((_, i) => (folds[i] === fold ? [] : [i]));
-    const map = fitRidge(train.map((i) => images[i]!.features), train.map((i) => targets[i]!), recipe.lambda);
-    images.forEach((image, i) => {
-      if (folds[i] === fold) out[i] = l2Normalize(applyLinearMap(map, image.features));
-    });
+): Float32Array[][] {
+  const out = recipes.map(() => new Array<Float32Array>(images.length));
+  for (const lambda of new Set(recipes.map((recipe) => recipe.lambda))) {
+    const sharing = recipes.flatMap((recipe, r) => (recipe.lambda === lambda ? [r] : []));
+    for (const fold of new Set(folds)) {
+      const train = images.flatMap((_, i) => (folds[i] === fold ? [] : [i]));
+      const idf = captionIdf(train.map((i) => images[i]!));
+      const targets = train.map((i) => {
+        const parts = sharing.map((r) => targetOf(images[i]!, recipes[r]!, vectors, recipes[r]!.idf ? idf : undefined));
+        const joined = new Float32Array(parts.length * parts[0]!.length);
+        parts.forEach((part, p) => joined.set(part, p * part.length));
+        return joined;
+      });
+      const map = fitRidge(train.map((i) => images[i]!.features), targets, lambda);
+      const width = map.outputs / sharing.length;
+      images.forEach((image, i) => {
+        if (folds[i] !== fold) return;
+        const joined = applyLinearMap(map, image.features);
+        sharing.forEach((r, p) => (out[r]![i] = l2Normalize(joined.slice(p * width, (p + 1) * width))));
+      });
+    }
   }
   return out;
 }
