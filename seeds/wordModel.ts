@@ -50,7 +50,7 @@ export interface WordModelRecipe {
 }
 
 /** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
-export const DEFAULT_RECIPE_NAME = 'ridge-caption';
+export const DEFAULT_RECIPE_NAME = 'ridge-caption-03';
 
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];
