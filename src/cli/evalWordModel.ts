@@ -50,7 +50,7 @@ export interface PhotoSet {
 export interface WordModelChoices {
   recipes: { recipe: string; byImage: SelectionScores; byCategory: SelectionScores }[];
   vocabularyRules: { rule: string; size: number; words: number; byImage: { tagP5: number; top5: number }; byCategory: { tagP5: number }; reportOnly: Record<string, number> }[];
-  hubness: { beta: number; byImage: ReturnType<typeof scoreWithHubness>; byCategory: ReturnType<typeof scoreWithHubness> }[];
+  hubness: { beta: number; byImage: SelectionScores; byCategory: SelectionScores }[];
 }
 
 async function vocabularyOf(

@@ -58,12 +58,16 @@ export interface TagScores {
 }
 
 /** Is a class word (either word of a two-word class; plural forms count) the first tag / among the first 5. */
-export function scoreTags(images: readonly ScoredImage[], vocabulary: readonly VocabularyWord[]): TagScores {
+export function scoreTags(
+  images: readonly ScoredImage[],
+  vocabulary: readonly VocabularyWord[],
+  wordPenalty?: ArrayLike<number>,
+): TagScores {
   let top1 = 0;
   let top5 = 0;
   for (const image of images) {
     const wanted = classLemmas(image.category);
-    const tags = tagsOf(image.vector, vocabulary, 5).map(lemmaKey);
+    const tags = tagsOf(image.vector, vocabulary, 5, wordPenalty).map(lemmaKey);
     if (wanted.has(tags[0]!)) top1++;
     if (tags.some((tag) => wanted.has(tag))) top5++;
   }

@@ -7,7 +7,7 @@
 //                 of a kind its map never saw, as everyday photos are
 // Each gives every training photo an out-of-fold word-space vector; the
 // measures are those of src/eval/imageText.ts and captionMetrics.ts.
-import { applyLinearMap, captionIdf, categoryWords, fitRidge, lemmaKey, targetVector } from '../embedding/index.js';
+import { applyLinearMap, captionIdf, fitRidge, targetVector } from '../embedding/index.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 import { captionWordSet, tagPrecision } from './captionMetrics.js';
 import {
@@ -109,19 +109,26 @@ export interface SelectionScores {
   tagP5: number;
 }
 
+/** Subtracted from cosines: from each word's when ranking tags, from each photo's when ranking photos for a word. */
+export interface Penalties {
+  word?: ArrayLike<number>;
+  photo?: ArrayLike<number>;
+}
+
 export function scoreVectors(
   images: readonly LabImage[],
   wordSpace: readonly Float32Array[],
   vocabulary: readonly VocabularyWord[],
   vectors: WordVectors,
+  penalties: Penalties = {},
 ): SelectionScores {
   const scored: ScoredImage[] = images.map((image, i) => ({ ...image, vector: wordSpace[i]! }));
-  const open = Object.values(scoreOpenVocabulary(scored, vectors));
+  const open = Object.values(scoreOpenVocabulary(scored, vectors, undefined, penalties.photo));
   return {
-    tagsTop5: scoreTags(scored, vocabulary).top5,
-    classP10: mean(Object.values(scoreClassQueries(scored, vectors))),
+    tagsTop5: scoreTags(scored, vocabulary, penalties.word).top5,
+    classP10: mean(Object.values(scoreClassQueries(scored, vectors, penalties.photo))),
     openP10: mean(open.map((score) => score.precision)),
-    tagP5: tagPrecisionOf(images, wordSpace, vocabulary),
+    tagP5: tagPrecisionOf(images, wordSpace, vocabulary, penalties.word),
   };
 }
 
@@ -130,8 +137,9 @@ export function tagPrecisionOf(
   photos: readonly { captions: readonly string[] }[],
   wordSpace: readonly Float32Array[],
   vocabulary: readonly VocabularyWord[],
+  wordPenalty?: ArrayLike<number>,
 ): number {
-  const tags = wordSpace.map((vector) => tagsOf(vector, vocabulary, 5).map((tag) => [tag]));
+  const tags = wordSpace.map((vector) => tagsOf(vector, vocabulary, 5, wordPenalty).map((tag) => [tag]));
   return tagPrecision(tags, photos.map((photo) => captionWordSet(photo.captions)));
 }
 
@@ -147,13 +155,6 @@ export function hubness(items: readonly Float32Array[], others: readonly Float32
   });
 }
 
-export interface HubnessScores {
-  tagP5: number;
-  tagsTop5: number;
-  openP10: number;
-  classP10: number;
-}
-
 /** The measures with tags ranked by cosine − β × word hubness and photos by cosine − β × photo hubness. */
 export function scoreWithHubness(
   images: readonly LabImage[],
@@ -162,16 +163,10 @@ export function scoreWithHubness(
   vectors: WordVectors,
   beta: number,
   k: number,
-): HubnessScores {
-  const wordPenalty = hubness(vocabulary.map((word) => word.vector), wordSpace, k).map((h) => beta * h);
-  const photoPenalty = hubness(wordSpace, vocabulary.map((word) => word.vector), k).map((h) => beta * h);
-  const scored: ScoredImage[] = images.map((image, i) => ({ ...image, vector: wordSpace[i]! }));
-  const tags = wordSpace.map((vector) => tagsOf(vector, vocabulary, 5, wordPenalty));
-  const classLemmas = images.map((image) => new Set(categoryWords(image.category).map(lemmaKey)));
-  return {
-    tagP5: tagPrecision(tags.map((list) => list.map((tag) => [tag])), images.map((image) => captionWordSet(image.captions))),
-    tagsTop5: mean(tags.map((list, i) => (list.some((tag) => classLemmas[i]!.has(lemmaKey(tag))) ? 1 : 0))),
-    openP10: mean(Object.values(scoreOpenVocabulary(scored, vectors, undefined, photoPenalty)).map((s) => s.precision)),
-    classP10: mean(Object.values(scoreClassQueries(scored, vectors, photoPenalty))),
-  };
+): SelectionScores {
+  const words = vocabulary.map((word) => word.vector);
+  return scoreVectors(images, wordSpace, vocabulary, vectors, {
+    word: hubness(words, wordSpace, k).map((h) => beta * h),
+    photo: hubness(wordSpace, words, k).map((h) => beta * h),
+  });
 }
