@@ -108,9 +108,9 @@ export async function chooseWordModel(
     ...Object.keys(TAG_VOCABULARY_RULES).map((rule) => ({ rule, size: 10_000 })),
     ...VOCABULARY_SIZES.filter((size) => size !== 10_000).map((size) => ({ rule: DEFAULT_TAG_VOCABULARY_RULE, size })),
   ];
+  const scored = images.map((image, i) => ({ ...image, vector: servedByImage[i]! }));
   for (const { rule, size } of trials) {
     const words = await vocabularyOf(app, lexicon, allWords, classWords, rule, size);
-    const scored = images.map((image, i) => ({ ...image, vector: servedByImage[i]! }));
     vocabularyRules.push({
       rule,
       size,

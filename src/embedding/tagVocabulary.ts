@@ -83,9 +83,9 @@ export const TAG_VOCABULARY_RULES: Record<string, TagVocabularyRule> = {
 /** The rule the seed applies, chosen by cross-validation inside the training split (docs/models.md). */
 export const DEFAULT_TAG_VOCABULARY_RULE = 'things+scenes+actions';
 
-/** The dictionary forms a vocabulary word may stand for: itself, its singular, and -men/-ren plurals. */
+/** The dictionary forms a vocabulary word may stand for: itself, its singular, and the -men and children plurals. */
 function baseForms(word: string): string[] {
-  return [...new Set([word, lemmaKey(word), word.replace(/men$/, 'man'), word.replace(/ren$/, '')])];
+  return [...new Set([word, lemmaKey(word), word.replace(/men$/, 'man'), word.replace(/children$/, 'child')])];
 }
 
 /** Verbs an -ing form may come from: riding → ride, sitting → sit, walking → walk. */
