@@ -3,8 +3,10 @@
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
 import {
+  captionIdf,
   captionWordCounts,
   categoryWords,
+  DEFAULT_TAG_VOCABULARY_RULE,
   type Embedder,
   embeddingVersion,
   type EpochReport,
@@ -13,8 +15,9 @@ import {
   type ProjectorOptions,
   readProjectorMetadata,
   saveProjector,
-  STOP_WORDS,
+  selectTagWords,
   TAG_FOLDING_VERSION,
+  TAG_VOCABULARY_RULES,
   targetDistribution,
   type TargetKind,
   targetVector,
@@ -34,8 +37,11 @@ import { RECIPES } from './wordModelRecipes.js';
 export const MODEL_PHASE = 'model';
 const PROJECT_BATCH = 256;
 
-/** How targets are made: a word-space vector per image, or a distribution over the tag vocabulary. */
-export type TargetRecipe = { kind: TargetKind; classWeight?: number } | { kind: 'vocabulary'; classWeight: number };
+/**
+ * How targets are made: a word-space vector per image (caption words weighted
+ * by their IDF over the training photos where `idf`), or a distribution over the tag vocabulary.
+ */
+export type TargetRecipe = { kind: TargetKind; classWeight?: number; idf?: boolean } | { kind: 'vocabulary'; classWeight: number };
 
 export interface WordModelRecipe {
   name: string;
@@ -44,7 +50,7 @@ export interface WordModelRecipe {
 }
 
 /** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
-export const DEFAULT_RECIPE_NAME = 'ridge-class75';
+export const DEFAULT_RECIPE_NAME = 'ridge-caption-03';
 
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];
@@ -86,11 +92,13 @@ const ALL_CLASS_WORDS = (rows: readonly Pick<TrainingImageRow, 'category'>[]) =>
   ...new Set(rows.flatMap((row) => categoryWords(row.category))),
 ];
 
-/** The stored vocabulary is of this size and folded by this rule. */
+/** The stored vocabulary is of this size, chosen by this rule and folded by this rule. */
 const vocabularyIsCurrent = (done: Record<string, unknown> | undefined, size: number) =>
-  done?.tagVocabularySize === size && done?.tagFolding === TAG_FOLDING_VERSION;
+  done?.tagVocabularySize === size &&
+  done?.tagFolding === TAG_FOLDING_VERSION &&
+  done?.tagVocabularyRule === DEFAULT_TAG_VOCABULARY_RULE;
 
-/** Fills and folds the tag vocabulary when it is empty, of another size, or folded by another rule. */
+/** Fills and folds the tag vocabulary when it is empty, of another size, or chosen or folded by another rule. */
 export async function ensureTagVocabulary(
   deps: Pick<WordModelDeps, 'imageText' | 'seedState'>,
   size: number,
@@ -100,13 +108,15 @@ export async function ensureTagVocabulary(
   const count = await deps.imageText.countTagWords();
   if (count > 0 && vocabularyIsCurrent(previous, size)) return count;
   const classWords = ALL_CLASS_WORDS(await deps.imageText.trainingImages());
-  const filled = await deps.imageText.replaceTagVocabulary(size, [...STOP_WORDS], classWords);
   const wordnet = loadWordNet();
+  const rule = TAG_VOCABULARY_RULES[DEFAULT_TAG_VOCABULARY_RULE]!;
+  const chosen = selectTagWords(await deps.imageText.alphabeticWords(), wordnet, rule, size, classWords);
+  const filled = await deps.imageText.replaceTagVocabulary(chosen);
   const tagOf = foldTagVocabulary(await deps.imageText.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
   await deps.imageText.setTags(tagOf);
   const tags = new Set(tagOf.values()).size;
   logger.info(
-    `tag vocabulary: ${filled} words (the ${size} most frequent eligible GloVe words + class words), folded into ${tags} tags`,
+    `tag vocabulary: ${filled} words (the ${size} most frequent words a photo can show, by the rule '${rule.name}', + class words), folded into ${tags} tags`,
   );
   return filled;
 }
@@ -122,10 +132,12 @@ async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepo
   return words.findVectors([...trainingWords(rows)]);
 }
 
-async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], deps: WordModelDeps) {
+/** `train`: the photos the map is fitted on (the IDF of caption words is theirs). */
+async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], train: readonly TrainingImageRow[], deps: WordModelDeps) {
   if (recipe.kind !== 'vocabulary') {
     const vectors = await wordVectorsFor(rows, deps.words);
-    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors, recipe.classWeight) };
+    const idf = recipe.idf ? captionIdf(train) : undefined;
+    return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors, recipe.classWeight, idf) };
   }
   const vocabulary = await deps.imageText.tagVocabulary();
   const index = new Map(vocabulary.map((word, i) => [word.text, i]));
@@ -148,7 +160,7 @@ export async function trainWordModel(
   );
   if (train.length === 0) throw new Error('no training images: seed the images first (`npm run seed`)');
   const { recipe } = options;
-  const { targetOf, vocabulary } = await targetsFor(recipe.target, rows, deps);
+  const { targetOf, vocabulary } = await targetsFor(recipe.target, rows, train, deps);
   const toSet = (list: TrainingImageRow[]) => ({ features: list.map((r) => r.features), targets: list.map(targetOf) });
   logger.info(
     `training the image → word model '${recipe.name}' on ${train.length} images (${heldOut.length} held out), ` +
@@ -253,6 +265,7 @@ export async function seedWordModel(
   await deps.seedState.markDone(MODEL_PHASE, {
     tagVocabularySize: options.tagVocabularySize,
     tagFolding: TAG_FOLDING_VERSION,
+    tagVocabularyRule: DEFAULT_TAG_VOCABULARY_RULE,
     tagWords,
     projected,
     ...(trained ? { recipe: trained.recipe, trainSeconds: trained.seconds } : {}),

@@ -65,4 +65,13 @@ export const RECIPES: Record<string, WordModelRecipe> = {
   'ridge-class60': ridgeRecipe('ridge-class60', 0.6),
   'ridge-class50': ridgeRecipe('ridge-class50', 0.5),
   'ridge-caption': { name: 'ridge-caption', target: { kind: 'caption' }, projector: RIDGE },
+  /**
+   * The default since issue 17: caption words only, L2 strength 0.3. Chosen by
+   * the open-vocabulary proxy in two cross-validations inside the training
+   * split (by image, and by whole held-out categories), then tag precision
+   * (docs/models.md, "Issue 17").
+   */
+  'ridge-caption-03': { name: 'ridge-caption-03', target: { kind: 'caption' }, projector: { ...RIDGE, ridge: 0.3 } },
+  /** Caption words only, each weighted by its IDF over the training photos (hub words such as man and white count less). */
+  'ridge-caption-idf': { name: 'ridge-caption-idf', target: { kind: 'caption', idf: true }, projector: RIDGE },
 };

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { loadWordNet } from '../src/dataset/wordnet.js';
-import { foldTags, foldTagVocabulary, readGloveWords, type TagCandidate } from '../src/embedding/index.js';
+import { foldTags, foldTagVocabulary, lemmaKey, readGloveWords, type TagCandidate } from '../src/embedding/index.js';
 import { dot, l2Normalize } from '../src/lib/vectors.js';
 import { buildTestGlove } from './helpers/glove.js';
 
@@ -51,6 +51,19 @@ describe('folding tags', () => {
     assert.equal(aeroplane[0]!.text, 'aeroplane');
     assert.ok(aeroplane[0]!.synonyms.includes('airplane') && aeroplane[0]!.synonyms.includes('plane'), `${aeroplane[0]!.synonyms}`);
     assert.ok(aeroplane[0]!.distance < 1e-6, 'the distance of its nearest form (airplane itself)');
+  });
+
+  test('plurals in -ses, -xes, -ches and -shes fold to their singular', () => {
+    const singulars = { horses: 'horse', houses: 'house', boxes: 'box', watches: 'watch', dishes: 'dish', glasses: 'glass', buses: 'bus', dogs: 'dog', puppies: 'puppy' };
+    for (const [plural, singular] of Object.entries(singulars)) {
+      assert.equal(lemmaKey(plural), singular, plural);
+      assert.equal(lemmaKey(singular), singular, `${singular} is its own lemma`);
+    }
+  });
+
+  test('horses fold into horse and boxes into box in the stored vocabulary', () => {
+    assert.equal(tagOf.get('horses'), 'horse');
+    assert.equal(tagOf.get('boxes'), 'box');
   });
 
   test('dog and dogs come back as one tag', () => {

@@ -91,6 +91,23 @@ for (const kind of storeKinds()) {
       assert.equal(dogTags.filter((text) => text === 'dog' || text === 'dogs').length, 1, `${dogTags}`);
     });
 
+    test('a word no photo can show never becomes a tag, yet text queries still use it', async () => {
+      const never = ['instead', 'every', 'front', 'top', 'back'];
+      const vectors = await t.app.repositories.words.findVectors(never);
+      assert.deepEqual([...vectors.keys()].sort(), [...never].sort(), 'the words are loaded');
+      const vocabulary = (await t.app.repositories.imageText.tagVocabulary()).map((word) => word.text);
+      assert.ok(vocabulary.includes('dog') && vocabulary.includes('sofa'), `${vocabulary.length} tag words`);
+      assert.deepEqual(vocabulary.filter((word) => never.includes(word)), []);
+      for (const word of never) {
+        // Tags of the word's own vector: the nearest the word could ever be.
+        const tags = foldTags(await t.app.repositories.imageText.nearestTags(vectors.get(word)!, candidatesFor(10), 200), 10);
+        assert.ok(tags.length > 0 && tags.every((tag) => !never.includes(tag.text)), `${word}: ${tags.map((tag) => tag.text)}`);
+      }
+      const res = await gql(server.url, '{ imagesForText(text: "front", first: 3, mode: VECTOR) { image { id } } }');
+      assert.equal(res.errors, undefined);
+      assert.equal(res.data!.imagesForText.length, 3);
+    });
+
     test('Tag.synonyms: every tag lists its folded forms, never another tag of the answer', async () => {
       const res = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id, first: 10) { word { text } synonyms } }', {
         id: trainingDogId,

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { applyMigrations, listMigrationFiles } from '../src/repositories/migrationRepository.js';
 import { createLogger } from '../src/logger.js';
 import { seedWords } from '../seeds/words.js';
+import { STOP_WORDS } from '../src/embedding/index.js';
 import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 import type { RunningServer } from '../src/http/server.js';
@@ -71,6 +72,22 @@ for (const kind of storeKinds()) {
       assert.equal(texts.length, 10);
       assert.ok(!texts.includes('cat') && !texts.includes('sofa'));
       assert.ok(texts.includes('couch') || texts.includes('cats'), texts.join());
+    });
+
+    test('a phrase\'s related words drop its stop words and contain no stop word; a stop word alone still answers', async () => {
+      const related = async (word: string) => {
+        const res = await gql(server.url, `{ similarWords(word: ${JSON.stringify(word)}, first: 15) { word { text } } }`);
+        assert.equal(res.errors, undefined);
+        return res.data!.similarWords.map((m: { word: { text: string } }) => m.word.text) as string[];
+      };
+      const phrase = await related('dog on a beach');
+      assert.equal(phrase.length, 15);
+      assert.deepEqual(phrase.filter((word) => STOP_WORDS.has(word)), [], phrase.join());
+      assert.ok(!phrase.includes('dog') && !phrase.includes('beach'), 'the query words are excluded');
+      assert.deepEqual(phrase, await related('dog beach'), 'the same as the phrase without its stop words');
+      const alone = await related('the');
+      assert.equal(alone.length, 15);
+      assert.deepEqual(alone.filter((word) => STOP_WORDS.has(word)), [], alone.join());
     });
 
     test('Word.similar nests', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { App } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
-import { categoryWords, initTfBackend, readProjectorMetadata, STOP_WORDS } from '../embedding/index.js';
+import { categoryWords, initTfBackend, readProjectorMetadata } from '../embedding/index.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
@@ -14,11 +14,14 @@ import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from 
 import { cocoSummaryRows, evaluateCocoTextSearch } from '../eval/cocoTextSearch.js';
 import { evaluateTextSearchModes, textSearchSummaryRows } from '../eval/textSearchModes.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
-import { MODEL_PHASE } from '../../seeds/wordModel.js';
+import { MODEL_PHASE, wordModelOptions } from '../../seeds/wordModel.js';
 import { withApp } from './boot.js';
 import { cocoReport, scoreCocoSample, scoreHeldOutPascal } from './evalCaptions.js';
+import { chooseWordModel, choiceTables, printChoices, type PhotoSet } from './evalWordModel.js';
+import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 
-const TAG_VOCABULARY_SIZES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
+/** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
+const CHOICES_ONLY = process.argv.includes('--choices');
 const TEXT_SAMPLES = ['dog', 'ocean', 'street', 'tree', 'cat sofa'];
 const SAMPLE_RESULTS = 8;
 const OUT_DIR = path.resolve('eval');
@@ -104,10 +107,15 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const vectors = await words.findVectors([...classWords, ...OPEN_VOCABULARY_QUERIES]);
   const vocabulary = unit(await imageText.tagVocabulary());
   const scores = scoreWordSpace(heldOut, vocabulary, vectors);
-  const tagsBySize: Record<number, { words: number; top1: number; top5: number }> = {};
-  for (const size of TAG_VOCABULARY_SIZES) {
-    const candidate = unit(await imageText.candidateTagVocabulary(size, [...STOP_WORDS], classWords));
-    tagsBySize[size] = { words: candidate.length, ...scoreTags(heldOut, candidate) };
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  const reportSets: PhotoSet[] = [
+    { name: 'Pascal held out', photos: heldOut, vectors: heldOut.map((image) => image.vector) },
+    ...(coco ? [{ name: 'COCO', photos: coco.photos, vectors: coco.photos.map((photo) => photo.vector) }] : []),
+  ];
+  const choices = await chooseWordModel(app, servedRecipe(config), reportSets, (line) => app.logger.info(line));
+  if (CHOICES_ONLY) {
+    printChoices(choices, (text) => process.stdout.write(text));
+    return;
   }
   const categories = [...new Set(heldOut.map((image) => image.category))].sort();
   const perCategoryTags = Object.fromEntries(
@@ -127,7 +135,6 @@ async function evaluate(app: App, config: Config): Promise<void> {
   );
   const cocoTextSearch = await evaluateCocoTextSearch(app, (line) => app.logger.info(line));
   const { grids, samples } = await sampleGrids(app, heldOut);
-  const coco = await scoreCocoSample(app, config.assets.dir);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
 
   const results = {
@@ -139,7 +146,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     imageToImage,
     tags: scores.tags,
     tagsPerCategory: perCategoryTags,
-    tagsByVocabularySize: tagsBySize,
+    wordModelChoices: choices,
     textToImage: { perClass: scores.classQueries, mean: scores.classQueriesMean },
     textSearchModes,
     cocoTextSearch,
@@ -188,12 +195,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   ];
   const tables: ReportTable[] = [
     { title: 'Summary', header: ['metric', 'value'], rows: summaryRows },
-    {
-      title: 'Tags by vocabulary size',
-      note: 'The N most frequent alphabetic non-stop GloVe words plus the class words; held-out images.',
-      header: ['size', 'words', 'top-1', 'top-5'],
-      rows: Object.entries(tagsBySize).map(([size, s]) => [size, String(s.words), s.top1, s.top5]),
-    },
+    ...choiceTables(choices),
     {
       title: 'Per class (held out)',
       header: ['class', 'tags top-1', 'tags top-5', 'text→image P@10'],
@@ -234,12 +236,15 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const width = Math.max(...summaryRows.map(([name]) => name.length));
   process.stdout.write(`model '${recipe}' — ${heldOut.length} held-out images\n`);
   for (const [name, value] of summaryRows) process.stdout.write(`${name.padEnd(width)}  ${value.toFixed(3)}\n`);
-  process.stdout.write(
-    `tags top-1/top-5 by vocabulary size: ${Object.entries(tagsBySize)
-      .map(([size, s]) => `${size}: ${s.top1.toFixed(3)}/${s.top5.toFixed(3)}`)
-      .join(', ')}\n`,
-  );
+  printChoices(choices, (text) => process.stdout.write(text));
   process.stdout.write(`wrote ${path.join('eval', 'results.json')} and ${path.join('eval', 'report.html')}\n`);
+}
+
+/** The served recipe as a ridge recipe (its class weight and ridge strength), for the out-of-fold comparisons. */
+function servedRecipe(config: Config): RidgeRecipe {
+  const { target, projector } = wordModelOptions(config.wordSpace).recipe;
+  const classWeight = target.kind === 'class' ? 1 : target.kind === 'caption' ? 0 : (target.classWeight ?? 0.5);
+  return { classWeight, lambda: projector.ridge ?? 1, idf: 'idf' in target && !!target.idf };
 }
 
 const config = loadConfig();

@@ -17,7 +17,31 @@ interface IndexEntry {
   synsets: string[];
 }
 
+/** WordNet's lexicographer files in the order of their numbers (the data files' `lex_filenum`). */
+export const LEXICOGRAPHER_FILES = [
+  'adj.all', 'adj.pert', 'adv.all', 'noun.Tops', 'noun.act', 'noun.animal', 'noun.artifact', 'noun.attribute',
+  'noun.body', 'noun.cognition', 'noun.communication', 'noun.event', 'noun.feeling', 'noun.food', 'noun.group',
+  'noun.location', 'noun.motive', 'noun.object', 'noun.person', 'noun.phenomenon', 'noun.plant', 'noun.possession',
+  'noun.process', 'noun.quantity', 'noun.relation', 'noun.shape', 'noun.state', 'noun.substance', 'noun.time',
+  'verb.body', 'verb.change', 'verb.cognition', 'verb.communication', 'verb.competition', 'verb.consumption',
+  'verb.contact', 'verb.creation', 'verb.emotion', 'verb.motion', 'verb.perception', 'verb.possession', 'verb.social',
+  'verb.stative', 'verb.weather', 'adj.ppl',
+] as const;
+
+/** How deep a hypernym walk goes (WordNet's noun hierarchy is at most about 20 deep). */
+const MAX_HYPERNYM_DEPTH = 24;
+
 export interface WordNet {
+  /** The lexicographer files of the word's senses in `pos`, most common sense first (empty: not in WordNet). */
+  lexicographerFiles(word: string, pos: PartOfSpeech): string[];
+  /**
+   * Is one of the word's first `senses` senses in `pos` a kind of the first
+   * noun sense of `ancestor` (a WordNet lemma such as "color" or
+   * "geographical_area"), through hypernyms?
+   */
+  isKindOf(word: string, pos: PartOfSpeech, ancestor: string, senses: number): boolean;
+  /** Is the word's most common sense in `pos` a name (written capitalised there: American, Washington)? */
+  isNameFirst(word: string, pos: PartOfSpeech): boolean;
   /**
    * `word`'s most common sense in its main part of speech: the synset's id and
    * its single words (lower case, `word` included) whose most common sense in
@@ -45,6 +69,22 @@ function parseIndex(text: string): Map<string, IndexEntry> {
     entries.set(fields[0]!, { taggedSenses, synsets: fields.slice(start, start + synsetCount) });
   }
   return entries;
+}
+
+/** The fields of the synset line at `offset` of a data file. */
+function synsetFields(data: Buffer, offset: string): string[] {
+  const start = Number(offset);
+  return data.toString('utf8', start, data.indexOf(10, start)).split(' ');
+}
+
+/** The hypernym offsets (`@`, `@i`) of a synset line's fields. */
+function hypernyms(fields: readonly string[]): string[] {
+  let at = 4 + 2 * parseInt(fields[3]!, 16);
+  const count = Number(fields[at]);
+  const found: string[] = [];
+  at += 1;
+  for (let i = 0; i < count; i++, at += 4) if (fields[at] === '@' || fields[at] === '@i') found.push(fields[at + 1]!);
+  return found;
 }
 
 /** The lower-cased single words of the synset at `offset` of a data file. */
@@ -79,7 +119,36 @@ export function loadWordNet(dir = wordnetDir()): WordNet {
     }
     return best?.pos;
   };
+  const synsetsOf = (word: string, pos: PartOfSpeech) => index.get(pos)!.get(word)?.synsets ?? [];
+  const isKindOf = (word: string, pos: PartOfSpeech, ancestor: string, senses: number) => {
+    const target = firstSynset(ancestor, 'noun');
+    if (!target) return false;
+    const data = dataOf(pos);
+    // Verbs and adjectives have no noun hypernyms: only nouns walk the hierarchy.
+    let frontier = pos === 'noun' ? synsetsOf(word, pos).slice(0, senses) : [];
+    for (let depth = 0; depth < MAX_HYPERNYM_DEPTH && frontier.length > 0; depth++) {
+      if (frontier.includes(target)) return true;
+      frontier = [...new Set(frontier.flatMap((offset) => hypernyms(synsetFields(data, offset))))];
+    }
+    return false;
+  };
   return {
+    lexicographerFiles(word, pos) {
+      const data = dataOf(pos);
+      return synsetsOf(word, pos).map((offset) => LEXICOGRAPHER_FILES[Number(synsetFields(data, offset)[1])] ?? 'unknown');
+    },
+    isKindOf,
+    isNameFirst(word, pos) {
+      const synset = firstSynset(word, pos);
+      if (!synset) return false;
+      const fields = synsetFields(dataOf(pos), synset);
+      const count = parseInt(fields[3]!, 16);
+      for (let i = 0; i < count; i++) {
+        const written = fields[4 + 2 * i]!.replace(/\(.*\)$/, '');
+        if (written.toLowerCase() === word) return written !== word;
+      }
+      return false;
+    },
     mainSense(word) {
       // Only the word's main part of speech: "dog" the animal, not "dog" the verb (chase, tail).
       const pos = mainPartOfSpeech(word);

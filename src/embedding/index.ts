@@ -42,7 +42,17 @@ export {
   type ProjectorOptions,
 } from './projector.js';
 export { STOP_WORDS } from './stopWords.js';
-export { distinctLemmas, isTagWord, lemmaKey } from './tagVocabulary.js';
+export {
+  DEFAULT_TAG_VOCABULARY_RULE,
+  distinctLemmas,
+  isDepictable,
+  isTagWord,
+  lemmaKey,
+  selectTagWords,
+  TAG_VOCABULARY_RULES,
+  type Lexicon,
+  type TagVocabularyRule,
+} from './tagVocabulary.js';
 export {
   candidatesFor,
   foldTags,
@@ -56,7 +66,7 @@ export {
 export { applyLinearMap, fitRidge, type LinearMap } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
 export { initTfBackend } from './tfBackend.js';
-export { targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
+export { captionIdf, targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
 export { ModelNotTrainedError } from './wordProjection.js';
 export { ImageQueueFullError } from './workerPool.js';
 

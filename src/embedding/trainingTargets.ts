@@ -19,23 +19,48 @@ function classVector(image: TargetImage, vectors: WordVectorMap): Float32Array {
   return l2Normalize(meanVector(known));
 }
 
-/** Caption content words weighted by how many captions use them; null when none is known. */
-function captionVector(image: TargetImage, vectors: WordVectorMap): Float32Array | null {
+/**
+ * Caption content words weighted by how many captions use them, times the
+ * word's `wordWeights` entry where given (e.g. its inverse document
+ * frequency); null when none is known.
+ */
+function captionVector(image: TargetImage, vectors: WordVectorMap, wordWeights?: ReadonlyMap<string, number>): Float32Array | null {
   const sum = new Float32Array(100);
   let weight = 0;
   for (const [word, count] of captionWordCounts(image.captions)) {
     const vector = vectors.get(word);
     if (!vector) continue;
-    for (let i = 0; i < sum.length; i++) sum[i]! += count * vector[i]!;
-    weight += count;
+    const w = count * (wordWeights?.get(word) ?? 1);
+    for (let i = 0; i < sum.length; i++) sum[i]! += w * vector[i]!;
+    weight += w;
   }
   return weight > 0 ? l2Normalize(sum) : null;
 }
 
-/** The unit target vector of an image; `classWeight` weighs the class vector against the caption vector (class+caption). */
-export function targetVector(image: TargetImage, kind: TargetKind, vectors: WordVectorMap, classWeight = 0.5): Float32Array {
+/**
+ * Each caption word's inverse document frequency over `images`, ln(N / images
+ * whose captions use it): words every photo's captions use (man, white)
+ * weigh less in a caption target than the words that tell photos apart.
+ */
+export function captionIdf(images: readonly TargetImage[]): Map<string, number> {
+  const using = new Map<string, number>();
+  for (const image of images) for (const word of captionWordCounts(image.captions).keys()) using.set(word, (using.get(word) ?? 0) + 1);
+  return new Map([...using].map(([word, n]) => [word, Math.log(images.length / n)]));
+}
+
+/**
+ * The unit target vector of an image; `classWeight` weighs the class vector
+ * against the caption vector (class+caption); `wordWeights` weigh the caption words.
+ */
+export function targetVector(
+  image: TargetImage,
+  kind: TargetKind,
+  vectors: WordVectorMap,
+  classWeight = 0.5,
+  wordWeights?: ReadonlyMap<string, number>,
+): Float32Array {
   if (kind === 'class') return classVector(image, vectors);
-  const caption = captionVector(image, vectors);
+  const caption = captionVector(image, vectors, wordWeights);
   if (kind === 'caption') return caption ?? classVector(image, vectors);
   const cls = classVector(image, vectors);
   return caption ? l2Normalize(cls.map((x, i) => classWeight * x + (1 - classWeight) * caption[i]!)) : cls;

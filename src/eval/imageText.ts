@@ -28,14 +28,22 @@ export const OPEN_VOCABULARY_QUERIES = [
 
 export const PRECISION_AT = 10;
 
-/** Indexes of `items` by descending cosine to a unit `query` (items are unit vectors). */
-export function rankByCosine(query: Float32Array, items: readonly { vector: Float32Array }[]): number[] {
-  const scores = items.map((item, index) => ({ index, score: dot(query, item.vector) }));
+/**
+ * Indexes of `items` by descending cosine to a unit `query` (items are unit
+ * vectors), less each item's `penalty` where given (a hubness correction).
+ */
+export function rankByCosine(query: Float32Array, items: readonly { vector: Float32Array }[], penalty?: ArrayLike<number>): number[] {
+  const scores = items.map((item, index) => ({ index, score: dot(query, item.vector) - (penalty?.[index] ?? 0) }));
   return scores.sort((a, b) => b.score - a.score || a.index - b.index).map((s) => s.index);
 }
 
-export function tagsOf(vector: Float32Array, vocabulary: readonly VocabularyWord[], first: number): string[] {
-  const ranked = rankByCosine(vector, vocabulary).slice(0, first * 3 + 5);
+export function tagsOf(
+  vector: Float32Array,
+  vocabulary: readonly VocabularyWord[],
+  first: number,
+  wordPenalty?: ArrayLike<number>,
+): string[] {
+  const ranked = rankByCosine(vector, vocabulary, wordPenalty).slice(0, first * 3 + 5);
   return distinctLemmas(
     ranked.map((i) => vocabulary[i]!),
     first,
@@ -50,12 +58,16 @@ export interface TagScores {
 }
 
 /** Is a class word (either word of a two-word class; plural forms count) the first tag / among the first 5. */
-export function scoreTags(images: readonly ScoredImage[], vocabulary: readonly VocabularyWord[]): TagScores {
+export function scoreTags(
+  images: readonly ScoredImage[],
+  vocabulary: readonly VocabularyWord[],
+  wordPenalty?: ArrayLike<number>,
+): TagScores {
   let top1 = 0;
   let top5 = 0;
   for (const image of images) {
     const wanted = classLemmas(image.category);
-    const tags = tagsOf(image.vector, vocabulary, 5).map(lemmaKey);
+    const tags = tagsOf(image.vector, vocabulary, 5, wordPenalty).map(lemmaKey);
     if (wanted.has(tags[0]!)) top1++;
     if (tags.some((tag) => wanted.has(tag))) top5++;
   }
@@ -74,14 +86,18 @@ function precisionAt(ranked: number[], relevant: (index: number) => boolean, k =
   return ranked.slice(0, k).filter(relevant).length / k;
 }
 
-/** Text → image P@10 for each class name, searching `images` only. */
-export function scoreClassQueries(images: readonly ScoredImage[], vectors: WordVectors): Record<string, number> {
+/** Text → image P@10 for each class name, searching `images` only (less each image's `penalty`, where given). */
+export function scoreClassQueries(
+  images: readonly ScoredImage[],
+  vectors: WordVectors,
+  penalty?: ArrayLike<number>,
+): Record<string, number> {
   const categories = [...new Set(images.map((image) => image.category))].sort();
   const scores: Record<string, number> = {};
   for (const category of categories) {
     const query = queryVector(categoryWords(category), vectors);
     if (!query) continue;
-    scores[category] = precisionAt(rankByCosine(query, images), (i) => images[i]!.category === category);
+    scores[category] = precisionAt(rankByCosine(query, images, penalty), (i) => images[i]!.category === category);
   }
   return scores;
 }
@@ -101,6 +117,7 @@ export function scoreOpenVocabulary(
   images: readonly ScoredImage[],
   vectors: WordVectors,
   queries: readonly string[] = OPEN_VOCABULARY_QUERIES,
+  penalty?: ArrayLike<number>,
 ): Record<string, OpenVocabularyScore> {
   const lemmas = images.map(captionLemmas);
   const scores: Record<string, OpenVocabularyScore> = {};
@@ -111,7 +128,7 @@ export function scoreOpenVocabulary(
     const relevant = (i: number) => lemmas[i]!.has(key);
     const relevantCount = images.filter((_, i) => relevant(i)).length;
     scores[word] = {
-      precision: precisionAt(rankByCosine(query, images), relevant),
+      precision: precisionAt(rankByCosine(query, images, penalty), relevant),
       chance: relevantCount / images.length,
     };
   }

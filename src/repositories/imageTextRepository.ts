@@ -122,14 +122,6 @@ export interface ImageTagRow extends TagRow {
   imageId: string;
 }
 
-// The `size` most frequent eligible words ($1 size, $2 words left out) plus chosen ones ($3).
-const ELIGIBLE_WORDS = `
-  (SELECT text, rank, embedding FROM words
-   WHERE text ~ '^[a-z]{2,}$' AND text <> ALL($2::text[])
-   ORDER BY rank LIMIT $1)
-  UNION
-  SELECT text, rank, embedding FROM words WHERE text = ANY($3::text[])`;
-
 // The words of a tag other than its name, most frequent first (tag words are few: an index lookup).
 const SYNONYMS = (row: string) => `ARRAY(SELECT s.text FROM tag_words s
   WHERE s.tag = COALESCE(${row}.tag, ${row}.text) AND s.text <> COALESCE(${row}.tag, ${row}.text) ORDER BY s.rank) AS synonyms`;
@@ -253,34 +245,23 @@ export class ImageTextRepository {
     return countOf(this.writer, 'SELECT count(*)::int AS n FROM tag_words');
   }
 
-  /**
-   * Replaces the tag vocabulary with the `size` most frequent alphabetic words
-   * of `words` not in `leftOut` (stop words), plus `alwaysInclude` (the class
-   * words), in one transaction.
-   */
-  async replaceTagVocabulary(size: number, leftOut: readonly string[], alwaysInclude: readonly string[]): Promise<number> {
+  /** The alphabetic words, most frequent first: what the tag vocabulary rule chooses from. */
+  async alphabeticWords(): Promise<string[]> {
+    const result = await this.reader.query<{ text: string }>(`SELECT text FROM words WHERE text ~ '^[a-z]{2,}$' ORDER BY rank`);
+    return result.rows.map((row) => row.text);
+  }
+
+  /** Replaces the tag vocabulary with the stored words `texts` (chosen by the vocabulary rule), in one transaction. */
+  async replaceTagVocabulary(texts: readonly string[]): Promise<number> {
     return withTransaction(this.writer, async (client) => {
       await client.query('DELETE FROM tag_words');
       const result = await client.query(
-        `INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM (${ELIGIBLE_WORDS}) chosen`,
-        [size, leftOut, alwaysInclude],
+        'INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM words WHERE text = ANY($1::text[])',
+        [texts],
       );
       await client.query('ANALYZE tag_words');
       return result.rowCount ?? 0;
     });
-  }
-
-  /** A vocabulary of another size, without storing it (evaluation: which size tags best). */
-  async candidateTagVocabulary(
-    size: number,
-    leftOut: readonly string[],
-    alwaysInclude: readonly string[],
-  ): Promise<{ text: string; vector: Float32Array }[]> {
-    const result = await this.reader.query<{ text: string; embedding: number[] }>(
-      `SELECT text, embedding FROM (${ELIGIBLE_WORDS}) chosen ORDER BY rank`,
-      [size, leftOut, alwaysInclude],
-    );
-    return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
   }
 
   /** The whole tag vocabulary with vectors, in rank order (training, evaluation). */

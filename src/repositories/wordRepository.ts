@@ -28,14 +28,14 @@ export const WORD_INDEX = {
 
 const WORD_INDEX_NAME = 'words_embedding_hnsw';
 
-// $1 a stored word: neighbours of its vector, itself left out; no rows if it is unknown.
+// $1 a stored word: neighbours of its vector, itself and $4 left out; no rows if it is unknown.
 // ORDER BY the alias: repeating the expression would look the word up twice.
 const NEAREST_TO_STORED_WORD = {
   name: 'words_nearest_to_stored',
   text: `SELECT text, distance FROM (
            SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = $1) AS distance FROM words
            ORDER BY distance LIMIT $2
-         ) nearest WHERE distance IS NOT NULL AND text <> $1 ORDER BY distance LIMIT $3`,
+         ) nearest WHERE distance IS NOT NULL AND text <> $1 AND text <> ALL($4::text[]) ORDER BY distance LIMIT $3`,
 };
 
 const NEAREST_WORDS = {
@@ -172,12 +172,14 @@ export class WordRepository {
     );
   }
 
-  /** Nearest words to a stored word, without it; empty when the word is not stored. */
-  async nearestToStoredWord(text: string, first: number, efSearch: number): Promise<WordMatchRow[]> {
-    return queryWithHnsw<WordMatchRow>(this.reader, { efSearch: Math.max(efSearch, first + 1) }, NEAREST_TO_STORED_WORD, [
+  /** Nearest words to a stored word, without it and `exclude`; empty when the word is not stored. */
+  async nearestToStoredWord(text: string, first: number, efSearch: number, exclude: readonly string[] = []): Promise<WordMatchRow[]> {
+    const fetched = first + 1 + exclude.length;
+    return queryWithHnsw<WordMatchRow>(this.reader, { efSearch: Math.max(efSearch, fetched) }, NEAREST_TO_STORED_WORD, [
       text,
-      first + 1,
+      fetched,
       first,
+      exclude,
     ]);
   }
 

@@ -6,7 +6,7 @@
 // SERVICE_UNAVAILABLE saying what is being prepared and for about how long.
 // A process that does not seed (a tool, a test that seeds by hand, a second
 // server) answers from whatever the store holds.
-import type { WordTable } from '../embedding/wordTable.js';
+import type { WordTable } from '../embedding/index.js';
 import { clientError } from '../errors.js';
 
 export const CAPABILITIES = ['similarWords', 'similarImages', 'tagsForImage', 'imagesForText'] as const;

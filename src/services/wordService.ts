@@ -1,5 +1,5 @@
 // What a word question means: validation, tokenising, averaging, exclusion.
-import { embedText, tokenize } from '../embedding/index.js';
+import { dropStopWords, embedText, STOP_WORDS, tokenize } from '../embedding/index.js';
 import { checkFirst } from '../errors.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import { checkText, noKnownWords } from './arguments.js';
@@ -19,26 +19,33 @@ export class WordService {
 
   /**
    * Nearest GloVe words to the mean of the known words of `text`, excluding
-   * those words. Until the word index exists, an exact scan of the words in
-   * memory answers (the embedded store cannot while it builds the index).
+   * those words and stop words. A text's stop words are dropped as
+   * imagesForText drops them ("dog on a beach" is dog and beach); a text of
+   * stop words alone keeps them, so "the" still answers. Until the word index
+   * exists, an exact scan of the words in memory answers (the embedded store
+   * cannot while it builds the index).
    */
   async similarWords(text: string, first?: number | null): Promise<WordMatch[]> {
     const limit = checkFirst(first, 10);
-    const tokens = tokenize(checkText(text, 'word'));
+    const tokens = dropStopWords(tokenize(checkText(text, 'word')));
     this.warmup.check('similarWords');
     const table = this.warmup.wordTable;
     if (table) {
       const embedding = embedText(tokens, table.vectorsOf(tokens));
       if (!embedding.vector) throw noKnownWords(embedding.unknown);
-      return table.nearest(embedding.vector, embedding.known, limit);
+      return table.nearest(embedding.vector, withStopWords(embedding.known), limit);
     }
     if (tokens.length === 1) {
       // One word: its stored vector is read inside the search (one round trip).
-      const matches = await this.words.nearestToStoredWord(tokens[0]!, limit, this.efSearch);
+      const matches = await this.words.nearestToStoredWord(tokens[0]!, limit, this.efSearch, NEVER_ANSWERED);
       if (matches.length > 0) return matches;
     }
     const embedding = embedText(tokens, await this.words.findVectors(tokens));
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
-    return this.words.nearest(embedding.vector, embedding.known, limit, this.efSearch);
+    return this.words.nearest(embedding.vector, withStopWords(embedding.known), limit, this.efSearch);
   }
 }
+
+/** Stop words are never an answer: they are near everything and say nothing. */
+const NEVER_ANSWERED: readonly string[] = [...STOP_WORDS];
+const withStopWords = (words: readonly string[]) => [...new Set([...words, ...NEVER_ANSWERED])];

@@ -13,6 +13,7 @@ export const TEST_WORDS = [
   'bottle', 'plant', 'potted', 'dining', 'tv', 'monitor', 'person', 'aeroplane', 'airplane',
   'bicycle', 'motorbike', 'ocean', 'sea', 'beach', 'street', 'tree', 'grass', 'water', 'snow',
   'plane', 'planes', 'grey', 'gray', 'television', 'motorcycle',
+  'horses', 'box', 'boxes', 'instead', 'every', 'front', 'top', 'back', 'red', 'riding', 'kitchen',
 ];
 
 export async function buildTestGlove(topN = 300, extra: readonly string[] = TEST_WORDS): Promise<string> {
