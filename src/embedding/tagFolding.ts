@@ -6,6 +6,7 @@
 // words are folded into their tags, and a word whose vector nearly equals a
 // better-ranked tag's word is dropped. Thresholds: docs/models.md.
 import { dot, l2Normalize } from '../lib/vectors.js';
+import type { TagSource } from './captionTransfer.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 /** Synonyms fold only when their GloVe vectors are at least this close (cosine). */
@@ -92,15 +93,18 @@ export interface TagCandidate {
   vector: Float32Array;
   /** The tag's other words. */
   synonyms: string[];
+  /** Where the word came from (scoreTags); the model alone when not said. */
+  source?: TagSource;
 }
 
 export interface FoldedTag {
   text: string;
   distance: number;
   synonyms: string[];
+  source: TagSource;
 }
 
-/** The first `first` tags of candidates sorted nearest first: one per tag, no near-duplicates; a tag's distance is its nearest word's. */
+/** The first `first` tags of candidates sorted best first: one per tag, no near-duplicates; a tag's distance is its nearest word's. */
 export function foldTags(
   candidates: readonly TagCandidate[],
   first: number,
@@ -117,7 +121,7 @@ export function foldTags(
     if (chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
     seen.add(lemmaKey(tag));
     chosen.push(vector);
-    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms });
+    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms, source: candidate.source ?? 'MODEL' });
   }
   return tags;
 }

@@ -41,7 +41,7 @@ export interface TextSearchOptions {
 }
 
 export interface TextMatchRow extends ImageRecord {
-  /** Cosine distance between the text's and the image's word-space vectors. */
+  /** Cosine distance between the text's vector and the image's searched one (the model's and its neighbours' captions'). */
   distance: number;
   matchedCaption: string | null;
 }
@@ -69,18 +69,18 @@ function searchQuery(name: string, filter: string): HotQuery {
            ),
            by_vector AS (
              SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-               SELECT id, word_embedding <=> $1::vector AS distance FROM images
-               WHERE $3::boolean AND word_embedding IS NOT NULL ${filter}
+               SELECT id, text_embedding <=> $1::vector AS distance FROM images
+               WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
                ORDER BY distance LIMIT $6
              ) nearest
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
            by_caption AS (
              SELECT id, distance, row_number() OVER (ORDER BY words_matched DESC, score DESC, id) AS rank FROM (
-               SELECT id, word_embedding <=> $1::vector AS distance, ${wordsIn('captions_document')} AS words_matched,
+               SELECT id, text_embedding <=> $1::vector AS distance, ${wordsIn('captions_document')} AS words_matched,
                       ts_rank_cd(captions_document, words.query) AS score
                FROM images, words
-               WHERE $4::boolean AND captions_document @@ words.query AND word_embedding IS NOT NULL ${filter}
+               WHERE $4::boolean AND captions_document @@ words.query AND text_embedding IS NOT NULL ${filter}
                ORDER BY words_matched DESC, score DESC, id LIMIT $6
              ) matched
              WHERE $7::float8 IS NULL OR distance <= $7
@@ -152,6 +152,60 @@ const NEAREST_TAGS_FOR_IMAGES = {
          WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
          ORDER BY i.id, t.distance, t.text`,
 };
+
+/** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer). */
+export interface VotedWordRow extends TagRow {
+  /** Places of the neighbours using it, nearest first from 0; -1: the photo's own captions. */
+  neighbours: number[];
+  /** The share of each one's captions using it. */
+  shares: number[];
+  /** All neighbours' image distances, nearest first. */
+  neighbourDistances: number[];
+}
+
+/**
+ * The vocabulary words in the captions of an image's k nearest captioned
+ * photos (through the index of captioned ones; itself left out) and, for a
+ * stored image, its own captions, each with its model distance (cosine to the
+ * image's word-space vector). Stored: $1 the id, $2 k. New bytes: $1 the
+ * image vector, $2 k, $3 its word-space vector, $4 its content hash (left out).
+ */
+function votedWordsQuery(source: 'stored' | 'vector'): HotQuery {
+  const stored = source === 'stored';
+  const target = stored ? '(SELECT embedding FROM images WHERE id = $1)' : '$1::vector';
+  const wordVector = stored ? '(SELECT word_embedding FROM images WHERE id = $1)' : '$3::vector';
+  const leftOut = stored ? 'id <> $1' : '($4::text IS NULL OR content_hash <> $4)';
+  const own = stored
+    ? `UNION ALL
+       SELECT word, -1, count(*)::float8 / cardinality(i.captions) FROM images i, unnest(i.caption_words) AS word
+       WHERE i.id = $1 GROUP BY word, i.captions`
+    : '';
+  return {
+    name: `tags_voted_${source}`,
+    text: `WITH neighbours AS MATERIALIZED (
+             SELECT (row_number() OVER (ORDER BY distance, id) - 1)::int AS place, distance, caption_words, captions
+             FROM (
+               SELECT id, caption_words, cardinality(captions) AS captions, embedding <=> ${target} AS distance
+               FROM images WHERE caption_embedding IS NOT NULL AND ${leftOut}
+               ORDER BY distance LIMIT $2
+             ) nearest
+           ),
+           uses AS (
+             SELECT word, place, count(*)::float8 / captions AS share
+             FROM neighbours, unnest(caption_words) AS word GROUP BY word, place, captions
+             ${own}
+           ),
+           voted AS (
+             SELECT word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
+             FROM uses GROUP BY word
+           )
+           SELECT t.text, t.tag, t.embedding <=> ${wordVector} AS distance, t.embedding AS vector, ${SYNONYMS('t')},
+                  v.neighbours, v.shares,
+                  (SELECT coalesce(array_agg(distance ORDER BY place), '{}') FROM neighbours) AS "neighbourDistances"
+           FROM voted v JOIN tag_words t ON t.text = v.word`,
+  };
+}
+const VOTED_WORDS = { stored: votedWordsQuery('stored'), vector: votedWordsQuery('vector') };
 
 export class ImageTextRepository {
   constructor(
@@ -306,6 +360,25 @@ export class ImageTextRepository {
       { efSearch: Math.max(efSearch, first) },
       NEAREST_TAGS,
       [vectorParam(vector), first],
+    );
+    return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+
+  /** Caption transfer's candidate words for a stored image ({ id }) or new bytes' vectors; [] without captioned neighbours. */
+  async votedWords(
+    image: { id: string } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string | null },
+    neighbours: number,
+    efSearch: number,
+  ): Promise<VotedWordRow[]> {
+    const [query, values] =
+      'id' in image
+        ? [VOTED_WORDS.stored, [image.id, neighbours]]
+        : [VOTED_WORDS.vector, [vectorParam(image.vector), neighbours, vectorParam(image.wordVector), image.contentHash]];
+    const rows = await queryWithHnsw<VectorColumn<VotedWordRow, 'vector'>>(
+      this.reader,
+      { efSearch: Math.max(efSearch, neighbours) },
+      query,
+      values,
     );
     return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }

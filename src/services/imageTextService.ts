@@ -1,18 +1,23 @@
 // What the image ↔ text questions mean: tags for an image (stored or new
 // bytes), images for a text, validation, unknown words, folding words into tags.
 import {
+  applyImageProjection,
   candidatesFor,
   dropStopWords,
   foldTags,
   type FoldedTag,
   embedText,
+  scoreTags,
   tokenize,
+  TRANSFER,
   type Embedder,
+  type TagCandidate,
 } from '../embedding/index.js';
 import { checkFirst, clientError, notFound } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
+import { sha256 } from '../lib/hash.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
-import type { ImageTextRepository } from '../repositories/imageTextRepository.js';
+import type { ImageTextRepository, VotedWordRow } from '../repositories/imageTextRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
@@ -24,11 +29,12 @@ import {
   noKnownWords,
   type ImageInput,
 } from './arguments.js';
+import type { ImageProjectionCache } from './imageProjectionCache.js';
 import type { ImageMatch } from './imageService.js';
 import { modelCall } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
-/** A tag: its word, the cosine distance of its nearest form, and the forms folded into it. */
+/** A tag: its word, the cosine distance of its nearest form, the forms folded into it, and where it came from. */
 export type TagMatch = FoldedTag;
 
 export interface TagsForImageArgs {
@@ -73,6 +79,20 @@ export interface ImageTextSettings {
   imageEfSearch: number;
 }
 
+/** The model's candidates and the caption-voted words, scored together and folded into `first` tags. */
+function fuseTags(
+  model: readonly TagCandidate[],
+  voted: readonly VotedWordRow[],
+  first: number,
+): TagMatch[] {
+  const scored = scoreTags({
+    modelCandidates: model,
+    voted,
+    neighbourDistances: voted[0]?.neighbourDistances ?? [],
+  });
+  return foldTags(scored, first);
+}
+
 export class ImageTextService {
   constructor(
     private readonly imageText: ImageTextRepository,
@@ -81,6 +101,7 @@ export class ImageTextService {
     private readonly embedder: Embedder,
     private readonly settings: ImageTextSettings,
     private readonly warmup: Warmup,
+    private readonly projection: ImageProjectionCache,
   ) {}
 
   async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
@@ -88,9 +109,16 @@ export class ImageTextService {
     const source = imageSource(args);
     this.warmup.check('tagsForImage');
     if ('id' in source) return this.storedImageTags(source.id, first);
-    const vector = await this.newImageVector(source.image);
-    const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
-    return foldTags(candidates, first);
+    const bytes = decodeBase64Image(source.image.base64);
+    const { features } = await modelCall(this.embedder.embedImage(bytes));
+    const wordVector = await modelCall(this.embedder.projectToWords(features));
+    const vector = applyImageProjection(await this.projection.current(), features);
+    const [model, voted] = await Promise.all([
+      this.imageText.nearestTags(wordVector, candidatesFor(first), this.settings.wordEfSearch),
+      // The same bytes stored already are the photo itself: its captions are not its neighbours'.
+      this.imageText.votedWords({ vector, wordVector, contentHash: sha256(bytes) }, TRANSFER.neighbours, this.settings.imageEfSearch),
+    ]);
+    return fuseTags(model, voted, first);
   }
 
   /** The query Image.tags uses: the stored vector is read inside it (one round trip); no tags are explained only then. */
@@ -103,22 +131,26 @@ export class ImageTextService {
     throw notFound(`No image with id '${id}'`);
   }
 
-  private async newImageVector(image: ImageInput): Promise<Float32Array> {
-    const bytes = decodeBase64Image(image.base64);
-    const { features } = await modelCall(this.embedder.embedImage(bytes));
-    return modelCall(this.embedder.projectToWords(features));
-  }
-
   /** `first` for tags: 5 when not given, refused outside the allowed range. */
   checkTagsFirst(first: number | null | undefined): number {
     return checkFirst(first, 5);
   }
 
-  /** Tags of several stored images in one query (Image.tags through a DataLoader); [] where not projected yet. */
+  /**
+   * Tags of several stored images (Image.tags through a DataLoader): the
+   * model's words in one query, each image's neighbours' caption words beside
+   * it; [] where not projected yet.
+   */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
-    const rows = await this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch);
+    const [rows, voted] = await Promise.all([
+      this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch),
+      Promise.all(ids.map((id) => this.imageText.votedWords({ id }, TRANSFER.neighbours, this.settings.imageEfSearch))),
+    ]);
     const byImage = groupBy(rows, (row) => row.imageId);
-    return ids.map((id) => foldTags(byImage.get(id) ?? [], first));
+    return ids.map((id, i) => {
+      const model = byImage.get(id) ?? [];
+      return model.length > 0 ? fuseTags(model, voted[i]!, first) : [];
+    });
   }
 
   /**
