@@ -154,55 +154,58 @@ const NEAREST_TAGS_FOR_IMAGES = {
 };
 
 /** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer). */
-export interface VotedWordRow extends TagRow {
+export interface VotedWordRow extends ImageTagRow {
   /** Places of the neighbours using it, nearest first from 0; -1: the photo's own captions. */
   neighbours: number[];
   /** The share of each one's captions using it. */
   shares: number[];
-  /** All neighbours' image distances, nearest first. */
+  /** All the image's neighbours' distances, nearest first. */
   neighbourDistances: number[];
 }
 
 /**
- * The vocabulary words in the captions of an image's k nearest captioned
- * photos (through the index of captioned ones; itself left out) and, for a
- * stored image, its own captions, each with its model distance (cosine to the
- * image's word-space vector). Stored: $1 the id, $2 k. New bytes: $1 the
- * image vector, $2 k, $3 its word-space vector, $4 its content hash (left out).
+ * The vocabulary words in the captions of each image's k nearest captioned
+ * photos (through the index of captioned ones; the image's own bytes left
+ * out) and, for a stored image, its own captions, each with its model
+ * distance (cosine to the image's word-space vector). Stored images: $1 their
+ * ids, $2 k. New bytes: $1 the image vector, $2 k, $3 its word-space vector,
+ * $4 its content hash ('' for imageId).
  */
 function votedWordsQuery(source: 'stored' | 'vector'): HotQuery {
-  const stored = source === 'stored';
-  const target = stored ? '(SELECT embedding FROM images WHERE id = $1)' : '$1::vector';
-  const wordVector = stored ? '(SELECT word_embedding FROM images WHERE id = $1)' : '$3::vector';
-  const leftOut = stored ? 'id <> $1' : '($4::text IS NULL OR content_hash <> $4)';
-  const own = stored
-    ? `UNION ALL
-       SELECT word, -1, count(*)::float8 / cardinality(i.captions) FROM images i, unnest(i.caption_words) AS word
-       WHERE i.id = $1 GROUP BY word, i.captions`
-    : '';
+  const targets =
+    source === 'stored'
+      ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions
+         FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
+      : `SELECT ''::text AS id, $1::vector AS embedding, $3::vector AS word_embedding, $4::text AS content_hash,
+                '{}'::text[] AS caption_words, 0 AS captions`;
   return {
     name: `tags_voted_${source}`,
-    text: `WITH neighbours AS MATERIALIZED (
-             SELECT (row_number() OVER (ORDER BY distance, id) - 1)::int AS place, distance, caption_words, captions
-             FROM (
-               SELECT id, caption_words, cardinality(captions) AS captions, embedding <=> ${target} AS distance
-               FROM images WHERE caption_embedding IS NOT NULL AND ${leftOut}
+    text: `WITH targets AS MATERIALIZED (${targets}),
+           neighbours AS MATERIALIZED (
+             SELECT g.id AS image_id, (row_number() OVER (PARTITION BY g.id ORDER BY n.distance, n.id) - 1)::int AS place,
+                    n.distance, n.caption_words, n.captions
+             FROM targets g CROSS JOIN LATERAL (
+               SELECT id, caption_words, cardinality(captions) AS captions, embedding <=> g.embedding AS distance
+               FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
                ORDER BY distance LIMIT $2
-             ) nearest
+             ) n
            ),
            uses AS (
-             SELECT word, place, count(*)::float8 / captions AS share
-             FROM neighbours, unnest(caption_words) AS word GROUP BY word, place, captions
-             ${own}
+             SELECT image_id, word, place, count(*)::float8 / captions AS share
+             FROM neighbours, unnest(caption_words) AS word GROUP BY image_id, word, place, captions
+             UNION ALL
+             SELECT id, word, -1, count(*)::float8 / captions
+             FROM targets, unnest(caption_words) AS word GROUP BY id, word, captions
            ),
            voted AS (
-             SELECT word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
-             FROM uses GROUP BY word
+             SELECT image_id, word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
+             FROM uses GROUP BY image_id, word
            )
-           SELECT t.text, t.tag, t.embedding <=> ${wordVector} AS distance, t.embedding AS vector, ${SYNONYMS('t')},
-                  v.neighbours, v.shares,
-                  (SELECT coalesce(array_agg(distance ORDER BY place), '{}') FROM neighbours) AS "neighbourDistances"
-           FROM voted v JOIN tag_words t ON t.text = v.word`,
+           SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, w.embedding AS vector,
+                  ${SYNONYMS('w')}, v.neighbours, v.shares,
+                  (SELECT coalesce(array_agg(n.distance ORDER BY n.place), '{}') FROM neighbours n
+                   WHERE n.image_id = v.image_id) AS "neighbourDistances"
+           FROM voted v JOIN targets g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word`,
   };
 }
 const VOTED_WORDS = { stored: votedWordsQuery('stored'), vector: votedWordsQuery('vector') };
@@ -364,16 +367,16 @@ export class ImageTextRepository {
     return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 
-  /** Caption transfer's candidate words for a stored image ({ id }) or new bytes' vectors; [] without captioned neighbours. */
+  /** Caption transfer's candidate words for stored images ({ ids }: one query) or new bytes' vectors (imageId ''). */
   async votedWords(
-    image: { id: string } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string | null },
+    images: { ids: readonly string[] } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string | null },
     neighbours: number,
     efSearch: number,
   ): Promise<VotedWordRow[]> {
     const [query, values] =
-      'id' in image
-        ? [VOTED_WORDS.stored, [image.id, neighbours]]
-        : [VOTED_WORDS.vector, [vectorParam(image.vector), neighbours, vectorParam(image.wordVector), image.contentHash]];
+      'ids' in images
+        ? [VOTED_WORDS.stored, [images.ids, neighbours]]
+        : [VOTED_WORDS.vector, [vectorParam(images.vector), neighbours, vectorParam(images.wordVector), images.contentHash]];
     const rows = await queryWithHnsw<VectorColumn<VotedWordRow, 'vector'>>(
       this.reader,
       { efSearch: Math.max(efSearch, neighbours) },

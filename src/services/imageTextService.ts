@@ -138,18 +138,19 @@ export class ImageTextService {
 
   /**
    * Tags of several stored images (Image.tags through a DataLoader): the
-   * model's words in one query, each image's neighbours' caption words beside
-   * it; [] where not projected yet.
+   * model's words and the captions' words, one query each for all the
+   * images; [] where not projected yet.
    */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
     const [rows, voted] = await Promise.all([
       this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch),
-      Promise.all(ids.map((id) => this.imageText.votedWords({ id }, TRANSFER.neighbours, this.settings.imageEfSearch))),
+      this.imageText.votedWords({ ids }, TRANSFER.neighbours, this.settings.imageEfSearch),
     ]);
-    const byImage = groupBy(rows, (row) => row.imageId);
-    return ids.map((id, i) => {
-      const model = byImage.get(id) ?? [];
-      return model.length > 0 ? fuseTags(model, voted[i]!, first) : [];
+    const modelOf = groupBy(rows, (row) => row.imageId);
+    const votedOf = groupBy(voted, (row) => row.imageId);
+    return ids.map((id) => {
+      const model = modelOf.get(id) ?? [];
+      return model.length > 0 ? fuseTags(model, votedOf.get(id) ?? [], first) : [];
     });
   }
 
