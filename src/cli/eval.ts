@@ -1,6 +1,7 @@
 // `npm run eval`: measures the stored models on the held-out images and
 // writes eval/results.json, eval/report.html (tables and image grids), and a
-// printed summary. Needs a seeded store (`npm run seed`).
+// printed summary. Needs a seeded store (`npm run seed`). `-- --transfer`
+// measures and prints the caption transfer alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -17,6 +18,7 @@ import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, t
 import { MODEL_PHASE } from '../../seeds/wordModel.js';
 import { withApp } from './boot.js';
 import { cocoReport, scoreCocoSample, scoreHeldOutPascal } from './evalCaptions.js';
+import { evaluateTransfer } from './evalTransfer.js';
 
 const TAG_VOCABULARY_SIZES = [1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
 const TEXT_SAMPLES = ['dog', 'ocean', 'street', 'tree', 'cat sofa'];
@@ -129,6 +131,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const { grids, samples } = await sampleGrids(app, heldOut);
   const coco = await scoreCocoSample(app, config.assets.dir);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
+  const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -151,6 +154,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     },
     cocoSample: coco?.scores ?? null,
     heldOutCaptions: pascalCaptions,
+    captionTransfer: transfer.results,
     samples,
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -182,6 +186,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
       : []),
     ...textSearchSummaryRows(textSearchModes),
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
+    ...transfer.summaryRows,
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -226,8 +231,12 @@ async function evaluate(app: App, config: Config): Promise<void> {
         `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
         `measured ${results.measuredAt}`,
       ],
-      tables: [...tables, ...cocoPart.tables],
-      grids: [...grids, ...cocoPart.grids],
+      tables: [...tables, ...cocoPart.tables, ...transfer.tables],
+      grids: [
+        ...grids,
+        ...cocoPart.grids,
+        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source)', grids: transfer.grids },
+      ],
     }),
   );
 
@@ -242,5 +251,15 @@ async function evaluate(app: App, config: Config): Promise<void> {
   process.stdout.write(`wrote ${path.join('eval', 'results.json')} and ${path.join('eval', 'report.html')}\n`);
 }
 
+/** `--transfer`: the caption transfer's figures alone (the cross-validation, Pascal held out, COCO). */
+async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  const { results, summaryRows } = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
+  const width = Math.max(...summaryRows.map(([name]) => name.length));
+  for (const [name, value] of summaryRows) process.stdout.write(`${name.padEnd(width)}  ${value.toFixed(3)}\n`);
+  process.stdout.write(`${JSON.stringify(results.parameters)}\n`);
+}
+
 const config = loadConfig();
-await withApp((app) => evaluate(app, config), config);
+const transferOnly = process.argv.includes('--transfer');
+await withApp((app) => (transferOnly ? evaluateTransferOnly(app, config) : evaluate(app, config)), config);

@@ -348,6 +348,14 @@ export class ImageTextRepository {
     return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
   }
 
+  /** The whole vocabulary as tags are served: each word's tag and the tag's other words (evaluation). */
+  async foldedTagVocabulary(): Promise<Omit<TagRow, 'distance'>[]> {
+    const result = await this.reader.query<VectorColumn<Omit<TagRow, 'distance'>, 'vector'>>(
+      `SELECT w.text, w.tag, w.embedding AS vector, ${SYNONYMS('w')} FROM tag_words w ORDER BY w.rank`,
+    );
+    return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+
   /** Stores each vocabulary word's tag (words not named keep their own). */
   async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
     await this.writer.query(

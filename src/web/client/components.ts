@@ -67,12 +67,8 @@ export function wordChips(words: WordMatch[], label: string): HTMLElement {
       h(
         'li',
         {},
-        h(
-          'a',
-          { href: href('search', { q: match.word.text }), title: distanceLabel(match.distance) },
-          match.word.text,
-          match.source ? h('small', { class: 'source' }, ` · ${SOURCE_LABELS[match.source]}`) : null,
-        ),
+        h('a', { href: href('search', { q: match.word.text }), title: distanceLabel(match.distance) }, match.word.text),
+        match.source ? h('small', { class: 'source' }, SOURCE_LABELS[match.source]) : null,
       ),
     ),
   );
