@@ -39,7 +39,7 @@ const HALF_SEED = 'semsearch-coco-half-v1';
 
 export interface TransferResults {
   parameters: { served: TransferParameters; chosenByCrossValidation: TransferParameters };
-  crossValidation: CvTrial[];
+  crossValidation: { modelOnly: CvTrial; trials: CvTrial[] };
   pascalHeldOut: Record<'modelOnly' | 'withTrainingCaptions', ReturnType<typeof scorePascalTags> & ReturnType<typeof scorePascalText>>;
   coco: Record<'modelOnly' | 'transferTags' | 'transferText' | 'transfer', CaptionScores> | null;
   cocoHalves: { rule: string; photos: number; before: CaptionScores; after: CaptionScores } | null;
@@ -120,7 +120,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
   }
   const results: TransferResults = {
     parameters: { served, chosenByCrossValidation: cv.chosen },
-    crossValidation: cv.trials,
+    crossValidation: { modelOnly: cv.modelOnly, trials: cv.trials },
     pascalHeldOut,
     coco: cocoScores,
     cocoHalves,
@@ -211,14 +211,14 @@ function summaryRows(r: TransferResults): [string, number][] {
 
 function tables(r: TransferResults): ReportTable[] {
   const p = (x: TransferParameters) => `k ${x.neighbours}, T ${x.temperature}, tag weight ${x.tagWeight}, text weight ${x.textWeight}`;
-  const best = [...r.crossValidation].sort((a, b) => b.tagPrecisionAt5 - a.tagPrecisionAt5).slice(0, 12);
+  const best = [...r.crossValidation.trials].sort((a, b) => b.tagPrecisionAt5 - a.tagPrecisionAt5).slice(0, 12);
   return [
     {
       title: 'Caption transfer: cross-validation inside the training split (5 folds, best 12 by tag precision@5)',
       note: `Served: ${p(r.parameters.served)}. Chosen by the cross-validation: ${p(r.parameters.chosenByCrossValidation)}.`,
       header: ['k', 'T', 'tag weight', 'text weight', 'tag precision@5', 'tags top-5', 'class text→image', 'open vocabulary'],
-      rows: best.map((t) => [
-        String(t.neighbours),
+      rows: [r.crossValidation.modelOnly, ...best].map((t) => [
+        t.neighbours === 0 ? 'model only' : String(t.neighbours),
         String(t.temperature),
         String(t.tagWeight),
         String(t.textWeight),

@@ -20,7 +20,7 @@ export interface TransferParameters {
   textWeight: number;
 }
 
-export const TRANSFER: TransferParameters = { neighbours: 20, temperature: 0.05, tagWeight: 0.5, textWeight: 1 };
+export const TRANSFER: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.5, textWeight: 4 };
 
 /** Names the parameters of stored transfers: another version recomputes them. */
 export const transferVersion = (p: TransferParameters = TRANSFER) =>

@@ -126,8 +126,9 @@ export class ImageRepository {
 
   /**
    * Rows (with their vectors) and bytes in one transaction: all of them or
-   * none; the photos whose caption transfer they change are marked stale in it. A row whose id or bytes are stored already (another writer was
-   * quicker: a seed beside an upload) is skipped; returns the rows inserted.
+   * none, with the photos whose caption transfer they change marked stale. A
+   * row whose id or bytes are stored already (another writer was quicker: a
+   * seed beside an upload) is skipped; returns the rows inserted.
    */
   async insert(images: readonly NewImage[]): Promise<ImageRecord[]> {
     if (images.length === 0) return [];
@@ -173,18 +174,19 @@ export class ImageRepository {
 
   /**
    * Deletes the row, its vectors and (by cascade) its bytes and training-split
-   * entry, and records the deletion so that seeding never brings it back. One
-   * statement: all of it or nothing. False for an unknown id.
+   * entry, and records the deletion so that seeding never brings it back; the
+   * photos whose caption transfer used it are marked stale first. One
+   * transaction: all of it or nothing. False for an unknown id.
    */
   async delete(id: string): Promise<boolean> {
     return withTransaction(this.writer, async (client) => {
       await markNeighboursStale(client, [id], true);
       const result = await client.query(
-      `WITH gone AS (DELETE FROM images WHERE id = $1 RETURNING id, content_hash, source)
-       INSERT INTO deleted_images (image_id, content_hash, source)
-       SELECT id, content_hash, source FROM gone
-       ON CONFLICT (image_id) DO UPDATE
-         SET content_hash = EXCLUDED.content_hash, source = EXCLUDED.source, deleted_at = now()`,
+        `WITH gone AS (DELETE FROM images WHERE id = $1 RETURNING id, content_hash, source)
+         INSERT INTO deleted_images (image_id, content_hash, source)
+         SELECT id, content_hash, source FROM gone
+         ON CONFLICT (image_id) DO UPDATE
+           SET content_hash = EXCLUDED.content_hash, source = EXCLUDED.source, deleted_at = now()`,
         [id],
       );
       return (result.rowCount ?? 0) > 0;
