@@ -8,7 +8,16 @@
 // exactly in memory over the vectors the store searches.
 import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
-import { captionWordList, categoryWords, TRANSFER, type FoldedTag, type TransferParameters } from '../embedding/index.js';
+import {
+  applyLinearMap,
+  captionWordList,
+  categoryWords,
+  fitRidge,
+  targetVector,
+  TRANSFER,
+  type FoldedTag,
+  type TransferParameters,
+} from '../embedding/index.js';
 import {
   buildPool,
   crossValidate,
@@ -18,6 +27,7 @@ import {
   TagScorer,
   textVector,
   type CvTrial,
+  type FitWordModel,
   type Neighbour,
   type PascalPhoto,
   type PoolPhoto,
@@ -28,6 +38,9 @@ import { OPEN_VOCABULARY_QUERIES } from '../eval/imageText.js';
 import type { ReportTable, SampleGrid } from '../eval/report.js';
 import { mentions } from '../eval/wordForms.js';
 import { l2Normalize } from '../lib/vectors.js';
+import { DEFAULT_RECIPE_NAME } from '../../seeds/wordModel.js';
+import { RECIPES } from '../../seeds/wordModelRecipes.js';
+import type { WordVectors } from '../eval/imageText.js';
 import { cocoThumbnail, summarise, type CaptionScores, type scoreCocoSample } from './evalCaptions.js';
 
 type Coco = NonNullable<Awaited<ReturnType<typeof scoreCocoSample>>>;
@@ -43,6 +56,23 @@ export interface TransferResults {
   pascalHeldOut: Record<'modelOnly' | 'withTrainingCaptions', ReturnType<typeof scorePascalTags> & ReturnType<typeof scorePascalText>>;
   coco: Record<'modelOnly' | 'transferTags' | 'transferText' | 'transfer', CaptionScores> | null;
   cocoHalves: { rule: string; photos: number; before: CaptionScores; after: CaptionScores } | null;
+}
+
+/** The default recipe refitted on a fold (closed-form ridge recipes only: the others take minutes a fit). */
+function defaultWordModel(vectors: WordVectors): FitWordModel {
+  const recipe = RECIPES[DEFAULT_RECIPE_NAME]!;
+  const { target, projector } = recipe;
+  if (projector.solver !== 'ridge' || target.kind === 'vocabulary') {
+    throw new Error(`the transfer's cross-validation refits the default model per fold: '${recipe.name}' is not a ridge recipe`);
+  }
+  return (rows) => {
+    const map = fitRidge(
+      rows.map((row) => row.features),
+      rows.map((row) => targetVector(row, target.kind, vectors, target.classWeight)),
+      projector.ridge ?? 1,
+    );
+    return (features) => l2Normalize(applyLinearMap(map, features));
+  };
 }
 
 /** The half of the COCO sample stored with captions: the photos whose seeded hash of their id is even. */
@@ -72,7 +102,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
   const training = pascal.filter((row) => !heldOutIds.has(row.id));
   const heldOut = pascal.filter((row) => heldOutIds.has(row.id));
   log(`caption transfer: cross-validating k, T and the fusion weights on ${training.length} training photos`);
-  const cv = crossValidate(training, scorer, vectors);
+  const cv = crossValidate(training, scorer, vectors, defaultWordModel(vectors));
   const served = TRANSFER;
 
   const trainingPool = buildPool(training, vectors);

@@ -6,15 +6,12 @@
 // and the two fusion weights (each fold's model refitted without the fold).
 import {
   applyImageProjection,
-  applyLinearMap,
   candidatesFor,
   embeddingVersion,
   fitImageProjection,
   captionWordList,
-  fitRidge,
   foldTags,
   scoreTags,
-  targetVector,
   transferredVector,
   type FoldedTag,
   type TagCandidate,
@@ -212,8 +209,8 @@ export const CV_GRID = {
   tagWeight: [0.3, 0.5, 0.7, 0.9],
   textWeight: [0.5, 1, 2, 4, 8],
 };
-/** The default model's recipe (ridge onto class × 0.75 + captions × 0.25, L2 strength 1), refitted per fold. */
-const FOLD_MODEL = { classWeight: 0.75, ridge: 1 };
+/** Fits the image → word model on some training photos; returns its map from features to a unit word-space vector. */
+export type FitWordModel = (rows: readonly TrainingRow[]) => (features: Float32Array) => Float32Array;
 
 export interface CvTrial {
   neighbours: number;
@@ -234,7 +231,7 @@ export interface TrainingRow extends PascalPhoto {
 /**
  * Five folds of the training split: each fold's photos are tagged and
  * searched with the other four as the captioned pool, and with the image
- * projection and the model refitted on those four. Tags maximise precision@5
+ * projection and the image → word model refitted on those four. Tags maximise precision@5
  * against the captions while keeping the model's class tags top-5; text
  * search maximises open-vocabulary P@10 while keeping its class P@10; (k, T)
  * maximise the sum of both at their best weights.
@@ -243,19 +240,16 @@ export function crossValidate(
   rows: readonly TrainingRow[],
   scorer: TagScorer,
   vectors: WordVectors,
+  fitWordModel: FitWordModel,
 ): { trials: CvTrial[]; modelOnly: CvTrial; chosen: TransferParameters } {
   const folds = Array.from({ length: CV_FOLDS }, (_, f) => rows.filter((_, i) => i % CV_FOLDS === f));
   const maxK = Math.max(...CV_GRID.neighbours);
   const prepared = folds.map((fold, f) => {
     const rest = rows.filter((_, i) => i % CV_FOLDS !== f);
-    const map = fitRidge(
-      rest.map((row) => row.features),
-      rest.map((row) => targetVector(row, 'class+caption', vectors, FOLD_MODEL.classWeight)),
-      FOLD_MODEL.ridge,
-    );
+    const wordVector = fitWordModel(rest);
     const projection = fitImageProjection(rest, embeddingVersion());
     const imageVector = (row: TrainingRow) => l2Normalize(applyImageProjection(projection, row.features));
-    const photos = fold.map((row) => ({ ...row, imageVector: imageVector(row), wordVector: l2Normalize(applyLinearMap(map, row.features)) }));
+    const photos = fold.map((row) => ({ ...row, imageVector: imageVector(row), wordVector: wordVector(row.features) }));
     const pool = buildPool(rest.map((row) => ({ ...row, imageVector: imageVector(row) })), vectors);
     return { photos, neighbours: photos.map((photo) => nearestInPool(photo, pool, maxK)) };
   });

@@ -171,44 +171,53 @@ export interface VotedWordRow extends ImageTagRow {
  * ids, $2 k. New bytes: $1 the image vector, $2 k, $3 its word-space vector,
  * $4 its content hash ('' for imageId).
  */
-function votedWordsQuery(source: 'stored' | 'vector'): HotQuery {
+function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
   const targets =
-    source === 'stored'
+    source !== 'vector'
       ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions
          FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
       : `SELECT ''::text AS id, $1::vector AS embedding, $3::vector AS word_embedding, $4::text AS content_hash,
                 '{}'::text[] AS caption_words, 0 AS captions`;
+  // One image: its vector as a constant (an init plan), which the scan compares
+  // ten times faster than a vector taken from the outer row for every distance.
+  const target = source === 'storedOne' ? '(SELECT embedding FROM images WHERE id = ($1::text[])[1])' : 'g.embedding';
   return {
     name: `tags_voted_${source}`,
-    text: `WITH targets AS MATERIALIZED (${targets}),
-           neighbours AS MATERIALIZED (
+    text: `WITH neighbours AS MATERIALIZED (
              SELECT g.id AS image_id, (row_number() OVER (PARTITION BY g.id ORDER BY n.distance, n.id) - 1)::int AS place,
-                    n.distance, n.caption_words, n.captions
-             FROM targets g CROSS JOIN LATERAL (
-               SELECT id, caption_words, cardinality(captions) AS captions, embedding <=> g.embedding AS distance
+                    n.distance, c.caption_words, cardinality(c.captions) AS captions
+             FROM (${targets}) g CROSS JOIN LATERAL (
+               -- Only the distance while scanning: the captions are read for the k neighbours alone.
+               SELECT id, embedding <=> ${target} AS distance
                FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
                ORDER BY distance LIMIT $2
-             ) n
+             ) n JOIN images c ON c.id = n.id
+           ),
+           distances AS (
+             SELECT image_id, array_agg(distance ORDER BY place) AS distances FROM neighbours GROUP BY image_id
            ),
            uses AS (
              SELECT image_id, word, place, count(*)::float8 / captions AS share
              FROM neighbours, unnest(caption_words) AS word GROUP BY image_id, word, place, captions
              UNION ALL
-             SELECT id, word, -1, count(*)::float8 / captions
-             FROM targets, unnest(caption_words) AS word GROUP BY id, word, captions
+             SELECT g.id, word, -1, count(*)::float8 / g.captions
+             FROM (${targets}) g, unnest(g.caption_words) AS word GROUP BY g.id, word, g.captions
            ),
            voted AS (
              SELECT image_id, word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
              FROM uses GROUP BY image_id, word
            )
            SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, w.embedding AS vector,
-                  ${SYNONYMS('w')}, v.neighbours, v.shares,
-                  (SELECT coalesce(array_agg(n.distance ORDER BY n.place), '{}') FROM neighbours n
-                   WHERE n.image_id = v.image_id) AS "neighbourDistances"
-           FROM voted v JOIN targets g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word`,
+                  ${SYNONYMS('w')}, v.neighbours, v.shares, coalesce(d.distances, '{}') AS "neighbourDistances"
+           FROM voted v JOIN (${targets}) g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word
+           LEFT JOIN distances d ON d.image_id = v.image_id`,
   };
 }
-const VOTED_WORDS = { stored: votedWordsQuery('stored'), vector: votedWordsQuery('vector') };
+const VOTED_WORDS = {
+  stored: votedWordsQuery('stored'),
+  storedOne: votedWordsQuery('storedOne'),
+  vector: votedWordsQuery('vector'),
+};
 
 export class ImageTextRepository {
   constructor(
@@ -383,7 +392,7 @@ export class ImageTextRepository {
   ): Promise<VotedWordRow[]> {
     const [query, values] =
       'ids' in images
-        ? [VOTED_WORDS.stored, [images.ids, neighbours]]
+        ? [images.ids.length === 1 ? VOTED_WORDS.storedOne : VOTED_WORDS.stored, [images.ids, neighbours]]
         : [VOTED_WORDS.vector, [vectorParam(images.vector), neighbours, vectorParam(images.wordVector), images.contentHash]];
     const rows = await queryWithHnsw<VectorColumn<VotedWordRow, 'vector'>>(
       this.reader,
