@@ -37,11 +37,13 @@ export async function seedCaptionTransfer(
     await repositories.transfers.resetAll();
   }
   const stale = await repositories.transfers.countStale();
-  if (stale === 0) return 0;
-  logger.info(`caption transfer: ${stale} photos from their nearest captioned photos`);
-  const progress = createProgress('caption transfer', stale, 'images');
-  const done = await new CaptionTransfer(repositories.transfers, efSearch).refresh((count) => progress.tick(count));
-  progress.finish();
-  await repositories.seedState.markDone(TRANSFER_PHASE, { version });
+  let done = 0;
+  if (stale > 0) {
+    logger.info(`caption transfer: ${stale} photos from their nearest captioned photos`);
+    const progress = createProgress('caption transfer', stale, 'images');
+    done = await new CaptionTransfer(repositories.transfers, efSearch).refresh((count) => progress.tick(count));
+    progress.finish();
+  }
+  if (previous?.version !== version) await repositories.seedState.markDone(TRANSFER_PHASE, { version });
   return done;
 }

@@ -90,7 +90,8 @@ export interface TagCandidate {
   /** Its tag (null: not folded, the word is its own tag). */
   tag: string | null;
   distance: number;
-  vector: Float32Array;
+  /** Null for a word only captions brought (not read, to keep the answer small): no near-duplicate check. */
+  vector: Float32Array | null;
   /** The tag's other words. */
   synonyms: string[];
   /** Where the word came from (scoreTags); the model alone when not said. */
@@ -117,10 +118,10 @@ export function foldTags(
     if (tags.length === first) break;
     const tag = candidate.tag ?? candidate.text;
     if (seen.has(lemmaKey(tag))) continue;
-    const vector = l2Normalize(candidate.vector);
-    if (chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
+    const vector = candidate.vector && l2Normalize(candidate.vector);
+    if (vector && chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
     seen.add(lemmaKey(tag));
-    chosen.push(vector);
+    if (vector) chosen.push(vector);
     tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms, source: candidate.source ?? 'MODEL' });
   }
   return tags;

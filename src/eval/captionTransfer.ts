@@ -118,7 +118,8 @@ export class TagScorer {
       for (const [text, count] of counts) {
         const word = this.index.get(text);
         if (!word) continue;
-        const entry = voted.get(text) ?? { ...this.candidate(word, wordVector), neighbours: [], shares: [] };
+        // As the voted-words query returns them: without their vectors.
+        const entry = voted.get(text) ?? { ...this.candidate(word, wordVector), vector: null, neighbours: [], shares: [] };
         entry.neighbours.push(place);
         entry.shares.push(count / photo.captionCount);
         voted.set(text, entry);

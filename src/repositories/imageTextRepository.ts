@@ -153,8 +153,9 @@ const NEAREST_TAGS_FOR_IMAGES = {
          ORDER BY i.id, t.distance, t.text`,
 };
 
-/** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer). */
-export interface VotedWordRow extends ImageTagRow {
+/** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer); no vector. */
+export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
+  vector: null;
   /** Places of the neighbours using it, nearest first from 0; -1: the photo's own captions. */
   neighbours: number[];
   /** The share of each one's captions using it. */
@@ -207,7 +208,7 @@ function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
              SELECT image_id, word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
              FROM uses GROUP BY image_id, word
            )
-           SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, w.embedding AS vector,
+           SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, NULL AS vector,
                   ${SYNONYMS('w')}, v.neighbours, v.shares, coalesce(d.distances, '{}') AS "neighbourDistances"
            FROM voted v JOIN (${targets}) g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word
            LEFT JOIN distances d ON d.image_id = v.image_id`,
@@ -394,13 +395,7 @@ export class ImageTextRepository {
       'ids' in images
         ? [images.ids.length === 1 ? VOTED_WORDS.storedOne : VOTED_WORDS.stored, [images.ids, neighbours]]
         : [VOTED_WORDS.vector, [vectorParam(images.vector), neighbours, vectorParam(images.wordVector), images.contentHash]];
-    const rows = await queryWithHnsw<VectorColumn<VotedWordRow, 'vector'>>(
-      this.reader,
-      { efSearch: Math.max(efSearch, neighbours) },
-      query,
-      values,
-    );
-    return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+    return queryWithHnsw<VotedWordRow>(this.reader, { efSearch: Math.max(efSearch, neighbours), seqScan: false }, query, values);
   }
 
   /** Nearest vocabulary words for each of several stored images, in one query. */
