@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { App } from '../app.js';
 import { listCocoSample, type CocoSamplePhoto } from '../dataset/cocoSample.js';
 import { loadWordNet } from '../dataset/wordnet.js';
-import { candidatesFor, categoryWords, foldTags, lemmaKey } from '../embedding/index.js';
+import { candidatesFor, foldTags, lemmaKey } from '../embedding/index.js';
 import {
   average,
   captionWordSet,

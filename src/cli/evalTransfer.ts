@@ -29,7 +29,6 @@ import {
   type CvTrial,
   type FitWordModel,
   type Neighbour,
-  type PascalPhoto,
   type PoolPhoto,
   type TransferPhoto,
 } from '../eval/captionTransfer.js';

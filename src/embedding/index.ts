@@ -21,9 +21,7 @@ export {
   TRANSFER,
   transferredVector,
   transferVersion,
-  type ScoredTag,
   type TagSource,
-  type TransferNeighbour,
   type TransferParameters,
   type VotedWord,
 } from './captionTransfer.js';
