@@ -172,10 +172,10 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ['text→image P@10, 20 class names (held out)', scores.classQueriesMean],
     [`open vocabulary P@10, ${Object.keys(scores.openVocabulary).length} caption words (held out)`, scores.openVocabularyMean],
     ['open vocabulary P@10 by chance', scores.openVocabularyChance],
-    ['tags as served (folded): class word is top-1 (held out)', pascalCaptions.servedTagsTop1],
-    ['tags as served (folded): class word in top 5 (held out)', pascalCaptions.servedTagsTop5],
-    ['tag precision@5 against the captions (held out)', pascalCaptions.tagPrecisionAt5],
-    ['tag recall@10 of frequent caption nouns (held out)', pascalCaptions.tagRecallAt10],
+    ['tags as served (own captions first): class word is top-1 (held out)', pascalCaptions.servedTagsTop1],
+    ['tags as served (own captions first): class word in top 5 (held out)', pascalCaptions.servedTagsTop5],
+    ['tags as served (own captions first): precision@5 against the captions (held out)', pascalCaptions.tagPrecisionAt5],
+    ['tags as served (own captions first): recall@10 of frequent caption nouns (held out)', pascalCaptions.tagRecallAt10],
     ...(coco?.scores.textToImage
       ? ([
           [`COCO sample: text→image P@10, ${Object.keys(coco.scores.textToImage.perWord).length} words`, coco.scores.textToImage.mean],
