@@ -3,7 +3,7 @@
 // whose id or content hash is stored already, so nothing is embedded twice.
 import { readFile } from 'node:fs/promises';
 import { listPascalImages, type PascalImage } from '../src/dataset/pascal.js';
-import { type Embedder, embeddingVersion } from '../src/embedding/index.js';
+import { captionWordList, type Embedder, embeddingVersion } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { ImageRepository, NewImage } from '../src/repositories/imageRepository.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
@@ -156,7 +156,17 @@ export async function embedPlannedImages(
     const inserted = await images.insert(
       fresh.map(({ image, embedded: { features, info } }) => {
         const { width, height, mimeType } = info;
-        return { ...image, width, height, mimeType, features, embedding: features, projectionVersion: null, wordEmbedding: null };
+        return {
+          ...image,
+          captionWords: captionWordList(image.captions),
+          width,
+          height,
+          mimeType,
+          features,
+          embedding: features,
+          projectionVersion: null,
+          wordEmbedding: null,
+        };
       }),
     );
     embedded += inserted.length;

@@ -2,7 +2,8 @@
 // `npm run seed` and every start can run it again safely. Each question is
 // answered as soon as its data exists: the words first (then answered from
 // memory), then the word index on the database's thread beside the images on
-// every core, then the image projection and the image → word model.
+// every core, then the image projection, the image → word model and the
+// caption transfer.
 import { availableParallelism } from 'node:os';
 import type { Config } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
@@ -12,6 +13,7 @@ import type { Repositories } from '../src/repositories/index.js';
 import type { Metrics } from '../src/services/metrics.js';
 import type { Warmup, WarmupPhase } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
+import { seedCaptionTransfer } from './captionTransfer.js';
 import { PROJECTION_PHASE, seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, IMAGES_PHASE, planImages } from './images.js';
 import { MODEL_PHASE, seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
@@ -156,6 +158,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   );
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
   warmup.finish('model');
-  // Both phases rewrite image rows; searches scan them, so leave no dead copies behind.
-  if (projection.reprojected + model.projected > 0) await repositories.images.compact();
+  const transferred = await seedCaptionTransfer(repositories, config.images.efSearch, logger);
+  // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
+  if (projection.reprojected + model.projected + transferred > 0) await repositories.images.compact();
 }

@@ -10,6 +10,7 @@ import { createRepositories, type Repositories } from './repositories/index.js';
 import { applyMigrations, findVectorTypeOids } from './repositories/migrationRepository.js';
 import { REQUIRED_PHASES, runSeeds, type SeedOptions } from '../seeds/run.js';
 import { HealthService } from './services/healthService.js';
+import { CaptionTransfer } from './services/captionTransfer.js';
 import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
@@ -56,10 +57,12 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     log: (message) => logger.info(message),
   });
   const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
-  const { words, images, imageText, projections, seedState } = serving;
+  const { words, images, imageText, projections, seedState, transfers } = serving;
+  const projection = new ImageProjectionCache(projections);
+  const transfer = new CaptionTransfer(transfers, config.images.efSearch);
   const services: Services = {
     words: new WordService(words, config.words.efSearch, warmup),
-    images: new ImageService(images, embedder, new ImageProjectionCache(projections), config.images.efSearch, warmup, metrics),
+    images: new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics),
     imageText: new ImageTextService(
       imageText,
       images,
@@ -67,8 +70,10 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
       embedder,
       { wordEfSearch: config.words.efSearch, imageEfSearch: config.images.efSearch },
       warmup,
+      projection,
       metrics,
     ),
+    transfer,
     health: new HealthService(seedState, REQUIRED_PHASES, warmup, db.gate),
     warmup,
     metrics,

@@ -17,8 +17,8 @@ const none = null as never;
 // Not seeding: every question is let through to its rules.
 const warmup = new Warmup();
 const words = new WordService(none, 200, warmup);
-const images = new ImageService(none, none, none, 100, warmup);
-const imageText = new ImageTextService(none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 }, warmup);
+const images = new ImageService(none, none, none, 100, warmup, none);
+const imageText = new ImageTextService(none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 }, warmup, none);
 
 /** Rejects with a GraphQL error of `code` whose message matches `message`. */
 async function refused(work: () => Promise<unknown>, code: string, message: RegExp) {

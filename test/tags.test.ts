@@ -7,7 +7,7 @@ import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
 import { candidatesFor, foldTags, lemmaKey } from '../src/embedding/index.js';
 import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
-import { countPoolCheckouts, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const CATEGORIES = ['bird', 'boat', 'cat', 'dog', 'sofa'];
@@ -16,6 +16,7 @@ const PER_CATEGORY = 10;
 interface TagResult {
   word: { text: string };
   distance: number;
+  source?: 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
 }
 interface MatchResult {
   image: { id: string; category: string };
@@ -64,8 +65,8 @@ for (const kind of storeKinds()) {
       assert.equal(await t.app.repositories.imageText.countUnprojected(), 0);
     });
 
-    test('tagsForImage of a dog training image lists "dog" in the top 5, one form per word, nearest first', async () => {
-      const res = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id) { word { text } distance } }', {
+    test('tagsForImage of a dog training image lists "dog" from its captions in the top 5, one form per word', async () => {
+      const res = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id) { word { text } distance source } }', {
         id: trainingDogId,
       });
       assert.equal(res.errors, undefined);
@@ -74,8 +75,8 @@ for (const kind of storeKinds()) {
       assert.ok(words(tags).includes('dog'), `dog in ${words(tags)}`);
       const lemmas = words(tags).map(lemmaKey);
       assert.equal(new Set(lemmas).size, lemmas.length, `no two forms of one word: ${words(tags)}`);
-      const distances = tags.map((tag) => tag.distance);
-      assert.deepEqual([...distances].sort((a, b) => a - b), distances);
+      assert.equal(tags.find((tag) => tag.word.text === 'dog')!.source, 'CAPTION');
+      assert.ok(tags.every((tag) => tag.distance >= 0 && tag.distance <= 2));
     });
 
     test('the stored vocabulary folds aeroplane and airplane into one tag, dog and dogs into another, with their synonyms', async () => {
@@ -120,14 +121,26 @@ for (const kind of storeKinds()) {
       for (const tag of tags) assert.ok(tag.synonyms.every((word) => !texts.has(word)), `${tag.word.text}: ${tag.synonyms}`);
     });
 
-    test('tagsForImage of new bytes equals the stored image\'s tags', async () => {
-      const file = assets.images.find((image) => image.id === trainingDogId)!.file;
-      const base64 = readFileSync(file).toString('base64');
-      const query = 'query ($id: ID, $image: ImageInput) { tagsForImage(id: $id, image: $image, first: 8) { word { text } distance } }';
+    test('tagsForImage of new bytes equals the stored image\'s tags once its own captions are gone', async () => {
+      const image = assets.images.find((i) => i.category === 'cat' && i.id !== trainingDogId)!;
+      const base64 = readFileSync(image.file).toString('base64');
+      const query = 'query ($id: ID, $image: ImageInput) { tagsForImage(id: $id, image: $image, first: 8) { word { text } distance source } }';
+      const setCaptions = (captions: string[]) =>
+        gql(server.url, 'mutation ($id: ID!, $captions: [String!]) { updateImage(id: $id, captions: $captions) { id } }', {
+          id: image.id,
+          captions,
+        });
+      const { captions } = (await t.app.repositories.images.findByIds([image.id]))[0]!;
       const byBytes = await gql(server.url, query, { image: { base64 } });
-      const byId = await gql(server.url, query, { id: trainingDogId });
       assert.equal(byBytes.errors, undefined);
-      assert.deepEqual(words(byBytes.data!.tagsForImage), words(byId.data!.tagsForImage));
+      assert.ok((byBytes.data!.tagsForImage as TagResult[]).every((tag) => tag.source !== 'CAPTION'), 'new bytes have no captions');
+      assert.equal((await setCaptions([])).errors, undefined);
+      try {
+        const byId = await gql(server.url, query, { id: image.id });
+        assert.deepEqual(byBytes.data!.tagsForImage, byId.data!.tagsForImage);
+      } finally {
+        assert.equal((await setCaptions(captions)).errors, undefined);
+      }
     });
 
     test('imagesForText("dog") ranks dog images first', async () => {
@@ -210,6 +223,69 @@ for (const kind of storeKinds()) {
       assert.equal(added.data!.addImage.tags.length, 5);
       const vector = (await t.app.repositories.imageText.wordEmbeddings([added.data!.addImage.id]))[0];
       assert.ok(vector, 'the stored image has a word-space vector');
+    });
+
+    test('Tag.source: CAPTION for a stored photo\'s own caption words, SIMILAR_PHOTOS and MODEL for new bytes', async () => {
+      const stored = await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id, first: 20) { word { text } source } }', {
+        id: trainingDogId,
+      });
+      const captionWords = new Set(
+        (await t.app.repositories.images.findByIds([trainingDogId]))[0]!.captions.flatMap((c) => c.toLowerCase().split(/[^a-z]+/)),
+      );
+      for (const tag of stored.data!.tagsForImage as TagResult[]) {
+        if (tag.source === 'CAPTION') assert.ok(captionWords.has(tag.word.text), `${tag.word.text} is in its captions`);
+      }
+      assert.ok((stored.data!.tagsForImage as TagResult[]).some((tag) => tag.source === 'CAPTION'));
+      const dog = otherPascalImage('dog', assets.images);
+      const res = await gql(server.url, 'query ($image: ImageInput) { tagsForImage(image: $image, first: 20) { word { text } source } }', {
+        image: { base64: readFileSync(dog.file).toString('base64') },
+      });
+      const sources = new Set((res.data!.tagsForImage as TagResult[]).map((tag) => tag.source));
+      assert.deepEqual([...sources].sort(), ['MODEL', 'SIMILAR_PHOTOS']);
+    });
+
+    test('a photo stored with captions teaches a similar uncaptioned photo at once; new captions and deletion undo it', async () => {
+      const bytes = readFileSync(otherPascalImage('cat', assets.images).file);
+      const add = async (image: Buffer, captions?: string[]) => {
+        const res = await gql(
+          server.url,
+          'mutation ($image: ImageInput!, $captions: [String!]) { addImage(image: $image, captions: $captions) { id } }',
+          { image: { base64: image.toString('base64') }, captions },
+        );
+        assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+        return res.data!.addImage.id as string;
+      };
+      const uncaptioned = await add(bytes);
+      const tagsOf = async () =>
+        (await gql(server.url, 'query ($id: ID) { tagsForImage(id: $id, first: 10) { word { text } source } }', { id: uncaptioned }))
+          .data!.tagsForImage as TagResult[];
+      const search = async () => {
+        const res = await gql(server.url, '{ imagesForText(text: "snow", first: 100, mode: VECTOR) { image { id } distance } }');
+        const matches = res.data!.imagesForText as { image: { id: string }; distance: number }[];
+        const rank = matches.findIndex((match) => match.image.id === uncaptioned);
+        return { rank, distance: matches[rank]!.distance };
+      };
+      const [tagsBefore, before] = [await tagsOf(), await search()];
+      assert.ok(!words(tagsBefore).includes('snow'), `${words(tagsBefore)}`);
+
+      // The same photo mirrored: its nearest neighbour by far.
+      const captioned = await add(await mirrored(bytes, 'jpeg'), ['A cat in the snow.', 'Snow around a cat.', 'A cat sits in snow.']);
+      const snow = (await tagsOf()).find((tag) => tag.word.text === 'snow');
+      assert.equal(snow?.source, 'SIMILAR_PHOTOS', `${words(await tagsOf())}`);
+      const taught = await search();
+      assert.ok(taught.rank < before.rank && taught.distance < before.distance, `${JSON.stringify([before, taught])}`);
+
+      const changed = await gql(server.url, 'mutation ($id: ID!) { updateImage(id: $id, captions: ["A cat on a sofa."]) { id } }', {
+        id: captioned,
+      });
+      assert.equal(changed.errors, undefined);
+      assert.ok(!words(await tagsOf()).includes('snow'), 'the new captions no longer say snow');
+
+      assert.equal((await gql(server.url, 'mutation ($id: ID!) { deleteImage(id: $id) }', { id: captioned })).errors, undefined);
+      assert.deepEqual(await tagsOf(), tagsBefore);
+      const undone = await search();
+      assert.equal(undone.rank, before.rank);
+      assert.ok(Math.abs(undone.distance - before.distance) < 1e-6, `${JSON.stringify([before, undone])}`);
     });
   });
 }

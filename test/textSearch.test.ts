@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { captionWordList } from '../src/embedding/index.js';
 import { dot, l2Normalize } from '../src/lib/vectors.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
@@ -53,6 +54,7 @@ async function storePhotos(t: TestApp): Promise<Map<string, Float32Array>> {
     id: photo.id,
     category: photo.category,
     captions: photo.captions,
+    captionWords: captionWordList(photo.captions),
     width: 4,
     height: 3,
     contentHash: createHash('sha256').update(photo.id).digest('hex'),

@@ -62,7 +62,7 @@ async function measure(app: App, which: Path, files: string[]): Promise<Measured
     }
     // The store's projection is read as a server's import would read it.
     const projection = new ImageProjectionCache(app.repositories.projections);
-    const images = new ImageService(repositories.images, app.embedder, projection, app.config.images.efSearch, new Warmup());
+    const images = new ImageService(repositories.images, app.embedder, projection, app.config.images.efSearch, new Warmup(), app.services.transfer);
     const report = await runImport(files, storeSink(images), { progressOut: null });
     return { path: which, images: report.added, seconds: report.seconds };
   });

@@ -1,6 +1,7 @@
 // `npm run eval`: measures the stored models on the held-out images and
 // writes eval/results.json, eval/report.html (tables and image grids), and a
-// printed summary. Needs a seeded store (`npm run seed`).
+// printed summary. Needs a seeded store (`npm run seed`). `-- --transfer`
+// measures and prints the caption transfer alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -19,6 +20,7 @@ import { withApp } from './boot.js';
 import { cocoReport, scoreCocoSample, scoreHeldOutPascal } from './evalCaptions.js';
 import { chooseWordModel, choiceTables, printChoices, type PhotoSet } from './evalWordModel.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
+import { evaluateTransfer } from './evalTransfer.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
 const CHOICES_ONLY = process.argv.includes('--choices');
@@ -136,6 +138,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const cocoTextSearch = await evaluateCocoTextSearch(app, (line) => app.logger.info(line));
   const { grids, samples } = await sampleGrids(app, heldOut);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
+  const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -158,6 +161,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     },
     cocoSample: coco?.scores ?? null,
     heldOutCaptions: pascalCaptions,
+    captionTransfer: transfer.results,
     samples,
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -175,10 +179,10 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ['text→image P@10, 20 class names (held out)', scores.classQueriesMean],
     [`open vocabulary P@10, ${Object.keys(scores.openVocabulary).length} caption words (held out)`, scores.openVocabularyMean],
     ['open vocabulary P@10 by chance', scores.openVocabularyChance],
-    ['tags as served (folded): class word is top-1 (held out)', pascalCaptions.servedTagsTop1],
-    ['tags as served (folded): class word in top 5 (held out)', pascalCaptions.servedTagsTop5],
-    ['tag precision@5 against the captions (held out)', pascalCaptions.tagPrecisionAt5],
-    ['tag recall@10 of frequent caption nouns (held out)', pascalCaptions.tagRecallAt10],
+    ['tags as served (own captions first): class word is top-1 (held out)', pascalCaptions.servedTagsTop1],
+    ['tags as served (own captions first): class word in top 5 (held out)', pascalCaptions.servedTagsTop5],
+    ['tags as served (own captions first): precision@5 against the captions (held out)', pascalCaptions.tagPrecisionAt5],
+    ['tags as served (own captions first): recall@10 of frequent caption nouns (held out)', pascalCaptions.tagRecallAt10],
     ...(coco?.scores.textToImage
       ? ([
           [`COCO sample: text→image P@10, ${Object.keys(coco.scores.textToImage.perWord).length} words`, coco.scores.textToImage.mean],
@@ -189,6 +193,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
       : []),
     ...textSearchSummaryRows(textSearchModes),
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
+    ...transfer.summaryRows,
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -228,8 +233,12 @@ async function evaluate(app: App, config: Config): Promise<void> {
         `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
         `measured ${results.measuredAt}`,
       ],
-      tables: [...tables, ...cocoPart.tables],
-      grids: [...grids, ...cocoPart.grids],
+      tables: [...tables, ...cocoPart.tables, ...transfer.tables],
+      grids: [
+        ...grids,
+        ...cocoPart.grids,
+        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source)', grids: transfer.grids },
+      ],
     }),
   );
 
@@ -247,5 +256,20 @@ function servedRecipe(config: Config): RidgeRecipe {
   return { classWeight, lambda: projector.ridge ?? 1, idf: 'idf' in target && !!target.idf };
 }
 
+/** `--transfer`: the caption transfer's figures alone (the cross-validation, Pascal held out, COCO). */
+async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  const { results, summaryRows } = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
+  const width = Math.max(...summaryRows.map(([name]) => name.length));
+  for (const [name, value] of summaryRows) process.stdout.write(`${name.padEnd(width)}  ${value.toFixed(3)}\n`);
+  process.stdout.write(`${JSON.stringify(results.parameters)}\n`);
+  process.stdout.write('cross-validation (k, T, tag weight, text weight: tag precision@5, tags top-5, class P@10, open vocabulary P@10):\n');
+  for (const t of [results.crossValidation.modelOnly, ...results.crossValidation.trials]) {
+    const figures = [t.tagPrecisionAt5, t.tagsTop5, t.classTextToImage, t.openVocabulary].map((x) => x.toFixed(3)).join(' ');
+    process.stdout.write(`  ${t.neighbours} ${t.temperature} ${t.tagWeight} ${t.textWeight}: ${figures}\n`);
+  }
+}
+
 const config = loadConfig();
-await withApp((app) => evaluate(app, config), config);
+const transferOnly = process.argv.includes('--transfer');
+await withApp((app) => (transferOnly ? evaluateTransferOnly(app, config) : evaluate(app, config)), config);

@@ -8,11 +8,12 @@ import sharp from 'sharp';
 import type { App } from '../app.js';
 import { listCocoSample, type CocoSamplePhoto } from '../dataset/cocoSample.js';
 import { loadWordNet } from '../dataset/wordnet.js';
-import { candidatesFor, categoryWords, foldTags, lemmaKey } from '../embedding/index.js';
+import { candidatesFor, foldTags, lemmaKey } from '../embedding/index.js';
 import {
   average,
   captionWordSet,
   frequentCaptionNouns,
+  namesClass,
   tagPrecision,
   tagRecall,
   textToImagePrecision,
@@ -37,13 +38,13 @@ export interface CaptionScores {
   tagRecallAt10: number;
 }
 
-interface ScoredPhoto extends CaptionedImage {
+export interface ScoredPhoto extends CaptionedImage {
   id: string;
   captions: readonly string[];
   tags: string[];
 }
 
-function summarise(photos: readonly ScoredPhoto[], queries: Record<string, QueryScore> | null): CaptionScores {
+export function summarise(photos: readonly ScoredPhoto[], queries: Record<string, QueryScore> | null): CaptionScores {
   const wordnet = loadWordNet();
   // WordNet lists base forms: "dogs" is a noun through "dog".
   const isNoun = (word: string) => (wordnet.mainPartOfSpeech(word) ?? wordnet.mainPartOfSpeech(lemmaKey(word))) === 'noun';
@@ -69,20 +70,23 @@ async function tagsOf(app: App, vector: Float32Array): Promise<string[]> {
   return foldTags(candidates, TAGS_PER_PHOTO).map((tag) => tag.text);
 }
 
-async function embedCocoPhotos(app: App, photos: readonly CocoSamplePhoto[]): Promise<Float32Array[]> {
+/** Each photo's image features and word-space vector, as the API computes them for new bytes. */
+async function embedCocoPhotos(app: App, photos: readonly CocoSamplePhoto[]): Promise<{ features: Float32Array[]; vectors: Float32Array[] }> {
+  const features: Float32Array[] = [];
   const vectors: Float32Array[] = [];
   for (let start = 0; start < photos.length; start += EMBED_BATCH) {
     const bytes = await Promise.all(photos.slice(start, start + EMBED_BATCH).map((photo) => readFile(photo.file)));
-    const embedded = await app.embedder.embedImages(bytes);
-    vectors.push(...(await app.embedder.projectManyToWords(embedded.map((image) => image.features))));
+    const embedded = (await app.embedder.embedImages(bytes)).map((image) => image.features);
+    features.push(...embedded);
+    vectors.push(...(await app.embedder.projectManyToWords(embedded)));
   }
-  return vectors;
+  return { features, vectors };
 }
 
 export async function scoreCocoSample(app: App, assetsDir: string) {
   const sample = listCocoSample(assetsDir);
   if (sample.length === 0) return null;
-  const vectors = await embedCocoPhotos(app, sample);
+  const { features, vectors } = await embedCocoPhotos(app, sample);
   const photos: ScoredPhoto[] = [];
   for (const [i, photo] of sample.entries()) {
     photos.push({
@@ -99,14 +103,8 @@ export async function scoreCocoSample(app: App, assetsDir: string) {
     return vector ? [{ word, forms, vector: l2Normalize(vector) }] : [];
   });
   const scores = summarise(photos, textToImagePrecision(photos, queries));
-  return { scores, photos, sample };
+  return { scores, photos, sample, features, queries };
 }
-
-/** Is a class word (in a plural form too) the tag's word or one of its synonyms? */
-const namesClass = (tag: { text: string; synonyms: string[] }, category: string) => {
-  const wanted = new Set(categoryWords(category).map(lemmaKey));
-  return [tag.text, ...tag.synonyms].some((word) => wanted.has(lemmaKey(word)));
-};
 
 /** Held-out Pascal photos: the caption metrics, and tags top-1 / top-5 as the API serves them (folded). */
 export async function scoreHeldOutPascal(
@@ -132,7 +130,7 @@ export async function scoreHeldOutPascal(
   };
 }
 
-async function cocoThumbnail(photo: CocoSamplePhoto, caption: string, mark?: 'right' | 'wrong'): Promise<Thumbnail> {
+export async function cocoThumbnail(photo: CocoSamplePhoto, caption: string, mark?: 'right' | 'wrong'): Promise<Thumbnail> {
   const jpeg = await sharp(await readFile(photo.file)).resize(120, 90, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
   return { id: photo.id, category: null, caption, mark, src: `data:image/jpeg;base64,${jpeg.toString('base64')}` };
 }

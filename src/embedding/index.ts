@@ -12,6 +12,19 @@ import { createWordProjection } from './wordProjection.js';
 import { ImageEmbeddingPool } from './workerPool.js';
 
 export { categoryWords, captionWordCounts, contentWords } from './captions.js';
+export {
+  captionWordList,
+  modelWordScore,
+  neighbourWeights,
+  OWN_CAPTIONS,
+  scoreTags,
+  TRANSFER,
+  transferredVector,
+  transferVersion,
+  type TagSource,
+  type TransferParameters,
+  type VotedWord,
+} from './captionTransfer.js';
 export { readGloveSize, readGloveVocabulary, readGloveWords, type GloveWord } from './glove.js';
 export { WordTable, type WordDistance } from './wordTable.js';
 export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './image.js';

@@ -6,6 +6,7 @@
 // words are folded into their tags, and a word whose vector nearly equals a
 // better-ranked tag's word is dropped. Thresholds: docs/models.md.
 import { dot, l2Normalize } from '../lib/vectors.js';
+import type { TagSource } from './captionTransfer.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 /** Synonyms fold only when their GloVe vectors are at least this close (cosine). */
@@ -89,18 +90,22 @@ export interface TagCandidate {
   /** Its tag (null: not folded, the word is its own tag). */
   tag: string | null;
   distance: number;
-  vector: Float32Array;
+  /** Null for a word only captions brought (not read, to keep the answer small): no near-duplicate check. */
+  vector: Float32Array | null;
   /** The tag's other words. */
   synonyms: string[];
+  /** Where the word came from (scoreTags); the model alone when not said. */
+  source?: TagSource;
 }
 
 export interface FoldedTag {
   text: string;
   distance: number;
   synonyms: string[];
+  source: TagSource;
 }
 
-/** The first `first` tags of candidates sorted nearest first: one per tag, no near-duplicates; a tag's distance is its nearest word's. */
+/** The first `first` tags of candidates sorted best first: one per tag, no near-duplicates; a tag's distance is its nearest word's. */
 export function foldTags(
   candidates: readonly TagCandidate[],
   first: number,
@@ -113,11 +118,11 @@ export function foldTags(
     if (tags.length === first) break;
     const tag = candidate.tag ?? candidate.text;
     if (seen.has(lemmaKey(tag))) continue;
-    const vector = l2Normalize(candidate.vector);
-    if (chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
+    const vector = candidate.vector && l2Normalize(candidate.vector);
+    if (vector && chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
     seen.add(lemmaKey(tag));
-    chosen.push(vector);
-    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms });
+    if (vector) chosen.push(vector);
+    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms, source: candidate.source ?? 'MODEL' });
   }
   return tags;
 }

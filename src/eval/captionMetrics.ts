@@ -6,7 +6,7 @@
 //                      synonym, in some form) is in the photo's captions
 //   tag recall@10      share of the photo's frequent caption nouns (named in at
 //                      least 3 of its captions) found among its first 10 tags
-import { captionWordCounts, contentWords } from '../embedding/index.js';
+import { captionWordCounts, categoryWords, contentWords, lemmaKey } from '../embedding/index.js';
 import { dot } from '../lib/vectors.js';
 import { mentions, sameWord } from './wordForms.js';
 
@@ -110,3 +110,9 @@ export function tagRecall(
 }
 
 export const average = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(values.length, 1);
+
+/** Is a class word (in a plural form too) the tag's word or one of its synonyms? */
+export function namesClass(tag: { text: string; synonyms: readonly string[] }, category: string): boolean {
+  const wanted = new Set(categoryWords(category).map(lemmaKey));
+  return [tag.text, ...tag.synonyms].some((word) => wanted.has(lemmaKey(word)));
+}

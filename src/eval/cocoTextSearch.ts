@@ -10,12 +10,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { App } from '../app.js';
-import { captionWordCounts } from '../embedding/captions.js';
+import { captionWordCounts, captionWordList } from '../embedding/index.js';
 import { openDatabase } from '../db/database.js';
 import { sha256 } from '../lib/hash.js';
 import { createRepositories } from '../repositories/index.js';
 import type { NewImage } from '../repositories/imageRepository.js';
 import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
+import { ImageProjectionCache } from '../services/imageProjectionCache.js';
 import { ImageTextService } from '../services/imageTextService.js';
 import { captionWordQueries, scoreModes, TEXT_SEARCH_MODES, type EvaluatedImage, type ModeScores } from './textSearchModes.js';
 
@@ -63,6 +64,7 @@ async function embedPhotos(app: App, photos: readonly CocoPhoto[], log: (line: s
       id: photo.id,
       category: null,
       captions: [...photo.captions],
+      captionWords: captionWordList(photo.captions),
       width: info.width,
       height: info.height,
       contentHash: sha256(bytes),
@@ -97,7 +99,7 @@ async function scoreInThrowawayStore(
     const search = new ImageTextService(repositories.imageText, repositories.images, app.repositories.words, app.embedder, {
       wordEfSearch: app.config.words.efSearch,
       imageEfSearch: app.config.images.efSearch,
-    }, new Warmup());
+    }, new Warmup(), new ImageProjectionCache(repositories.projections));
     return await scoreModes(search, photos, captionWordQueries(words));
   } finally {
     await db.close();
@@ -118,7 +120,7 @@ export async function evaluateCocoTextSearch(app: App, log: (line: string) => vo
     withCaptions: await scoreInThrowawayStore(app, rows, photos, words),
     captionsHeldBack: await scoreInThrowawayStore(
       app,
-      rows.map((row) => ({ ...row, captions: [] })),
+      rows.map((row) => ({ ...row, captions: [], captionWords: [] })),
       photos,
       words,
     ),

@@ -1,6 +1,7 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
+import { captionsWritten, markNeighboursStale } from './captionTransferRepository.js';
 import { countOf, queryWithHnsw, type HotQuery } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
@@ -16,6 +17,8 @@ export interface ImageRecord {
 }
 
 export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
+  /** Each caption's distinct content words, concatenated (captionWordList). */
+  captionWords: readonly string[];
   /** The image model's output. */
   features: Float32Array;
   /** The searched vector: `features` through the projection named by `projectionVersion` (null: none). */
@@ -31,6 +34,8 @@ export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
 export interface ImageChanges {
   category?: string | null;
   captions?: readonly string[];
+  /** The new captions' words (captionWordList), given with `captions`. */
+  captionWords?: readonly string[];
 }
 
 export interface ImageFile {
@@ -121,27 +126,28 @@ export class ImageRepository {
 
   /**
    * Rows (with their vectors) and bytes in one transaction: all of them or
-   * none. A row whose id or bytes are stored already (another writer was
-   * quicker: a seed beside an upload) is skipped; returns the rows inserted.
+   * none, with the photos whose caption transfer they change marked stale. A
+   * row whose id or bytes are stored already (another writer was quicker: a
+   * seed beside an upload) is skipped; returns the rows inserted.
    */
   async insert(images: readonly NewImage[]): Promise<ImageRecord[]> {
     if (images.length === 0) return [];
     return withTransaction(this.writer, async (client) => {
       const inserted = await client.query<ImageRecord>(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
-                             projection_version, word_embedding)
+                             projection_version, word_embedding, caption_words)
          SELECT id, category, captions::text[], width, height, hash, source, features, embedding, projection_version,
-                word_embedding
+                word_embedding, caption_words::text[]
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
-                     $8::vector[], $9::vector[], $10::text[], $11::vector[])
+                     $8::vector[], $9::vector[], $10::text[], $11::vector[], $12::text[])
            AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
-                word_embedding)
+                word_embedding, caption_words)
          ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}`,
         [
           images.map((i) => i.id),
           images.map((i) => i.category),
-          // unnest flattens 2-d arrays, so captions travel as array literals.
+          // unnest flattens 2-d arrays, so captions travel as array literals (toArrayLiteral).
           images.map((i) => toArrayLiteral(i.captions)),
           images.map((i) => i.width),
           images.map((i) => i.height),
@@ -151,9 +157,11 @@ export class ImageRepository {
           images.map((i) => vectorParam(i.embedding)),
           images.map((i) => i.projectionVersion),
           images.map((i) => i.wordEmbedding && vectorParam(i.wordEmbedding)),
+          images.map((i) => toArrayLiteral(i.captionWords)),
         ],
       );
       const ids = new Set(inserted.rows.map((row) => row.id));
+      await captionsWritten(client, [...ids], true);
       const files = images.filter((image) => ids.has(image.id));
       await client.query(
         `INSERT INTO image_files (image_id, mime_type, bytes)
@@ -166,19 +174,23 @@ export class ImageRepository {
 
   /**
    * Deletes the row, its vectors and (by cascade) its bytes and training-split
-   * entry, and records the deletion so that seeding never brings it back. One
-   * statement: all of it or nothing. False for an unknown id.
+   * entry, and records the deletion so that seeding never brings it back; the
+   * photos whose caption transfer used it are marked stale first. One
+   * transaction: all of it or nothing. False for an unknown id.
    */
   async delete(id: string): Promise<boolean> {
-    const result = await this.writer.query(
-      `WITH gone AS (DELETE FROM images WHERE id = $1 RETURNING id, content_hash, source)
-       INSERT INTO deleted_images (image_id, content_hash, source)
-       SELECT id, content_hash, source FROM gone
-       ON CONFLICT (image_id) DO UPDATE
-         SET content_hash = EXCLUDED.content_hash, source = EXCLUDED.source, deleted_at = now()`,
-      [id],
-    );
-    return (result.rowCount ?? 0) > 0;
+    return withTransaction(this.writer, async (client) => {
+      await markNeighboursStale(client, [id], true);
+      const result = await client.query(
+        `WITH gone AS (DELETE FROM images WHERE id = $1 RETURNING id, content_hash, source)
+         INSERT INTO deleted_images (image_id, content_hash, source)
+         SELECT id, content_hash, source FROM gone
+         ON CONFLICT (image_id) DO UPDATE
+           SET content_hash = EXCLUDED.content_hash, source = EXCLUDED.source, deleted_at = now()`,
+        [id],
+      );
+      return (result.rowCount ?? 0) > 0;
+    });
   }
 
   /** Records images as deleted without deleting anything: a dataset image whose bytes a person deleted under another id. */
@@ -201,22 +213,30 @@ export class ImageRepository {
     return { ids: new Set(result.rows.map((r) => r.id)), hashes: new Set(result.rows.map((r) => r.hash)) };
   }
 
-  /** Sets the fields given (undefined: unchanged); null for an unknown id. */
+  /** Sets the fields given (undefined: unchanged); null for an unknown id. New captions mark the photos they change stale. */
   async update(id: string, changes: ImageChanges): Promise<ImageRecord | null> {
-    const result = await this.writer.query<ImageRecord>(
-      `UPDATE images SET
-         category = CASE WHEN $2 THEN $3 ELSE category END,
-         captions = CASE WHEN $4 THEN $5::text[] ELSE captions END
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [
-        id,
-        changes.category !== undefined,
-        changes.category ?? null,
-        changes.captions !== undefined,
-        changes.captions ?? [],
-      ],
-    );
-    return result.rows[0] ?? null;
+    return withTransaction(this.writer, async (client) => {
+      const captioned = changes.captions !== undefined;
+      // Before and after the change: the photos it was a neighbour of, and those it becomes one of.
+      if (captioned) await markNeighboursStale(client, [id], true);
+      const result = await client.query<ImageRecord>(
+        `UPDATE images SET
+           category = CASE WHEN $2 THEN $3 ELSE category END,
+           captions = CASE WHEN $4 THEN $5::text[] ELSE captions END,
+           caption_words = CASE WHEN $4 THEN $6::text[] ELSE caption_words END
+         WHERE id = $1 RETURNING ${COLUMNS}`,
+        [
+          id,
+          changes.category !== undefined,
+          changes.category ?? null,
+          captioned,
+          changes.captions ?? [],
+          changes.captionWords ?? [],
+        ],
+      );
+      if (captioned && result.rows[0]) await captionsWritten(client, [id], true);
+      return result.rows[0] ?? null;
+    });
   }
 
   /** Stored bytes in id order after `afterId`, for re-embedding with a new recipe. */
@@ -362,6 +382,6 @@ function nearestQueries(source: QuerySource) {
 }
 const NEAREST = { vector: nearestQueries('vector'), stored: nearestQueries('stored') };
 
-function toArrayLiteral(values: readonly string[]): string {
+export function toArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }

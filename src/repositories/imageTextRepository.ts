@@ -41,7 +41,7 @@ export interface TextSearchOptions {
 }
 
 export interface TextMatchRow extends ImageRecord {
-  /** Cosine distance between the text's and the image's word-space vectors. */
+  /** Cosine distance between the text's vector and the image's searched one (the model's and its neighbours' captions'). */
   distance: number;
   matchedCaption: string | null;
 }
@@ -69,18 +69,18 @@ function searchQuery(name: string, filter: string): HotQuery {
            ),
            by_vector AS (
              SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-               SELECT id, word_embedding <=> $1::vector AS distance FROM images
-               WHERE $3::boolean AND word_embedding IS NOT NULL ${filter}
+               SELECT id, text_embedding <=> $1::vector AS distance FROM images
+               WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
                ORDER BY distance LIMIT $6
              ) nearest
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
            by_caption AS (
              SELECT id, distance, row_number() OVER (ORDER BY words_matched DESC, score DESC, id) AS rank FROM (
-               SELECT id, word_embedding <=> $1::vector AS distance, ${wordsIn('captions_document')} AS words_matched,
+               SELECT id, text_embedding <=> $1::vector AS distance, ${wordsIn('captions_document')} AS words_matched,
                       ts_rank_cd(captions_document, words.query) AS score
                FROM images, words
-               WHERE $4::boolean AND captions_document @@ words.query AND word_embedding IS NOT NULL ${filter}
+               WHERE $4::boolean AND captions_document @@ words.query AND text_embedding IS NOT NULL ${filter}
                ORDER BY words_matched DESC, score DESC, id LIMIT $6
              ) matched
              WHERE $7::float8 IS NULL OR distance <= $7
@@ -143,6 +143,73 @@ const NEAREST_TAGS_FOR_IMAGES = {
          ) t
          WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
          ORDER BY i.id, t.distance, t.text`,
+};
+
+/** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer); no vector. */
+export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
+  vector: null;
+  /** Places of the neighbours using it, nearest first from 0; -1: the photo's own captions. */
+  neighbours: number[];
+  /** The share of each one's captions using it. */
+  shares: number[];
+  /** All the image's neighbours' distances, nearest first. */
+  neighbourDistances: number[];
+}
+
+/**
+ * The vocabulary words in the captions of each image's k nearest captioned
+ * photos (through the index of captioned ones; the image's own bytes left
+ * out) and, for a stored image, its own captions, each with its model
+ * distance (cosine to the image's word-space vector). Stored images: $1 their
+ * ids, $2 k. New bytes: $1 the image vector, $2 k, $3 its word-space vector,
+ * $4 its content hash ('' for imageId).
+ */
+function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
+  const targets =
+    source !== 'vector'
+      ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions
+         FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
+      : `SELECT ''::text AS id, $1::vector AS embedding, $3::vector AS word_embedding, $4::text AS content_hash,
+                '{}'::text[] AS caption_words, 0 AS captions`;
+  // One image: its vector as a constant (an init plan), which the scan compares
+  // ten times faster than a vector taken from the outer row for every distance.
+  const target = source === 'storedOne' ? '(SELECT embedding FROM images WHERE id = ($1::text[])[1])' : 'g.embedding';
+  return {
+    name: `tags_voted_${source}`,
+    text: `WITH neighbours AS MATERIALIZED (
+             SELECT g.id AS image_id, (row_number() OVER (PARTITION BY g.id ORDER BY n.distance, n.id) - 1)::int AS place,
+                    n.distance, c.caption_words, cardinality(c.captions) AS captions
+             FROM (${targets}) g CROSS JOIN LATERAL (
+               -- Only the distance while scanning: the captions are read for the k neighbours alone.
+               SELECT id, embedding <=> ${target} AS distance
+               FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
+               ORDER BY distance LIMIT $2
+             ) n JOIN images c ON c.id = n.id
+           ),
+           distances AS (
+             SELECT image_id, array_agg(distance ORDER BY place) AS distances FROM neighbours GROUP BY image_id
+           ),
+           uses AS (
+             SELECT image_id, word, place, count(*)::float8 / captions AS share
+             FROM neighbours, unnest(caption_words) AS word GROUP BY image_id, word, place, captions
+             UNION ALL
+             SELECT g.id, word, -1, count(*)::float8 / g.captions
+             FROM (${targets}) g, unnest(g.caption_words) AS word GROUP BY g.id, word, g.captions
+           ),
+           voted AS (
+             SELECT image_id, word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
+             FROM uses GROUP BY image_id, word
+           )
+           SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, NULL AS vector,
+                  ${SYNONYMS('w')}, v.neighbours, v.shares, coalesce(d.distances, '{}') AS "neighbourDistances"
+           FROM voted v JOIN (${targets}) g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word
+           LEFT JOIN distances d ON d.image_id = v.image_id`,
+  };
+}
+const VOTED_WORDS = {
+  stored: votedWordsQuery('stored'),
+  storedOne: votedWordsQuery('storedOne'),
+  vector: votedWordsQuery('vector'),
 };
 
 export class ImageTextRepository {
@@ -272,6 +339,14 @@ export class ImageTextRepository {
     return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
   }
 
+  /** The whole vocabulary as tags are served: each word's tag and the tag's other words (evaluation). */
+  async foldedTagVocabulary(): Promise<Omit<TagRow, 'distance'>[]> {
+    const result = await this.reader.query<VectorColumn<Omit<TagRow, 'distance'>, 'vector'>>(
+      `SELECT w.text, w.tag, w.embedding AS vector, ${SYNONYMS('w')} FROM tag_words w ORDER BY w.rank`,
+    );
+    return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+
   /** Stores each vocabulary word's tag (words not named keep their own). */
   async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
     await this.writer.query(
@@ -289,6 +364,19 @@ export class ImageTextRepository {
       [vectorParam(vector), first],
     );
     return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+
+  /** Caption transfer's candidate words for stored images ({ ids }: one query) or new bytes' vectors (imageId ''). */
+  async votedWords(
+    images: { ids: readonly string[] } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string | null },
+    neighbours: number,
+    efSearch: number,
+  ): Promise<VotedWordRow[]> {
+    const [query, values] =
+      'ids' in images
+        ? [images.ids.length === 1 ? VOTED_WORDS.storedOne : VOTED_WORDS.stored, [images.ids, neighbours]]
+        : [VOTED_WORDS.vector, [vectorParam(images.vector), neighbours, vectorParam(images.wordVector), images.contentHash]];
+    return queryWithHnsw<VotedWordRow>(this.reader, { efSearch: Math.max(efSearch, neighbours), seqScan: false }, query, values);
   }
 
   /** Nearest vocabulary words for each of several stored images, in one query. */

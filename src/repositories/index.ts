@@ -1,6 +1,7 @@
 // Every repository, built over the store's pools: the one place that knows
 // which repository reads from the replica and which only from the primary.
 import type pg from 'pg';
+import { CaptionTransferRepository } from './captionTransferRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
 import { ImageRepository } from './imageRepository.js';
 import { ImageTextRepository } from './imageTextRepository.js';
@@ -12,6 +13,7 @@ export interface Repositories {
   images: ImageRepository;
   imageText: ImageTextRepository;
   projections: ImageProjectionRepository;
+  transfers: CaptionTransferRepository;
   seedState: SeedStateRepository;
 }
 
@@ -26,6 +28,7 @@ export function createRepositories(pools: {
     images: new ImageRepository(primary, reader),
     imageText: new ImageTextRepository(primary, reader),
     projections: new ImageProjectionRepository(primary),
+    transfers: new CaptionTransferRepository(primary),
     seedState: new SeedStateRepository(primary),
   };
 }

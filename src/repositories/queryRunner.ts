@@ -7,6 +7,12 @@ export type HnswSettings = {
   /** pgvector 0.8 iterative scans: keep scanning until LIMIT rows pass a filter. */
   iterative?: 'off' | 'relaxed_order' | 'strict_order';
   maxScanTuples?: number;
+  /**
+   * false: no sequential scans, so a small table is still searched through
+   * its HNSW index (the planner prefers a scan of 1,000 rows, which computes
+   * every distance: several times slower for 768-d vectors).
+   */
+  seqScan?: boolean;
 };
 
 /** A query run often: prepared once per connection under `name`, then only bound and executed. */
@@ -26,6 +32,7 @@ function settingsSql(settings: HnswSettings): string {
     `SET hnsw.iterative_scan = ${settings.iterative ?? 'off'}`,
     // 20,000 is pgvector's default.
     `SET hnsw.max_scan_tuples = ${Math.trunc(settings.maxScanTuples ?? 20_000)}`,
+    `SET enable_seqscan = ${settings.seqScan === false ? 'off' : 'on'}`,
   ].join('; ');
 }
 

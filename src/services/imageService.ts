@@ -1,6 +1,6 @@
 // What the image questions mean: input decoding and validation, exclusion of
 // the query image, pagination cursors, atomic and idempotent uploads.
-import { applyImageProjection, type Embedder } from '../embedding/index.js';
+import { applyImageProjection, captionWordList, type Embedder } from '../embedding/index.js';
 import { badInput, checkFirst, noImage } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type {
@@ -19,6 +19,7 @@ import {
   imageSource,
   type ImageInput,
 } from './arguments.js';
+import type { CaptionTransfer } from './captionTransfer.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
@@ -79,10 +80,11 @@ export class ImageService {
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
     private readonly warmup: Warmup,
+    private readonly transfer: CaptionTransfer,
     /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
     private readonly refusals?: ModelRefusals,
   ) {
-    this.writer = new ImageWriter(images, embedder, projection);
+    this.writer = new ImageWriter(images, embedder, projection, transfer);
   }
 
   /** While the collection is still being seeded: how much of it an answer covers ("412/1000"). */
@@ -190,15 +192,22 @@ export class ImageService {
   async updateImage(id: string, update: ImageUpdate): Promise<ImageRecord> {
     const changes: ImageChanges = {};
     if (update.category !== undefined) changes.category = cleanCategory(update.category) ?? null;
-    if (update.captions !== undefined) changes.captions = cleanCaptions(update.captions);
+    if (update.captions !== undefined) {
+      changes.captions = cleanCaptions(update.captions);
+      changes.captionWords = captionWordList(changes.captions);
+    }
     const updated = await this.images.update(id, changes);
     if (!updated) throw noImage(id);
+    // New captions teach the photos near it from the next query on.
+    if (changes.captions) await this.transfer.refresh();
     return updated;
   }
 
   /** Removes the image for good: a later seed does not bring a deleted dataset image back. */
   async deleteImage(id: string): Promise<boolean> {
     if (!(await this.images.delete(id))) throw noImage(id);
+    // The photos that used its captions stop using them before the answer.
+    await this.transfer.refresh();
     return true;
   }
 }

@@ -1,18 +1,23 @@
 // What the image ↔ text questions mean: tags for an image (stored or new
 // bytes), images for a text, validation, unknown words, folding words into tags.
 import {
+  applyImageProjection,
   candidatesFor,
   dropStopWords,
   foldTags,
   type FoldedTag,
   embedText,
+  scoreTags,
   tokenize,
+  TRANSFER,
   type Embedder,
+  type TagCandidate,
 } from '../embedding/index.js';
 import { checkFirst, clientError, noImage, quoted } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
+import { sha256 } from '../lib/hash.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
-import type { ImageTextRepository } from '../repositories/imageTextRepository.js';
+import type { ImageTextRepository, VotedWordRow } from '../repositories/imageTextRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
@@ -24,11 +29,12 @@ import {
   noKnownWords,
   type ImageInput,
 } from './arguments.js';
+import type { ImageProjectionCache } from './imageProjectionCache.js';
 import type { ImageMatch } from './imageService.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
-/** A tag: its word, the cosine distance of its nearest form, and the forms folded into it. */
+/** A tag: its word, the cosine distance of its nearest form, the forms folded into it, and where it came from. */
 export type TagMatch = FoldedTag;
 
 export interface TagsForImageArgs {
@@ -73,6 +79,20 @@ export interface ImageTextSettings {
   imageEfSearch: number;
 }
 
+/** The model's candidates and the caption-voted words, scored together and folded into `first` tags. */
+function fuseTags(
+  model: readonly TagCandidate[],
+  voted: readonly VotedWordRow[],
+  first: number,
+): TagMatch[] {
+  const scored = scoreTags({
+    modelCandidates: model,
+    voted,
+    neighbourDistances: voted[0]?.neighbourDistances ?? [],
+  });
+  return foldTags(scored, first);
+}
+
 export class ImageTextService {
   constructor(
     private readonly imageText: ImageTextRepository,
@@ -81,6 +101,7 @@ export class ImageTextService {
     private readonly embedder: Embedder,
     private readonly settings: ImageTextSettings,
     private readonly warmup: Warmup,
+    private readonly projection: ImageProjectionCache,
     /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
     private readonly refusals?: ModelRefusals,
   ) {}
@@ -90,9 +111,17 @@ export class ImageTextService {
     const source = imageSource(args);
     this.warmup.check('tagsForImage');
     if ('id' in source) return this.storedImageTags(source.id, first);
-    const vector = await this.newImageVector(source.image);
-    const candidates = await this.imageText.nearestTags(vector, candidatesFor(first), this.settings.wordEfSearch);
-    return foldTags(candidates, first);
+    admitImage(this.embedder, this.refusals);
+    const bytes = decodeBase64Image(source.image.base64);
+    const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
+    const wordVector = await modelCall(this.embedder.projectToWords(features), this.refusals);
+    const vector = applyImageProjection(await this.projection.current(), features);
+    const [model, voted] = await Promise.all([
+      this.imageText.nearestTags(wordVector, candidatesFor(first), this.settings.wordEfSearch),
+      // The same bytes stored already are the photo itself: its captions are not its neighbours'.
+      this.imageText.votedWords({ vector, wordVector, contentHash: sha256(bytes) }, TRANSFER.neighbours, this.settings.imageEfSearch),
+    ]);
+    return fuseTags(model, voted, first);
   }
 
   /** The query Image.tags uses: the stored vector is read inside it (one round trip); no tags are explained only then. */
@@ -105,23 +134,27 @@ export class ImageTextService {
     throw noImage(id);
   }
 
-  private async newImageVector(image: ImageInput): Promise<Float32Array> {
-    admitImage(this.embedder, this.refusals);
-    const bytes = decodeBase64Image(image.base64);
-    const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
-    return modelCall(this.embedder.projectToWords(features), this.refusals);
-  }
-
   /** `first` for tags: 5 when not given, refused outside the allowed range. */
   checkTagsFirst(first: number | null | undefined): number {
     return checkFirst(first, 5);
   }
 
-  /** Tags of several stored images in one query (Image.tags through a DataLoader); [] where not projected yet. */
+  /**
+   * Tags of several stored images (Image.tags through a DataLoader): the
+   * model's words and the captions' words, one query each for all the
+   * images; [] where not projected yet.
+   */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
-    const rows = await this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch);
-    const byImage = groupBy(rows, (row) => row.imageId);
-    return ids.map((id) => foldTags(byImage.get(id) ?? [], first));
+    const [rows, voted] = await Promise.all([
+      this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch),
+      this.imageText.votedWords({ ids }, TRANSFER.neighbours, this.settings.imageEfSearch),
+    ]);
+    const modelOf = groupBy(rows, (row) => row.imageId);
+    const votedOf = groupBy(voted, (row) => row.imageId);
+    return ids.map((id) => {
+      const model = modelOf.get(id) ?? [];
+      return model.length > 0 ? fuseTags(model, votedOf.get(id) ?? [], first) : [];
+    });
   }
 
   /**

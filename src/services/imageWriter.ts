@@ -3,10 +3,11 @@
 // way. A batch embeds its images together on the worker pool; each image
 // succeeds or is refused on its own, with a reason a person can act on.
 import type { GraphQLError } from 'graphql';
-import { applyImageProjection, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
+import { applyImageProjection, captionWordList, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
 import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES, tooLarge } from './arguments.js';
+import type { CaptionTransfer } from './captionTransfer.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 
 export interface NewUpload {
@@ -51,6 +52,7 @@ export class ImageWriter {
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
     private readonly projection: ImageProjectionCache,
+    private readonly transfer: CaptionTransfer,
   ) {}
 
   /** One outcome per upload, in order. Bytes stored already are 'present' and not embedded again. */
@@ -129,6 +131,7 @@ export class ImageWriter {
       id: uploadId(c.contentHash),
       category: c.category,
       captions: c.captions,
+      captionWords: captionWordList(c.captions),
       width: info.width,
       height: info.height,
       contentHash: c.contentHash,
@@ -140,7 +143,10 @@ export class ImageWriter {
       mimeType: info.mimeType,
       bytes: c.bytes,
     }));
-    return this.images.insert(rows);
+    const inserted = await this.images.insert(rows);
+    // The new photos' transfers, and their neighbours' when they have captions: before the answer.
+    if (inserted.length > 0) await this.transfer.refresh();
+    return inserted;
   }
 }
 

@@ -1,4 +1,5 @@
 // The services the API answers from, built over the repositories and models.
+import type { CaptionTransfer } from './captionTransfer.js';
 import type { HealthService } from './healthService.js';
 import type { ImageService } from './imageService.js';
 import type { ImageTextService } from './imageTextService.js';
@@ -11,6 +12,8 @@ export interface Services {
   images: ImageService;
   imageText: ImageTextService;
   health: HealthService;
+  /** Keeps the transferred caption vectors current after writes. */
+  transfer: CaptionTransfer;
   /** What a first start has ready so far. */
   warmup: Warmup;
   /** What the server does, for GET /metrics. */

@@ -3,7 +3,12 @@ import type { ImageInput, ImageRecord } from '../../services/imageService.js';
 import type { ImagesForTextArgs, TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';
 
-const toTag = (tag: TagMatch) => ({ word: { text: tag.text }, distance: tag.distance, synonyms: tag.synonyms });
+const toTag = (tag: TagMatch) => ({
+  word: { text: tag.text },
+  distance: tag.distance,
+  synonyms: tag.synonyms,
+  source: tag.source,
+});
 
 /** Several unknown-word notes in one request (aliases) are merged. */
 function noteUnknownWords(ctx: GraphQLContext, words: string[]) {

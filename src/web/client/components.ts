@@ -55,7 +55,10 @@ export function thumbnailGrid(items: (ImageSummary | ImageMatch)[], label: strin
   );
 }
 
-/** Words as links that search for themselves. */
+/** How a tag's source reads beside it. */
+const SOURCE_LABELS = { CAPTION: 'caption', SIMILAR_PHOTOS: 'similar photos', MODEL: 'model' } as const;
+
+/** Words as links that search for themselves; a tag says where it came from. */
 export function wordChips(words: WordMatch[], label: string): HTMLElement {
   return h(
     'ul',
@@ -64,11 +67,8 @@ export function wordChips(words: WordMatch[], label: string): HTMLElement {
       h(
         'li',
         {},
-        h(
-          'a',
-          { href: href('search', { q: match.word.text }), title: distanceLabel(match.distance) },
-          match.word.text,
-        ),
+        h('a', { href: href('search', { q: match.word.text }), title: distanceLabel(match.distance) }, match.word.text),
+        match.source ? h('small', { class: 'source' }, SOURCE_LABELS[match.source]) : null,
       ),
     ),
   );

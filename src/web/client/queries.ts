@@ -16,6 +16,8 @@ export interface ImageMatch {
 export interface WordMatch {
   word: { text: string };
   distance: number;
+  /** Tags: where the word came from. */
+  source?: 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
 }
 export interface ImageDetail extends ImageSummary {
   width: number;
@@ -61,7 +63,7 @@ export async function similarWords(text: string): Promise<WordMatch[]> {
 
 export async function imageDetail(id: string): Promise<ImageDetail | null> {
   const query = `query ($id: ID!) { image(id: $id) { ${SUMMARY} width height
-    tags(first: ${TAGS}) { distance word { text } }
+    tags(first: ${TAGS}) { distance source word { text } }
     similar(first: ${RESULTS}) { ${MATCH} } } }`;
   return (await graphql<{ image: ImageDetail | null }>(query, { id })).image;
 }
@@ -70,7 +72,7 @@ export async function imageDetail(id: string): Promise<ImageDetail | null> {
 export async function describePhoto(base64: string): Promise<{ similar: ImageMatch[]; tags: WordMatch[] }> {
   const query = `query ($image: ImageInput!) {
     similar: similarImages(image: $image, first: ${RESULTS}) { ${MATCH} }
-    tags: tagsForImage(image: $image, first: ${TAGS}) { distance word { text } } }`;
+    tags: tagsForImage(image: $image, first: ${TAGS}) { distance source word { text } } }`;
   return graphql(query, { image: { base64 } });
 }
 

@@ -1,0 +1,143 @@
+// Nearest-neighbour caption transfer: a photo is described by the captions of
+// the k stored captioned photos nearest to it by image embedding, weighted by
+// a softmax of their similarity, and that vote is fused with the image → word
+// model. Tags fuse per word; text search fuses per photo, as one stored vector
+// (the model's unit vector plus the transferred one, weighted). Parameters were
+// chosen by cross-validation inside Pascal's training split (docs/models.md,
+// "Caption transfer").
+import { l2Normalize } from '../lib/vectors.js';
+import { contentWords } from './captions.js';
+import type { TagCandidate } from './tagFolding.js';
+
+export interface TransferParameters {
+  /** How many captioned neighbours vote. */
+  neighbours: number;
+  /** Softmax temperature over the neighbours' cosine similarity. */
+  temperature: number;
+  /** A tag's score: tagWeight × the neighbours' vote + (1 − tagWeight) × the model's cosine. */
+  tagWeight: number;
+  /** The searched vector: unit model vector + textWeight × unit transferred vector. */
+  textWeight: number;
+}
+
+export const TRANSFER: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.5, textWeight: 4 };
+
+/** Names the parameters of stored transfers: another version recomputes them. */
+export const transferVersion = (p: TransferParameters = TRANSFER) =>
+  `k${p.neighbours}-t${p.temperature}-text${p.textWeight}`;
+
+export type TagSource = 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
+
+/** Each caption's distinct content words, concatenated: a word occurs once per caption that uses it. */
+export const captionWordList = (captions: readonly string[]): string[] => captions.flatMap(contentWords);
+
+/** Softmax weights of neighbours at these cosine distances (sum 1). */
+export function neighbourWeights(distances: readonly number[], temperature = TRANSFER.temperature): number[] {
+  if (distances.length === 0) return [];
+  const nearest = Math.min(...distances);
+  // Shifted by the nearest so the exponentials never overflow.
+  const raw = distances.map((d) => Math.exp((nearest - d) / temperature));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return raw.map((w) => w / total);
+}
+
+export interface TransferNeighbour {
+  distance: number;
+  /** Unit caption vector. */
+  captionEmbedding: Float32Array;
+}
+
+/**
+ * What a photo stores for text search: textWeight × the unit similarity-weighted
+ * mean of its neighbours' caption vectors (null without neighbours), and the
+ * distance to its farthest neighbour (Infinity while fewer than k exist: any
+ * new captioned photo is then one of them).
+ */
+export function transferredVector(
+  neighbours: readonly TransferNeighbour[],
+  p: TransferParameters = TRANSFER,
+): { vector: Float32Array | null; radius: number } {
+  const radius = neighbours.length < p.neighbours ? Infinity : Math.max(...neighbours.map((n) => n.distance));
+  if (neighbours.length === 0 || p.textWeight === 0) return { vector: null, radius };
+  const weights = neighbourWeights(neighbours.map((n) => n.distance), p.temperature);
+  const sum = new Float32Array(neighbours[0]!.captionEmbedding.length);
+  neighbours.forEach((n, j) => {
+    for (let i = 0; i < sum.length; i++) sum[i]! += weights[j]! * n.captionEmbedding[i]!;
+  });
+  return { vector: l2Normalize(sum).map((x) => x * p.textWeight), radius };
+}
+
+/** Own captions' place in VotedWord.neighbours. */
+export const OWN_CAPTIONS = -1;
+
+/**
+ * A vocabulary word that captions use: which neighbours (by their place in
+ * nearest-first order; OWN_CAPTIONS for the photo's own) and the share of
+ * their captions using it.
+ */
+export interface VotedWord extends TagCandidate {
+  neighbours: number[];
+  shares: number[];
+}
+
+export interface ScoredTag extends TagCandidate {
+  score: number;
+  source: TagSource;
+}
+
+/**
+ * The model's score for a word: its cosine to the image's word-space vector
+ * (a candidate's distance is 1 − that cosine). The one place tags read the
+ * model, so a corrected score (e.g. for hub words) slots in here.
+ */
+export const modelWordScore = (word: TagCandidate): number => 1 - word.distance;
+
+export interface TagEvidence {
+  /** The model's nearest vocabulary words. */
+  modelCandidates: readonly TagCandidate[];
+  /** Vocabulary words in the neighbours' captions (and the photo's own, when it is stored), with their model distance. */
+  voted: readonly VotedWord[];
+  /** Cosine distances of all k neighbours, nearest first (the softmax is over all of them). */
+  neighbourDistances: readonly number[];
+}
+
+/**
+ * Every candidate word scored, best first: the photo's own caption words
+ * first (by the share of its captions using them), then tagWeight × the
+ * neighbours' vote (per tag, so dog and dogs vote together) + (1 − tagWeight)
+ * × the model's cosine. Words no neighbour uses still come from the model.
+ */
+export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFER): ScoredTag[] {
+  const weights = neighbourWeights(evidence.neighbourDistances, p.temperature);
+  const tagOf = (word: { text: string; tag: string | null }) => word.tag ?? word.text;
+  // Per tag and neighbour, the largest share among the tag's words.
+  const uses = new Map<string, Map<number, number>>();
+  for (const word of evidence.voted) {
+    const byNeighbour = uses.get(tagOf(word)) ?? new Map<number, number>();
+    word.neighbours.forEach((n, i) => byNeighbour.set(n, Math.max(byNeighbour.get(n) ?? 0, word.shares[i]!)));
+    uses.set(tagOf(word), byNeighbour);
+  }
+  const evidenceFor = (tag: string) => {
+    let vote = 0;
+    let own = 0;
+    for (const [n, share] of uses.get(tag) ?? []) {
+      if (n === OWN_CAPTIONS) own = share;
+      else vote += (weights[n] ?? 0) * share;
+    }
+    return { vote, own };
+  };
+
+  const candidates = new Map<string, TagCandidate>();
+  for (const word of evidence.modelCandidates) candidates.set(word.text, word);
+  for (const word of evidence.voted) {
+    if (!candidates.has(word.text)) candidates.set(word.text, word);
+  }
+  const scored = [...candidates.values()].map((word): ScoredTag => {
+    const { vote, own } = evidenceFor(tagOf(word));
+    const source: TagSource = own > 0 ? 'CAPTION' : vote > 0 ? 'SIMILAR_PHOTOS' : 'MODEL';
+    const score = own + p.tagWeight * vote + (1 - p.tagWeight) * modelWordScore(word);
+    const { text, tag, distance, vector, synonyms } = word;
+    return { text, tag, distance, vector, synonyms, score, source };
+  });
+  return scored.sort((a, b) => b.score - a.score || a.distance - b.distance || (a.text < b.text ? -1 : 1));
+}

@@ -1,0 +1,305 @@
+// Caption transfer measured in memory with the served code's own functions
+// (scoreTags, foldTags, transferredVector): a photo's tags and its searched
+// text vector from a pool of captioned photos, found by exact nearest
+// neighbours over the same image vectors the service searches through HNSW.
+// Also the cross-validation inside Pascal's training split that chose k, T
+// and the two fusion weights (each fold's model refitted without the fold).
+import {
+  applyImageProjection,
+  candidatesFor,
+  embeddingVersion,
+  fitImageProjection,
+  captionWordList,
+  foldTags,
+  scoreTags,
+  transferredVector,
+  type FoldedTag,
+  type TagCandidate,
+  type TransferParameters,
+  type VotedWord,
+} from '../embedding/index.js';
+import { dot, l2Normalize } from '../lib/vectors.js';
+import { average, captionWordSet, namesClass, tagPrecision } from './captionMetrics.js';
+import { mean, scoreClassQueries, scoreOpenVocabulary, type WordVectors } from './imageText.js';
+
+/** A vocabulary word as tags are served: unit vector, its tag and the tag's other words. */
+export interface TagWord {
+  text: string;
+  tag: string | null;
+  vector: Float32Array;
+  synonyms: string[];
+}
+
+export interface TransferPhoto {
+  id: string;
+  captions: readonly string[];
+  /** Unit searched image vector (what similarImages and the neighbour search compare). */
+  imageVector: Float32Array;
+  /** Unit word-space vector of the image → word model. */
+  wordVector: Float32Array;
+}
+
+/** A captioned photo of the pool, as the store keeps it. */
+export interface PoolPhoto {
+  id: string;
+  imageVector: Float32Array;
+  captionWords: readonly string[];
+  captionCount: number;
+  captionEmbedding: Float32Array;
+}
+
+export interface Neighbour {
+  distance: number;
+  photo: PoolPhoto;
+}
+
+/** The pool photos with a caption vector (captioned, as the store counts them). */
+export function buildPool(
+  photos: readonly { id: string; captions: readonly string[]; imageVector: Float32Array }[],
+  vectors: WordVectors,
+): PoolPhoto[] {
+  return photos.flatMap((photo) => {
+    const words = captionWordList(photo.captions);
+    const known = words.flatMap((word) => (vectors.has(word) ? [l2Normalize(vectors.get(word)!)] : []));
+    if (known.length === 0) return [];
+    const sum = new Float32Array(known[0]!.length);
+    for (const vector of known) for (let i = 0; i < sum.length; i++) sum[i]! += vector[i]!;
+    return [{ id: photo.id, imageVector: photo.imageVector, captionWords: words, captionCount: photo.captions.length, captionEmbedding: l2Normalize(sum) }];
+  });
+}
+
+/** The `k` nearest pool photos but the photo itself, nearest first (exact). */
+export function nearestInPool(photo: { id: string; imageVector: Float32Array }, pool: readonly PoolPhoto[], k: number): Neighbour[] {
+  return pool
+    .filter((other) => other.id !== photo.id)
+    .map((other) => ({ distance: 1 - dot(photo.imageVector, other.imageVector), photo: other }))
+    .sort((a, b) => a.distance - b.distance || (a.photo.id < b.photo.id ? -1 : 1))
+    .slice(0, k);
+}
+
+/** Tags as served, with the work that does not depend on the parameters kept between trials. */
+/** Tags scored per photo: precision@5, recall@10. */
+export const TAGS_SCORED = 10;
+
+export class TagScorer {
+  private readonly index: Map<string, TagWord>;
+  private readonly modelCache = new WeakMap<Float32Array, TagCandidate[]>();
+  private readonly votedCache = new WeakMap<readonly Neighbour[], Map<number, VotedWord[]>>();
+
+  constructor(private readonly vocabulary: readonly TagWord[]) {
+    this.index = new Map(vocabulary.map((word) => [word.text, word]));
+  }
+
+  private candidate(word: TagWord, wordVector: Float32Array): TagCandidate {
+    return { text: word.text, tag: word.tag, distance: 1 - dot(wordVector, word.vector), vector: word.vector, synonyms: word.synonyms };
+  }
+
+  /** The model's nearest vocabulary words (what the tag_words index search returns). */
+  modelCandidates(wordVector: Float32Array, first: number): TagCandidate[] {
+    const n = candidatesFor(first);
+    const best: { score: number; word: TagWord }[] = [];
+    for (const word of this.vocabulary) {
+      const score = dot(wordVector, word.vector);
+      if (best.length < n || score > best[best.length - 1]!.score) {
+        best.push({ score, word });
+        best.sort((a, b) => b.score - a.score);
+        if (best.length > n) best.pop();
+      }
+    }
+    return best.map(({ word }) => this.candidate(word, wordVector));
+  }
+
+  /** Vocabulary words of the neighbours' captions, as the voted-words query returns them. */
+  votedWords(wordVector: Float32Array, neighbours: readonly Neighbour[]): VotedWord[] {
+    const voted = new Map<string, VotedWord>();
+    neighbours.forEach(({ photo }, place) => {
+      const counts = new Map<string, number>();
+      for (const word of photo.captionWords) counts.set(word, (counts.get(word) ?? 0) + 1);
+      for (const [text, count] of counts) {
+        const word = this.index.get(text);
+        if (!word) continue;
+        // As the voted-words query returns them: without their vectors.
+        const entry = voted.get(text) ?? { ...this.candidate(word, wordVector), vector: null, neighbours: [], shares: [] };
+        entry.neighbours.push(place);
+        entry.shares.push(count / photo.captionCount);
+        voted.set(text, entry);
+      }
+    });
+    return [...voted.values()];
+  }
+
+  /** The first 10 tags as served (no neighbours: the model alone); own captions are never used. */
+  tags(photo: TransferPhoto, neighbours: readonly Neighbour[], p: TransferParameters): FoldedTag[] {
+    const used = neighbours.slice(0, p.neighbours);
+    let model = this.modelCache.get(photo.wordVector);
+    if (!model) this.modelCache.set(photo.wordVector, (model = this.modelCandidates(photo.wordVector, TAGS_SCORED)));
+    const byK = this.votedCache.get(neighbours) ?? new Map<number, VotedWord[]>();
+    this.votedCache.set(neighbours, byK);
+    let voted = byK.get(used.length);
+    if (!voted) byK.set(used.length, (voted = this.votedWords(photo.wordVector, used)));
+    const scored = scoreTags({ modelCandidates: model, voted, neighbourDistances: used.map((n) => n.distance) }, p);
+    return foldTags(scored, TAGS_SCORED);
+  }
+}
+
+/** The searched text vector: the model's unit vector plus the weighted transferred one, normalised. */
+export function textVector(photo: TransferPhoto, neighbours: readonly Neighbour[], p: TransferParameters): Float32Array {
+  const used = neighbours.slice(0, p.neighbours).map((n) => ({ distance: n.distance, captionEmbedding: n.photo.captionEmbedding }));
+  const { vector } = transferredVector(used, p);
+  return vector ? l2Normalize(photo.wordVector.map((x, i) => x + vector[i]!)) : photo.wordVector;
+}
+
+export interface PascalPhoto extends TransferPhoto {
+  category: string;
+}
+
+export interface PascalTagScores {
+  tagsTop1: number;
+  tagsTop5: number;
+  tagPrecisionAt5: number;
+}
+
+export interface PascalTextScores {
+  classTextToImage: number;
+  openVocabulary: number;
+}
+
+/** Tags of Pascal photos (own captions never used): the class word first / in the first 5, precision@5 against the captions. */
+export function scorePascalTags(
+  photos: readonly PascalPhoto[],
+  neighbours: readonly (readonly Neighbour[])[],
+  scorer: TagScorer,
+  p: TransferParameters,
+): PascalTagScores {
+  const tags = photos.map((photo, i) => scorer.tags(photo, neighbours[i]!, p));
+  const served = photos.map((photo, i) => tags[i]!.slice(0, 5).map((tag) => namesClass(tag, photo.category)));
+  return {
+    tagsTop1: average(served.map((hits) => (hits[0] ? 1 : 0))),
+    tagsTop5: average(served.map((hits) => (hits.some(Boolean) ? 1 : 0))),
+    tagPrecisionAt5: tagPrecision(
+      tags.map((list) => list.map((tag) => [tag.text])),
+      photos.map((photo) => captionWordSet(photo.captions)),
+    ),
+  };
+}
+
+/** Text → image within `photos` by their searched vectors: class names, and the open-vocabulary proxy words. */
+export function scorePascalText(
+  photos: readonly PascalPhoto[],
+  neighbours: readonly (readonly Neighbour[])[],
+  vectors: WordVectors,
+  p: TransferParameters,
+): PascalTextScores {
+  const searched = photos.map((photo, i) => ({ ...photo, vector: textVector(photo, neighbours[i]!, p) }));
+  return {
+    classTextToImage: mean(Object.values(scoreClassQueries(searched, vectors))),
+    openVocabulary: mean(Object.values(scoreOpenVocabulary(searched, vectors)).map((s) => s.precision)),
+  };
+}
+
+/** The mean of each figure over the folds. */
+function averages<T extends object>(scores: readonly T[]): T {
+  const keys = Object.keys(scores[0]!) as (keyof T)[];
+  return Object.fromEntries(keys.map((key) => [key, average(scores.map((s) => s[key] as number))])) as T;
+}
+
+export const CV_FOLDS = 5;
+export const CV_GRID = {
+  neighbours: [5, 10, 20, 40],
+  temperature: [0.02, 0.05, 0.1, 0.2],
+  tagWeight: [0.3, 0.5, 0.7, 0.9],
+  textWeight: [0.5, 1, 2, 4, 8],
+};
+/** Fits the image → word model on some training photos; returns its map from features to a unit word-space vector. */
+export type FitWordModel = (rows: readonly TrainingRow[]) => (features: Float32Array) => Float32Array;
+
+export interface CvTrial {
+  neighbours: number;
+  temperature: number;
+  tagWeight: number;
+  textWeight: number;
+  tagPrecisionAt5: number;
+  tagsTop1: number;
+  tagsTop5: number;
+  classTextToImage: number;
+  openVocabulary: number;
+}
+
+export interface TrainingRow extends PascalPhoto {
+  features: Float32Array;
+}
+
+/**
+ * Five folds of the training split: each fold's photos are tagged and
+ * searched with the other four as the captioned pool, and with the image
+ * projection and the image → word model refitted on those four. Tags maximise precision@5
+ * against the captions while keeping the model's class tags top-5; text
+ * search maximises open-vocabulary P@10 while keeping its class P@10; (k, T)
+ * maximise the sum of both at their best weights.
+ */
+export function crossValidate(
+  rows: readonly TrainingRow[],
+  scorer: TagScorer,
+  vectors: WordVectors,
+  fitWordModel: FitWordModel,
+): { trials: CvTrial[]; modelOnly: CvTrial; chosen: TransferParameters } {
+  const folds = Array.from({ length: CV_FOLDS }, (_, f) => rows.filter((_, i) => i % CV_FOLDS === f));
+  const maxK = Math.max(...CV_GRID.neighbours);
+  const prepared = folds.map((fold, f) => {
+    const rest = rows.filter((_, i) => i % CV_FOLDS !== f);
+    const wordVector = fitWordModel(rest);
+    const projection = fitImageProjection(rest, embeddingVersion());
+    const imageVector = (row: TrainingRow) => l2Normalize(applyImageProjection(projection, row.features));
+    const photos = fold.map((row) => ({ ...row, imageVector: imageVector(row), wordVector: wordVector(row.features) }));
+    const pool = buildPool(rest.map((row) => ({ ...row, imageVector: imageVector(row) })), vectors);
+    return { photos, neighbours: photos.map((photo) => nearestInPool(photo, pool, maxK)) };
+  });
+  const trial = (p: TransferParameters): CvTrial => {
+    const tags = prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
+    const text = prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p));
+    return { ...p, ...averages(tags), ...averages(text) } as CvTrial;
+  };
+  const modelOnly = trial({ neighbours: 0, temperature: 0, tagWeight: 0, textWeight: 0 });
+  const trials: CvTrial[] = [];
+  for (const neighbours of CV_GRID.neighbours) {
+    for (const temperature of CV_GRID.temperature) {
+      const tagTrials = CV_GRID.tagWeight.map((tagWeight) => {
+        const p = { neighbours, temperature, tagWeight, textWeight: 0 };
+        return prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
+      });
+      const textTrials = CV_GRID.textWeight.map((textWeight) => {
+        const p = { neighbours, temperature, tagWeight: 0, textWeight };
+        return prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p));
+      });
+      CV_GRID.tagWeight.forEach((tagWeight, i) =>
+        CV_GRID.textWeight.forEach((textWeight, j) =>
+          trials.push({
+            neighbours,
+            temperature,
+            tagWeight,
+            textWeight,
+            ...averages(tagTrials[i]!),
+            ...averages(textTrials[j]!),
+          }),
+        ),
+      );
+    }
+  }
+  // A weight that loses what the model alone does scores nothing.
+  const tagScore = (t: CvTrial) => (t.tagsTop5 >= modelOnly.tagsTop5 ? t.tagPrecisionAt5 : 0);
+  const textScore = (t: CvTrial) => (t.classTextToImage >= modelOnly.classTextToImage ? t.openVocabulary : 0);
+  const bestOf = <T>(items: readonly T[], score: (item: T) => number) => items.reduce((a, b) => (score(b) > score(a) ? b : a));
+  const pairs = CV_GRID.neighbours.flatMap((k) => CV_GRID.temperature.map((temperature) => ({ k, temperature })));
+  const forPair = (pair: { k: number; temperature: number }) =>
+    trials.filter((t) => t.neighbours === pair.k && t.temperature === pair.temperature);
+  const pairScore = (pair: { k: number; temperature: number }) =>
+    Math.max(...forPair(pair).map(tagScore)) + Math.max(...forPair(pair).map(textScore));
+  const pair = bestOf(pairs, pairScore);
+  const tagBest = bestOf(forPair(pair), tagScore);
+  const textBest = bestOf(forPair(pair), textScore);
+  return {
+    trials,
+    modelOnly,
+    chosen: { neighbours: pair.k, temperature: pair.temperature, tagWeight: tagBest.tagWeight, textWeight: textBest.textWeight },
+  };
+}

@@ -1,0 +1,136 @@
+// All SQL of caption transfer (migrations/008): each photo's caption vector,
+// its transferred vector and radius, which photos a captioned write makes
+// stale, and their refresh.
+import type pg from 'pg';
+import { withTransaction } from '../lib/transaction.js';
+import { toArrayLiteral } from './imageRepository.js';
+import { countOf } from './queryRunner.js';
+import { toFloat32, vectorParam } from './vectorParam.js';
+
+export interface NeighbourRow {
+  distance: number;
+  captionEmbedding: Float32Array;
+}
+
+export interface TransferRow {
+  vector: Float32Array | null;
+  /** Distance to the farthest neighbour used; Infinity while fewer than k exist. */
+  radius: number;
+}
+
+/** Computes each photo's transfer from its nearest captioned photos (nearest first). */
+export type ComputeTransfer = (neighbours: NeighbourRow[]) => TransferRow;
+
+/**
+ * A captioned photo's caption vector: the normalised sum of its caption
+ * words' unit GloVe vectors (a word once per caption using it). NULL when no
+ * word is known (or the words are not loaded yet: the transfer phase fills it).
+ */
+const FILL_CAPTION_EMBEDDINGS = `
+  UPDATE images i SET caption_embedding = (
+    SELECT l2_normalize(sum(l2_normalize(w.embedding))) FROM unnest(i.caption_words) AS word JOIN words w ON w.text = word
+  ) WHERE i.id = ANY($1::text[])`;
+
+/**
+ * Marks stale (radius NULL) every other photo that has one of the photos `$1`
+ * (captioned, or all of them with $2 false) within its radius: among its k
+ * nearest captioned photos now, or it would be once captioned.
+ */
+const MARK_NEIGHBOURS_STALE = `
+  UPDATE images o SET transfer_radius = NULL
+  FROM images n
+  WHERE n.id = ANY($1::text[]) AND (NOT $2::boolean OR n.caption_embedding IS NOT NULL)
+    AND o.id <> ALL($1::text[]) AND o.transfer_radius IS NOT NULL
+    AND (o.embedding <=> n.embedding) <= o.transfer_radius`;
+
+/** Each photo's k nearest captioned photos but itself, through the index of captioned photos. */
+const NEIGHBOURS = `
+  SELECT i.id, n.distance, n.caption_embedding AS "captionEmbedding"
+  FROM images i CROSS JOIN LATERAL (
+    SELECT c.caption_embedding, c.embedding <=> i.embedding AS distance FROM images c
+    WHERE c.caption_embedding IS NOT NULL AND c.id <> i.id
+    ORDER BY c.embedding <=> i.embedding LIMIT $2
+  ) n
+  WHERE i.id = ANY($1::text[])
+  ORDER BY i.id, n.distance`;
+
+/**
+ * Inside a write's transaction, after photos `ids` were stored or their
+ * captions changed: their caption vectors, and the photos they change marked
+ * stale (for new photos, only captioned ones change others: `captionedOnly`).
+ */
+export async function captionsWritten(client: pg.ClientBase, ids: readonly string[], captionedOnly: boolean): Promise<void> {
+  if (ids.length === 0) return;
+  await client.query(FILL_CAPTION_EMBEDDINGS, [ids]);
+  await markNeighboursStale(client, ids, captionedOnly);
+}
+
+/** Inside a deletion's transaction, before the rows go: the photos whose transfer used them, marked stale. */
+export async function markNeighboursStale(client: pg.ClientBase, ids: readonly string[], captionedOnly: boolean): Promise<void> {
+  if (ids.length > 0) await client.query(MARK_NEIGHBOURS_STALE, [ids, captionedOnly]);
+}
+
+export class CaptionTransferRepository {
+  constructor(private readonly writer: pg.Pool) {}
+
+  async countStale(): Promise<number> {
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL');
+  }
+
+  /** A page of captioned photos in id order after `afterId` (to compute their caption words again). */
+  async captionsAfter(afterId: string, limit: number): Promise<{ id: string; captions: string[] }[]> {
+    const result = await this.writer.query<{ id: string; captions: string[] }>(
+      `SELECT id, captions FROM images WHERE id > $1 AND cardinality(captions) > 0 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return result.rows;
+  }
+
+  async setCaptionWords(ids: readonly string[], words: readonly (readonly string[])[]): Promise<void> {
+    await this.writer.query(
+      `UPDATE images SET caption_words = t.words::text[]
+       FROM unnest($1::text[], $2::text[]) AS t(id, words) WHERE images.id = t.id`,
+      [ids, words.map(toArrayLiteral)],
+    );
+  }
+
+  /** Every photo's caption vector again (after the words are loaded), and every transfer stale. */
+  async resetAll(): Promise<void> {
+    await withTransaction(this.writer, async (client) => {
+      await client.query(FILL_CAPTION_EMBEDDINGS.replace('WHERE i.id = ANY($1::text[])', ''));
+      await client.query('UPDATE images SET transfer_radius = NULL');
+    });
+  }
+
+  /**
+   * Recomputes up to `limit` stale photos in one transaction; returns how many.
+   * Their rows are locked first, so a write that marks one of them stale
+   * meanwhile waits, and its own refresh sees both writes.
+   */
+  async refreshStale(limit: number, neighbours: number, efSearch: number, compute: ComputeTransfer): Promise<number> {
+    return withTransaction(this.writer, async (client) => {
+      const stale = await client.query<{ id: string }>(
+        'SELECT id FROM images WHERE transfer_radius IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+        [limit],
+      );
+      const ids = stale.rows.map((row) => row.id);
+      if (ids.length === 0) return 0;
+      await client.query(`SET LOCAL hnsw.ef_search = ${Math.trunc(Math.max(efSearch, neighbours))}`);
+      const rows = await client.query<{ id: string; distance: number; captionEmbedding: number[] }>(NEIGHBOURS, [
+        ids,
+        neighbours,
+      ]);
+      const byId = new Map<string, NeighbourRow[]>(ids.map((id) => [id, []]));
+      for (const row of rows.rows) {
+        byId.get(row.id)!.push({ distance: row.distance, captionEmbedding: toFloat32(row.captionEmbedding) });
+      }
+      const results = ids.map((id) => compute(byId.get(id)!));
+      await client.query(
+        `UPDATE images SET transfer_embedding = t.vector, transfer_radius = t.radius
+         FROM unnest($1::text[], $2::vector[], $3::float8[]) AS t(id, vector, radius) WHERE images.id = t.id`,
+        [ids, results.map((r) => r.vector && vectorParam(r.vector)), results.map((r) => r.radius)],
+      );
+      return ids.length;
+    });
+  }
+}

@@ -1,0 +1,30 @@
+// Keeps every photo's transferred caption vector (what text search reads
+// besides the model) current: after a write marked the photos it changes
+// stale, they are recomputed from their nearest captioned photos before the
+// write answers, so the next query sees them. The seed's transfer phase runs
+// the same refresh over every photo.
+import { TRANSFER, transferredVector } from '../embedding/index.js';
+import type { CaptionTransferRepository } from '../repositories/captionTransferRepository.js';
+
+/** Photos recomputed per transaction. */
+const REFRESH_BATCH = 256;
+
+export class CaptionTransfer {
+  constructor(
+    private readonly transfers: CaptionTransferRepository,
+    private readonly efSearch: number,
+  ) {}
+
+  /** Recomputes every stale photo; returns how many. `onBatch` reports progress. */
+  async refresh(onBatch?: (done: number) => void): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const count = await this.transfers.refreshStale(REFRESH_BATCH, TRANSFER.neighbours, this.efSearch, (neighbours) =>
+        transferredVector(neighbours, TRANSFER),
+      );
+      if (count === 0) return done;
+      done += count;
+      onBatch?.(count);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+// Caption transfer's pure parts: the neighbours' weights, how votes and the
+// model's score rank tags and name their source, and the stored text vector.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  neighbourWeights,
+  OWN_CAPTIONS,
+  scoreTags,
+  transferredVector,
+  type TagCandidate,
+  type TransferParameters,
+} from '../src/embedding/index.js';
+import { l2Normalize } from '../src/lib/vectors.js';
+
+const P: TransferParameters = { neighbours: 3, temperature: 0.1, tagWeight: 0.5, textWeight: 2 };
+const word = (text: string, distance: number, tag: string | null = null): TagCandidate => ({
+  text,
+  tag,
+  distance,
+  vector: l2Normalize(Float32Array.from([text.length, distance, 1])),
+  synonyms: [],
+});
+
+test('neighbour weights sum to 1, nearer neighbours weigh more, and a lower temperature sharpens them', () => {
+  const weights = neighbourWeights([0.1, 0.2, 0.4], 0.1);
+  assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  assert.ok(weights[0]! > weights[1]! && weights[1]! > weights[2]!);
+  assert.ok(neighbourWeights([0.1, 0.2], 0.02)[0]! > neighbourWeights([0.1, 0.2], 0.2)[0]!);
+  assert.deepEqual(neighbourWeights([], 0.1), []);
+});
+
+test('a word the neighbours\' captions use outranks a nearer model word; its forms vote as one tag; sources are named', () => {
+  const tags = scoreTags(
+    {
+      modelCandidates: [word('horse', 0.3), word('cow', 0.35)],
+      voted: [
+        // Two neighbours say "snow", one of them as "snowy" folded into the tag snow.
+        { ...word('snow', 0.5), neighbours: [0, 1], shares: [1, 0.4] },
+        { ...word('snowy', 0.55, 'snow'), neighbours: [1], shares: [0.8] },
+        { ...word('barn', 0.6), neighbours: [OWN_CAPTIONS], shares: [0.2] },
+      ],
+      neighbourDistances: [0.1, 0.1, 0.3],
+    },
+    P,
+  );
+  assert.deepEqual(
+    tags.map((tag) => [tag.text, tag.source]),
+    [
+      ['snow', 'SIMILAR_PHOTOS'],
+      ['snowy', 'SIMILAR_PHOTOS'],
+      ['barn', 'CAPTION'],
+      ['horse', 'MODEL'],
+      ['cow', 'MODEL'],
+    ],
+  );
+  // The folded forms share the tag's vote: snowy scores as snow does, less its model distance.
+  assert.ok(Math.abs(tags[0]!.score - tags[1]!.score - 0.5 * 0.05) < 1e-9);
+});
+
+test('the stored text vector: the neighbours\' caption vectors by weight, scaled; its radius is the farthest one', () => {
+  const a = l2Normalize(Float32Array.from([1, 0, 0]));
+  const b = l2Normalize(Float32Array.from([0, 1, 0]));
+  const full = transferredVector(
+    [
+      { distance: 0.1, captionEmbedding: a },
+      { distance: 0.1, captionEmbedding: b },
+      { distance: 0.5, captionEmbedding: b },
+    ],
+    P,
+  );
+  assert.equal(full.radius, 0.5);
+  const length = Math.hypot(...full.vector!);
+  assert.ok(Math.abs(length - P.textWeight) < 1e-6);
+  assert.ok(full.vector![1]! > full.vector![0]!, 'b has more weight');
+  const few = transferredVector([{ distance: 0.2, captionEmbedding: a }], P);
+  assert.equal(few.radius, Infinity, 'fewer than k neighbours: any new captioned photo is one');
+  assert.deepEqual(transferredVector([], P), { vector: null, radius: Infinity });
+});
