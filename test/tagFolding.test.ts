@@ -53,8 +53,11 @@ describe('folding tags', () => {
     assert.ok(aeroplane[0]!.distance < 1e-6, 'the distance of its nearest form (airplane itself)');
   });
 
-  test('plurals in -ses, -xes, -ches and -shes fold to their singular', () => {
-    const singulars = { horses: 'horse', houses: 'house', boxes: 'box', watches: 'watch', dishes: 'dish', glasses: 'glass', buses: 'bus', dogs: 'dog', puppies: 'puppy' };
+  test('plurals in -ses, -xes, -ches and -shes, in -men and irregular ones fold to their singular', () => {
+    const singulars = {
+      ...{ horses: 'horse', houses: 'house', boxes: 'box', watches: 'watch', dishes: 'dish', glasses: 'glass', buses: 'bus', dogs: 'dog', puppies: 'puppy' },
+      ...{ women: 'woman', men: 'man', firemen: 'fireman', children: 'child', feet: 'foot', knives: 'knife' },
+    };
     for (const [plural, singular] of Object.entries(singulars)) {
       assert.equal(lemmaKey(plural), singular, plural);
       assert.equal(lemmaKey(singular), singular, `${singular} is its own lemma`);

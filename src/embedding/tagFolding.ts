@@ -14,7 +14,7 @@ export const SYNONYM_MIN_COSINE = 0.5;
 /** A candidate at least this close (cosine) to a tag already chosen adds nothing. */
 export const NEAR_DUPLICATE_COSINE = 0.9;
 /** Names the folding rule; stored with the seed so a changed rule refolds the vocabulary. */
-export const TAG_FOLDING_VERSION = `wordnet-main-sense/cos-${SYNONYM_MIN_COSINE}`;
+export const TAG_FOLDING_VERSION = `wordnet-main-sense/cos-${SYNONYM_MIN_COSINE}/irregular-plurals`;
 
 export interface VocabularyWord {
   text: string;

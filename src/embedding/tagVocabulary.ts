@@ -135,14 +135,33 @@ export function selectTagWords(
   return chosen;
 }
 
+/** Plurals of things people photograph that no ending rule finds (men/women: the -men rule below). */
+const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
+  children: 'child',
+  people: 'person',
+  feet: 'foot',
+  teeth: 'tooth',
+  geese: 'goose',
+  mice: 'mouse',
+  knives: 'knife',
+  leaves: 'leaf',
+  wolves: 'wolf',
+  shelves: 'shelf',
+  calves: 'calf',
+};
+
 /**
  * A cheap lemma: English plural endings folded ("dogs" → "dog", "puppies" →
  * "puppy", "boxes" → "box", "watches" → "watch", "glasses" → "glass",
- * "horses" → "horse"). "-ses" is ambiguous: the singular keeps its "e"
+ * "horses" → "horse", "women" → "woman", "children" → "child"). "-ses" is ambiguous: the singular keeps its "e"
  * (horse, house, rose) unless it ends in "ss" (glass) or is a three-letter
  * "-us" word (bus).
  */
 export function lemmaKey(word: string): string {
+  const irregular = IRREGULAR_PLURALS[word];
+  if (irregular) return irregular;
+  // men, women, firemen: a stem that is no word ("specimen" → "speciman") folds with nothing.
+  if (word.endsWith('men')) return `${word.slice(0, -3)}man`;
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && /(?:ch|sh|x|zz|ss)es$/.test(word)) return word.slice(0, -2);
   if (/^[a-z]uses$/.test(word)) return word.slice(0, 3);
