@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MAX_QUOTED_INPUT, quoted } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { cutShort, oneLine } from './logText.js';
 import { operationRecordOf } from './requestLog.js';
 import { unavailableMessage } from './faults.js';
 
@@ -31,12 +32,8 @@ export interface Refusal {
 
 /** The path as the client sent it (Express strips a router's mount point from req.url), cut short. */
 function shownPath(req: IncomingMessage): string {
-  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
-  return url.length > MAX_QUOTED_INPUT ? `${url.slice(0, MAX_QUOTED_INPUT)}…` : url;
+  return cutShort((req as { originalUrl?: string }).originalUrl ?? req.url ?? '');
 }
-
-/** Client text may hold line breaks: one event stays one line. */
-const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ');
 
 /**
  * Sends a coded JSON error, logged in one line (never the body): the

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import { MAX_QUOTED_INPUT } from '../errors.js';
 import type { OperationRecord } from '../graphql/operationRecord.js';
 import type { Logger, LogFields } from '../logger.js';
+import { cutShort, oneLine } from './logText.js';
 import type { Metrics } from '../services/metrics.js';
 
 /** A client's id is kept only when it cannot forge or flood a log line. */
@@ -29,10 +29,14 @@ export function operationRecordOf(res: Response | ServerResponse): OperationReco
 /** A refusal's reason in the request line: long enough to act on, never a flood. */
 const MAX_LOGGED_REASON = 300;
 
-const shortReason = (reason: string) =>
-  (reason.length > MAX_LOGGED_REASON ? `${reason.slice(0, MAX_LOGGED_REASON)}…` : reason).replace(/[\r\n]+/g, ' ');
-
-function logFields(req: Request, res: Response, path: string, durationMs: number, operation: OperationRecord): LogFields {
+function logFields(
+  req: Request,
+  res: Response,
+  path: string,
+  durationMs: number,
+  operation: OperationRecord,
+  reason: string | undefined,
+): LogFields {
   return {
     requestId: res.locals.requestId,
     method: req.method,
@@ -42,7 +46,7 @@ function logFields(req: Request, res: Response, path: string, durationMs: number
     ...(operation.type ? { operationType: operation.type, operation: operation.rootFields } : {}),
     ...(operation.name ? { operationName: operation.name } : {}),
     ...(operation.errorCodes.length > 0 ? { errorCodes: operation.errorCodes } : {}),
-    ...(operation.reason ? { reason: shortReason(operation.reason) } : {}),
+    ...(reason ? { reason } : {}),
     // The client went away before the answer was sent.
     ...(res.writableFinished ? {} : { aborted: true }),
   };
@@ -60,7 +64,7 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
       const durationMs = performance.now() - started;
       const path = req.originalUrl.split('?', 1)[0]!;
       // A client's path is its input: quoted short, like every echo of it.
-      const shown = path.length > MAX_QUOTED_INPUT ? `${path.slice(0, MAX_QUOTED_INPUT)}…` : path;
+      const shown = cutShort(path);
       if (path === GRAPHQL_PATH) {
         metrics.observeRequest({
           operation: operation.rootFields ?? 'invalid',
@@ -70,9 +74,10 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
         });
       }
       const what = operation.type ? ` ${operation.type} ${operation.rootFields}` : '';
-      const why = operation.reason ? `: ${operation.errorCodes[0] ?? ''} ${shortReason(operation.reason)}` : '';
+      const reason = operation.reason && oneLine(cutShort(operation.reason, MAX_LOGGED_REASON));
+      const why = reason ? `: ${operation.errorCodes[0] ?? ''} ${reason}` : '';
       const message = `${req.method} ${shown}${what} ${res.statusCode} in ${durationMs.toFixed(1)} ms${why}`;
-      const fields = logFields(req, res, shown, durationMs, operation);
+      const fields = logFields(req, res, shown, durationMs, operation, reason);
       if (QUIET_PATHS.has(path)) logger.debug(message, fields);
       else logger.info(message, fields);
     });
