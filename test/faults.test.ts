@@ -16,6 +16,7 @@ import { READINESS_TIMEOUT_MS } from '../src/services/healthService.js';
 import { seedWords } from '../seeds/words.js';
 import { createTestApp, gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { buildTestGlove } from './helpers/glove.js';
+import { realAssetsDir } from './helpers/images.js';
 import { needsPrivatePostgres, PrivatePostgres } from './helpers/replica.js';
 import { createTestStore, storeKinds } from './helpers/stores.js';
 
@@ -276,7 +277,7 @@ for (const kind of storeKinds()) {
 
 describe('image embedding worker pool', () => {
   test('a burst beyond the bounded queue is refused at once (ImageQueueFullError: OVERLOADED to a client); the rest are embedded', async () => {
-    const pool = new ImageEmbeddingPool({ size: 1, modelDir: mobilenetDir(loadConfig({}).assets.dir), maxQueue: 3, maxBatch: 2 });
+    const pool = new ImageEmbeddingPool({ size: 1, modelDir: mobilenetDir(realAssetsDir()), maxQueue: 3, maxBatch: 2 });
     try {
       await pool.start();
       const side = 64;

@@ -1,6 +1,7 @@
 // A small assets folder for tests, built from the real one: a few categories
 // of real Pascal photos (copied, with their captions) and the real MobileNet
-// model (linked). TEST_ASSETS_DIR overrides where the real assets are.
+// model (linked). TEST_ASSETS_DIR, else ASSETS_DIR as the server reads it,
+// overrides where the real assets are.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { mobilenetDir } from '../../src/embedding/image.js';
 
 export function realAssetsDir(): string {
-  return process.env.TEST_ASSETS_DIR ?? loadConfig({}).assets.dir;
+  return process.env.TEST_ASSETS_DIR ?? loadConfig({ ASSETS_DIR: process.env.ASSETS_DIR }).assets.dir;
 }
 
 export interface TestAssets {

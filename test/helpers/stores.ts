@@ -56,12 +56,15 @@ export function databaseUrlFor(adminUrl: string, database: string): string {
   return url.toString();
 }
 
+/** The real assets where the person running the tests names them, as the server would read ASSETS_DIR. */
+const ASSETS_ENV: Record<string, string> = process.env.ASSETS_DIR ? { ASSETS_DIR: process.env.ASSETS_DIR } : {};
+
 export async function createTestStore(kind: StoreKind): Promise<TestStore> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'semsearch-test-'));
   if (kind === 'pglite') {
     return {
       kind,
-      env: { DATA_DIR: dataDir },
+      env: { ...ASSETS_ENV, DATA_DIR: dataDir },
       async drop() {
         rmSync(dataDir, { recursive: true, force: true });
       },
@@ -75,7 +78,7 @@ export async function createTestStore(kind: StoreKind): Promise<TestStore> {
   await admin.end();
   return {
     kind,
-    env: { DATA_DIR: dataDir, DATABASE_URL: databaseUrlFor(SERVER_ADMIN_URL, name) },
+    env: { ...ASSETS_ENV, DATA_DIR: dataDir, DATABASE_URL: databaseUrlFor(SERVER_ADMIN_URL, name) },
     async drop() {
       const client = new pg.Client({ connectionString: SERVER_ADMIN_URL });
       await client.connect();
