@@ -8,6 +8,7 @@ import { countOf } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface NeighbourRow {
+  id: string;
   distance: number;
   captionEmbedding: Float32Array;
 }
@@ -45,9 +46,9 @@ const MARK_NEIGHBOURS_STALE = `
 
 /** Each photo's k nearest captioned photos but itself, through the index of captioned photos. */
 const NEIGHBOURS = `
-  SELECT i.id, n.distance, n.caption_embedding AS "captionEmbedding"
+  SELECT i.id, n.id AS "neighbourId", n.distance, n.caption_embedding AS "captionEmbedding"
   FROM images i CROSS JOIN LATERAL (
-    SELECT c.caption_embedding, c.embedding <=> i.embedding AS distance FROM images c
+    SELECT c.id, c.caption_embedding, c.embedding <=> i.embedding AS distance FROM images c
     WHERE c.caption_embedding IS NOT NULL AND c.id <> i.id
     ORDER BY c.embedding <=> i.embedding LIMIT $2
   ) n
@@ -116,19 +117,29 @@ export class CaptionTransferRepository {
       const ids = stale.rows.map((row) => row.id);
       if (ids.length === 0) return 0;
       await client.query(`SET LOCAL hnsw.ef_search = ${Math.trunc(Math.max(efSearch, neighbours))}`);
-      const rows = await client.query<{ id: string; distance: number; captionEmbedding: number[] }>(NEIGHBOURS, [
+      const rows = await client.query<{ id: string; neighbourId: string; distance: number; captionEmbedding: number[] }>(NEIGHBOURS, [
         ids,
         neighbours,
       ]);
       const byId = new Map<string, NeighbourRow[]>(ids.map((id) => [id, []]));
       for (const row of rows.rows) {
-        byId.get(row.id)!.push({ distance: row.distance, captionEmbedding: toFloat32(row.captionEmbedding) });
+        byId.get(row.id)!.push({ id: row.neighbourId, distance: row.distance, captionEmbedding: toFloat32(row.captionEmbedding) });
       }
-      const results = ids.map((id) => compute(byId.get(id)!));
+      const neighboursOf = ids.map((id) => byId.get(id)!);
+      const results = neighboursOf.map(compute);
+      // The neighbours go in as array literals: unnest would flatten a text[][] of ragged rows.
       await client.query(
-        `UPDATE images SET transfer_embedding = t.vector, transfer_radius = t.radius
-         FROM unnest($1::text[], $2::vector[], $3::float8[]) AS t(id, vector, radius) WHERE images.id = t.id`,
-        [ids, results.map((r) => r.vector && vectorParam(r.vector)), results.map((r) => r.radius)],
+        `UPDATE images SET transfer_embedding = t.vector, transfer_radius = t.radius,
+                transfer_neighbours = t.neighbours::text[], transfer_distances = t.distances::float8[]
+         FROM unnest($1::text[], $2::vector[], $3::float8[], $4::text[], $5::text[]) AS t(id, vector, radius, neighbours, distances)
+         WHERE images.id = t.id`,
+        [
+          ids,
+          results.map((r) => r.vector && vectorParam(r.vector)),
+          results.map((r) => r.radius),
+          neighboursOf.map((n) => toArrayLiteral(n.map((x) => x.id))),
+          neighboursOf.map((n) => toArrayLiteral(n.map((x) => String(x.distance)))),
+        ],
       );
       return ids.length;
     });

@@ -158,33 +158,46 @@ export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
 
 /**
  * The vocabulary words in the captions of each image's k nearest captioned
- * photos (through the index of captioned ones; the image's own bytes left
- * out) and, for a stored image, its own captions, each with its model
- * distance (cosine to the image's word-space vector). Stored images: $1 their
- * ids, $2 k. New bytes: $1 the image vector, $2 k, $3 its word-space vector,
- * $4 its content hash ('' for imageId).
+ * photos (the image's own bytes left out) and, for a stored image, its own
+ * captions, each with its model distance (cosine to the image's word-space
+ * vector). A stored image reads the neighbours its transfer stored
+ * (migrations/009); only one whose transfer is stale (seeding) searches the
+ * index of captioned photos, as new bytes do. Stored images: $1 their ids,
+ * $2 k. New bytes: $1 the image vector, $2 k, $3 its word-space vector, $4
+ * its content hash.
  */
 function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
   const targets =
     source !== 'vector'
-      ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions
+      ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions,
+                transfer_neighbours, transfer_distances, transfer_radius IS NOT NULL AS transferred
          FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
       : `SELECT ''::text AS id, $1::vector AS embedding, $3::vector AS word_embedding, $4::text AS content_hash,
-                '{}'::text[] AS caption_words, 0 AS captions`;
+                '{}'::text[] AS caption_words, 0 AS captions, NULL::text[] AS transfer_neighbours,
+                NULL::float8[] AS transfer_distances, false AS transferred`;
   // One image: its vector as a constant (an init plan), which the scan compares
   // ten times faster than a vector taken from the outer row for every distance.
   const target = source === 'storedOne' ? '(SELECT embedding FROM images WHERE id = ($1::text[])[1])' : 'g.embedding';
   return {
     name: `tags_voted_${source}`,
-    text: `WITH neighbours AS MATERIALIZED (
-             SELECT g.id AS image_id, (row_number() OVER (PARTITION BY g.id ORDER BY n.distance, n.id) - 1)::int AS place,
-                    n.distance, c.caption_words, cardinality(c.captions) AS captions
-             FROM (${targets}) g CROSS JOIN LATERAL (
+    text: `WITH targets AS MATERIALIZED (${targets}),
+           nearest AS (
+             SELECT g.id AS image_id, s.id, s.distance FROM targets g,
+                    unnest(g.transfer_neighbours, g.transfer_distances) AS s(id, distance)
+             WHERE g.transferred
+             UNION ALL
+             SELECT g.id, n.id, n.distance FROM targets g CROSS JOIN LATERAL (
                -- Only the distance while scanning: the captions are read for the k neighbours alone.
                SELECT id, embedding <=> ${target} AS distance
                FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
                ORDER BY distance LIMIT $2
-             ) n JOIN images c ON c.id = n.id
+             ) n
+             WHERE NOT g.transferred
+           ),
+           neighbours AS MATERIALIZED (
+             SELECT n.image_id, (row_number() OVER (PARTITION BY n.image_id ORDER BY n.distance, n.id) - 1)::int AS place,
+                    n.distance, c.caption_words, cardinality(c.captions) AS captions
+             FROM nearest n JOIN images c ON c.id = n.id
            ),
            distances AS (
              SELECT image_id, array_agg(distance ORDER BY place) AS distances FROM neighbours GROUP BY image_id
@@ -194,7 +207,7 @@ function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
              FROM neighbours, unnest(caption_words) AS word GROUP BY image_id, word, place, captions
              UNION ALL
              SELECT g.id, word, -1, count(*)::float8 / g.captions
-             FROM (${targets}) g, unnest(g.caption_words) AS word GROUP BY g.id, word, g.captions
+             FROM targets g, unnest(g.caption_words) AS word GROUP BY g.id, word, g.captions
            ),
            voted AS (
              SELECT image_id, word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
@@ -202,7 +215,7 @@ function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
            )
            SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, NULL AS vector,
                   ${SYNONYMS('w')}, v.neighbours, v.shares, coalesce(d.distances, '{}') AS "neighbourDistances"
-           FROM voted v JOIN (${targets}) g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word
+           FROM voted v JOIN targets g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word
            LEFT JOIN distances d ON d.image_id = v.image_id`,
   };
 }
