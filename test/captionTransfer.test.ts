@@ -6,13 +6,16 @@ import {
   neighbourWeights,
   OWN_CAPTIONS,
   scoreTags,
+  textVote,
+  textVoteKeys,
   transferredVector,
+  transferredWordVotes,
   type TagCandidate,
   type TransferParameters,
 } from '../src/embedding/index.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 
-const P: TransferParameters = { neighbours: 3, temperature: 0.1, tagWeight: 0.5, textWeight: 2 };
+const P: TransferParameters = { neighbours: 3, temperature: 0.1, tagWeight: 0.5, textWeight: 2, textVoteWeight: 1 };
 const word = (text: string, distance: number, tag: string | null = null): TagCandidate => ({
   text,
   tag,
@@ -75,4 +78,28 @@ test('the stored text vector: the neighbours\' caption vectors by weight, scaled
   const few = transferredVector([{ distance: 0.2, captionEmbedding: a }], P);
   assert.equal(few.radius, Infinity, 'fewer than k neighbours: any new captioned photo is one');
   assert.deepEqual(transferredVector([], P), { vector: null, radius: Infinity });
+});
+
+test('text search\'s word votes: the neighbours\' caption shares by weight, plural forms as one word, a text\'s vote the mean over its words', () => {
+  const votes = transferredWordVotes(
+    [
+      // Two captions: "dog" in both (once as "dogs"), "beach" in one.
+      { distance: 0.1, captionWords: ['dog', 'beach', 'dogs'], captionCount: 2 },
+      { distance: 0.1, captionWords: ['cat'], captionCount: 1 },
+      { distance: 0.9, captionWords: ['beach', 'dog', 'dogs'], captionCount: 1 },
+    ],
+    P,
+  );
+  const byWord = new Map(votes);
+  const [near, , far] = neighbourWeights([0.1, 0.1, 0.9], P.temperature);
+  assert.ok(Math.abs(byWord.get('dog')! - (near! * 1 + far! * 1)) < 1e-9, 'a caption with dog and dogs counts once');
+  assert.ok(Math.abs(byWord.get('beach')! - (near! * 0.5 + far! * 1)) < 1e-9);
+  assert.equal(byWord.has('dogs'), false, 'plural forms fold into one key');
+  assert.deepEqual(votes.map(([word]) => word), ['dog', 'cat', 'beach'], 'best voted first');
+  const total = votes.reduce((sum, [, vote]) => sum + vote, 0);
+  assert.ok(total <= 3 + 1e-9);
+  assert.deepEqual(textVoteKeys(['dogs', 'dog', 'beach']), ['dog', 'beach']);
+  assert.ok(Math.abs(textVote(byWord, ['dog', 'snow']) - byWord.get('dog')! / 2) < 1e-9, 'a word with no vote counts 0');
+  assert.equal(textVote(byWord, []), 0);
+  assert.deepEqual(transferredWordVotes([], P), []);
 });

@@ -263,10 +263,10 @@ async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
   const width = Math.max(...summaryRows.map(([name]) => name.length));
   for (const [name, value] of summaryRows) process.stdout.write(`${name.padEnd(width)}  ${value.toFixed(3)}\n`);
   process.stdout.write(`${JSON.stringify(results.parameters)}\n`);
-  process.stdout.write('cross-validation (k, T, tag weight, text weight: tag precision@5, tags top-5, class P@10, open vocabulary P@10):\n');
+  process.stdout.write('cross-validation (k, T, tag weight, text weight, text vote weight: tag precision@5, tags top-5, class P@10, open vocabulary P@10):\n');
   for (const t of [results.crossValidation.modelOnly, ...results.crossValidation.trials]) {
     const figures = [t.tagPrecisionAt5, t.tagsTop5, t.classTextToImage, t.openVocabulary].map((x) => x.toFixed(3)).join(' ');
-    process.stdout.write(`  ${t.neighbours} ${t.temperature} ${t.tagWeight} ${t.textWeight}: ${figures}\n`);
+    process.stdout.write(`  ${t.neighbours} ${t.temperature} ${t.tagWeight} ${t.textWeight} ${t.textVoteWeight}: ${figures}\n`);
   }
 }
 

@@ -24,8 +24,8 @@ import {
   nearestInPool,
   scorePascalTags,
   scorePascalText,
+  searchedText,
   TagScorer,
-  textVector,
   type CvTrial,
   type FitWordModel,
   type Neighbour,
@@ -170,7 +170,7 @@ function scoreCoco(
     id: photo.id,
     captions: photo.captions,
     captionWords: captionWordSet(photo.captions),
-    vector: textByTransfer ? textVector(photo, neighbours[i]!, TRANSFER) : photo.wordVector,
+    ...(textByTransfer ? searchedText(photo, neighbours[i]!, TRANSFER) : { vector: photo.wordVector }),
     tags: scorer.tags(photo, tagsByTransfer ? neighbours[i]! : NO_NEIGHBOURS, TRANSFER).map((tag) => tag.text),
   }));
   return summarise(scored, textToImagePrecision(scored, queries));
@@ -239,18 +239,20 @@ function summaryRows(r: TransferResults): [string, number][] {
 }
 
 function tables(r: TransferResults): ReportTable[] {
-  const p = (x: TransferParameters) => `k ${x.neighbours}, T ${x.temperature}, tag weight ${x.tagWeight}, text weight ${x.textWeight}`;
+  const p = (x: TransferParameters) =>
+    `k ${x.neighbours}, T ${x.temperature}, tag weight ${x.tagWeight}, text weight ${x.textWeight}, text vote weight ${x.textVoteWeight}`;
   const best = [...r.crossValidation.trials].sort((a, b) => b.tagPrecisionAt5 - a.tagPrecisionAt5).slice(0, 12);
   return [
     {
       title: 'Caption transfer: cross-validation inside the training split (5 folds, best 12 by tag precision@5)',
       note: `Served: ${p(r.parameters.served)}. Chosen by the cross-validation: ${p(r.parameters.chosenByCrossValidation)}.`,
-      header: ['k', 'T', 'tag weight', 'text weight', 'tag precision@5', 'tags top-5', 'class text→image', 'open vocabulary'],
+      header: ['k', 'T', 'tag weight', 'text weight', 'text vote weight', 'tag precision@5', 'tags top-5', 'class text→image', 'open vocabulary'],
       rows: [r.crossValidation.modelOnly, ...best].map((t) => [
         t.neighbours === 0 ? 'model only' : String(t.neighbours),
         String(t.temperature),
         String(t.tagWeight),
         String(t.textWeight),
+        String(t.textVoteWeight),
         t.tagPrecisionAt5,
         t.tagsTop5,
         t.classTextToImage,

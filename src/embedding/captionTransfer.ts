@@ -8,6 +8,7 @@
 import { l2Normalize } from '../lib/vectors.js';
 import { contentWords } from './captions.js';
 import type { TagCandidate } from './tagFolding.js';
+import { lemmaKey } from './tagVocabulary.js';
 
 export interface TransferParameters {
   /** How many captioned neighbours vote. */
@@ -18,14 +19,19 @@ export interface TransferParameters {
   tagWeight: number;
   /** The searched vector: unit model vector + textWeight × unit transferred vector. */
   textWeight: number;
+  /** A photo's text-search score: its vector's cosine + textVoteWeight × its neighbours' vote for the text's words. */
+  textVoteWeight: number;
 }
 
 // Chosen by the cross-validation inside the training split for the served model (docs/models.md, "Caption transfer").
-export const TRANSFER: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, textWeight: 1 };
+export const TRANSFER: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
 
-/** Names the parameters of stored transfers: another version recomputes them. */
+/** The words a photo keeps for text search: its neighbours' most voted (the rest add little to a score). */
+export const TEXT_VOTE_WORDS = 32;
+
+/** Names the parameters of stored transfers: another version recomputes them (textVoteWeight applies at query time). */
 export const transferVersion = (p: TransferParameters = TRANSFER) =>
-  `k${p.neighbours}-t${p.temperature}-text${p.textWeight}`;
+  `k${p.neighbours}-t${p.temperature}-text${p.textWeight}-votes${TEXT_VOTE_WORDS}`;
 
 export type TagSource = 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
 
@@ -66,6 +72,52 @@ export function transferredVector(
     for (let i = 0; i < sum.length; i++) sum[i]! += weights[j]! * n.captionEmbedding[i]!;
   });
   return { vector: l2Normalize(sum).map((x) => x * p.textWeight), radius };
+}
+
+/** A captioned neighbour as text search's vote reads it. */
+export interface CaptionedNeighbour {
+  distance: number;
+  /** Each caption's distinct content words, concatenated (captionWordList). */
+  captionWords: readonly string[];
+  captionCount: number;
+}
+
+/** The key a text word and a caption word meet by: plural forms folded (dogs, dog → dog). */
+export const voteKey = (word: string): string => lemmaKey(word);
+
+/**
+ * What a photo stores for text search by word: for each caption word (by
+ * voteKey) of its k nearest captioned photos, Σ over them of the softmax
+ * weight × the share of the neighbour's captions using it; the
+ * TEXT_VOTE_WORDS largest, best first (ties by word).
+ */
+export function transferredWordVotes(
+  neighbours: readonly CaptionedNeighbour[],
+  p: TransferParameters = TRANSFER,
+): [word: string, vote: number][] {
+  const weights = neighbourWeights(neighbours.map((n) => n.distance), p.temperature);
+  const votes = new Map<string, number>();
+  neighbours.forEach((neighbour, j) => {
+    const uses = new Map<string, number>();
+    for (const word of neighbour.captionWords) uses.set(voteKey(word), (uses.get(voteKey(word)) ?? 0) + 1);
+    for (const [key, count] of uses) {
+      // Two forms in one caption (dog, dogs) count that caption once.
+      const share = Math.min(1, count / Math.max(neighbour.captionCount, 1));
+      votes.set(key, (votes.get(key) ?? 0) + weights[j]! * share);
+    }
+  });
+  return [...votes]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, TEXT_VOTE_WORDS);
+}
+
+/** The keys a text's known words search the stored votes by. */
+export const textVoteKeys = (words: readonly string[]): string[] => [...new Set(words.map(voteKey))];
+
+/** A photo's vote for a text: the mean of its stored votes over the text's keys (0 where it has none). */
+export function textVote(votes: ReadonlyMap<string, number>, keys: readonly string[]): number {
+  if (keys.length === 0) return 0;
+  return keys.reduce((sum, key) => sum + (votes.get(key) ?? 0), 0) / keys.length;
 }
 
 /** Own captions' place in VotedWord.neighbours. */

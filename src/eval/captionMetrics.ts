@@ -13,6 +13,8 @@ import { mentions, sameWord } from './wordForms.js';
 export interface CaptionedImage {
   /** L2-normalised word-space vector. */
   vector: Float32Array;
+  /** As served with caption transfer: a score added for the text's words. */
+  textBonus?: (words: readonly string[]) => number;
   /** Content words of its captions. */
   captionWords: ReadonlySet<string>;
 }
@@ -43,9 +45,9 @@ export const FREQUENT_NOUN_CAPTIONS = 3;
 export const captionWordSet = (captions: readonly string[]) => new Set(captions.flatMap(contentWords));
 
 /** Photo indexes by descending cosine to a unit query; ties keep input order. */
-function ranked(query: Float32Array, images: readonly CaptionedImage[]): number[] {
+function ranked(query: QueryWord, images: readonly CaptionedImage[]): number[] {
   return images
-    .map((image, index) => ({ index, score: dot(query, image.vector) }))
+    .map((image, index) => ({ index, score: dot(query.vector, image.vector) + (image.textBonus?.([query.word]) ?? 0) }))
     .sort((a, b) => b.score - a.score || a.index - b.index)
     .map((entry) => entry.index);
 }
@@ -58,7 +60,7 @@ export function textToImagePrecision(
   const scores: Record<string, QueryScore> = {};
   for (const query of queries) {
     const relevant = images.map((image) => mentions(image.captionWords, query.forms));
-    const hits = ranked(query.vector, images).slice(0, k).filter((i) => relevant[i]).length;
+    const hits = ranked(query, images).slice(0, k).filter((i) => relevant[i]).length;
     scores[query.word] = { precision: hits / k, chance: relevant.filter(Boolean).length / images.length };
   }
   return scores;

@@ -12,7 +12,10 @@ import {
   captionWordList,
   foldTags,
   scoreTags,
+  textVote,
+  textVoteKeys,
   transferredVector,
+  transferredWordVotes,
   type FoldedTag,
   type TagCandidate,
   type TransferParameters,
@@ -149,6 +152,24 @@ export function textVector(photo: TransferPhoto, neighbours: readonly Neighbour[
   return vector ? l2Normalize(photo.wordVector.map((x, i) => x + vector[i]!)) : photo.wordVector;
 }
 
+/** What text search ranks a photo by, as served: its searched vector, plus the neighbours' vote for the text's words. */
+export function searchedText(
+  photo: TransferPhoto,
+  neighbours: readonly Neighbour[],
+  p: TransferParameters,
+): { vector: Float32Array; textBonus: (words: readonly string[]) => number } {
+  const used = neighbours.slice(0, p.neighbours).map((n) => ({
+    distance: n.distance,
+    captionWords: n.photo.captionWords,
+    captionCount: n.photo.captionCount,
+  }));
+  const votes = new Map(p.textVoteWeight > 0 ? transferredWordVotes(used, p) : []);
+  return {
+    vector: textVector(photo, neighbours, p),
+    textBonus: (words) => p.textVoteWeight * textVote(votes, textVoteKeys(words)),
+  };
+}
+
 export interface PascalPhoto extends TransferPhoto {
   category: string;
 }
@@ -190,7 +211,7 @@ export function scorePascalText(
   vectors: WordVectors,
   p: TransferParameters,
 ): PascalTextScores {
-  const searched = photos.map((photo, i) => ({ ...photo, vector: textVector(photo, neighbours[i]!, p) }));
+  const searched = photos.map((photo, i) => ({ ...photo, ...searchedText(photo, neighbours[i]!, p) }));
   return {
     classTextToImage: mean(Object.values(scoreClassQueries(searched, vectors))),
     openVocabulary: mean(Object.values(scoreOpenVocabulary(searched, vectors)).map((s) => s.precision)),
@@ -209,6 +230,7 @@ export const CV_GRID = {
   temperature: [0.02, 0.05, 0.1, 0.2],
   tagWeight: [0.3, 0.5, 0.7, 0.9],
   textWeight: [0.5, 1, 2, 4, 8],
+  textVoteWeight: [0, 0.5, 1, 2],
 };
 /** Fits the image → word model on some training photos; returns its map from features to a unit word-space vector. */
 export type FitWordModel = (rows: readonly TrainingRow[]) => (features: Float32Array) => Float32Array;
@@ -218,6 +240,7 @@ export interface CvTrial {
   temperature: number;
   tagWeight: number;
   textWeight: number;
+  textVoteWeight: number;
   tagPrecisionAt5: number;
   tagsTop1: number;
   tagsTop5: number;
@@ -259,25 +282,26 @@ export function crossValidate(
     const text = prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p));
     return { ...p, ...averages(tags), ...averages(text) } as CvTrial;
   };
-  const modelOnly = trial({ neighbours: 0, temperature: 0, tagWeight: 0, textWeight: 0 });
+  const modelOnly = trial({ neighbours: 0, temperature: 0, tagWeight: 0, textWeight: 0, textVoteWeight: 0 });
   const trials: CvTrial[] = [];
   for (const neighbours of CV_GRID.neighbours) {
     for (const temperature of CV_GRID.temperature) {
       const tagTrials = CV_GRID.tagWeight.map((tagWeight) => {
-        const p = { neighbours, temperature, tagWeight, textWeight: 0 };
+        const p = { neighbours, temperature, tagWeight, textWeight: 0, textVoteWeight: 0 };
         return prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
       });
-      const textTrials = CV_GRID.textWeight.map((textWeight) => {
-        const p = { neighbours, temperature, tagWeight: 0, textWeight };
+      const textGrid = CV_GRID.textWeight.flatMap((textWeight) => CV_GRID.textVoteWeight.map((textVoteWeight) => ({ textWeight, textVoteWeight })));
+      const textTrials = textGrid.map((weights) => {
+        const p = { neighbours, temperature, tagWeight: 0, ...weights };
         return prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p));
       });
       CV_GRID.tagWeight.forEach((tagWeight, i) =>
-        CV_GRID.textWeight.forEach((textWeight, j) =>
+        textGrid.forEach((weights, j) =>
           trials.push({
             neighbours,
             temperature,
             tagWeight,
-            textWeight,
+            ...weights,
             ...averages(tagTrials[i]!),
             ...averages(textTrials[j]!),
           }),
@@ -300,6 +324,12 @@ export function crossValidate(
   return {
     trials,
     modelOnly,
-    chosen: { neighbours: pair.k, temperature: pair.temperature, tagWeight: tagBest.tagWeight, textWeight: textBest.textWeight },
+    chosen: {
+      neighbours: pair.k,
+      temperature: pair.temperature,
+      tagWeight: tagBest.tagWeight,
+      textWeight: textBest.textWeight,
+      textVoteWeight: textBest.textVoteWeight,
+    },
   };
 }

@@ -3,11 +3,15 @@
 import { captionWordCounts, categoryWords, distinctLemmas, lemmaKey } from '../embedding/index.js';
 import { dot, l2Normalize, meanVector } from '../lib/vectors.js';
 
-export interface ScoredImage {
+export interface ScoredImage extends SearchedVector {
   category: string;
   captions: readonly string[];
-  /** L2-normalised word-space vector. */
+}
+
+/** What a text search ranks: a unit vector and, as served with caption transfer, a score added for the text's words. */
+export interface SearchedVector {
   vector: Float32Array;
+  textBonus?: (words: readonly string[]) => number;
 }
 
 export interface VocabularyWord {
@@ -32,8 +36,16 @@ export const PRECISION_AT = 10;
  * Indexes of `items` by descending cosine to a unit `query` (items are unit
  * vectors), less each item's `penalty` where given (a hubness correction).
  */
-export function rankByCosine(query: Float32Array, items: readonly { vector: Float32Array }[], penalty?: ArrayLike<number>): number[] {
-  const scores = items.map((item, index) => ({ index, score: dot(query, item.vector) - (penalty?.[index] ?? 0) }));
+export function rankByCosine(
+  query: Float32Array,
+  items: readonly SearchedVector[],
+  penalty?: ArrayLike<number>,
+  words: readonly string[] = [],
+): number[] {
+  const scores = items.map((item, index) => ({
+    index,
+    score: dot(query, item.vector) - (penalty?.[index] ?? 0) + (item.textBonus?.(words) ?? 0),
+  }));
   return scores.sort((a, b) => b.score - a.score || a.index - b.index).map((s) => s.index);
 }
 
@@ -97,7 +109,8 @@ export function scoreClassQueries(
   for (const category of categories) {
     const query = queryVector(categoryWords(category), vectors);
     if (!query) continue;
-    scores[category] = precisionAt(rankByCosine(query, images, penalty), (i) => images[i]!.category === category);
+    const ranked = rankByCosine(query, images, penalty, categoryWords(category));
+    scores[category] = precisionAt(ranked, (i) => images[i]!.category === category);
   }
   return scores;
 }
@@ -128,7 +141,7 @@ export function scoreOpenVocabulary(
     const relevant = (i: number) => lemmas[i]!.has(key);
     const relevantCount = images.filter((_, i) => relevant(i)).length;
     scores[word] = {
-      precision: precisionAt(rankByCosine(query, images, penalty), relevant),
+      precision: precisionAt(rankByCosine(query, images, penalty, [word]), relevant),
       chance: relevantCount / images.length,
     };
   }

@@ -11,12 +11,16 @@ export interface NeighbourRow {
   id: string;
   distance: number;
   captionEmbedding: Float32Array;
+  captionWords: string[];
+  captionCount: number;
 }
 
 export interface TransferRow {
   vector: Float32Array | null;
   /** Distance to the farthest neighbour used; Infinity while fewer than k exist. */
   radius: number;
+  /** Text search's word votes, as transfer_votes keeps them. */
+  votes: readonly (readonly [word: string, vote: number])[];
 }
 
 /** Computes each photo's transfer from its nearest captioned photos (nearest first). */
@@ -46,9 +50,10 @@ const MARK_NEIGHBOURS_STALE = `
 
 /** Each photo's k nearest captioned photos but itself, through the index of captioned photos. */
 const NEIGHBOURS = `
-  SELECT i.id, n.id AS "neighbourId", n.distance, n.caption_embedding AS "captionEmbedding"
+  SELECT i.id, n.id AS "neighbourId", n.distance, n.caption_embedding AS "captionEmbedding",
+         n.caption_words AS "captionWords", cardinality(n.captions) AS "captionCount"
   FROM images i CROSS JOIN LATERAL (
-    SELECT c.id, c.caption_embedding, c.embedding <=> i.embedding AS distance FROM images c
+    SELECT c.id, c.caption_embedding, c.caption_words, c.captions, c.embedding <=> i.embedding AS distance FROM images c
     WHERE c.caption_embedding IS NOT NULL AND c.id <> i.id
     ORDER BY c.embedding <=> i.embedding LIMIT $2
   ) n
@@ -117,13 +122,14 @@ export class CaptionTransferRepository {
       const ids = stale.rows.map((row) => row.id);
       if (ids.length === 0) return 0;
       await client.query(`SET LOCAL hnsw.ef_search = ${Math.trunc(Math.max(efSearch, neighbours))}`);
-      const rows = await client.query<{ id: string; neighbourId: string; distance: number; captionEmbedding: number[] }>(NEIGHBOURS, [
+      const rows = await client.query<Omit<NeighbourRow, 'id' | 'captionEmbedding'> & { id: string; neighbourId: string; captionEmbedding: number[] }>(NEIGHBOURS, [
         ids,
         neighbours,
       ]);
       const byId = new Map<string, NeighbourRow[]>(ids.map((id) => [id, []]));
       for (const row of rows.rows) {
-        byId.get(row.id)!.push({ id: row.neighbourId, distance: row.distance, captionEmbedding: toFloat32(row.captionEmbedding) });
+        const { neighbourId, captionEmbedding, captionWords, captionCount, distance } = row;
+        byId.get(row.id)!.push({ id: neighbourId, distance, captionEmbedding: toFloat32(captionEmbedding), captionWords, captionCount });
       }
       const neighboursOf = ids.map((id) => byId.get(id)!);
       const results = neighboursOf.map(compute);
@@ -140,6 +146,12 @@ export class CaptionTransferRepository {
           neighboursOf.map((n) => toArrayLiteral(n.map((x) => x.id))),
           neighboursOf.map((n) => toArrayLiteral(n.map((x) => String(x.distance)))),
         ],
+      );
+      await client.query('DELETE FROM transfer_votes WHERE image_id = ANY($1::text[])', [ids]);
+      const votes = results.flatMap((r, i) => r.votes.map(([word, vote]) => [ids[i]!, word, vote] as const));
+      await client.query(
+        'INSERT INTO transfer_votes (image_id, word, vote) SELECT * FROM unnest($1::text[], $2::text[], $3::real[])',
+        [votes.map((v) => v[0]), votes.map((v) => v[1]), votes.map((v) => v[2])],
       );
       return ids.length;
     });

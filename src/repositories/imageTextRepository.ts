@@ -24,8 +24,11 @@ export interface WordSpaceImageRow {
 }
 
 export interface TextSearchOptions {
-  /** Rank by the word-space vectors (VECTOR, HYBRID). */
+  /** Rank by the word-space vectors and the neighbours' votes for these keys (VECTOR, HYBRID). */
   byVector: boolean;
+  voteKeys: readonly string[];
+  /** How much the neighbours' vote adds to a vector's cosine. */
+  voteWeight: number;
   /** Rank by the captions' full-text match (KEYWORD, HYBRID). */
   byCaption: boolean;
   /** Reciprocal rank fusion: a row scores Σ 1 / (rrfK + rank) over the rankings it is in. */
@@ -49,7 +52,11 @@ export interface TextMatchRow extends ImageRecord {
 /**
  * Parameters: $1 the text's word-space vector, $2 the text, $3 rank by vector,
  * $4 rank by caption, $5 the fusion constant, $6 candidates per ranking,
- * $7 the largest distance, $8 first, $9 the category or the ids searched.
+ * $7 the largest distance, $8 first, $9 the text's vote keys, $10 the vote's
+ * weight, $11 the category or the ids searched.
+ *
+ * The vector side scores a photo by its searched vector's cosine + the vote
+ * weight × the mean of its stored votes for the text's keys (caption transfer).
  *
  * The text's words are OR-ed, so any caption word counts; photos whose
  * captions hold more of the words rank first, then by ts_rank_cd (alone, it
@@ -67,12 +74,29 @@ function searchQuery(name: string, filter: string): HotQuery {
                     array_agg(quote_literal(lexeme)::tsquery) AS each_word
              FROM unnest(tsvector_to_array(to_tsvector('english', $2::text))) AS lexeme
            ),
+           -- The vector side's candidates: the nearest searched vectors, and for each
+           -- word of the text the photos whose neighbours' captions vote for it most.
+           nearest AS (
+             SELECT id FROM images
+             WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
+             ORDER BY text_embedding <=> $1::vector LIMIT $6
+           ),
+           voted AS (
+             SELECT v.image_id AS id FROM unnest($9::text[]) AS key CROSS JOIN LATERAL (
+               SELECT t.image_id FROM transfer_votes t JOIN images ON images.id = t.image_id
+               WHERE $3::boolean AND t.word = key AND images.text_embedding IS NOT NULL ${filter}
+               ORDER BY t.vote DESC LIMIT $6
+             ) v
+           ),
            by_vector AS (
-             SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
-               SELECT id, text_embedding <=> $1::vector AS distance FROM images
-               WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
-               ORDER BY distance LIMIT $6
-             ) nearest
+             SELECT id, distance, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
+               SELECT i.id, i.text_embedding <=> $1::vector AS distance,
+                      1 - (i.text_embedding <=> $1::vector) + $10::float8 * coalesce(
+                        (SELECT sum(t.vote) FROM transfer_votes t WHERE t.image_id = i.id AND t.word = ANY($9::text[])), 0
+                      ) / greatest(cardinality($9::text[]), 1) AS score
+               FROM images i WHERE i.id IN (SELECT id FROM nearest UNION SELECT id FROM voted)
+               ORDER BY score DESC, distance, i.id LIMIT $6
+             ) scored
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
            by_caption AS (
@@ -106,8 +130,8 @@ function searchQuery(name: string, filter: string): HotQuery {
 }
 
 const SEARCH = searchQuery('images_for_text', '');
-const SEARCH_IN_CATEGORY = searchQuery('images_for_text_in_category', 'AND category = $9::text');
-const SEARCH_WITHIN = searchQuery('images_for_text_within', 'AND id = ANY($9::text[])');
+const SEARCH_IN_CATEGORY = searchQuery('images_for_text_in_category', 'AND category = $11::text');
+const SEARCH_WITHIN = searchQuery('images_for_text_within', 'AND id = ANY($11::text[])');
 
 /** A vocabulary word near a vector, with its tag (null: its own) and the tag's other words. */
 export interface TagRow {
@@ -122,28 +146,23 @@ export interface ImageTagRow extends TagRow {
   imageId: string;
 }
 
-// The words of a tag other than its name, most frequent first (tag words are few: an index lookup).
-const SYNONYMS = (row: string) => `ARRAY(SELECT s.text FROM tag_words s
-  WHERE s.tag = COALESCE(${row}.tag, ${row}.text) AND s.text <> COALESCE(${row}.tag, ${row}.text) ORDER BY s.rank) AS synonyms`;
+/**
+ * Every vocabulary word's synonyms: the words of its tag other than the tag's
+ * name, most frequent first. Kept in the row (written with the tags) because
+ * a lookup per candidate word cost more than the rest of a tag query.
+ */
+const FILL_SYNONYMS = `UPDATE tag_words w SET synonyms = ARRAY(
+  SELECT s.text FROM tag_words s
+  WHERE s.tag = COALESCE(w.tag, w.text) AND s.text <> COALESCE(w.tag, w.text) ORDER BY s.rank)`;
 
 const NEAREST_TAGS = {
   name: 'tags_nearest',
-  text: `SELECT c.text, c.tag, c.distance, c.embedding AS vector, ${SYNONYMS('c')} FROM (
-           SELECT text, tag, embedding, embedding <=> $1::vector AS distance FROM tag_words
+  text: `SELECT c.text, c.tag, c.distance, c.embedding AS vector, c.synonyms FROM (
+           SELECT text, tag, synonyms, embedding, embedding <=> $1::vector AS distance FROM tag_words
            ORDER BY embedding <=> $1::vector LIMIT $2
          ) c ORDER BY c.distance, c.text`,
 };
 
-const NEAREST_TAGS_FOR_IMAGES = {
-  name: 'tags_nearest_for_images',
-  text: `SELECT i.id AS "imageId", t.text, t.tag, t.distance, t.embedding AS vector, ${SYNONYMS('t')}
-         FROM images i CROSS JOIN LATERAL (
-           SELECT text, tag, embedding, embedding <=> i.word_embedding AS distance FROM tag_words
-           ORDER BY embedding <=> i.word_embedding LIMIT $2
-         ) t
-         WHERE i.id = ANY($1::text[]) AND i.word_embedding IS NOT NULL
-         ORDER BY i.id, t.distance, t.text`,
-};
 
 /** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer); no vector. */
 export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
@@ -156,30 +175,46 @@ export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
   neighbourDistances: number[];
 }
 
+/** What tags are made of, per image: the model's nearest vocabulary words and the captions' words. */
+export interface TagEvidenceRows {
+  model: ImageTagRow[];
+  voted: VotedWordRow[];
+}
+
 /**
- * The vocabulary words in the captions of each image's k nearest captioned
- * photos (the image's own bytes left out) and, for a stored image, its own
- * captions, each with its model distance (cosine to the image's word-space
- * vector). A stored image reads the neighbours its transfer stored
- * (migrations/009); only one whose transfer is stale (seeding) searches the
- * index of captioned photos, as new bytes do. Stored images: $1 their ids,
- * $2 k. New bytes: $1 the image vector, $2 k, $3 its word-space vector, $4
- * its content hash.
+ * Everything tags need, in one statement (the embedded store answers one at a
+ * time, and each round trip costs about as much as a small query), as rows
+ * of three kinds:
+ *   'captions' the captions of each image's k nearest captioned photos (place
+ *              0 the nearest, with its distance; the image's own bytes left
+ *              out) and, for a stored image, its own (place -1);
+ *   'model'    the image → word model's nearest vocabulary words (the tag
+ *              index), with their vectors;
+ *   'voted'    the vocabulary words those captions use, with their distance
+ *              to the image's word-space vector.
+ * A stored image reads the neighbours its transfer stored (migrations/009);
+ * one whose transfer is stale (seeding) searches the index of captioned
+ * photos, as new bytes do. $2 k, $3 model candidates. Stored images: $1
+ * their ids. New bytes: $1 the image vector, $4 its word-space vector, $5 its
+ * content hash.
  */
-function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
+function tagEvidenceQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
   const targets =
     source !== 'vector'
       ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions,
                 transfer_neighbours, transfer_distances, transfer_radius IS NOT NULL AS transferred
          FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
-      : `SELECT ''::text AS id, $1::vector AS embedding, $3::vector AS word_embedding, $4::text AS content_hash,
+      : `SELECT ''::text AS id, $1::vector AS embedding, $4::vector AS word_embedding, $5::text AS content_hash,
                 '{}'::text[] AS caption_words, 0 AS captions, NULL::text[] AS transfer_neighbours,
                 NULL::float8[] AS transfer_distances, false AS transferred`;
-  // One image: its vector as a constant (an init plan), which the scan compares
-  // ten times faster than a vector taken from the outer row for every distance.
-  const target = source === 'storedOne' ? '(SELECT embedding FROM images WHERE id = ($1::text[])[1])' : 'g.embedding';
+  // One image: its vectors as constants (init plans), which an index scan
+  // compares ten times faster than a vector taken from the outer row.
+  const [imageVector, wordVector] =
+    source === 'storedOne'
+      ? ['(SELECT embedding FROM images WHERE id = ($1::text[])[1])', '(SELECT word_embedding FROM images WHERE id = ($1::text[])[1])']
+      : ['g.embedding', 'g.word_embedding'];
   return {
-    name: `tags_voted_${source}`,
+    name: `tag_evidence_${source}`,
     text: `WITH targets AS MATERIALIZED (${targets}),
            nearest AS (
              SELECT g.id AS image_id, s.id, s.distance FROM targets g,
@@ -188,42 +223,85 @@ function votedWordsQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
              UNION ALL
              SELECT g.id, n.id, n.distance FROM targets g CROSS JOIN LATERAL (
                -- Only the distance while scanning: the captions are read for the k neighbours alone.
-               SELECT id, embedding <=> ${target} AS distance
+               SELECT id, embedding <=> ${imageVector} AS distance
                FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
                ORDER BY distance LIMIT $2
              ) n
              WHERE NOT g.transferred
            ),
-           neighbours AS MATERIALIZED (
-             SELECT n.image_id, (row_number() OVER (PARTITION BY n.image_id ORDER BY n.distance, n.id) - 1)::int AS place,
-                    n.distance, c.caption_words, cardinality(c.captions) AS captions
-             FROM nearest n JOIN images c ON c.id = n.id
-           ),
-           distances AS (
-             SELECT image_id, array_agg(distance ORDER BY place) AS distances FROM neighbours GROUP BY image_id
-           ),
-           uses AS (
-             SELECT image_id, word, place, count(*)::float8 / captions AS share
-             FROM neighbours, unnest(caption_words) AS word GROUP BY image_id, word, place, captions
+           sources AS MATERIALIZED (
+             SELECT n.image_id, n.place, n.distance, c.caption_words AS words, cardinality(c.captions) AS captions
+             FROM (SELECT *, (row_number() OVER (PARTITION BY image_id ORDER BY distance, id) - 1)::int AS place FROM nearest) n
+             JOIN images c ON c.id = n.id
              UNION ALL
-             SELECT g.id, word, -1, count(*)::float8 / g.captions
-             FROM targets g, unnest(g.caption_words) AS word GROUP BY g.id, word, g.captions
-           ),
-           voted AS (
-             SELECT image_id, word, array_agg(place ORDER BY place) AS neighbours, array_agg(share ORDER BY place) AS shares
-             FROM uses GROUP BY image_id, word
+             SELECT id, -1, NULL, caption_words, captions FROM targets WHERE captions > 0
            )
-           SELECT v.image_id AS "imageId", w.text, w.tag, w.embedding <=> g.word_embedding AS distance, NULL AS vector,
-                  ${SYNONYMS('w')}, v.neighbours, v.shares, coalesce(d.distances, '{}') AS "neighbourDistances"
-           FROM voted v JOIN targets g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word
-           LEFT JOIN distances d ON d.image_id = v.image_id`,
+           SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
+                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector
+           FROM sources
+           UNION ALL
+           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, t.embedding
+           FROM targets g CROSS JOIN LATERAL (
+             SELECT text, tag, synonyms, embedding, embedding <=> ${wordVector} AS distance FROM tag_words
+             ORDER BY distance LIMIT $3
+           ) t
+           UNION ALL
+           SELECT 'voted', g.id, NULL, w.embedding <=> g.word_embedding, NULL, NULL, w.text, w.tag, w.synonyms, NULL
+           FROM (SELECT DISTINCT image_id, word FROM sources, unnest(words) AS word) v
+           JOIN targets g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word`,
   };
 }
-const VOTED_WORDS = {
-  stored: votedWordsQuery('stored'),
-  storedOne: votedWordsQuery('storedOne'),
-  vector: votedWordsQuery('vector'),
+const TAG_EVIDENCE = {
+  stored: tagEvidenceQuery('stored'),
+  storedOne: tagEvidenceQuery('storedOne'),
+  vector: tagEvidenceQuery('vector'),
 };
+
+interface TagEvidenceRow {
+  kind: 'captions' | 'model' | 'voted';
+  imageId: string;
+  place: number | null;
+  distance: number;
+  words: string[] | null;
+  captions: number | null;
+  text: string;
+  tag: string | null;
+  synonyms: string[];
+  vector: number[] | null;
+}
+
+/** The rows of tagEvidenceQuery as the service takes them: each voted word with the places and shares of the captions using it. */
+function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
+  const captionsOf = new Map<string, TagEvidenceRow[]>();
+  for (const row of rows) {
+    if (row.kind === 'captions') captionsOf.set(row.imageId, [...(captionsOf.get(row.imageId) ?? []), row]);
+  }
+  for (const list of captionsOf.values()) list.sort((a, b) => a.place! - b.place!);
+  const model: ImageTagRow[] = [];
+  const voted: VotedWordRow[] = [];
+  for (const { kind, imageId, text, tag, distance, synonyms, vector } of rows) {
+    if (kind === 'model') model.push({ imageId, text, tag, distance, synonyms, vector: toFloat32(vector!) });
+    if (kind !== 'voted') continue;
+    const sources = captionsOf.get(imageId) ?? [];
+    const uses = sources.flatMap((source) => {
+      const count = source.words!.filter((word) => word === text).length;
+      return count > 0 ? [{ place: source.place!, share: count / source.captions! }] : [];
+    });
+    voted.push({
+      imageId,
+      text,
+      tag,
+      distance,
+      synonyms,
+      vector: null,
+      neighbours: uses.map((use) => use.place),
+      shares: uses.map((use) => use.share),
+      neighbourDistances: sources.filter((source) => source.place! >= 0).map((source) => source.distance),
+    });
+  }
+  model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));
+  return { model, voted };
+}
 
 export class ImageTextRepository {
   constructor(
@@ -289,6 +367,8 @@ export class ImageTextRepository {
       options.candidates,
       options.maxDistance ?? null,
       options.first,
+      options.voteKeys,
+      options.voteWeight,
     ];
     if (filtered) values.push(options.withinIds ?? options.category);
     return queryWithHnsw<TextMatchRow>(
@@ -355,17 +435,20 @@ export class ImageTextRepository {
   /** The whole vocabulary as tags are served: each word's tag and the tag's other words (evaluation). */
   async foldedTagVocabulary(): Promise<Omit<TagRow, 'distance'>[]> {
     const result = await this.reader.query<VectorColumn<Omit<TagRow, 'distance'>, 'vector'>>(
-      `SELECT w.text, w.tag, w.embedding AS vector, ${SYNONYMS('w')} FROM tag_words w ORDER BY w.rank`,
+      `SELECT w.text, w.tag, w.embedding AS vector, w.synonyms FROM tag_words w ORDER BY w.rank`,
     );
     return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 
-  /** Stores each vocabulary word's tag (words not named keep their own). */
+  /** Stores each vocabulary word's tag (words not named keep their own) and every word's synonyms. */
   async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
-    await this.writer.query(
-      `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
-      [[...tagOf.keys()], [...tagOf.values()]],
-    );
+    await withTransaction(this.writer, async (client) => {
+      await client.query(
+        `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
+        [[...tagOf.keys()], [...tagOf.values()]],
+      );
+      await client.query(FILL_SYNONYMS);
+    });
   }
 
   /** Nearest vocabulary words to a word-space vector, by cosine distance, with their tags. */
@@ -379,27 +462,27 @@ export class ImageTextRepository {
     return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 
-  /** Caption transfer's candidate words for stored images ({ ids }: one query) or new bytes' vectors (imageId ''). */
-  async votedWords(
-    images: { ids: readonly string[] } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string | null },
+  /**
+   * The model's `candidates` nearest vocabulary words and caption transfer's
+   * words from `neighbours` captioned photos, for stored images ({ ids }: one
+   * query for all) or new bytes' vectors (imageId '').
+   */
+  async tagEvidence(
+    images: { ids: readonly string[] } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string },
+    candidates: number,
     neighbours: number,
     efSearch: number,
-  ): Promise<VotedWordRow[]> {
+  ): Promise<TagEvidenceRows> {
     const [query, values] =
       'ids' in images
-        ? [images.ids.length === 1 ? VOTED_WORDS.storedOne : VOTED_WORDS.stored, [images.ids, neighbours]]
-        : [VOTED_WORDS.vector, [vectorParam(images.vector), neighbours, vectorParam(images.wordVector), images.contentHash]];
-    return queryWithHnsw<VotedWordRow>(this.reader, { efSearch: Math.max(efSearch, neighbours), seqScan: false }, query, values);
+        ? [images.ids.length === 1 ? TAG_EVIDENCE.storedOne : TAG_EVIDENCE.stored, [images.ids, neighbours, candidates]]
+        : [
+            TAG_EVIDENCE.vector,
+            [vectorParam(images.vector), neighbours, candidates, vectorParam(images.wordVector), images.contentHash],
+          ];
+    // No sequential scan: the planner would rather compute every photo's distance than walk the captioned photos' index.
+    const settings = { efSearch: Math.max(efSearch, neighbours, candidates), seqScan: false };
+    return assembleTagEvidence(await queryWithHnsw<TagEvidenceRow>(this.reader, settings, query, values));
   }
 
-  /** Nearest vocabulary words for each of several stored images, in one query. */
-  async nearestTagsForImages(imageIds: readonly string[], first: number, efSearch: number): Promise<ImageTagRow[]> {
-    const rows = await queryWithHnsw<VectorColumn<ImageTagRow, 'vector'>>(
-      this.reader,
-      { efSearch: Math.max(efSearch, first) },
-      NEAREST_TAGS_FOR_IMAGES,
-      [imageIds, first],
-    );
-    return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
-  }
 }

@@ -1,9 +1,9 @@
-// Keeps every photo's transferred caption vector (what text search reads
-// besides the model) current: after a write marked the photos it changes
+// Keeps every photo's transferred caption vector and word votes (what text
+// search reads besides the model) current: after a write marked the photos it changes
 // stale, they are recomputed from their nearest captioned photos before the
 // write answers, so the next query sees them. The seed's transfer phase runs
 // the same refresh over every photo.
-import { TRANSFER, transferredVector } from '../embedding/index.js';
+import { TRANSFER, transferredVector, transferredWordVotes } from '../embedding/index.js';
 import type { CaptionTransferRepository } from '../repositories/captionTransferRepository.js';
 
 /** Photos recomputed per transaction. */
@@ -19,9 +19,10 @@ export class CaptionTransfer {
   async refresh(onBatch?: (done: number) => void): Promise<number> {
     let done = 0;
     for (;;) {
-      const count = await this.transfers.refreshStale(REFRESH_BATCH, TRANSFER.neighbours, this.efSearch, (neighbours) =>
-        transferredVector(neighbours, TRANSFER),
-      );
+      const count = await this.transfers.refreshStale(REFRESH_BATCH, TRANSFER.neighbours, this.efSearch, (neighbours) => ({
+        ...transferredVector(neighbours, TRANSFER),
+        votes: transferredWordVotes(neighbours, TRANSFER),
+      }));
       if (count === 0) return done;
       done += count;
       onBatch?.(count);

@@ -8,6 +8,7 @@ import {
   type FoldedTag,
   embedText,
   scoreTags,
+  textVoteKeys,
   tokenize,
   TRANSFER,
   type Embedder,
@@ -59,7 +60,7 @@ export interface ImagesForTextArgs {
  * Σ 1 / (RRF_K + rank).
  */
 export const RRF_K = 60;
-/** How deep HYBRID reads each ranking before fusing them. */
+/** How deep each fused ranking is read: HYBRID's two, and the vector side's cosine and vote. */
 export const FUSION_DEPTH = 100;
 
 /** Evaluation only: another fusion constant, or a search limited to some images (a split). */
@@ -116,11 +117,13 @@ export class ImageTextService {
     const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
     const wordVector = await modelCall(this.embedder.projectToWords(features), this.refusals);
     const vector = applyImageProjection(await this.projection.current(), features);
-    const [model, voted] = await Promise.all([
-      this.imageText.nearestTags(wordVector, candidatesFor(first), this.settings.wordEfSearch),
-      // The same bytes stored already are the photo itself: its captions are not its neighbours'.
-      this.imageText.votedWords({ vector, wordVector, contentHash: sha256(bytes) }, TRANSFER.neighbours, this.settings.imageEfSearch),
-    ]);
+    // The same bytes stored already are the photo itself: its captions are not its neighbours'.
+    const { model, voted } = await this.imageText.tagEvidence(
+      { vector, wordVector, contentHash: sha256(bytes) },
+      candidatesFor(first),
+      TRANSFER.neighbours,
+      this.tagEfSearch(),
+    );
     return fuseTags(model, voted, first);
   }
 
@@ -134,6 +137,11 @@ export class ImageTextService {
     throw noImage(id);
   }
 
+  /** One statement searches both the tag index and the captioned photos' index: the larger setting serves both. */
+  private tagEfSearch(): number {
+    return Math.max(this.settings.wordEfSearch, this.settings.imageEfSearch);
+  }
+
   /** `first` for tags: 5 when not given, refused outside the allowed range. */
   checkTagsFirst(first: number | null | undefined): number {
     return checkFirst(first, 5);
@@ -145,10 +153,7 @@ export class ImageTextService {
    * images; [] where not projected yet.
    */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
-    const [rows, voted] = await Promise.all([
-      this.imageText.nearestTagsForImages(ids, candidatesFor(first), this.settings.wordEfSearch),
-      this.imageText.votedWords({ ids }, TRANSFER.neighbours, this.settings.imageEfSearch),
-    ]);
+    const { model: rows, voted } = await this.imageText.tagEvidence({ ids }, candidatesFor(first), TRANSFER.neighbours, this.tagEfSearch());
     const modelOf = groupBy(rows, (row) => row.imageId);
     const votedOf = groupBy(voted, (row) => row.imageId);
     return ids.map((id) => {
@@ -175,10 +180,13 @@ export class ImageTextService {
     if (category) await categorySize(this.images, category);
     const rows = await this.imageText.searchImages(embedding.vector, text, {
       byVector: mode !== 'KEYWORD',
+      voteKeys: textVoteKeys(embedding.known),
+      voteWeight: TRANSFER.textVoteWeight,
       byCaption: mode !== 'VECTOR',
       rrfK: tuning.rrfK ?? RRF_K,
-      // One ranking alone needs only `first`; fusion looks deeper into each.
-      candidates: mode === 'HYBRID' ? Math.max(first, FUSION_DEPTH) : first,
+      // Captions alone need only `first`; the vector side fuses the cosine with the
+      // neighbours' vote, and HYBRID fuses both rankings: each looks deeper.
+      candidates: mode === 'KEYWORD' ? first : Math.max(first, FUSION_DEPTH),
       first,
       maxDistance,
       category,
