@@ -66,6 +66,10 @@ export interface TextMatchRow extends ImageRecord {
  * matches by caption.
  */
 function searchQuery(name: string, filter: string): HotQuery {
+  // A filter is checked while walking a word's votes, so the walk goes on until enough photos pass it.
+  const votedWalk = filter
+    ? `SELECT t.image_id FROM transfer_votes t JOIN images ON images.id = t.image_id WHERE t.word = key ${filter}`
+    : 'SELECT t.image_id FROM transfer_votes t WHERE t.word = key';
   const wordsIn = (document: string) => `(SELECT count(*) FROM unnest(words.each_word) AS word WHERE ${document} @@ word)`;
   return {
     name,
@@ -76,26 +80,31 @@ function searchQuery(name: string, filter: string): HotQuery {
            ),
            -- The vector side's candidates: the nearest searched vectors, and for each
            -- word of the text the photos whose neighbours' captions vote for it most.
-           nearest AS (
-             SELECT id FROM images
+           nearest AS MATERIALIZED (
+             SELECT id, text_embedding <=> $1::vector AS distance FROM images
              WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
              ORDER BY text_embedding <=> $1::vector LIMIT $6
            ),
-           voted AS (
-             SELECT v.image_id AS id FROM unnest($9::text[]) AS key CROSS JOIN LATERAL (
-               SELECT t.image_id FROM transfer_votes t JOIN images ON images.id = t.image_id
-               WHERE $3::boolean AND t.word = key AND images.text_embedding IS NOT NULL ${filter}
+           voted AS MATERIALIZED (
+             SELECT DISTINCT v.image_id AS id FROM unnest($9::text[]) AS key CROSS JOIN LATERAL (
+               ${votedWalk}
                ORDER BY t.vote DESC LIMIT $6
              ) v
+             WHERE $3::boolean
+           ),
+           candidates AS (
+             SELECT id, distance FROM nearest
+             UNION ALL
+             SELECT i.id, i.text_embedding <=> $1::vector FROM voted v JOIN images i ON i.id = v.id
+             WHERE v.id NOT IN (SELECT id FROM nearest) AND i.text_embedding IS NOT NULL ${filter}
            ),
            by_vector AS (
              SELECT id, distance, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
-               SELECT i.id, i.text_embedding <=> $1::vector AS distance,
-                      1 - (i.text_embedding <=> $1::vector) + $10::float8 * coalesce(
-                        (SELECT sum(t.vote) FROM transfer_votes t WHERE t.image_id = i.id AND t.word = ANY($9::text[])), 0
-                      ) / greatest(cardinality($9::text[]), 1) AS score
-               FROM images i WHERE i.id IN (SELECT id FROM nearest UNION SELECT id FROM voted)
-               ORDER BY score DESC, distance, i.id LIMIT $6
+               SELECT c.id, c.distance,
+                      1 - c.distance + $10::float8 * coalesce(sum(t.vote), 0) / greatest(cardinality($9::text[]), 1) AS score
+               FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY($9::text[])
+               GROUP BY c.id, c.distance
+               ORDER BY score DESC, c.distance, c.id LIMIT $6
              ) scored
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
