@@ -174,13 +174,18 @@ for (const kind of storeKinds()) {
       assert.equal(matches[0]!.matchedCaption, 'A kitten playing in the water.');
     });
 
-    test('a search is two queries whatever the mode: the words’ vectors, then one statement for everything else', async () => {
+    test('a search is one statement whatever the mode, the words’ vectors included; only an empty answer asks why', async () => {
       await search('dog');
       const pools = [t.app.db.primary, t.app.db.reader];
       for (const mode of ['VECTOR', 'KEYWORD', 'HYBRID'] as const) {
         const checkouts = await countPoolCheckouts(pools, () => t.app.services.imageText.imagesForText({ text: 'dog grass', mode }));
-        assert.equal(checkouts, 2, mode);
+        assert.equal(checkouts, 1, mode);
       }
+      const answer = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', mode: 'VECTOR' });
+      assert.ok(answer.matches.length > 0);
+      assert.deepEqual(answer.unknownWords, ['qqzx'], 'the statement names the known words');
+      const nothing = await t.app.services.imageText.imagesForText({ text: 'dog qqzx' }, { withinIds: [] });
+      assert.deepEqual(nothing, { matches: [], unknownWords: ['qqzx'] }, 'nothing to search: no error, the unknown word named');
     });
   });
 }

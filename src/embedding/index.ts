@@ -24,6 +24,7 @@ export {
   transferredVector,
   transferredWordVotes,
   transferVersion,
+  voteKey,
   type CaptionedNeighbour,
   type TagSource,
   type TransferParameters,

@@ -24,8 +24,9 @@ export interface WordSpaceImageRow {
 }
 
 export interface TextSearchOptions {
-  /** Rank by the word-space vectors and the neighbours' votes for these keys (VECTOR, HYBRID). */
+  /** Rank by the word-space vectors and the neighbours' votes for the words (VECTOR, HYBRID). */
   byVector: boolean;
+  /** Each word's key into the stored votes (plural forms folded). */
   voteKeys: readonly string[];
   /** How much the neighbours' vote adds to a vector's cosine. */
   voteWeight: number;
@@ -47,13 +48,19 @@ export interface TextMatchRow extends ImageRecord {
   /** Cosine distance between the text's vector and the image's searched one (the model's and its neighbours' captions'). */
   distance: number;
   matchedCaption: string | null;
+  /** The text's words with a GloVe vector (the same on every row). */
+  knownWords: string[];
 }
 
 /**
- * Parameters: $1 the text's word-space vector, $2 the text, $3 rank by vector,
- * $4 rank by caption, $5 the fusion constant, $6 candidates per ranking,
- * $7 the largest distance, $8 first, $9 the text's vote keys, $10 the vote's
- * weight, $11 the category or the ids searched.
+ * Parameters: $1 the text's words, $2 the text, $3 rank by vector, $4 rank by
+ * caption, $5 the fusion constant, $6 candidates per ranking, $7 the largest
+ * distance, $8 first, $9 each word's vote key, $10 the vote's weight, $11 the
+ * category or the ids searched.
+ *
+ * The text's vector is the mean of its known words' GloVe vectors, looked up
+ * here rather than in a round trip of its own; every row names the known
+ * words, and no row comes back when none is known.
  *
  * The vector side scores a photo by its searched vector's cosine + the vote
  * weight × the mean of its stored votes for the text's keys (caption transfer).
@@ -70,10 +77,15 @@ function searchQuery(name: string, filter: string): HotQuery {
   const votedWalk = filter
     ? `SELECT t.image_id FROM transfer_votes t JOIN images ON images.id = t.image_id WHERE t.word = key ${filter}`
     : 'SELECT t.image_id FROM transfer_votes t WHERE t.word = key';
-  const wordsIn = (document: string) => `(SELECT count(*) FROM unnest(words.each_word) AS word WHERE ${document} @@ word)`;
+  const wordsIn = (document: string) => `(SELECT count(*) FROM unnest(terms.each_word) AS word WHERE ${document} @@ word)`;
   return {
     name,
-    text: `WITH words AS MATERIALIZED (
+    text: `WITH text_vector AS MATERIALIZED (
+             SELECT avg(w.embedding) AS vector, array_agg(w.text ORDER BY w.text) AS known,
+                    coalesce(array_agg(DISTINCT t.key), '{}') AS keys
+             FROM unnest($1::text[], $9::text[]) AS t(word, key) JOIN words w ON w.text = t.word
+           ),
+           terms AS MATERIALIZED (
              SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query,
                     array_agg(quote_literal(lexeme)::tsquery) AS each_word
              FROM unnest(tsvector_to_array(to_tsvector('english', $2::text))) AS lexeme
@@ -81,12 +93,12 @@ function searchQuery(name: string, filter: string): HotQuery {
            -- The vector side's candidates: the nearest searched vectors, and for each
            -- word of the text the photos whose neighbours' captions vote for it most.
            nearest AS MATERIALIZED (
-             SELECT id, text_embedding <=> $1::vector AS distance FROM images
+             SELECT id, text_embedding <=> (SELECT vector FROM text_vector) AS distance FROM images
              WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
-             ORDER BY text_embedding <=> $1::vector LIMIT $6
+             ORDER BY text_embedding <=> (SELECT vector FROM text_vector) LIMIT $6
            ),
            voted AS MATERIALIZED (
-             SELECT DISTINCT v.image_id AS id FROM unnest($9::text[]) AS key CROSS JOIN LATERAL (
+             SELECT DISTINCT v.image_id AS id FROM unnest((SELECT keys FROM text_vector)) AS key CROSS JOIN LATERAL (
                ${votedWalk}
                ORDER BY t.vote DESC LIMIT $6
              ) v
@@ -95,14 +107,15 @@ function searchQuery(name: string, filter: string): HotQuery {
            candidates AS (
              SELECT id, distance FROM nearest
              UNION ALL
-             SELECT i.id, i.text_embedding <=> $1::vector FROM voted v JOIN images i ON i.id = v.id
-             WHERE v.id NOT IN (SELECT id FROM nearest) AND i.text_embedding IS NOT NULL ${filter}
+             -- (A filtered walk already kept only the photos that pass.)
+             SELECT i.id, i.text_embedding <=> (SELECT vector FROM text_vector) FROM voted v JOIN images i ON i.id = v.id
+             WHERE v.id NOT IN (SELECT id FROM nearest) AND i.text_embedding IS NOT NULL
            ),
            by_vector AS (
              SELECT id, distance, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
                SELECT c.id, c.distance,
-                      1 - c.distance + $10::float8 * coalesce(sum(t.vote), 0) / greatest(cardinality($9::text[]), 1) AS score
-               FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY($9::text[])
+                      1 - c.distance + $10::float8 * coalesce(sum(t.vote), 0) / greatest(cardinality((SELECT keys FROM text_vector)), 1) AS score
+               FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
                GROUP BY c.id, c.distance
                ORDER BY score DESC, c.distance, c.id LIMIT $6
              ) scored
@@ -110,10 +123,10 @@ function searchQuery(name: string, filter: string): HotQuery {
            ),
            by_caption AS (
              SELECT id, distance, row_number() OVER (ORDER BY words_matched DESC, score DESC, id) AS rank FROM (
-               SELECT id, text_embedding <=> $1::vector AS distance, ${wordsIn('captions_document')} AS words_matched,
-                      ts_rank_cd(captions_document, words.query) AS score
-               FROM images, words
-               WHERE $4::boolean AND captions_document @@ words.query AND text_embedding IS NOT NULL ${filter}
+               SELECT id, text_embedding <=> (SELECT vector FROM text_vector) AS distance, ${wordsIn('captions_document')} AS words_matched,
+                      ts_rank_cd(captions_document, terms.query) AS score
+               FROM images, terms
+               WHERE $4::boolean AND captions_document @@ terms.query AND text_embedding IS NOT NULL ${filter}
                ORDER BY words_matched DESC, score DESC, id LIMIT $6
              ) matched
              WHERE $7::float8 IS NULL OR distance <= $7
@@ -126,14 +139,15 @@ function searchQuery(name: string, filter: string): HotQuery {
            )
            SELECT ${COLUMNS}, fused.distance,
                   -- Only photos whose captions match are parsed again, each caption once (OFFSET 0).
-                  CASE WHEN images.captions_document @@ words.query THEN
+                  CASE WHEN images.captions_document @@ terms.query THEN
                     (SELECT caption FROM unnest(images.captions) WITH ORDINALITY AS c(caption, position),
                             LATERAL (SELECT to_tsvector('english', caption) AS document OFFSET 0) parsed
-                     WHERE parsed.document @@ words.query
-                     ORDER BY ${wordsIn('parsed.document')} DESC, ts_rank_cd(parsed.document, words.query) DESC, position
+                     WHERE parsed.document @@ terms.query
+                     ORDER BY ${wordsIn('parsed.document')} DESC, ts_rank_cd(parsed.document, terms.query) DESC, position
                      LIMIT 1)
-                  END AS "matchedCaption"
-           FROM fused JOIN images USING (id) CROSS JOIN words
+                  END AS "matchedCaption", text_vector.known AS "knownWords"
+           FROM fused JOIN images USING (id) CROSS JOIN terms CROSS JOIN text_vector
+           WHERE text_vector.vector IS NOT NULL
            ORDER BY fused.score DESC, fused.distance, id`,
   };
 }
@@ -363,12 +377,12 @@ export class ImageTextRepository {
     return ids.map((id) => byId.get(id) ?? null);
   }
 
-  /** Images for a text, best first: at most `first`, each with its vector distance and best caption. */
-  searchImages(vector: ArrayLike<number>, text: string, options: TextSearchOptions): Promise<TextMatchRow[]> {
+  /** Images for a text (its words), best first: at most `first`, each with its vector distance and best caption. */
+  searchImages(words: readonly string[], text: string, options: TextSearchOptions): Promise<TextMatchRow[]> {
     const filtered = options.category !== undefined || options.withinIds !== undefined;
     const query = options.withinIds ? SEARCH_WITHIN : options.category !== undefined ? SEARCH_IN_CATEGORY : SEARCH;
     const values: unknown[] = [
-      vectorParam(vector),
+      words,
       text,
       options.byVector,
       options.byCaption,

@@ -6,10 +6,9 @@ import {
   dropStopWords,
   foldTags,
   type FoldedTag,
-  embedText,
   scoreTags,
-  textVoteKeys,
   tokenize,
+  voteKey,
   TRANSFER,
   type Embedder,
   type TagCandidate,
@@ -174,13 +173,11 @@ export class ImageTextService {
     const text = checkText(args.text, 'text');
     const tokens = dropStopWords(tokenize(text));
     this.warmup.check('imagesForText');
-    const embedding = embedText(tokens, await this.words.findVectors(tokens));
-    if (!embedding.vector) throw noKnownWords(embedding.unknown);
     const category = cleanCategory(args.category);
-    if (category) await categorySize(this.images, category);
-    const rows = await this.imageText.searchImages(embedding.vector, text, {
+    // The words' vectors are looked up inside the search; only an empty answer asks why.
+    const rows = await this.imageText.searchImages(tokens, text, {
       byVector: mode !== 'KEYWORD',
-      voteKeys: textVoteKeys(embedding.known),
+      voteKeys: tokens.map(voteKey),
       voteWeight: TRANSFER.textVoteWeight,
       byCaption: mode !== 'VECTOR',
       rrfK: tuning.rrfK ?? RRF_K,
@@ -193,7 +190,16 @@ export class ImageTextService {
       withinIds: tuning.withinIds,
       efSearch: this.settings.imageEfSearch,
     });
-    const matches = rows.map(({ distance, matchedCaption, ...image }) => ({ image, distance, matchedCaption }));
-    return { matches, unknownWords: embedding.unknown };
+    const known = rows[0]?.knownWords ?? (await this.knownWords(tokens, category));
+    const matches = rows.map(({ distance, matchedCaption, knownWords: _, ...image }) => ({ image, distance, matchedCaption }));
+    return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
+  }
+
+  /** Why a search found nothing: no known word (BAD_USER_INPUT), an unknown category (NOT_FOUND), or nothing to find. */
+  private async knownWords(tokens: readonly string[], category: string | undefined): Promise<string[]> {
+    const known = [...(await this.words.findVectors(tokens)).keys()];
+    if (known.length === 0) throw noKnownWords([...tokens]);
+    if (category) await categorySize(this.images, category);
+    return known;
   }
 }
