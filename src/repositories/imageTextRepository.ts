@@ -91,7 +91,8 @@ function searchQuery(name: string, filter: string): HotQuery {
              FROM unnest(tsvector_to_array(to_tsvector('english', $2::text))) AS lexeme
            ),
            -- The vector side's candidates: the nearest searched vectors, and for each
-           -- word of the text the photos whose neighbours' captions vote for it most.
+           -- word of the text the photos whose neighbours' captions vote for it most
+           -- (as many in all as the nearest: a photo's mean vote is at most its best word's).
            nearest AS MATERIALIZED (
              SELECT id, text_embedding <=> (SELECT vector FROM text_vector) AS distance FROM images
              WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
@@ -100,7 +101,7 @@ function searchQuery(name: string, filter: string): HotQuery {
            voted AS MATERIALIZED (
              SELECT DISTINCT v.image_id AS id FROM unnest((SELECT keys FROM text_vector)) AS key CROSS JOIN LATERAL (
                ${votedWalk}
-               ORDER BY t.vote DESC LIMIT $6
+               ORDER BY t.vote DESC LIMIT ceil($6::float8 / greatest(cardinality((SELECT keys FROM text_vector)), 1))::int
              ) v
              WHERE $3::boolean
            ),

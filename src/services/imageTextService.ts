@@ -195,7 +195,7 @@ export class ImageTextService {
     return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
   }
 
-  /** Why a search found nothing: no known word (BAD_USER_INPUT), an unknown category (NOT_FOUND), or nothing to find. */
+  /** Why a search found nothing: no known word or an empty category (both BAD_USER_INPUT), or nothing to find. */
   private async knownWords(tokens: readonly string[], category: string | undefined): Promise<string[]> {
     const known = [...(await this.words.findVectors(tokens)).keys()];
     if (known.length === 0) throw noKnownWords([...tokens]);
