@@ -270,9 +270,10 @@ function tagEvidenceQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
              ORDER BY distance LIMIT $3
            ) t
            UNION ALL
+           -- One index scan per image for all its caption words (the scan folds repeated words).
            SELECT 'voted', g.id, NULL, w.embedding <=> g.word_embedding, NULL, NULL, w.text, w.tag, w.synonyms, NULL
-           FROM (SELECT DISTINCT image_id, word FROM sources, unnest(words) AS word) v
-           JOIN targets g ON g.id = v.image_id JOIN tag_words w ON w.text = v.word`,
+           FROM targets g JOIN tag_words w
+             ON w.text = ANY(ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))`,
   };
 }
 const TAG_EVIDENCE = {
