@@ -23,8 +23,8 @@ CREATE TABLE transfer_votes (
 CREATE INDEX transfer_votes_word ON transfer_votes (word, vote DESC);
 
 -- Every vocabulary word's synonyms (its tag's other words, most frequent
--- first), written with the tags: looked up per candidate word, they cost
--- more than the rest of a tag query.
+-- first), written with the tags: a tag query reads them with the word
+-- instead of running one lookup per candidate word.
 ALTER TABLE tag_words ADD COLUMN synonyms text[] NOT NULL DEFAULT '{}';
 UPDATE tag_words w SET synonyms = ARRAY(
   SELECT s.text FROM tag_words s

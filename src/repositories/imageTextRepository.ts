@@ -172,8 +172,8 @@ export interface ImageTagRow extends TagRow {
 
 /**
  * Every vocabulary word's synonyms: the words of its tag other than the tag's
- * name, most frequent first. Kept in the row (written with the tags) because
- * a lookup per candidate word cost more than the rest of a tag query.
+ * name, most frequent first. Kept in the row (written with the tags), so a
+ * tag query reads them with the word instead of one lookup per candidate.
  */
 const FILL_SYNONYMS = `UPDATE tag_words w SET synonyms = ARRAY(
   SELECT s.text FROM tag_words s
