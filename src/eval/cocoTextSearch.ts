@@ -81,7 +81,11 @@ async function embedPhotos(app: App, photos: readonly CocoPhoto[], log: (line: s
   return rows;
 }
 
-/** P@10 per mode with `rows` in a fresh embedded store, searched with the evaluated store's word vectors. */
+/**
+ * P@10 per mode with `rows` in a fresh embedded store, searched with the
+ * evaluated store's word vectors: the query words are copied into it, since
+ * the search statement reads the words' vectors from its own store.
+ */
 async function scoreInThrowawayStore(
   app: App,
   rows: readonly NewImage[],
@@ -95,8 +99,10 @@ async function scoreInThrowawayStore(
   });
   try {
     const repositories = createRepositories(db);
+    const vectors = await app.repositories.words.findVectors(words);
+    await repositories.words.insertBatch([...vectors].map(([text, vector], rank) => ({ rank, text, vector })));
     await repositories.images.insert(rows);
-    const search = new ImageTextService(repositories.imageText, repositories.images, app.repositories.words, app.embedder, {
+    const search = new ImageTextService(repositories.imageText, repositories.images, repositories.words, app.embedder, {
       wordEfSearch: app.config.words.efSearch,
       imageEfSearch: app.config.images.efSearch,
     }, new Warmup(), new ImageProjectionCache(repositories.projections));
