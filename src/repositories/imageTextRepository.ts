@@ -3,6 +3,7 @@
 // training images and stored split) and the tag vocabulary with the nearest
 // tags to a word-space vector.
 import type pg from 'pg';
+import { groupBy } from '../lib/groupBy.js';
 import { withTransaction } from '../lib/transaction.js';
 import { COLUMNS, type ImageRecord } from './imageRepository.js';
 import { countOf, queryWithHnsw, type HotQuery } from './queryRunner.js';
@@ -297,10 +298,10 @@ interface TagEvidenceRow {
 
 /** The rows of tagEvidenceQuery as the service takes them: each voted word with the places and shares of the captions using it. */
 function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
-  const captionsOf = new Map<string, TagEvidenceRow[]>();
-  for (const row of rows) {
-    if (row.kind === 'captions') captionsOf.set(row.imageId, [...(captionsOf.get(row.imageId) ?? []), row]);
-  }
+  const captionsOf = groupBy(
+    rows.filter((row) => row.kind === 'captions'),
+    (row) => row.imageId,
+  );
   for (const list of captionsOf.values()) list.sort((a, b) => a.place! - b.place!);
   const model: ImageTagRow[] = [];
   const voted: VotedWordRow[] = [];
