@@ -7,14 +7,10 @@
 //   tag recall@10      share of the photo's frequent caption nouns (named in at
 //                      least 3 of its captions) found among its first 10 tags
 import { captionWordCounts, categoryWords, contentWords, lemmaKey } from '../embedding/index.js';
-import { dot } from '../lib/vectors.js';
+import { rankByCosine, type SearchedVector } from './imageText.js';
 import { mentions, sameWord } from './wordForms.js';
 
-export interface CaptionedImage {
-  /** L2-normalised word-space vector. */
-  vector: Float32Array;
-  /** As served with caption transfer: a score added for the text's words. */
-  textBonus?: (words: readonly string[]) => number;
+export interface CaptionedImage extends SearchedVector {
   /** Content words of its captions. */
   captionWords: ReadonlySet<string>;
 }
@@ -44,14 +40,6 @@ export const FREQUENT_NOUN_CAPTIONS = 3;
 
 export const captionWordSet = (captions: readonly string[]) => new Set(captions.flatMap(contentWords));
 
-/** Photo indexes by descending cosine to a unit query; ties keep input order. */
-function ranked(query: QueryWord, images: readonly CaptionedImage[]): number[] {
-  return images
-    .map((image, index) => ({ index, score: dot(query.vector, image.vector) + (image.textBonus?.([query.word]) ?? 0) }))
-    .sort((a, b) => b.score - a.score || a.index - b.index)
-    .map((entry) => entry.index);
-}
-
 export function textToImagePrecision(
   images: readonly CaptionedImage[],
   queries: readonly QueryWord[],
@@ -60,7 +48,7 @@ export function textToImagePrecision(
   const scores: Record<string, QueryScore> = {};
   for (const query of queries) {
     const relevant = images.map((image) => mentions(image.captionWords, query.forms));
-    const hits = ranked(query, images).slice(0, k).filter((i) => relevant[i]).length;
+    const hits = rankByCosine(query.vector, images, undefined, [query.word]).slice(0, k).filter((i) => relevant[i]).length;
     scores[query.word] = { precision: hits / k, chance: relevant.filter(Boolean).length / images.length };
   }
   return scores;

@@ -188,7 +188,6 @@ const NEAREST_TAGS = {
          ) c ORDER BY c.distance, c.text`,
 };
 
-
 /** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer); no vector. */
 export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
   vector: null;
