@@ -1,22 +1,36 @@
-// Errors a client can cause, as GraphQL errors with a machine-readable code
-// and a message a person can act on.
-import { GraphQLError } from 'graphql';
+// Errors a client can cause, free of any protocol: a machine-readable code and
+// a message a person can act on. The GraphQL and HTTP layers answer them in
+// their own terms, so a tool or the eval can call a service without either.
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'SERVICE_UNAVAILABLE'
-  | 'OVERLOADED';
+export type ClientErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'OVERLOADED';
 
-export function clientError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+export interface ClientErrorOptions {
+  /** When a retry may succeed, in seconds (a full queue, a question still warming up). */
+  retryAfterSeconds?: number;
+  /** Machine-readable facts beside the code, answered as they are (e.g. the categories that exist). */
+  details?: Record<string, unknown>;
 }
 
-export const badInput = (message: string, extra?: Record<string, unknown>) =>
-  clientError('BAD_USER_INPUT', message, extra);
+export class ClientError extends Error {
+  override readonly name = 'ClientError';
+  readonly retryAfterSeconds: number | undefined;
+  readonly details: Record<string, unknown>;
 
-export const notFound = (message: string) => clientError('NOT_FOUND', message);
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    options: ClientErrorOptions = {},
+  ) {
+    super(message);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details ?? {};
+  }
+}
+
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  new ClientError('BAD_USER_INPUT', message, { details });
+
+export const notFound = (message: string) => new ClientError('NOT_FOUND', message);
 
 /** Client input quoted in a message: at most this many characters of it. */
 export const MAX_QUOTED_INPUT = 100;
@@ -31,14 +45,3 @@ export function quoted(input: string): string {
 }
 
 export const noImage = (id: string) => notFound(`No image with id ${quoted(id)}`);
-
-export const MAX_FIRST = 100;
-
-/** `first` arguments: 1..100 everywhere. */
-export function checkFirst(first: number | null | undefined, fallback: number, name = 'first'): number {
-  const value = first ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > MAX_FIRST) {
-    throw badInput(`'${name}' must be between 1 and ${MAX_FIRST}, got ${value}`);
-  }
-  return value;
-}

@@ -1,11 +1,14 @@
 // The services' rules that need no database: arguments are checked before any
 // repository or model is asked (the services here have none, so a rule that
 // reached for one would fail with a TypeError, not the client error), and the
-// model layer's typed errors become the codes clients see.
+// model layer's typed errors become the codes clients see, in GraphQL and HTTP terms.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GraphQLError } from 'graphql';
+import type { HeaderMap } from '@apollo/server';
 import { ImageDecodeError, ImageQueueFullError, ModelNotTrainedError } from '../src/embedding/index.js';
+import { ClientError } from '../src/errors.js';
+import { asGraphQLError } from '../src/graphql/clientErrors.js';
+import { refusalOf } from '../src/http/requestErrors.js';
 import { decodeBase64Image, imageSource, MAX_IMAGE_BYTES } from '../src/services/arguments.js';
 import { ImageService } from '../src/services/imageService.js';
 import { ImageTextService } from '../src/services/imageTextService.js';
@@ -20,11 +23,11 @@ const words = new WordService(none, 200, warmup);
 const images = new ImageService(none, none, none, 100, warmup, none);
 const imageText = new ImageTextService(none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 }, warmup, none);
 
-/** Rejects with a GraphQL error of `code` whose message matches `message`. */
+/** Rejects with a client error of `code` whose message matches `message`. */
 async function refused(work: () => Promise<unknown>, code: string, message: RegExp) {
   await assert.rejects(work, (err: unknown) => {
-    assert.ok(err instanceof GraphQLError, `a client error, not ${String(err)}`);
-    assert.equal(err.extensions.code, code);
+    assert.ok(err instanceof ClientError, `a client error, not ${String(err)}`);
+    assert.equal(err.code, code);
     assert.match(err.message, message);
     return true;
   });
@@ -77,23 +80,51 @@ describe('argument rules, before any repository or model', () => {
 });
 
 describe('model errors as client errors', () => {
-  const codeOf = (err: unknown) => (toClientError(err) as GraphQLError).extensions.code;
+  const codeOf = (err: unknown) => (toClientError(err) as ClientError).code;
 
   test('unreadable bytes, an untrained model and a full queue each get their code', () => {
     assert.equal(codeOf(new ImageDecodeError('not a readable image (x)')), 'BAD_USER_INPUT');
     assert.equal((toClientError(new ImageDecodeError('not a readable image (x)')) as Error).message, "'image.base64' is not a readable image (x)");
     assert.equal(codeOf(new ModelNotTrainedError('not trained')), 'SERVICE_UNAVAILABLE');
     assert.equal(codeOf(new ImageQueueFullError(32, 4)), 'OVERLOADED');
-    const overloaded = toClientError(new ImageQueueFullError(32, 4)) as GraphQLError;
+    const overloaded = toClientError(new ImageQueueFullError(32, 4)) as ClientError;
     assert.match(overloaded.message, /busy embedding 32 images; retry in 4 s/);
-    assert.equal(overloaded.extensions.retryAfterSeconds, 4);
-    const http = overloaded.extensions.http as { status: number; headers: Map<string, string> };
-    assert.equal(http.status, 503);
-    assert.equal(http.headers.get('retry-after'), '4');
+    assert.equal(overloaded.retryAfterSeconds, 4);
   });
 
   test('anything else passes through unchanged', () => {
     const other = new Error('disk full');
     assert.equal(toClientError(other), other);
+  });
+});
+
+describe('client errors in GraphQL and HTTP terms', () => {
+  const full = () => toClientError(new ImageQueueFullError(32, 4)) as ClientError;
+
+  test('OVERLOADED refuses the whole GraphQL request: 503 with Retry-After, the seconds in extensions too', () => {
+    const { message, extensions } = asGraphQLError(full());
+    assert.match(message, /busy embedding 32 images; retry in 4 s/);
+    assert.equal(extensions.code, 'OVERLOADED');
+    assert.equal(extensions.retryAfterSeconds, 4);
+    const http = extensions.http as { status: number; headers: HeaderMap };
+    assert.equal(http.status, 503);
+    assert.equal(http.headers.get('retry-after'), '4');
+  });
+
+  test('other codes concern their field: details in extensions, no HTTP status', () => {
+    const details = { warming: { tagsForImage: 'seeding' } };
+    const warming = new ClientError('SERVICE_UNAVAILABLE', 'not ready', { details, retryAfterSeconds: 9 });
+    assert.deepEqual(asGraphQLError(warming).extensions, { code: 'SERVICE_UNAVAILABLE', ...details, retryAfterSeconds: 9 });
+    assert.deepEqual(asGraphQLError(new ClientError('NOT_FOUND', 'no such image')).extensions, { code: 'NOT_FOUND' });
+  });
+
+  test('as an HTTP refusal: its status, Retry-After, and the seconds in the body', () => {
+    assert.deepEqual(refusalOf(full()), {
+      status: 503,
+      code: 'OVERLOADED',
+      message: full().message,
+      headers: { 'retry-after': '4' },
+      extra: { retryAfterSeconds: 4 },
+    });
   });
 });

@@ -5,29 +5,18 @@
 // the uploads being embedded, and the memory of uploads stays bounded.
 import type http from 'node:http';
 import type { RequestHandler } from 'express';
-import { GraphQLError } from 'graphql';
+import { ClientError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { MAX_IMAGE_SIZE } from '../services/arguments.js';
 import type { ImageService } from '../services/imageService.js';
 import { overloaded, type ModelRefusals } from '../services/modelErrors.js';
 import { MAX_BODY_BYTES, UPLOAD_BODY_BYTES, UPLOADS_AT_ONCE } from './limits.js';
-import { sendError, type Refusal } from './requestErrors.js';
+import { refusalOf, sendError, type Refusal } from './requestErrors.js';
 
 const declaredLength = (req: http.IncomingMessage) => Number(req.headers['content-length'] ?? 0);
 
 const isUpload = (req: http.IncomingMessage) =>
   req.method === 'POST' && (req.url ?? '').split('?')[0] === '/graphql' && declaredLength(req) >= UPLOAD_BODY_BYTES;
-
-/** An OVERLOADED GraphQL error as an HTTP refusal. */
-function asRefusal(err: GraphQLError): Refusal {
-  const retryAfterSeconds = Number(err.extensions.retryAfterSeconds);
-  return {
-    status: 503,
-    code: String(err.extensions.code),
-    message: err.message,
-    headers: { 'retry-after': String(retryAfterSeconds) },
-    extra: { retryAfterSeconds },
-  };
-}
 
 /** Uploads in progress, counted from their headers to their answer. */
 export class UploadsInProgress {
@@ -42,12 +31,12 @@ export class UploadsInProgress {
   /** OVERLOADED (503, Retry-After) when this upload cannot be taken now; undefined when it can. */
   refusal(req: http.IncomingMessage): Refusal | undefined {
     if (!isUpload(req)) return undefined;
-    if (this.count >= UPLOADS_AT_ONCE) return asRefusal(overloaded(`receiving ${this.count} uploads`, 1, this.refusals));
+    if (this.count >= UPLOADS_AT_ONCE) return refusalOf(overloaded(`receiving ${this.count} uploads`, 1, this.refusals));
     try {
       this.images.admitImage();
       return undefined;
     } catch (err) {
-      if (err instanceof GraphQLError) return asRefusal(err);
+      if (err instanceof ClientError) return refusalOf(err);
       throw err;
     }
   }
@@ -89,7 +78,7 @@ export function answerExpectContinue(server: http.Server, uploads: UploadsInProg
         ? {
             status: 413,
             code: 'PAYLOAD_TOO_LARGE',
-            message: `the request body would be ${declaredLength(req)} bytes, at most ${MAX_BODY_BYTES}: send images up to 10 MiB`,
+            message: `the request body would be ${declaredLength(req)} bytes, at most ${MAX_BODY_BYTES}: send images up to ${MAX_IMAGE_SIZE}`,
           }
         : uploads.refusal(req);
     if (!refusal) {

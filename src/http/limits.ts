@@ -9,9 +9,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import express, { type RequestHandler } from 'express';
 import { GraphQLError, visit, type DocumentNode, type ParseOptions, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
-import { MAX_FIRST, quoted } from '../errors.js';
+import { quoted } from '../errors.js';
 import { jsonShapeExcess } from '../lib/jsonShape.js';
 import type { Logger } from '../logger.js';
+import { MAX_FIRST } from '../services/arguments.js';
 import { sendError, type Refusal } from './requestErrors.js';
 
 /** A 10 MiB image is 14 MiB as base64; the rest of a request is small. */

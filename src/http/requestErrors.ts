@@ -8,8 +8,9 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { MAX_QUOTED_INPUT, quoted } from '../errors.js';
+import { MAX_QUOTED_INPUT, quoted, type ClientError, type ClientErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { MAX_IMAGE_SIZE } from '../services/arguments.js';
 import { cutShort, oneLine } from './logText.js';
 import { operationRecordOf } from './requestLog.js';
 import { unavailableMessage } from './faults.js';
@@ -28,6 +29,26 @@ export interface Refusal {
   message: string;
   headers?: Record<string, string>;
   extra?: Record<string, unknown>;
+}
+
+/** The status of each service refusal when it is a whole HTTP answer (GraphQL answers some within a 200). */
+const STATUS_OF_CODE: Record<ClientErrorCode, number> = {
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  SERVICE_UNAVAILABLE: 503,
+  OVERLOADED: 503,
+};
+
+/** A service's ClientError as an HTTP refusal, with Retry-After when a retry may succeed. */
+export function refusalOf(err: ClientError): Refusal {
+  const retry = err.retryAfterSeconds;
+  return {
+    status: STATUS_OF_CODE[err.code],
+    code: err.code,
+    message: err.message,
+    ...(retry === undefined ? {} : { headers: { 'retry-after': String(retry) } }),
+    extra: { ...err.details, ...(retry === undefined ? {} : { retryAfterSeconds: retry }) },
+  };
 }
 
 /** The path as the client sent it (Express strips a router's mount point from req.url), cut short. */
@@ -90,7 +111,7 @@ function clientRefusal(err: HttpishError, maxBodyBytes: number): Refusal | undef
   const said = quoted(String(err.message ?? ''));
   switch (err.type) {
     case 'entity.too.large':
-      return { status, code, message: `the request body is larger than ${maxBodyBytes} bytes: send images up to 10 MiB` };
+      return { status, code, message: `the request body is larger than ${maxBodyBytes} bytes: send images up to ${MAX_IMAGE_SIZE}` };
     case 'encoding.unsupported':
       return { status, code, message: `the content-encoding ${quoted(err.encoding ?? '')} is not supported: send the body uncompressed or with gzip, deflate or br` };
     case 'charset.unsupported':

@@ -1,16 +1,29 @@
-// Rules for the arguments several questions share: text, image bytes, "a
-// stored image or new bytes", and categories.
+// Rules for the arguments several questions share: page sizes, text, image
+// bytes, "a stored image or new bytes", and categories.
 import { MAX_TEXT_LENGTH } from '../embedding/index.js';
 import { badInput, MAX_QUOTED_INPUT, quoted } from '../errors.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+/** MAX_IMAGE_BYTES for people, in messages: "10 MiB". */
+export const MAX_IMAGE_SIZE = `${MAX_IMAGE_BYTES / (1024 * 1024)} MiB`;
 const MAX_CATEGORY_LENGTH = 100;
 const MAX_CAPTIONS = 20;
 const MAX_CAPTION_LENGTH = 500;
 
 export interface ImageInput {
   base64: string;
+}
+
+export const MAX_FIRST = 100;
+
+/** `first` arguments: 1..100 everywhere. */
+export function checkFirst(first: number | null | undefined, fallback: number, name = 'first'): number {
+  const value = first ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_FIRST) {
+    throw badInput(`'${name}' must be between 1 and ${MAX_FIRST}, got ${value}`);
+  }
+  return value;
 }
 
 export function checkText(text: string, argument: string): string {

@@ -1,7 +1,7 @@
 // What the image questions mean: input decoding and validation, exclusion of
 // the query image, pagination cursors, atomic and idempotent uploads.
 import { applyImageProjection, captionWordList, type Embedder } from '../embedding/index.js';
-import { badInput, checkFirst, noImage } from '../errors.js';
+import { badInput, noImage } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type {
   ImageChanges,
@@ -12,6 +12,7 @@ import type {
 } from '../repositories/imageRepository.js';
 import {
   categorySize,
+  checkFirst,
   checkMaxDistance,
   cleanCaptions,
   cleanCategory,
@@ -21,7 +22,7 @@ import {
 } from './arguments.js';
 import type { CaptionTransfer } from './captionTransfer.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
-import { ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
+import { checkUploadFields, ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
@@ -170,14 +171,15 @@ export class ImageService {
   /** Stores bytes and row together; the same bytes again return the stored image. */
   async addImage(input: ImageInput, category?: string | null, captions?: readonly string[] | null): Promise<ImageRecord> {
     // The fields first: a wrong caption is reported without decoding anything.
-    cleanCategory(category);
-    cleanCaptions(captions);
+    const fields = checkUploadFields({ category, captions });
     admitImage(this.embedder, this.refusals);
+    // Decoding checks the size: the bytes are then ready to store.
     const bytes = decodeBase64Image(input.base64);
-    const upload = this.writer.addMany([{ bytes, category, captions }], { source: 'upload', bounded: true });
+    const upload = this.writer.addChecked([{ bytes, ...fields }], { source: 'upload', bounded: true });
     const [outcome] = await modelCall(upload, this.refusals);
     if (outcome!.status !== 'refused') return outcome!.image;
-    throw badInput(outcome!.field === 'image' ? `'image.base64' is ${outcome!.reason}` : outcome!.reason);
+    // Its fields were checked above: only the bytes can be refused now.
+    throw badInput(`'image.base64' is ${outcome!.reason}`);
   }
 
   /**

@@ -13,7 +13,7 @@ import {
   type Embedder,
   type TagCandidate,
 } from '../embedding/index.js';
-import { checkFirst, clientError, noImage, quoted } from '../errors.js';
+import { ClientError, noImage, quoted } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
@@ -21,6 +21,7 @@ import type { ImageTextRepository, VotedWordRow } from '../repositories/imageTex
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
+  checkFirst,
   checkMaxDistance,
   checkText,
   cleanCategory,
@@ -131,7 +132,7 @@ export class ImageTextService {
     const [tags] = await this.tagsForImages([id], first);
     if (tags!.length > 0 || (await this.imageText.wordEmbeddings([id]))[0]) return tags!;
     if ((await this.images.findByIds([id]))[0]) {
-      throw clientError('SERVICE_UNAVAILABLE', `Image ${quoted(id)} has no word-space vector yet: the model phase of seeding is still running`);
+      throw new ClientError('SERVICE_UNAVAILABLE', `Image ${quoted(id)} has no word-space vector yet: the model phase of seeding is still running`);
     }
     throw noImage(id);
   }

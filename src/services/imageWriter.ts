@@ -2,8 +2,8 @@
 // (batches of files), so both validate, deduplicate, embed and store the same
 // way. A batch embeds its images together on the worker pool; each image
 // succeeds or is refused on its own, with a reason a person can act on.
-import type { GraphQLError } from 'graphql';
 import { applyImageProjection, captionWordList, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
+import { ClientError } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
 import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES, tooLarge } from './arguments.js';
@@ -14,6 +14,17 @@ export interface NewUpload {
   bytes: Uint8Array;
   category?: string | null;
   captions?: readonly string[] | null;
+}
+
+/** An upload's fields as they are stored: through `checkUploadFields`. */
+export interface UploadFields {
+  category: string | null;
+  captions: string[];
+}
+
+/** Bytes within MAX_IMAGE_BYTES and fields through `checkUploadFields`: ready to embed and store. */
+export interface CheckedUpload extends UploadFields {
+  bytes: Uint8Array;
 }
 
 export type UploadOutcome =
@@ -32,17 +43,30 @@ export interface AddOptions {
 }
 
 /** Checked and hashed, waiting for its vectors. */
-interface Candidate {
+interface Candidate extends CheckedUpload {
   index: number;
-  bytes: Uint8Array;
   contentHash: string;
-  category: string | null;
-  captions: string[];
   embedded?: EmbeddedImage;
 }
 
 type Refusal = Extract<UploadOutcome, { status: 'refused' }>;
 const refusedImage = (reason: string): Refusal => ({ status: 'refused', field: 'image', reason });
+
+/** The rules of an upload's fields: the category and captions as stored, or a ClientError saying what is wrong. */
+export function checkUploadFields(upload: Pick<NewUpload, 'category' | 'captions'>): UploadFields {
+  return { category: cleanCategory(upload.category) ?? null, captions: cleanCaptions(upload.captions) };
+}
+
+/** An upload through the rules of its size and fields, or why it is refused. */
+function checkUpload(upload: NewUpload): CheckedUpload | Refusal {
+  if (upload.bytes.length > MAX_IMAGE_BYTES) return refusedImage(tooLarge(upload.bytes.length));
+  try {
+    return { bytes: upload.bytes, ...checkUploadFields(upload) };
+  } catch (err) {
+    if (!(err instanceof ClientError)) throw err;
+    return { status: 'refused', field: 'input', reason: err.message };
+  }
+}
 
 /** Uploads get an id from their content, so the same bytes always have the same id. */
 export const uploadId = (contentHash: string) => `upload-${contentHash.slice(0, 20)}`;
@@ -55,10 +79,22 @@ export class ImageWriter {
     private readonly transfer: CaptionTransfer,
   ) {}
 
-  /** One outcome per upload, in order. Bytes stored already are 'present' and not embedded again. */
-  async addMany(uploads: readonly NewUpload[], options: AddOptions): Promise<UploadOutcome[]> {
-    const outcomes: (UploadOutcome | undefined)[] = new Array(uploads.length);
-    const candidates = checkAll(uploads, outcomes);
+  /** One outcome per upload, in order, each checked here first. Bytes stored already are 'present' and not embedded again. */
+  addMany(uploads: readonly NewUpload[], options: AddOptions): Promise<UploadOutcome[]> {
+    return this.write(uploads.map(checkUpload), options);
+  }
+
+  /** As addMany, for uploads their caller has checked already (addImage checks the fields before decoding the bytes). */
+  addChecked(uploads: readonly CheckedUpload[], options: AddOptions): Promise<UploadOutcome[]> {
+    return this.write(uploads, options);
+  }
+
+  private async write(uploads: readonly (CheckedUpload | Refusal)[], options: AddOptions): Promise<UploadOutcome[]> {
+    const outcomes = uploads.map((upload): UploadOutcome | undefined => ('status' in upload ? upload : undefined));
+    const candidates: Candidate[] = [];
+    uploads.forEach((upload, index) => {
+      if (!('status' in upload)) candidates.push({ ...upload, index, contentHash: sha256(upload.bytes) });
+    });
     const stored = await this.images.findByContentHashes(candidates.map((c) => c.contentHash));
     const fresh: Candidate[] = [];
     const firstOfHash = new Map<string, Candidate>();
@@ -149,23 +185,3 @@ export class ImageWriter {
     return inserted;
   }
 }
-
-/** Validates each upload's fields and hashes its bytes; refusals go straight to `outcomes`. */
-function checkAll(uploads: readonly NewUpload[], outcomes: (UploadOutcome | undefined)[]): Candidate[] {
-  const candidates: Candidate[] = [];
-  uploads.forEach((upload, index) => {
-    if (upload.bytes.length > MAX_IMAGE_BYTES) {
-      outcomes[index] = refusedImage(tooLarge(upload.bytes.length));
-      return;
-    }
-    try {
-      const category = cleanCategory(upload.category) ?? null;
-      const captions = cleanCaptions(upload.captions);
-      candidates.push({ index, bytes: upload.bytes, contentHash: sha256(upload.bytes), category, captions });
-    } catch (err) {
-      outcomes[index] = { status: 'refused', field: 'input', reason: (err as GraphQLError).message };
-    }
-  });
-  return candidates;
-}
-

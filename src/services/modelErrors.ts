@@ -1,8 +1,6 @@
 // The model layer's typed errors as the client errors they mean.
 import { ImageDecodeError, ImageQueueFullError, ModelNotTrainedError, type Embedder } from '../embedding/index.js';
-import { HeaderMap } from '@apollo/server';
-import type { GraphQLError } from 'graphql';
-import { badInput, clientError } from '../errors.js';
+import { badInput, ClientError } from '../errors.js';
 
 /** Counts what is refused for load rather than for the request itself (the metrics). */
 export interface ModelRefusals {
@@ -10,23 +8,19 @@ export interface ModelRefusals {
 }
 
 /**
- * Every OVERLOADED answer is made here (a full embedding queue, too many
- * uploads arriving at once), and counted in `refusals`: HTTP 503 with
- * Retry-After (GraphQL clients read the status), and the same seconds in
- * `extensions.retryAfterSeconds`.
+ * Every OVERLOADED refusal is made here (a full embedding queue, too many
+ * uploads arriving at once), and counted in `refusals`; `seconds` is when a
+ * retry may succeed.
  */
-export function overloaded(busyWith: string, seconds: number, refusals?: ModelRefusals): GraphQLError {
+export function overloaded(busyWith: string, seconds: number, refusals?: ModelRefusals): ClientError {
   refusals?.overloaded();
-  return clientError('OVERLOADED', `The server is busy ${busyWith}; retry in ${seconds} s.`, {
-    retryAfterSeconds: seconds,
-    http: { status: 503, headers: new HeaderMap([['retry-after', String(seconds)]]) },
-  });
+  return new ClientError('OVERLOADED', `The server is busy ${busyWith}; retry in ${seconds} s.`, { retryAfterSeconds: seconds });
 }
 
 /** `argument` names the input the bytes came from, for the message; `refusals` counts OVERLOADED. */
 export function toClientError(err: unknown, argument = 'image.base64', refusals?: ModelRefusals): unknown {
   if (err instanceof ImageDecodeError) return badInput(`'${argument}' is ${err.message}`);
-  if (err instanceof ModelNotTrainedError) return clientError('SERVICE_UNAVAILABLE', `Try again later: ${err.message}`);
+  if (err instanceof ModelNotTrainedError) return new ClientError('SERVICE_UNAVAILABLE', `Try again later: ${err.message}`);
   if (err instanceof ImageQueueFullError) return overloaded(`embedding ${err.queued} images`, err.retryAfterSeconds, refusals);
   return err;
 }

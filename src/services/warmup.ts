@@ -7,7 +7,7 @@
 // A process that does not seed (a tool, a test that seeds by hand, a second
 // server) answers from whatever the store holds.
 import type { WordTable } from '../embedding/index.js';
-import { clientError } from '../errors.js';
+import { ClientError } from '../errors.js';
 
 export const CAPABILITIES = ['similarWords', 'similarImages', 'tagsForImage', 'imagesForText'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
@@ -207,10 +207,10 @@ export class Warmup {
     const images = this.phases.get('images');
     if (answerablePartly && images && this.imagesStored > 0) return `${this.imagesStored}/${images.total}`;
     const eta = Math.max(1, Math.round(this.etaSeconds(capability)));
-    throw clientError(
+    throw new ClientError(
       'SERVICE_UNAVAILABLE',
       `${TITLES[capability]} (${capability}) is not ready yet: the server is ${this.preparing(capability)}; about ${eta} s until it answers. Retry then.`,
-      { warming: { [capability]: state }, retryAfterSeconds: eta },
+      { details: { warming: { [capability]: state } }, retryAfterSeconds: eta },
     );
   }
 

@@ -1,8 +1,7 @@
 // What a word question means: validation, tokenising, averaging, exclusion.
 import { dropStopWords, embedText, STOP_WORDS, tokenize } from '../embedding/index.js';
-import { checkFirst } from '../errors.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
-import { checkText, noKnownWords } from './arguments.js';
+import { checkFirst, checkText, noKnownWords } from './arguments.js';
 import type { Warmup } from './warmup.js';
 
 export interface WordMatch {
