@@ -15,7 +15,7 @@ import type { Warmup, WarmupPhase } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { seedCaptionTransfer } from './captionTransfer.js';
 import { PROJECTION_PHASE, seedImageProjection } from './imageProjection.js';
-import { embedPlannedImages, IMAGES_PHASE, planImages } from './images.js';
+import { embedPlannedImages, imageSeedStores, IMAGES_PHASE, planImages } from './images.js';
 import { MODEL_PHASE, seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
 import { buildWordIndex, loadWords, loadWordsBeyondLimit, WORDS_PHASE } from './words.js';
 
@@ -105,7 +105,8 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   // The photos and the image model are needed only when images are missing: a restart waits for neither.
   await ensurePascal(config.assets, (message) => logger.info(message));
   const imageOptions = { assetsDir: config.assets.dir, limit: config.images.limit };
-  const plan = await planImages(repositories.images, repositories.seedState, embedder, imageOptions, logger);
+  const imageStores = imageSeedStores(repositories, embedder, config.images.efSearch);
+  const plan = await planImages(imageStores, embedder, imageOptions, logger);
   const wordIndex = loaded.skipped
     ? Promise.resolve()
     : buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
@@ -133,7 +134,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   embedder.setImageWorkers(seedWorkers);
   const images = enter('images', plan.wanted, plan.stored)
     .then(() =>
-      embedPlannedImages(repositories.images, repositories.seedState, embedder, plan, logger, {
+      embedPlannedImages(imageStores, embedder, plan, logger, {
         onEmbedded: (embedded, total) => warmup.progress('images', embedded, total),
         onStored: (stored) => warmup.storedImages(stored),
       }),
