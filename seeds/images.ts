@@ -12,11 +12,12 @@ import type { SeedStateRepository } from '../src/repositories/seedStateRepositor
 import { CaptionTransfer } from '../src/services/captionTransfer.js';
 import { ImageProjectionCache } from '../src/services/imageProjectionCache.js';
 import { ImageWriter, type EmbeddedPhoto } from '../src/services/imageWriter.js';
+import { SEED_PHASES } from '../src/services/seedPhases.js';
 import { groupBy } from '../src/lib/groupBy.js';
 import { sha256 } from '../src/lib/hash.js';
 import { createProgress } from '../src/lib/progress.js';
 
-export const IMAGES_PHASE = 'images';
+export const IMAGES_PHASE = SEED_PHASES.images.record;
 const BATCH_SIZE = 16;
 export const ALL_IMAGES = 0;
 /** The `source` of the rows the seed stores. */
