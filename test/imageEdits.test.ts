@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { imageSeedStores, interleaveByCategory, seedImages } from '../seeds/images.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { buildTestAssets, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 

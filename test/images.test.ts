@@ -10,7 +10,8 @@ import { applyImageProjection, projectionVersion } from '../src/embedding/imageP
 import { heldOutNames } from '../src/dataset/split.js';
 import { seedImageProjection } from '../seeds/imageProjection.js';
 import { IMAGE_EMBEDDING_PHASE, imageSeedStores, seedImages } from '../seeds/images.js';
-import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
