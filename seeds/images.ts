@@ -170,15 +170,14 @@ export async function embedPlannedImages(
     const hashes = batch.map((image) => image.contentHash);
     const [known, deletedBytes] = await Promise.all([images.existing(ids, hashes), images.deleted([], hashes)]);
     // Recorded under the dataset id too, so the next seed skips it without reading it.
-    await images.recordDeleted(
-      batch.filter((image) => deletedBytes.hashes.has(image.contentHash)).map(({ id, contentHash }) => ({ id, contentHash, source: PASCAL_SOURCE })),
-    );
+    const deletedHere = batch.filter((image) => deletedBytes.hashes.has(image.contentHash));
+    await images.recordDeleted(deletedHere.map(({ id, contentHash }) => ({ id, contentHash, source: PASCAL_SOURCE })));
     const fresh = batch.flatMap((image, i) =>
       known.ids.has(image.id) || known.hashes.has(image.contentHash) || deletedBytes.hashes.has(image.contentHash)
         ? []
         : [{ ...image, embedded: embeddings[i]! }],
     );
-    // The phases that follow fit the projection and the word model on them, project them and compute their transfers.
+    // The phases that follow fit the projection and the word model on them, and compute their transfers.
     const inserted = await writer.store(fresh, PASCAL_SOURCE);
     embedded += inserted.length;
     storedSoFar += batch.length;
