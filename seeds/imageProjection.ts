@@ -12,12 +12,13 @@ import {
 } from '../src/embedding/index.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';
+import { SEED_PHASES } from '../src/services/seedPhases.js';
 import type { ImageProjectionRepository } from '../src/repositories/imageProjectionRepository.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
 import type { ImageTextRepository } from '../src/repositories/imageTextRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 
-export const PROJECTION_PHASE = 'image_projection';
+export const PROJECTION_PHASE = SEED_PHASES.projection.record;
 const BATCH_SIZE = 500;
 
 export interface ImageProjectionDeps {

@@ -1,19 +1,45 @@
-// Embeds the Pascal Sentences images into `images` (rows, bytes, embeddings).
-// Resumable: each batch is one transaction, and a re-run skips every image
-// whose id or content hash is stored already, so nothing is embedded twice.
+// Embeds the Pascal Sentences images and stores them through the ImageWriter,
+// as every photo is stored (rows, bytes, embeddings). Resumable: each batch
+// is one transaction, and a re-run skips every image whose id or content hash
+// is stored already, so nothing is embedded twice.
 import { readFile } from 'node:fs/promises';
 import { listPascalImages, type PascalImage } from '../src/dataset/pascal.js';
-import { captionWordList, type Embedder, embeddingVersion } from '../src/embedding/index.js';
+import { type Embedder, embeddingVersion } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
-import type { ImageRepository, NewImage } from '../src/repositories/imageRepository.js';
+import type { ImageRepository } from '../src/repositories/imageRepository.js';
+import type { Repositories } from '../src/repositories/index.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
+import { CaptionTransfer } from '../src/services/captionTransfer.js';
+import { ImageProjectionCache } from '../src/services/imageProjectionCache.js';
+import { ImageWriter, type EmbeddedPhoto } from '../src/services/imageWriter.js';
+import { SEED_PHASES } from '../src/services/seedPhases.js';
 import { groupBy } from '../src/lib/groupBy.js';
 import { sha256 } from '../src/lib/hash.js';
 import { createProgress } from '../src/lib/progress.js';
 
-export const IMAGES_PHASE = 'images';
+export const IMAGES_PHASE = SEED_PHASES.images.record;
 const BATCH_SIZE = 16;
 export const ALL_IMAGES = 0;
+/** The `source` of the rows the seed stores. */
+const PASCAL_SOURCE = 'pascal';
+
+export interface ImageSeedStores {
+  images: ImageRepository;
+  seedState: SeedStateRepository;
+  /** Stores the photos: the one way every photo is stored. */
+  writer: ImageWriter;
+}
+
+/** Straight over a store's repositories (the seed, tools and tests; the server writes through its serving ones). */
+export function imageSeedStores(
+  repositories: Pick<Repositories, 'images' | 'seedState' | 'projections' | 'transfers'>,
+  embedder: Embedder,
+  efSearch: number,
+): ImageSeedStores {
+  const { images, seedState, projections, transfers } = repositories;
+  const writer = new ImageWriter(images, embedder, new ImageProjectionCache(projections), new CaptionTransfer(transfers, efSearch));
+  return { images, seedState, writer };
+}
 
 /** Records which embedding recipe the stored vectors were made with. */
 export const IMAGE_EMBEDDING_PHASE = 'image_embedding';
@@ -73,11 +99,11 @@ export function interleaveByCategory(images: readonly PascalImage[]): PascalImag
   return out;
 }
 
-type PreparedImage = Pick<NewImage, 'id' | 'category' | 'captions' | 'contentHash' | 'source' | 'bytes'>;
+type PreparedImage = Omit<EmbeddedPhoto, 'embedded'>;
 
 async function prepare(image: PascalImage): Promise<PreparedImage> {
   const bytes = await readFile(image.file);
-  return { id: image.id, category: image.category, captions: image.captions, contentHash: sha256(bytes), source: 'pascal', bytes };
+  return { id: image.id, category: image.category, captions: image.captions, contentHash: sha256(bytes), bytes };
 }
 
 export interface ImageSeedPlan {
@@ -97,8 +123,7 @@ export interface ImageSeedHooks {
 
 /** What is missing: the store is asked before the phase starts (the embedded store may then be busy with the word index). */
 export async function planImages(
-  images: ImageRepository,
-  seedState: SeedStateRepository,
+  { images, seedState }: Pick<ImageSeedStores, 'images' | 'seedState'>,
   embedder: Embedder,
   options: SeedImagesOptions,
   logger: Logger,
@@ -123,8 +148,7 @@ export async function planImages(
  * batches wait in memory and are stored in order once it answers again.
  */
 export async function embedPlannedImages(
-  images: ImageRepository,
-  seedState: SeedStateRepository,
+  { images, seedState, writer }: ImageSeedStores,
   embedder: Embedder,
   plan: ImageSeedPlan,
   logger: Logger,
@@ -146,29 +170,15 @@ export async function embedPlannedImages(
     const hashes = batch.map((image) => image.contentHash);
     const [known, deletedBytes] = await Promise.all([images.existing(ids, hashes), images.deleted([], hashes)]);
     // Recorded under the dataset id too, so the next seed skips it without reading it.
-    await images.recordDeleted(batch.filter((image) => deletedBytes.hashes.has(image.contentHash)));
+    const deletedHere = batch.filter((image) => deletedBytes.hashes.has(image.contentHash));
+    await images.recordDeleted(deletedHere.map(({ id, contentHash }) => ({ id, contentHash, source: PASCAL_SOURCE })));
     const fresh = batch.flatMap((image, i) =>
       known.ids.has(image.id) || known.hashes.has(image.contentHash) || deletedBytes.hashes.has(image.contentHash)
         ? []
-        : [{ image, embedded: embeddings[i]! }],
+        : [{ ...image, embedded: embeddings[i]! }],
     );
-    // Stored unprojected: the projection phase that follows fits on them and projects them.
-    const inserted = await images.insert(
-      fresh.map(({ image, embedded: { features, info } }) => {
-        const { width, height, mimeType } = info;
-        return {
-          ...image,
-          captionWords: captionWordList(image.captions),
-          width,
-          height,
-          mimeType,
-          features,
-          embedding: features,
-          projectionVersion: null,
-          wordEmbedding: null,
-        };
-      }),
-    );
+    // The phases that follow fit the projection and the word model on them, and compute their transfers.
+    const inserted = await writer.store(fresh, PASCAL_SOURCE);
     embedded += inserted.length;
     storedSoFar += batch.length;
     progress.tick(batch.length);
@@ -196,12 +206,11 @@ export async function embedPlannedImages(
 }
 
 export async function seedImages(
-  images: ImageRepository,
-  seedState: SeedStateRepository,
+  stores: ImageSeedStores,
   embedder: Embedder,
   options: SeedImagesOptions,
   logger: Logger,
 ): Promise<SeedImagesResult> {
-  const plan = await planImages(images, seedState, embedder, options, logger);
-  return embedPlannedImages(images, seedState, embedder, plan, logger);
+  const plan = await planImages(stores, embedder, options, logger);
+  return embedPlannedImages(stores, embedder, plan, logger);
 }

@@ -11,16 +11,14 @@ import { type Embedder } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
 import type { Repositories } from '../src/repositories/index.js';
 import type { Metrics } from '../src/services/metrics.js';
-import type { Warmup, WarmupPhase } from '../src/services/warmup.js';
+import { SEED_PHASES, WARMUP_PHASES, type WarmupPhase } from '../src/services/seedPhases.js';
+import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { seedCaptionTransfer } from './captionTransfer.js';
-import { PROJECTION_PHASE, seedImageProjection } from './imageProjection.js';
-import { embedPlannedImages, IMAGES_PHASE, planImages } from './images.js';
-import { MODEL_PHASE, seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
-import { buildWordIndex, loadWords, loadWordsBeyondLimit, WORDS_PHASE } from './words.js';
-
-/** Every phase a ready store has completed. */
-export const REQUIRED_PHASES = [WORDS_PHASE, IMAGES_PHASE, PROJECTION_PHASE, MODEL_PHASE] as const;
+import { seedImageProjection } from './imageProjection.js';
+import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
+import { seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
+import { buildWordIndex, loadWords, loadWordsBeyondLimit } from './words.js';
 
 export interface SeedOptions {
   /** Train the image → word model again even if a current one is saved (`npm run train`). */
@@ -59,15 +57,15 @@ async function planWarmup({ config, repositories, warmup }: SeedDeps, seedWorker
   const done = await repositories.seedState.completed();
   const words = config.words.limit || 400_000;
   const images = config.images.limit || 1_000;
-  const plans: [WarmupPhase, string, string, number, number][] = [
-    ['words', WORDS_PHASE, 'loading the words', words / PHASE_ESTIMATES.wordsPerSecond, words],
-    ['wordIndex', WORDS_PHASE, 'building the word index', words / PHASE_ESTIMATES.indexWordsPerSecond, 0],
-    ['images', IMAGES_PHASE, 'embedding the images', (images * PHASE_ESTIMATES.imageSecondsPerCore) / seedWorkers, images],
-    ['projection', PROJECTION_PHASE, 'fitting the image projection', PHASE_ESTIMATES.projectionSeconds, 0],
-    ['model', MODEL_PHASE, 'training the image → word model', PHASE_ESTIMATES.modelSeconds, 0],
-  ];
-  for (const [phase, seedPhase, what, seconds, total] of plans) {
-    if (!done.has(seedPhase)) warmup.plan(phase, what, seconds, total);
+  const plans: Record<WarmupPhase, [seconds: number, total: number]> = {
+    words: [words / PHASE_ESTIMATES.wordsPerSecond, words],
+    wordIndex: [words / PHASE_ESTIMATES.indexWordsPerSecond, 0],
+    images: [(images * PHASE_ESTIMATES.imageSecondsPerCore) / seedWorkers, images],
+    projection: [PHASE_ESTIMATES.projectionSeconds, 0],
+    model: [PHASE_ESTIMATES.modelSeconds, 0],
+  };
+  for (const phase of WARMUP_PHASES) {
+    if (!done.has(SEED_PHASES[phase].record)) warmup.plan(phase, ...plans[phase]);
   }
 }
 
@@ -105,15 +103,16 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   // The photos and the image model are needed only when images are missing: a restart waits for neither.
   await ensurePascal(config.assets, (message) => logger.info(message));
   const imageOptions = { assetsDir: config.assets.dir, limit: config.images.limit };
-  const plan = await planImages(repositories.images, repositories.seedState, embedder, imageOptions, logger);
+  const imageStores = imageSeedStores(repositories, embedder, config.images.efSearch);
+  const plan = await planImages(imageStores, embedder, imageOptions, logger);
   const wordIndex = loaded.skipped
     ? Promise.resolve()
     : buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
         aroundIndexBuild: (estimate, build) => {
-          warmup.plan('wordIndex', 'building the word index', estimate);
+          warmup.plan('wordIndex', estimate);
           // The embedded store answers nothing while it builds: questions that need it are refused at once.
           const gated = <T>(work: () => Promise<T>) =>
-            db.kind === 'pglite' ? db.gate.closedWhile('building the word index', estimate, work) : work();
+            db.kind === 'pglite' ? db.gate.closedWhile(SEED_PHASES.wordIndex.what, estimate, work) : work();
           return gated(async () => {
             await enter('wordIndex');
             return build();
@@ -133,7 +132,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   embedder.setImageWorkers(seedWorkers);
   const images = enter('images', plan.wanted, plan.stored)
     .then(() =>
-      embedPlannedImages(repositories.images, repositories.seedState, embedder, plan, logger, {
+      embedPlannedImages(imageStores, embedder, plan, logger, {
         onEmbedded: (embedded, total) => warmup.progress('images', embedded, total),
         onStored: (stored) => warmup.storedImages(stored),
       }),

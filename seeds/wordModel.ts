@@ -27,6 +27,7 @@ import type { Config } from '../src/config.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';
+import { SEED_PHASES } from '../src/services/seedPhases.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
 import type { WordRepository } from '../src/repositories/wordRepository.js';
 import type { ImageTextRepository, TrainingImageRow } from '../src/repositories/imageTextRepository.js';
@@ -34,7 +35,7 @@ import { createProgress } from '../src/lib/progress.js';
 import { loadWordNet } from '../src/dataset/wordnet.js';
 import { RECIPES } from './wordModelRecipes.js';
 
-export const MODEL_PHASE = 'model';
+export const MODEL_PHASE = SEED_PHASES.model.record;
 const PROJECT_BATCH = 256;
 
 /**

@@ -14,11 +14,12 @@ import {
   WordTable,
 } from '../src/embedding/index.js';
 import type { Logger } from '../src/logger.js';
+import { SEED_PHASES } from '../src/services/seedPhases.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
 import type { IndexBuildProgress, WordRepository } from '../src/repositories/wordRepository.js';
 import { createProgress, formatDuration } from '../src/lib/progress.js';
 
-export const WORDS_PHASE = 'words';
+export const WORDS_PHASE = SEED_PHASES.words.record;
 /** The last word index build's rate on this store: the next build's estimate. */
 export const WORD_INDEX_RATE_PHASE = 'word_index_rate';
 const BATCH_SIZE = 5_000;

@@ -8,7 +8,7 @@ import { createEmbedder, mobilenetDir, type Embedder } from './embedding/index.j
 import type { Logger } from './logger.js';
 import { createRepositories, type Repositories } from './repositories/index.js';
 import { applyMigrations, findVectorTypeOids } from './repositories/migrationRepository.js';
-import { REQUIRED_PHASES, runSeeds, type SeedOptions } from '../seeds/run.js';
+import { runSeeds, type SeedOptions } from '../seeds/run.js';
 import { HealthService } from './services/healthService.js';
 import { CaptionTransfer } from './services/captionTransfer.js';
 import { ImageProjectionCache } from './services/imageProjectionCache.js';
@@ -74,7 +74,7 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
       metrics,
     ),
     transfer,
-    health: new HealthService(seedState, REQUIRED_PHASES, warmup, db.gate),
+    health: new HealthService(seedState, warmup, db.gate),
     warmup,
     metrics,
   };

@@ -6,13 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import sharp from 'sharp';
 import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal, parsePascalIndex } from '../src/assets/download.js';
 import { ensureMobilenet, ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages, pascalDir } from '../src/dataset/pascal.js';
 import { loadConfig } from '../src/config.js';
 import { loadImageModel, mobilenetDir } from '../src/embedding/image.js';
-import { realAssetsDir } from './helpers/images.js';
+import { noiseImage, realAssetsDir } from './helpers/images.js';
 
 // The page's real shape: a row per image, then a nested table of captions.
 function pascalPage(entries: { src: string; captions: string[] }[]): string {
@@ -47,10 +46,7 @@ describe('asset downloads against a local HTTP server', () => {
 
   before(async () => {
     for (const [i, entry] of entries.entries()) {
-      const jpeg = await sharp({ create: { width: 40 + i, height: 30, channels: 3, background: { r: 60 * i, g: 90, b: 20 } } })
-        .jpeg()
-        .toBuffer();
-      files.set(`/pascal/${entry.src}`, jpeg);
+      files.set(`/pascal/${entry.src}`, await noiseImage({ seed: i, width: 40 + i, height: 30 }));
     }
     files.set('/pascal/', Buffer.from(pascalPage(entries)));
     const modelDir = mobilenetDir(realAssetsDir());
@@ -113,10 +109,8 @@ describe('asset downloads against a local HTTP server', () => {
     const assetsDir = freshDir();
     const config = loadConfig({ ASSETS_DIR: assetsDir, ASSETS_BASE_URL_PASCAL: `${baseUrl}/pascal/` });
     // Fails three times in a row: more than the retries.
+    const saved = files.get('/pascal/dog/2008_000003.jpg')!;
     files.delete('/pascal/dog/2008_000003.jpg');
-    const saved = await sharp({ create: { width: 42, height: 30, channels: 3, background: { r: 120, g: 90, b: 20 } } })
-      .jpeg()
-      .toBuffer();
     await assert.rejects(ensurePascal(config.assets), /download failed after 3 attempts/);
     assert.ok(existsSync(path.join(pascalDir(assetsDir), DOWNLOADING_MARKER)));
     assert.equal(listPascalImages(assetsDir).length, 2);

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import sharp from 'sharp';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { mobilenetDir, type EmbeddedImage } from '../src/embedding/image.js';
@@ -14,9 +13,10 @@ import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { READINESS_TIMEOUT_MS } from '../src/services/healthService.js';
 import { seedWords } from '../seeds/words.js';
-import { createTestApp, gql, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
+import { createTestApp, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { buildTestGlove } from './helpers/glove.js';
-import { realAssetsDir } from './helpers/images.js';
+import { noiseImage, realAssetsDir } from './helpers/images.js';
 import { needsPrivatePostgres, PrivatePostgres } from './helpers/replica.js';
 import { createTestStore, storeKinds } from './helpers/stores.js';
 
@@ -256,10 +256,7 @@ for (const kind of storeKinds()) {
     });
 
     test('creates one image, and every upload answers it', async () => {
-      const side = 96;
-      const pixels = Buffer.alloc(side * side * 3);
-      for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 31 + (i >> 7)) % 256;
-      const jpeg = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).jpeg().toBuffer();
+      const jpeg = await noiseImage({ width: 96 });
       const mutation = 'mutation ($b: String!) { addImage(image: { base64: $b }) { id } }';
       const answers = await Promise.all(
         Array.from({ length: 6 }, () => gql(server.url, mutation, { b: jpeg.toString('base64') })),
@@ -280,13 +277,7 @@ describe('image embedding worker pool', () => {
     const pool = new ImageEmbeddingPool({ size: 1, modelDir: mobilenetDir(realAssetsDir()), maxQueue: 3, maxBatch: 2 });
     try {
       await pool.start();
-      const side = 64;
-      const images = await Promise.all(
-        Array.from({ length: 10 }, (_, k) => {
-          const pixels = Buffer.alloc(side * side * 3, k * 20);
-          return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).png().toBuffer();
-        }),
-      );
+      const images = await Promise.all(Array.from({ length: 10 }, (_, k) => noiseImage({ seed: k, width: 64, format: 'png' })));
       const outcomes = await Promise.allSettled(images.map((bytes) => pool.embed(bytes)));
       const embedded = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<EmbeddedImage>[];
       const refused = outcomes.filter((o) => o.status === 'rejected') as PromiseRejectedResult[];

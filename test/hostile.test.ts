@@ -1,66 +1,30 @@
 // Hostile and careless clients, on each store, against a production-mode
 // server: every malformed or over-limit request gets a coded JSON 4xx and one
 // log line without a stack, client input is echoed at most ~100 characters,
-// the parsed-document cache is bounded by what it holds, uploads under a
-// flood get 503 with Retry-After (refused before the body is read), and the
-// server keeps answering. The heavy memory runs are `npm run bench -- --hostile`.
+// uploads under a flood get 503 with Retry-After (refused before the body is
+// read), and the server keeps answering. The heavy memory runs are
+// `npm run bench -- --hostile`.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse } from 'graphql';
-import sharp from 'sharp';
 import { listPascalImages } from '../src/dataset/pascal.js';
-import { jsonShapeExcess } from '../src/lib/jsonShape.js';
 import { REQUEST_LIMITS } from '../src/http/limits.js';
-import { DOCUMENT_CACHE_BYTES, documentBytes, documentCache } from '../src/http/queryCaches.js';
 import type { RunningServer } from '../src/http/server.js';
 import { startHttpServer } from '../src/http/server.js';
 import { runImport } from '../src/import/importJob.js';
-import { apiSink, retryDelaySeconds } from '../src/import/sinks.js';
+import { apiSink } from '../src/import/sinks.js';
+import { sha256 } from '../src/lib/hash.js';
 import type { Logger } from '../src/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { realAssetsDir } from './helpers/images.js';
+import { paddedQuery, postGraphQL, request, type Answer } from './helpers/graphql.js';
+import { noiseImage, realAssetsDir } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const MiB = 1024 * 1024;
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: any;
-  text: string;
-}
-
-/** A raw HTTP request (fetch would refuse some of these shapes), its answer parsed as JSON when it is. */
-function request(url: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode!, headers: res.headers, body, text });
-      });
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
 const json = (body: unknown) => JSON.stringify(body);
-const postJson = (url: string, body: string | Buffer, headers: Record<string, string> = {}) =>
-  request(url, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 interface Case {
   name: string;
@@ -70,20 +34,14 @@ interface Case {
   message: RegExp;
 }
 
-const paddedQuery = (k: number, length: number) => {
-  const head = `#${k} `;
-  const tail = '\n{ __typename }';
-  return head + 'x'.repeat(length - head.length - tail.length) + tail;
-};
 const nestedArrays = (depth: number, inner = '1') => '['.repeat(depth) + inner + ']'.repeat(depth);
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const longId = 'x'.repeat(MiB);
 
 /** Every refusal of the issue, and more of the same kinds. */
 function catalogue(): Case[] {
   const post = (name: string, body: string | Buffer, status: number, code: string, message: RegExp, headers: Record<string, string> = {}): Case => ({
     name,
-    send: (url) => postJson(url, body, headers),
+    send: (url) => postGraphQL(url, body, headers),
     status,
     code,
     message,
@@ -158,13 +116,6 @@ async function linesSince(logger: { lines: string[] }, from: number): Promise<st
   while (logger.lines.length === from && Date.now() < deadline) await sleep(5);
   await sleep(20);
   return logger.lines.slice(from);
-}
-
-/** A JPEG of noise, different for each k: new bytes the server has never seen. */
-async function distinctJpeg(k: number, side = 48): Promise<Buffer> {
-  const pixels = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + k * 104729) % 251;
-  return sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).jpeg().toBuffer();
 }
 
 /** Sends headers and the first bytes of a declared body, then waits: the answer (or none within `ms`). */
@@ -248,21 +199,21 @@ for (const kind of storeKinds()) {
       const atCap = paddedQuery(7, REQUEST_LIMITS.maxQueryLength);
       assert.equal(atCap.length, REQUEST_LIMITS.maxQueryLength);
       const answers = await Promise.all([
-        postJson(server.url, json({ query: atCap })),
-        postJson(server.url, `{"query":"{ __typename }","variables":{"x":${nestedArrays(REQUEST_LIMITS.maxJsonDepth - 3)}}}`),
-        postJson(server.url, json({ query: '{ __typename }', variables: { x: Array(9_000).fill('a') } })),
-        postJson(server.url, gzipSync(json({ query: '{ __typename }' })), { 'content-encoding': 'gzip' }),
-        postJson(server.url, brotliCompressSync(json({ query: '{ __typename }' })), { 'content-encoding': 'br' }),
-        postJson(server.url, deflateSync(json({ query: '{ __typename }' })), { 'content-encoding': 'deflate' }),
+        postGraphQL(server.url, json({ query: atCap })),
+        postGraphQL(server.url, `{"query":"{ __typename }","variables":{"x":${nestedArrays(REQUEST_LIMITS.maxJsonDepth - 3)}}}`),
+        postGraphQL(server.url, json({ query: '{ __typename }', variables: { x: Array(9_000).fill('a') } })),
+        postGraphQL(server.url, gzipSync(json({ query: '{ __typename }' })), { 'content-encoding': 'gzip' }),
+        postGraphQL(server.url, brotliCompressSync(json({ query: '{ __typename }' })), { 'content-encoding': 'br' }),
+        postGraphQL(server.url, deflateSync(json({ query: '{ __typename }' })), { 'content-encoding': 'deflate' }),
       ]);
       for (const answer of answers) assert.deepEqual([answer.status, answer.body?.data], [200, { __typename: 'Query' }], answer.text.slice(0, 300));
       // Persisted queries: registered with their hash, then asked for by the hash alone.
       for (let k = 0; k < 50; k++) {
         const query = paddedQuery(k, 2000);
         const persistedQuery = { version: 1, sha256Hash: sha256(query) };
-        const registered = await postJson(server.url, json({ query, extensions: { persistedQuery } }));
+        const registered = await postGraphQL(server.url, json({ query, extensions: { persistedQuery } }));
         assert.equal(registered.status, 200, registered.text.slice(0, 200));
-        const byHash = await postJson(server.url, json({ extensions: { persistedQuery } }));
+        const byHash = await postGraphQL(server.url, json({ extensions: { persistedQuery } }));
         assert.deepEqual(byHash.body?.data, { __typename: 'Query' });
       }
     });
@@ -270,7 +221,7 @@ for (const kind of storeKinds()) {
     test('300 distinct padded queries at the cap are all answered, and the server stays up', async () => {
       for (let batch = 0; batch < 30; batch++) {
         const answers = await Promise.all(
-          Array.from({ length: 10 }, (_, i) => postJson(server.url, json({ query: paddedQuery(1000 + batch * 10 + i, REQUEST_LIMITS.maxQueryLength) }))),
+          Array.from({ length: 10 }, (_, i) => postGraphQL(server.url, json({ query: paddedQuery(1000 + batch * 10 + i, REQUEST_LIMITS.maxQueryLength) }))),
         );
         for (const answer of answers) assert.equal(answer.status, 200);
       }
@@ -307,7 +258,7 @@ for (const kind of storeKinds()) {
     });
 
     test('an upload flood: OVERLOADED with 503 and Retry-After, large bodies refused before they are read, the import retries and gets in', async () => {
-      const small = await Promise.all(Array.from({ length: 40 }, (_, k) => distinctJpeg(k)));
+      const small = await Promise.all(Array.from({ length: 40 }, (_, k) => noiseImage({ seed: k })));
       const query = 'query ($b: String!) { similarImages(image: { base64: $b }) { distance } }';
       let stop = false;
       const statuses = new Map<number, number>();
@@ -317,8 +268,8 @@ for (const kind of storeKinds()) {
       const flood = Promise.all(
         small.map(async (_, client) => {
           for (let round = 0; !stop && round < 400; round++) {
-            const bytes = round === 0 ? small[client]! : await distinctJpeg(client * 1000 + round);
-            const answer = await postJson(server.url, json({ query, variables: { b: bytes.toString('base64') } }));
+            const bytes = round === 0 ? small[client]! : await noiseImage({ seed: client * 1000 + round });
+            const answer = await postGraphQL(server.url, json({ query, variables: { b: bytes.toString('base64') } }));
             sent++;
             statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
             if (answer.status === 503 && overloaded.length < 5) overloaded.push(answer);
@@ -365,58 +316,3 @@ for (const kind of storeKinds()) {
     });
   });
 }
-
-describe('the parsed-document cache counts what it holds', () => {
-  test('a padded document counts its text, a long one its tokens', () => {
-    const padded = parse(paddedQuery(1, REQUEST_LIMITS.maxQueryLength));
-    assert.ok(documentBytes(padded) >= 2 * REQUEST_LIMITS.maxQueryLength);
-    const manyTokens = parse(`{ ${'__typename '.repeat(500)}}`);
-    assert.ok(documentBytes(manyTokens) >= 500 * 500);
-  });
-
-  test('3000 distinct padded documents (54 MB held if all were kept) stay within the cache bound', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const cache = documentCache();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let k = 0; k < 3000; k++) {
-      const query = paddedQuery(k, REQUEST_LIMITS.maxQueryLength);
-      await cache.set(sha256(query), parse(query));
-    }
-    gc();
-    const grown = process.memoryUsage().heapUsed - before;
-    assert.ok(grown < DOCUMENT_CACHE_BYTES, `heap grew ${Math.round(grown / MiB)} MiB with a cache bound of ${DOCUMENT_CACHE_BYTES / MiB} MiB`);
-    assert.ok(cache.keys().length < 3000);
-  });
-});
-
-describe('the JSON shape read before parsing', () => {
-  const limits = { maxDepth: 3, maxElements: 5 };
-
-  test('brackets, commas and escaped quotes inside strings do not count', () => {
-    assert.equal(jsonShapeExcess(JSON.stringify({ a: '[[[[[,,,,,,{{{{"]]]', b: ['x\\', '\\"[[[['] }), limits), undefined);
-    assert.equal(jsonShapeExcess('{"a":"\\\\"}', limits), undefined);
-  });
-
-  test('depth and elements past the limits, and malformed text left to JSON.parse', () => {
-    assert.deepEqual(jsonShapeExcess('[[[[1]]]]', limits), { limit: 'depth', max: 3 });
-    assert.deepEqual(jsonShapeExcess('{"a":{"b":{"c":{}}}}', limits), { limit: 'depth', max: 3 });
-    assert.deepEqual(jsonShapeExcess('[1,2,3,4,5,6]', limits), { limit: 'elements', max: 5 });
-    assert.equal(jsonShapeExcess('[1,2,3,4,5]', limits), undefined);
-    assert.equal(jsonShapeExcess('{"unterminated: [[[[[[', limits), undefined);
-    assert.equal(jsonShapeExcess(']]]]', limits), undefined);
-  });
-});
-
-describe('the import waits as Retry-After says', () => {
-  test('the header, else the body, else 1 s; bounded; spread by up to a half', () => {
-    assert.equal(retryDelaySeconds('3', undefined, 0), 3);
-    assert.equal(retryDelaySeconds('3', undefined, 1), 4.5);
-    assert.equal(retryDelaySeconds(null, { message: '', extensions: { retryAfterSeconds: 2 } }, 0), 2);
-    assert.equal(retryDelaySeconds(null, undefined, 0), 1);
-    assert.equal(retryDelaySeconds('100000', undefined, 0), 30);
-    assert.equal(retryDelaySeconds('0.01', undefined, 0), 0.5);
-    assert.equal(retryDelaySeconds('soon', undefined, 0), 1);
-  });
-});

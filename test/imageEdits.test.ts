@@ -6,8 +6,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
-import { interleaveByCategory, seedImages } from '../seeds/images.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { imageSeedStores, interleaveByCategory, seedImages } from '../seeds/images.js';
+import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { buildTestAssets, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -25,7 +26,12 @@ for (const kind of storeKinds()) {
     let ordered: TestAssets['images'];
 
     const seed = (limit: number) =>
-      seedImages(t.app.repositories.images, t.app.repositories.seedState, t.app.embedder, { assetsDir: assets.dir, limit }, quiet);
+      seedImages(
+        imageSeedStores(t.app.repositories, t.app.embedder, t.app.config.images.efSearch),
+        t.app.embedder,
+        { assetsDir: assets.dir, limit },
+        quiet,
+      );
     const graphql = async (query: string, variables: Record<string, unknown> = {}) => gql(server.url, query, variables);
     const storedIds = async () =>
       (await t.app.db.primary.query<{ id: string }>('SELECT id FROM images ORDER BY id')).rows.map((row) => row.id);

@@ -9,8 +9,9 @@ import { embeddingVersion } from '../src/embedding/image.js';
 import { applyImageProjection, projectionVersion } from '../src/embedding/imageProjection.js';
 import { heldOutNames } from '../src/dataset/split.js';
 import { seedImageProjection } from '../seeds/imageProjection.js';
-import { IMAGE_EMBEDDING_PHASE, seedImages } from '../seeds/images.js';
-import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { IMAGE_EMBEDDING_PHASE, imageSeedStores, seedImages } from '../seeds/images.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -42,6 +43,7 @@ for (const kind of storeKinds()) {
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
       return res.data!.similarImages;
     };
+    const seedStores = () => imageSeedStores(t.app.repositories, t.app.embedder, t.app.config.images.efSearch);
     const base64Of = (id: string) => readFileSync(assets.images.find((image) => image.id === id)!.file).toString('base64');
 
     serveDuringSuite(
@@ -53,12 +55,11 @@ for (const kind of storeKinds()) {
     );
 
     test('seeding resumes and never embeds an image twice', async () => {
-      const { images, seedState } = t.app.repositories;
-      const half = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 16 }, quiet);
+      const half = await seedImages(seedStores(), t.app.embedder, { assetsDir: assets.dir, limit: 16 }, quiet);
       assert.equal(half.embedded, 16);
-      const rest = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
+      const rest = await seedImages(seedStores(), t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
       assert.equal(rest.embedded, assets.images.length - 16);
-      const again = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
+      const again = await seedImages(seedStores(), t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
       assert.equal(again.skipped, true);
       assert.deepEqual(await rowCounts(), { images: assets.images.length, files: assets.images.length });
       const distinct = await t.app.db.primary.query('SELECT count(DISTINCT content_hash)::int AS n FROM images');
@@ -71,7 +72,7 @@ for (const kind of storeKinds()) {
       const fresh = (await t.app.embedder.embedImage(readFileSync(image.file))).features;
       await images.updateFeatures([{ id: image.id, features: fresh.map((x) => -x) }]);
       await seedState.markDone(IMAGE_EMBEDDING_PHASE, { version: 'an older recipe' });
-      const result = await seedImages(images, seedState, t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
+      const result = await seedImages(seedStores(), t.app.embedder, { assetsDir: assets.dir, limit: 0 }, quiet);
       assert.equal(result.skipped, true, 'no image is missing');
       const stored = (await images.findEmbeddings([image.id]))[0]!;
       assert.ok(stored.every((x, i) => Math.abs(x - fresh[i]!) < 1e-6), 'the stored vector is the current recipe again');

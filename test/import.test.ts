@@ -14,7 +14,8 @@ import { importExitCode, runImport } from '../src/import/importJob.js';
 import { storeSink } from '../src/import/sinks.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import { sha256 } from '../src/lib/hash.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { realAssetsDir } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 

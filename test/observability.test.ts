@@ -17,6 +17,7 @@ import { toClientError } from '../src/services/modelErrors.js';
 import { seedWords } from '../seeds/words.js';
 import { chromiumMissing, launchBrowser, type TestBrowser } from './helpers/browser.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
+import { postGraphQL } from './helpers/graphql.js';
 import { storeKinds } from './helpers/stores.js';
 import { unlessMissing } from './helpers/suites.js';
 
@@ -48,15 +49,6 @@ async function serve(t: TestApp, options: Partial<HttpOptions> = {}): Promise<Ru
     metrics: { enabled: true },
     ...options,
   });
-}
-
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { response, body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
 }
 
 interface ParsedMetric {
@@ -147,12 +139,12 @@ for (const kind of storeKinds()) {
     });
 
     test('one line per request: id (taken or made, and returned), operation, type, status, duration, error codes', async () => {
-      const given = await post(server.url, { query: SIMILAR, variables: { word: SECRET_WORD } }, { 'x-request-id': 'client-abc.123' });
+      const given = await postGraphQL(server.url, { query: SIMILAR, variables: { word: SECRET_WORD } }, { 'x-request-id': 'client-abc.123' });
       assert.equal(given.body.errors, undefined, JSON.stringify(given.body.errors));
-      assert.equal(given.response.headers.get('x-request-id'), 'client-abc.123');
-      const made = await post(server.url, { query: '{ similarWords(word: "zzzznotaword") { distance } }' }, { 'x-request-id': `forged ${'x'.repeat(200)}` });
-      const madeId = made.response.headers.get('x-request-id');
-      assert.match(madeId ?? '', /^[0-9a-f-]{36}$/, 'an unsafe id is replaced by a made one');
+      assert.equal(given.headers['x-request-id'], 'client-abc.123');
+      const made = await postGraphQL(server.url, { query: '{ similarWords(word: "zzzznotaword") { distance } }' }, { 'x-request-id': `forged ${'x'.repeat(200)}` });
+      const madeId = made.headers['x-request-id'];
+      assert.match(String(madeId), /^[0-9a-f-]{36}$/, 'an unsafe id is replaced by a made one');
 
       const lines = log.lines().filter((line) => line.path === '/graphql');
       const first = lines.find((line) => line.requestId === 'client-abc.123');
@@ -174,12 +166,12 @@ for (const kind of storeKinds()) {
 
     test('no token, image bytes or variables appear in the log, also for a refused write and a bad document', async () => {
       const mutation = 'mutation Add($b: String!) { addImage(image: { base64: $b }, category: "dog") { id } }';
-      const refused = await post(server.url, { query: mutation, variables: { b: IMAGE_BYTES } }, { authorization: `Bearer ${TOKEN}x` });
+      const refused = await postGraphQL(server.url, { query: mutation, variables: { b: IMAGE_BYTES } }, { authorization: `Bearer ${TOKEN}x` });
       assert.equal(refused.body.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-      const bad = await post(server.url, { query: mutation, variables: { b: IMAGE_BYTES } }, { authorization: `Bearer ${TOKEN}` });
+      const bad = await postGraphQL(server.url, { query: mutation, variables: { b: IMAGE_BYTES } }, { authorization: `Bearer ${TOKEN}` });
       assert.equal(bad.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
-      const unparsable = await post(server.url, { query: `{ similarWords(word: "${SECRET_WORD}" ` });
-      assert.equal(unparsable.response.status, 400);
+      const unparsable = await postGraphQL(server.url, { query: `{ similarWords(word: "${SECRET_WORD}" ` });
+      assert.equal(unparsable.status, 400);
 
       const lines = log.lines().filter((line) => line.path === '/graphql');
       const codes = lines.map((line) => line.errorCodes);
@@ -206,8 +198,8 @@ for (const kind of storeKinds()) {
       const duration = 'semsearch_graphql_request_duration_seconds';
       const asked = { operation: 'similarWords', type: 'query' };
       const errors = 'semsearch_graphql_errors_total';
-      for (let i = 0; i < 3; i++) await post(server.url, { query: SIMILAR, variables: { word: 'dog' } });
-      await post(server.url, { query: '{ similarWords(word: "dog", first: 0) { distance } }' });
+      for (let i = 0; i < 3; i++) await postGraphQL(server.url, { query: SIMILAR, variables: { word: 'dog' } });
+      await postGraphQL(server.url, { query: '{ similarWords(word: "dog", first: 0) { distance } }' });
       const afterQueries = await scrape(server.url);
       const count = `${duration}_count`;
       assert.equal(sample(afterQueries, count, asked) - sample(before, count, asked), 4);

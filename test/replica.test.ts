@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import sharp from 'sharp';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { seedWords } from '../seeds/words.js';
-import { createTestApp, gql, startTestServer, type TestApp } from './helpers/app.js';
+import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
+import { noiseImage } from './helpers/images.js';
 import { needsPrivatePostgres, PrivatePostgres } from './helpers/replica.js';
 
 const quiet = createLogger('silent');
@@ -69,9 +70,7 @@ describe('read replica (DATABASE_READ_URL)', needsPrivatePostgres('read replica 
 
   test('addImage writes to the primary and the image becomes visible through the replica', async () => {
     const side = 80;
-    const pixels = Buffer.alloc(side * side * 3);
-    for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 13 + (i >> 5)) % 256;
-    const jpeg = await sharp(pixels, { raw: { width: side, height: side, channels: 3 } }).jpeg().toBuffer();
+    const jpeg = await noiseImage({ width: side });
     const added = await gql(server.url, 'mutation ($b: String!) { addImage(image: { base64: $b }) { id width } }', {
       b: jpeg.toString('base64'),
     });

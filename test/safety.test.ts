@@ -5,12 +5,13 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { crc32, deflateSync } from 'node:zlib';
-import sharp from 'sharp';
 import { createLogger } from '../src/logger.js';
 import type { RunningServer } from '../src/http/server.js';
 import { MAX_BODY_BYTES, QUERY_LIMITS } from '../src/http/limits.js';
 import { seedWords } from '../seeds/words.js';
 import { createTestApp, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
+import { gql, postGraphQL, request, type Answer } from './helpers/graphql.js';
+import { noiseImage } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 interface Case {
@@ -53,12 +54,6 @@ function pixelBombPng(side: number): Buffer {
   ]);
 }
 
-async function noiseImage(format: 'jpeg' | 'tiff', side = 64): Promise<Buffer> {
-  const pixels = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919) % 251;
-  return sharp(pixels, { raw: { width: side, height: side, channels: 3 } })[format]().toBuffer();
-}
-
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
 // ---- the catalogue ---------------------------------------------------------------------
@@ -74,7 +69,7 @@ function nested(depth: number): string {
 }
 
 async function catalogue(): Promise<Case[]> {
-  const jpeg = await noiseImage('jpeg');
+  const jpeg = await noiseImage({ width: 64 });
   const invalid = (name: string, query: string, message: RegExp): Case => ({
     name,
     query,
@@ -178,7 +173,7 @@ async function catalogue(): Promise<Case[]> {
     bad('non-image bytes', { query: SIMILAR_BY_IMAGE, variables: { b: b64(Buffer.from('hello, not an image')) }, message: /not a readable image/ }),
     bad('truncated JPEG', { query: SIMILAR_BY_IMAGE, variables: { b: b64(jpeg.subarray(0, jpeg.length >> 1)) }, message: /image/ }),
     bad('pixel bomb PNG (100 megapixels)', { query: SIMILAR_BY_IMAGE, variables: { b: b64(pixelBombPng(10_000)) }, message: /pixel/i }),
-    bad('unsupported format (TIFF)', { query: SIMILAR_BY_IMAGE, variables: { b: b64(await noiseImage('tiff')) }, message: /unsupported image format 'tiff'/ }),
+    bad('unsupported format (TIFF)', { query: SIMILAR_BY_IMAGE, variables: { b: b64(await noiseImage({ width: 64, format: 'tiff' })) }, message: /unsupported image format 'tiff'/ }),
     bad('invalid base64', { query: SIMILAR_BY_IMAGE, variables: { b: '!!!not base64???' }, message: /not valid base64/ }),
     bad('empty base64', { query: SIMILAR_BY_IMAGE, variables: { b: '' }, message: /empty/ }),
     bad('decoded image over 10 MiB', { query: SIMILAR_BY_IMAGE, variables: { b: 'A'.repeat(14_100_000) }, message: /bytes are accepted/ }),
@@ -187,24 +182,10 @@ async function catalogue(): Promise<Case[]> {
   ];
 }
 
-async function send(baseUrl: string, c: Case): Promise<{ status: number; body: any }> {
-  if (c.method === 'GET') {
-    const response = await fetch(`${baseUrl}/graphql?query=${encodeURIComponent(c.query!)}`);
-    return { status: response.status, body: await response.json() };
-  }
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': c.contentType ?? 'application/json' },
-    body: c.raw ?? JSON.stringify({ query: c.query, variables: c.variables ?? {} }),
-  });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = { unparsed: text.slice(0, 300) };
-  }
-  return { status: response.status, body };
+function send(baseUrl: string, c: Case): Promise<Answer> {
+  if (c.method === 'GET') return request(baseUrl, `/graphql?query=${encodeURIComponent(c.query!)}`);
+  const headers: Record<string, string> = c.contentType ? { 'content-type': c.contentType } : {};
+  return postGraphQL(baseUrl, c.raw ?? { query: c.query, variables: c.variables ?? {} }, headers);
 }
 
 function filesUnder(dir: string, skip: string): string[] {
@@ -253,12 +234,12 @@ for (const kind of storeKinds()) {
     test('each bad input gets its documented status, code and message; the server stays up', async () => {
       const failures: string[] = [];
       for (const c of cases) {
-        const { status, body } = await send(server.url, c);
+        const { status, body, text } = await send(server.url, c);
         const error = body?.errors?.[0];
         const problems = [
           status !== c.status && `status ${status} (expected ${c.status})`,
           error?.extensions?.code !== c.code && `code ${error?.extensions?.code} (expected ${c.code})`,
-          !c.message.test(error?.message ?? '') && `message '${String(error?.message ?? JSON.stringify(body)).slice(0, 200)}'`,
+          !c.message.test(error?.message ?? '') && `message '${String(error?.message ?? text).slice(0, 200)}'`,
           body?.data && Object.values(body.data).some((value) => value !== null) && 'data returned',
         ].filter(Boolean);
         if (problems.length > 0) failures.push(`${c.name}: ${problems.join('; ')}`);
@@ -301,24 +282,14 @@ describe('production mode', () => {
   );
 
   test('introspection is off', async () => {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
-    });
-    const body = (await res.json()) as any;
-    assert.equal(body.errors[0].extensions.code, 'GRAPHQL_VALIDATION_FAILED');
-    assert.match(body.errors[0].message, /introspection/i);
+    const body = await gql(server.url, '{ __schema { types { name } } }');
+    assert.equal(body.errors![0]!.extensions!.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(body.errors![0]!.message, /introspection/i);
   });
 
   test('errors carry no stack trace and no field suggestions', async () => {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ similarWord(word: "dog") { distance } }' }),
-    });
-    const body = (await res.json()) as any;
-    assert.equal(body.errors[0].extensions.stacktrace, undefined);
-    assert.doesNotMatch(body.errors[0].message, /Did you mean/);
+    const body = await gql(server.url, '{ similarWord(word: "dog") { distance } }');
+    assert.equal(body.errors![0]!.extensions!.stacktrace, undefined);
+    assert.doesNotMatch(body.errors![0]!.message, /Did you mean/);
   });
 });

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
 import { candidatesFor, foldTags, lemmaKey } from '../src/embedding/index.js';
-import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 

@@ -12,7 +12,8 @@ import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import type { NewImage } from '../src/repositories/imageRepository.js';
 import { seedWords } from '../seeds/words.js';
-import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { countPoolCheckouts } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 

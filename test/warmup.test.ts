@@ -10,8 +10,9 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
-import type { WarmupPhase } from '../src/services/warmup.js';
-import { createTestApp, gql, startTestServer, type GraphQLResponse, type TestApp } from './helpers/app.js';
+import type { WarmupPhase } from '../src/services/seedPhases.js';
+import { createTestApp, startTestServer, type TestApp } from './helpers/app.js';
+import { gql, type GraphQLResponse } from './helpers/graphql.js';
 import { buildTestAssets, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 

@@ -4,7 +4,8 @@ import { applyMigrations, listMigrationFiles } from '../src/repositories/migrati
 import { createLogger } from '../src/logger.js';
 import { seedWords } from '../seeds/words.js';
 import { STOP_WORDS } from '../src/embedding/index.js';
-import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { gql } from './helpers/graphql.js';
 import { storeKinds } from './helpers/stores.js';
 import type { RunningServer } from '../src/http/server.js';
 

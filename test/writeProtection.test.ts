@@ -9,6 +9,7 @@ import { loadConfig } from '../src/config.js';
 import { checkWrite, writePolicy } from '../src/graphql/writeProtection.js';
 import type { RunningServer } from '../src/http/server.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { postGraphQL, type Answer } from './helpers/graphql.js';
 import { otherPascalImage } from './helpers/images.js';
 import { storeKinds, type StoreKind } from './helpers/stores.js';
 
@@ -18,19 +19,8 @@ const BAD_BYTES = Buffer.from('not an image').toString('base64');
 const ADD = 'mutation ($b: String!) { addImage(image: { base64: $b }, category: "dog") { id category } }';
 const READ = '{ categories images(first: 1) { totalCount } }';
 
-interface Answer {
-  status: number;
-  text: string;
-  body: { data?: any; errors?: { message: string; extensions?: Record<string, unknown> }[] };
-}
-
-async function post(url: string, query: string, variables: Record<string, unknown>, authorization?: string): Promise<Answer> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (authorization !== undefined) headers.authorization = authorization;
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-  const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) };
-}
+const post = (url: string, query: string, variables: Record<string, unknown>, authorization?: string) =>
+  postGraphQL(url, { query, variables }, authorization === undefined ? {} : { authorization });
 
 const codeOf = (answer: Answer) => answer.body.errors?.[0]?.extensions?.code;
 

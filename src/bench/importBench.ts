@@ -17,7 +17,7 @@ import { createLogger } from '../logger.js';
 import { createRepositories, type Repositories } from '../repositories/index.js';
 import { ImageProjectionCache } from '../services/imageProjectionCache.js';
 import { ImageService } from '../services/imageService.js';
-import { interleaveByCategory, seedImages } from '../../seeds/images.js';
+import { imageSeedStores, interleaveByCategory, seedImages } from '../../seeds/images.js';
 import type { TableRow } from './report.js';
 import { round } from './stats.js';
 
@@ -52,8 +52,7 @@ async function measure(app: App, which: Path, files: string[]): Promise<Measured
   return withScratchStore(app, async (repositories) => {
     if (which === 'seed') {
       const seeded = await seedImages(
-        repositories.images,
-        repositories.seedState,
+        imageSeedStores(repositories, app.embedder, app.config.images.efSearch),
         app.embedder,
         { assetsDir: app.config.assets.dir, limit: files.length },
         createLogger('warn'),

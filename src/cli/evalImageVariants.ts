@@ -1,4 +1,4 @@
-// `npm run eval:images`: P@10 / mAP@10 of the image embedding variants (README "Images").
+// `npm run eval:images`: P@10 / mAP@10 of the image embedding variants (docs/models.md "Images").
 import { loadConfig } from '../config.js';
 import {
   evaluateImageVariants,

@@ -33,7 +33,7 @@ export interface ImageEmbeddingOptions {
   classBlend: number;
 }
 
-/** The stored embedding's recipe (README "Images": P@10 0.535 vs 0.457 for the tutorial's). */
+/** The stored embedding's recipe (docs/models.md "Images": P@10 0.535 vs 0.457 for the tutorial's). */
 export const IMAGE_EMBEDDING: ImageEmbeddingOptions = { fit: 'cover', flipAverage: false, classBlend: 0.5 };
 
 /** Names the recipe; stored with the seed so a changed recipe re-embeds what is stored. */

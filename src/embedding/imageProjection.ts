@@ -1,5 +1,5 @@
 // The searched image vector: MobileNet features plus a discriminant part
-// learned on the training split (README "Images"). LDA finds the directions
+// learned on the training split (docs/models.md "Images"). LDA finds the directions
 // that separate the training categories relative to the spread within them;
 // the searched vector is the centred features with `weight` × the unit LDA
 // coordinates added along an orthonormal basis of those directions. The

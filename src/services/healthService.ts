@@ -4,7 +4,8 @@
 import type { BusyGate } from '../db/busyGate.js';
 import { describeBusy } from '../db/busyGate.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import { CAPABILITIES, type Capability, type CapabilityState, type PhaseReport, type Warmup, type WarmupPhase } from './warmup.js';
+import { recordsOf, REQUIRED_PHASES, type WarmupPhase } from './seedPhases.js';
+import { CAPABILITIES, NEEDS, type Capability, type CapabilityState, type PhaseReport, type Warmup } from './warmup.js';
 
 export interface Readiness {
   ready: boolean;
@@ -37,17 +38,10 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The seed phases each question needs stored, for a process that does not seed itself. */
-const STORED_PHASES: Record<Capability, readonly string[]> = {
-  similarWords: ['words'],
-  similarImages: ['images', 'image_projection'],
-  tagsForImage: ['images', 'image_projection', 'model'],
-  imagesForText: ['images', 'image_projection', 'model'],
-};
-
+/** For a process that does not seed itself: a question waits while a seed state row it needs is missing. */
 function fromStoredPhases(missing: readonly string[]): Record<Capability, CapabilityState> {
   const state = (capability: Capability): CapabilityState =>
-    STORED_PHASES[capability].some((phase) => missing.includes(phase)) ? 'waiting' : 'ready';
+    recordsOf(NEEDS[capability]).some((record) => missing.includes(record)) ? 'waiting' : 'ready';
   return Object.fromEntries(CAPABILITIES.map((capability) => [capability, state(capability)])) as Record<
     Capability,
     CapabilityState
@@ -59,7 +53,6 @@ export class HealthService {
 
   constructor(
     private readonly seedState: SeedStateRepository,
-    private readonly requiredPhases: readonly string[],
     private readonly warmup: Warmup,
     private readonly gate: BusyGate,
   ) {}
@@ -82,17 +75,17 @@ export class HealthService {
     }
     try {
       const done = await within(this.seedState.completed(), READINESS_TIMEOUT_MS);
-      const missingPhases = this.requiredPhases.filter((phase) => !done.has(phase));
+      const missingPhases = REQUIRED_PHASES.filter((phase) => !done.has(phase));
       const capabilities = this.warmup.active ? this.warmup.capabilities() : fromStoredPhases(missingPhases);
       const allReady = Object.values(capabilities).every((state) => state === 'ready');
       return { ready: allReady && missingPhases.length === 0 && models !== 'failed', capabilities, ...seeding, database: 'ok', missingPhases, models };
     } catch (err) {
       return {
         ready: false,
-        capabilities: this.warmup.active ? this.warmup.capabilities() : fromStoredPhases(this.requiredPhases),
+        capabilities: this.warmup.active ? this.warmup.capabilities() : fromStoredPhases(REQUIRED_PHASES),
         ...seeding,
         database: err instanceof TimeoutError ? 'busy' : 'unreachable',
-        missingPhases: [...this.requiredPhases],
+        missingPhases: [...REQUIRED_PHASES],
         models,
         error: (err as Error).message,
       };

@@ -1,7 +1,9 @@
-// Writing images: one path for addImage (one upload) and `npm run import`
-// (batches of files), so both validate, deduplicate, embed and store the same
-// way. A batch embeds its images together on the worker pool; each image
-// succeeds or is refused on its own, with a reason a person can act on.
+// Storing photos: the one way a photo becomes a row. addImage (one upload)
+// and `npm run import` (batches of files) validate, deduplicate, embed and
+// store through `addMany`; the seed embeds its dataset photos itself (ahead of
+// a busy store) and stores them through `store`. A batch embeds its images
+// together on the worker pool; each image succeeds or is refused on its own,
+// with a reason a person can act on.
 import { applyImageProjection, captionWordList, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
 import { ClientError } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
@@ -40,6 +42,13 @@ export interface AddOptions {
    * queue is full; a batch the caller already paces waits its turn.
    */
   bounded: boolean;
+}
+
+/** A checked photo with its image model output, to be stored under `id`. */
+export interface EmbeddedPhoto extends CheckedUpload {
+  id: string;
+  contentHash: string;
+  embedded: EmbeddedImage;
 }
 
 /** Checked and hashed, waiting for its vectors. */
@@ -110,7 +119,13 @@ export class ImageWriter {
       }
     }
     const embedded = await this.embedAll(fresh, outcomes, options.bounded);
-    const added = new Map((await this.store(embedded, options.source)).map((image) => [image.contentHash, image]));
+    const inserted = await this.store(
+      embedded.map((candidate) => ({ ...candidate, id: uploadId(candidate.contentHash) })),
+      options.source,
+    );
+    // The new photos' transfers, and their neighbours' when they have captions: before the answer.
+    if (inserted.length > 0) await this.transfer.refresh();
+    const added = new Map(inserted.map((image) => [image.contentHash, image]));
     // Not inserted although readable: another writer stored the same bytes meanwhile.
     const raced = embedded.filter((c) => !added.has(c.contentHash)).map((c) => c.contentHash);
     const storedMeanwhile = raced.length > 0 ? await this.images.findByContentHashes(raced) : new Map<string, ImageRecord>();
@@ -155,33 +170,36 @@ export class ImageWriter {
     return done.filter((candidate) => candidate !== null);
   }
 
-  /** Returns the rows inserted: bytes another writer stored meanwhile are skipped (theirs are ours). */
-  private async store(candidates: Required<Candidate>[], source: string): Promise<ImageRecord[]> {
-    if (candidates.length === 0) return [];
-    // Before the model exists (first seed), the model phase projects these later.
-    const features = candidates.map((c) => c.embedded.features);
+  /**
+   * Rows and bytes of embedded photos, with the searched vector through the
+   * current projection and the word-space vector when the model exists (else
+   * the seed's later phases fill them in). Returns the rows inserted: an id or
+   * bytes another writer stored meanwhile are skipped (theirs are ours). The
+   * caller refreshes the caption transfers: an upload before it answers, the
+   * seed once, in its transfer phase.
+   */
+  async store(photos: readonly EmbeddedPhoto[], source: string): Promise<ImageRecord[]> {
+    if (photos.length === 0) return [];
+    const features = photos.map((photo) => photo.embedded.features);
     const wordEmbeddings = this.embedder.hasWordModel() ? await this.embedder.projectManyToWords(features) : null;
     // One projection for the batch: the searched vectors all come from the same fit.
     const projection = await this.projection.current();
-    const rows = candidates.map(({ embedded: { features, info }, ...c }, i): NewImage => ({
-      id: uploadId(c.contentHash),
-      category: c.category,
-      captions: c.captions,
-      captionWords: captionWordList(c.captions),
+    const rows = photos.map(({ embedded: { features, info }, ...photo }, i): NewImage => ({
+      id: photo.id,
+      category: photo.category,
+      captions: photo.captions,
+      captionWords: captionWordList(photo.captions),
       width: info.width,
       height: info.height,
-      contentHash: c.contentHash,
+      contentHash: photo.contentHash,
       source,
       features,
       embedding: applyImageProjection(projection, features),
       projectionVersion: projection?.version ?? null,
       wordEmbedding: wordEmbeddings?.[i] ?? null,
       mimeType: info.mimeType,
-      bytes: c.bytes,
+      bytes: photo.bytes,
     }));
-    const inserted = await this.images.insert(rows);
-    // The new photos' transfers, and their neighbours' when they have captions: before the answer.
-    if (inserted.length > 0) await this.transfer.refresh();
-    return inserted;
+    return this.images.insert(rows);
   }
 }

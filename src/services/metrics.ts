@@ -4,7 +4,8 @@
 // docs/operations.md ("Logs and metrics") lists every metric.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ModelRefusals } from './modelErrors.js';
-import { CAPABILITIES, WARMUP_PHASES, type Warmup } from './warmup.js';
+import { WARMUP_PHASES } from './seedPhases.js';
+import { CAPABILITIES, type Warmup } from './warmup.js';
 
 /** One connection pool's use (the primary, and a read replica's when there is one). */
 export interface PoolUse {

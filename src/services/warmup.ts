@@ -8,14 +8,11 @@
 // server) answers from whatever the store holds.
 import type { WordTable } from '../embedding/index.js';
 import { ClientError } from '../errors.js';
+import { SEED_PHASES, type WarmupPhase } from './seedPhases.js';
 
 export const CAPABILITIES = ['similarWords', 'similarImages', 'tagsForImage', 'imagesForText'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 export type CapabilityState = 'waiting' | 'seeding' | 'ready';
-
-/** The seed's long phases, in the order they finish. */
-export const WARMUP_PHASES = ['words', 'wordIndex', 'images', 'projection', 'model'] as const;
-export type WarmupPhase = (typeof WARMUP_PHASES)[number];
 
 interface PhaseStatus {
   /** For people: "loading the words". */
@@ -37,7 +34,7 @@ const TITLES: Record<Capability, string> = {
 };
 
 /** What each question needs, and the phase whose progress a partial answer reports. */
-const NEEDS: Record<Capability, readonly WarmupPhase[]> = {
+export const NEEDS: Record<Capability, readonly WarmupPhase[]> = {
   similarWords: ['words'],
   similarImages: ['images', 'projection'],
   tagsForImage: ['images', 'projection', 'model'],
@@ -84,8 +81,8 @@ export class Warmup {
     this.table = undefined;
   }
 
-  plan(phase: WarmupPhase, what: string, estimateSeconds: number, total = 0): void {
-    this.phases.set(phase, { what, state: 'planned', done: 0, total, estimateSeconds });
+  plan(phase: WarmupPhase, estimateSeconds: number, total = 0): void {
+    this.phases.set(phase, { what: SEED_PHASES[phase].what, state: 'planned', done: 0, total, estimateSeconds });
   }
 
   /** True when `phase` has work to do this run (an earlier run did not finish it). */
@@ -127,7 +124,7 @@ export class Warmup {
   private status(phase: WarmupPhase): PhaseStatus {
     let status = this.phases.get(phase);
     if (!status) {
-      status = { what: phase, state: 'planned', done: 0, total: 0, estimateSeconds: 0 };
+      status = { what: SEED_PHASES[phase].what, state: 'planned', done: 0, total: 0, estimateSeconds: 0 };
       this.phases.set(phase, status);
     }
     return status;

@@ -93,21 +93,3 @@ export function serveDuringSuite(
     if (assets) rmSync(assets.dir, { recursive: true, force: true });
   });
 }
-
-export interface GraphQLResponse<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string; [key: string]: unknown } }[];
-}
-
-export async function gql<T = Record<string, any>>(
-  baseUrl: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<GraphQLResponse<T>> {
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as GraphQLResponse<T>;
-}

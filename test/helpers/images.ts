@@ -55,6 +55,21 @@ export function otherPascalImage(category: string, exclude: readonly PascalImage
   return found;
 }
 
+export interface NoiseImageOptions {
+  /** Different seeds give different bytes. */
+  seed?: number;
+  width?: number;
+  height?: number;
+  format?: 'jpeg' | 'png' | 'webp' | 'tiff';
+}
+
+/** A generated image of noise, different for each seed: bytes no store has seen. */
+export async function noiseImage({ seed = 0, width = 48, height = width, format = 'jpeg' }: NoiseImageOptions = {}): Promise<Buffer> {
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7919 + seed * 104729) % 251;
+  return sharp(pixels, { raw: { width, height, channels: 3 } }).toFormat(format).toBuffer();
+}
+
 export async function mirrored(bytes: Buffer, format: 'png' | 'webp' | 'jpeg' = 'png'): Promise<Buffer> {
   return sharp(bytes).flop().toFormat(format).toBuffer();
 }

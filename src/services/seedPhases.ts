@@ -1,0 +1,34 @@
+// The seed's long phases: one list for the three places that speak of them.
+// The seed records each as done in the seed state, the warm-up reports its
+// progress (/readyz `phases`, the metrics), and /readyz names the records a
+// store still lacks (`missingPhases`).
+
+interface SeedPhase {
+  /**
+   * The seed state row that records it done, as stores hold it. The word
+   * index has no row of its own: the words' row is written once it is built.
+   */
+  record: string;
+  /** For people: what the server is doing meanwhile. */
+  what: string;
+}
+
+/** By their names in /readyz `phases` and the metrics, in the order they finish. */
+export const SEED_PHASES = {
+  words: { record: 'words', what: 'loading the words' },
+  wordIndex: { record: 'words', what: 'building the word index' },
+  images: { record: 'images', what: 'embedding the images' },
+  projection: { record: 'image_projection', what: 'fitting the image projection' },
+  model: { record: 'model', what: 'training the image → word model' },
+} as const satisfies Record<string, SeedPhase>;
+
+export type WarmupPhase = keyof typeof SEED_PHASES;
+export const WARMUP_PHASES = Object.keys(SEED_PHASES) as WarmupPhase[];
+
+/** The seed state rows that record `phases` done, each once, in phase order. */
+export const recordsOf = (phases: readonly WarmupPhase[]): string[] => [
+  ...new Set(phases.map((phase) => SEED_PHASES[phase].record)),
+];
+
+/** Every seed state row a ready store has. */
+export const REQUIRED_PHASES: readonly string[] = recordsOf(WARMUP_PHASES);
