@@ -4,7 +4,7 @@
 // delays a cheap one by one statement, not by all 400. Health probes go
 // first; calls outside any request share one lane. A waiting call whose
 // request is stopped (past its budget, client gone) leaves the queue at once.
-import { RequestStoppedError, type RequestScope } from './requestScope.js';
+import type { RequestScope } from './requestScope.js';
 
 interface Waiter {
   grant(release: () => void): void;
@@ -47,7 +47,7 @@ export class FairQueue {
       if (scope?.probe) this.probes.push(waiter);
       else this.enqueue(scope?.id ?? UNSCOPED, waiter);
       if (scope && !scope.probe) {
-        unlisten = scope.onStopped(() => this.remove(scope.id, waiter, new RequestStoppedError(scope.stopped!, scope.budgetMs)));
+        unlisten = scope.onStopped(() => this.remove(scope.id, waiter, scope));
       }
       this.dispatch();
     });
@@ -63,7 +63,7 @@ export class FairQueue {
     this.turns.push(lane);
   }
 
-  private remove(lane: number, waiter: Waiter, err: Error): void {
+  private remove(lane: number, waiter: Waiter, scope: RequestScope): void {
     const waiters = this.lanes.get(lane);
     const at = waiters?.indexOf(waiter) ?? -1;
     if (at < 0) return;
@@ -72,7 +72,11 @@ export class FairQueue {
       this.lanes.delete(lane);
       this.turns.splice(this.turns.indexOf(lane), 1);
     }
-    waiter.refuse(err);
+    try {
+      scope.check();
+    } catch (err) {
+      waiter.refuse(err as Error);
+    }
   }
 
   private next(): Waiter | undefined {

@@ -25,6 +25,7 @@ export class RequestScope {
   readonly startedAt = performance.now();
   private stopReason: StopReason | undefined;
   private exempted = false;
+  private counted = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(reason: StopReason) => void>();
 
@@ -62,7 +63,6 @@ export class RequestScope {
     if (this.stopReason || this.exempted) return;
     this.stopReason = reason;
     clearTimeout(this.timer);
-    this.onStop?.(reason);
     for (const listener of this.listeners) listener(reason);
     this.listeners.clear();
   }
@@ -73,9 +73,19 @@ export class RequestScope {
     this.listeners.clear();
   }
 
-  /** Throws RequestStoppedError once the request is stopped: checked before each database call. */
+  /**
+   * Throws RequestStoppedError once the request is stopped: checked before
+   * each database call (the clock too, should the timer not have run yet).
+   * The first refusal is reported to `onStop`: the request stopped there.
+   */
   check(): void {
-    if (this.stopReason) throw new RequestStoppedError(this.stopReason, this.budget);
+    if (!this.stopReason && this.budget > 0 && performance.now() - this.startedAt >= this.budget) this.stop('timeout');
+    if (!this.stopReason) return;
+    if (!this.counted) {
+      this.counted = true;
+      this.onStop?.(this.stopReason);
+    }
+    throw new RequestStoppedError(this.stopReason, this.budget);
   }
 
   /** Calls `listener` when the request is stopped; returns how to stop listening. */

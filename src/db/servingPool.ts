@@ -42,6 +42,7 @@ export function fairPool(pool: pg.Pool, queue: FairQueue): pg.Pool {
   const query = async (...args: unknown[]) => {
     const release = await queue.acquire(currentScope());
     try {
+      currentScope()?.check();
       return await (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
     } finally {
       release();
@@ -51,6 +52,7 @@ export function fairPool(pool: pg.Pool, queue: FairQueue): pg.Pool {
     const release = await queue.acquire(currentScope());
     let client: pg.PoolClient;
     try {
+      currentScope()?.check();
       client = await pool.connect();
     } catch (err) {
       release();
@@ -85,12 +87,15 @@ async function withStatementTimeout(client: pg.PoolClient, ms: number | undefine
  */
 function timedPool(pool: pg.Pool, wanted: () => number | undefined): pg.Pool {
   const connect = async () => {
-    currentScope()?.check();
+    const scope = currentScope();
+    scope?.check();
     const client = await pool.connect();
     try {
+      // It may have waited for a free connection meanwhile.
+      scope?.check();
       await withStatementTimeout(client, wanted());
     } catch (err) {
-      client.release(brokenBy(err) ?? true);
+      client.release(brokenBy(err));
       throw err;
     }
     return client;
