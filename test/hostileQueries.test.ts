@@ -98,7 +98,7 @@ describe('the cost rule', () => {
   test("the page's queries and the README's examples stay far below the limit", () => {
     for (const query of Object.values(CALIBRATED).slice(0, 4)) assert.ok(cost(query) < QUERY_LIMITS.maxCost / 5, `${cost(query)}: ${query}`);
     const readme = '{ image(id: "x") { captions tags { word { text } } similar(first: 3) { image { id } } } }';
-    assert.ok(cost(readme) < 200, `${cost(readme)}`);
+    assert.ok(cost(readme) < 300, `${cost(readme)}`);
   });
 });
 
@@ -219,13 +219,19 @@ for (const kind of storeKinds()) {
       const rows: { shape: string; cost: number; ms: number; perUnit: number }[] = [];
       // Once each first: prepared statements, caches and the JIT warm.
       for (const template of Object.values(CALIBRATED)) ok(await post(server.url, template.replaceAll('$ID', imageId)));
+      // The fastest of 7 rounds, each round every shape once: what a query costs, not what the
+      // machine's other work added meanwhile (a burst of it falls on every shape alike).
+      const best = new Map<string, number>();
+      for (let round = 0; round < 7; round++) {
+        for (const [shape, template] of Object.entries(CALIBRATED)) {
+          const ms = ok(await post(server.url, template.replaceAll('$ID', imageId))).ms;
+          best.set(shape, Math.min(best.get(shape) ?? Infinity, ms));
+        }
+      }
       for (const [shape, template] of Object.entries(CALIBRATED)) {
-        const query = template.replaceAll('$ID', imageId);
-        const cost = queryCost(schema, parse(query), {})!;
-        let best = Infinity;
-        // The fastest of several runs: what the query costs, not what the machine's other work added.
-        for (let run = 0; run < 7; run++) best = Math.min(best, ok(await post(server.url, query)).ms);
-        rows.push({ shape, cost, ms: best, perUnit: (best / cost) * 1000 });
+        const cost = queryCost(schema, parse(template.replaceAll('$ID', imageId)), {})!;
+        const ms = best.get(shape)!;
+        rows.push({ shape, cost, ms, perUnit: (ms / cost) * 1000 });
       }
       for (const row of rows) context.diagnostic(`${row.shape}: cost ${row.cost}, ${row.ms.toFixed(1)} ms, ${row.perUnit.toFixed(1)} µs per unit`);
       const perUnit = rows.map((row) => row.perUnit);
