@@ -77,6 +77,7 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     health: new HealthService(seedState, warmup, db.gate),
     warmup,
     metrics,
+    searchesPerStatement: db.searchesPerStatement,
   };
   // Loaded in the background when first wanted: a restart is ready without
   // it (a question with new image bytes waits for it), a first start loads it

@@ -67,6 +67,8 @@ const envSchema = z.object({
   BENCH_URL: optionalUrl.optional(),
   // `npm run import -- --url URL` sends it as `Authorization: Bearer <token>` (the server's WRITE_TOKENS).
   SEMSEARCH_TOKEN: trimmedOptional,
+  // How long a question may take (ms), from its body's arrival: past it, it is stopped and answered TIMEOUT.
+  REQUEST_TIME_BUDGET_MS: positiveInt.default(2_000),
   // Comma-separated bearer tokens; set, every mutation needs one of them.
   WRITE_TOKENS: z.string().optional(),
   // Production without WRITE_TOKENS refuses mutations unless this is 'true'.
@@ -109,6 +111,8 @@ export interface Config {
   clientToken?: string;
   /** Who may call mutations: `tokens` empty means no token is configured. */
   writes: { tokens: string[]; allowAnonymous: boolean };
+  /** A question's time budget in ms (mutations have none). */
+  requestTimeBudgetMs: number;
 }
 
 export const ALL_WORDS = 0;
@@ -219,5 +223,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     benchUrl: e.BENCH_URL,
     clientToken: e.SEMSEARCH_TOKEN,
     writes: { tokens: parseWriteTokens(e.WRITE_TOKENS), allowAnonymous: e.ALLOW_ANONYMOUS_WRITES },
+    requestTimeBudgetMs: e.REQUEST_TIME_BUDGET_MS,
   };
 }

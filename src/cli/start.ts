@@ -38,6 +38,7 @@ const server = await startHttpServer(app.services, {
   logger,
   corsOrigins: config.corsOrigins,
   metrics: config.metrics,
+  timeBudgetMs: config.requestTimeBudgetMs,
 });
 const serving = performance.now();
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);

@@ -3,7 +3,9 @@
 import pg from 'pg';
 import pgvector from 'pgvector';
 import { BusyGate } from './busyGate.js';
+import { FairQueue } from './fairQueue.js';
 import { PgliteWorkerStore } from './pgliteWorkerStore.js';
+import { budgetedPool, fairPool, unbudgetedPool } from './servingPool.js';
 import { lockStore, type StoreLock } from './storeLock.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -16,8 +18,17 @@ export interface Database {
   reader: pg.Pool;
   /** Closed while the embedded store runs a statement that stops it answering (the word index build). */
   gate: BusyGate;
-  /** The pools questions use: refused at once while the gate is closed, instead of waiting. */
+  /**
+   * The pools questions use: refused at once while the gate is closed, instead
+   * of waiting; bound to the calling request's time budget (servingPool.ts).
+   */
   serving: { primary: pg.Pool; reader: pg.Pool };
+  /**
+   * Searches one batched statement may run (Word.similar, Image.similar,
+   * Image.tags of many parents): the embedded store cannot stop a statement,
+   * and other requests wait for the one running, so its statements stay short.
+   */
+  searchesPerStatement: number;
   close(): Promise<void>;
 }
 
@@ -60,6 +71,9 @@ class VectorTypes {
     }
   }
 }
+
+/** About 10 ms of the embedded store's time per statement (docs/operations.md, "Time budget and fair queue"). */
+const EMBEDDED_SEARCHES_PER_STATEMENT = 8;
 
 async function openPglite(
   dataDir: string,
@@ -109,13 +123,14 @@ export async function openDatabase(
     await schema.migrate(pool);
     await types.load(pool, schema);
     const gate = new BusyGate();
-    const serving = gate.guard(pool);
+    const serving = gate.guard(fairPool(pool, new FairQueue(1)));
     return {
       kind: 'pglite',
       primary: pool,
       reader: pool,
       gate,
       serving: { primary: serving, reader: serving },
+      searchesPerStatement: EMBEDDED_SEARCHES_PER_STATEMENT,
       async close() {
         await pool.end();
         await store.close();
@@ -130,13 +145,17 @@ export async function openDatabase(
   await types.load(primary, schema);
   const reader = db.readUrl ? openServerPool(db.readUrl, db.poolSize, types) : primary;
   if (reader !== primary) reader.on('error', (err) => logger.warn(`replica connection lost: ${err.message}`));
+  const tools = unbudgetedPool(primary);
+  const serving = budgetedPool(primary);
   // A server builds indexes without blocking reads: its gate is never closed.
   return {
     kind: 'postgres',
-    primary,
-    reader,
+    primary: tools,
+    reader: reader === primary ? tools : unbudgetedPool(reader),
     gate: new BusyGate(),
-    serving: { primary, reader },
+    serving: { primary: serving, reader: reader === primary ? serving : budgetedPool(reader) },
+    // A whole level in one statement (first is at most 100): the server runs other requests' statements beside it.
+    searchesPerStatement: 100,
     async close() {
       await primary.end();
       if (reader !== primary) await reader.end();

@@ -1,28 +1,45 @@
 // Per-request DataLoaders, created fresh for each request so batching and
 // caching never leak between clients: every Image lookup in one request is one
-// query, and Image.tags of every image in a response is one query per distinct
-// `first`, not one per image.
+// query, and each nested search (Word.similar, Image.similar, Image.tags) of
+// every parent in a response is one statement per distinct `first`, not one
+// per parent; the embedded store's statements hold at most
+// `searchesPerStatement` searches, so other requests get their turn between them.
 import DataLoader from 'dataloader';
 import type { Services } from '../services/index.js';
-import type { ImageRecord } from '../services/imageService.js';
+import type { ImageMatch, ImageRecord } from '../services/imageService.js';
 import type { TagMatch } from '../services/imageTextService.js';
+import type { WordMatch } from '../services/wordService.js';
 
 export interface Loaders {
   imageById: DataLoader<string, ImageRecord | null>;
   tagsFor(first: number): DataLoader<string, TagMatch[]>;
+  /** `first` as the client gave it: the service checks it and applies its default. */
+  similarImagesTo(first: number | null | undefined): DataLoader<string, ImageMatch[]>;
+  similarWordsTo(first: number | null | undefined): DataLoader<string, WordMatch[]>;
+}
+
+/** One loader per `first`, made when first asked for. */
+function byFirst<V, F extends number | null | undefined>(
+  batch: (keys: readonly string[], first: F) => Promise<(V | Error)[]>,
+  maxBatchSize: number,
+) {
+  const loaders = new Map<F, DataLoader<string, V>>();
+  return (first: F) => {
+    let loader = loaders.get(first);
+    if (!loader) {
+      loader = new DataLoader<string, V>((keys) => batch(keys, first), { maxBatchSize });
+      loaders.set(first, loader);
+    }
+    return loader;
+  };
 }
 
 export function createLoaders(services: Services): Loaders {
-  const tagsByFirst = new Map<number, DataLoader<string, TagMatch[]>>();
+  const slice = services.searchesPerStatement;
   return {
     imageById: new DataLoader((ids) => services.images.findByIds(ids)),
-    tagsFor(first) {
-      let loader = tagsByFirst.get(first);
-      if (!loader) {
-        loader = new DataLoader((ids) => services.imageText.tagsForImages(ids, first));
-        tagsByFirst.set(first, loader);
-      }
-      return loader;
-    },
+    tagsFor: byFirst((ids, first) => services.imageText.tagsForImages(ids, first), slice),
+    similarImagesTo: byFirst((ids, first) => services.images.similarToEach(ids, first), slice),
+    similarWordsTo: byFirst((texts, first) => services.words.similarToEach(texts, first), slice),
   };
 }

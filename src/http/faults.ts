@@ -4,6 +4,8 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
 import { DatabaseBusyError } from '../db/busyGate.js';
+import { RequestStoppedError } from '../db/requestScope.js';
+import { timeoutMessage } from '../graphql/requestBudget.js';
 
 /** Socket errors and SQLSTATEs that mean "the database cannot answer now", not "the query is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -38,8 +40,29 @@ export function unavailableMessage(err: unknown): string | undefined {
   return isDatabaseUnavailable(err) ? DATABASE_UNAVAILABLE_MESSAGE : undefined;
 }
 
-/** Apollo's formatError: outages and a busy embedded store become SERVICE_UNAVAILABLE; everything else passes through. */
+/** SQLSTATE query_canceled: the server's statement_timeout stopped a statement of a request past its budget. */
+const QUERY_CANCELED = '57014';
+
+/** A request stopped by its budget or its client leaving: TIMEOUT or CLIENT_CLOSED_REQUEST, never a bug of ours. */
+export function stoppedAnswer(err: unknown): { code: string; message: string } | undefined {
+  if (err instanceof RequestStoppedError) {
+    return err.reason === 'timeout'
+      ? { code: 'TIMEOUT', message: timeoutMessage(err.budgetMs) }
+      : { code: 'CLIENT_CLOSED_REQUEST', message: 'the client disconnected before the answer: the request was stopped' };
+  }
+  if ((err as { code?: unknown } | undefined)?.code === QUERY_CANCELED) {
+    return { code: 'TIMEOUT', message: 'the request ran past its time budget and was stopped by the database' };
+  }
+  return undefined;
+}
+
+/**
+ * Apollo's formatError: outages and a busy embedded store become
+ * SERVICE_UNAVAILABLE, a stopped request TIMEOUT; everything else passes through.
+ */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const stopped = stoppedAnswer(unwrapResolverError(error));
+  if (stopped) return { message: stopped.message, locations: formatted.locations, path: formatted.path, extensions: { code: stopped.code } };
   const message = unavailableMessage(unwrapResolverError(error));
   if (message === undefined) return formatted;
   return {

@@ -7,7 +7,7 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import express, { type RequestHandler } from 'express';
-import { GraphQLError, visit, type DocumentNode, type ParseOptions, type ValidationRule } from 'graphql';
+import { GraphQLError, visit, type DocumentNode, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import { quoted } from '../errors.js';
 import { jsonShapeExcess } from '../lib/jsonShape.js';
@@ -52,7 +52,10 @@ export const QUERY_LIMITS = {
   /** Deepest legitimate query: images { edges { node { similar { image { similar { image { id } } } } } } }. */
   maxDepth: 10,
   maxAliases: 10,
-  /** Fields answered, nested lists counted `first` times: similarWords(first: 100) { word { similar(first: 100) } } is 10,000+. */
+  /**
+   * REQUEST_COST, fields answered and SEARCH_COST per search, nested lists
+   * counted `first` times: similarWords(first: 100) { word { similar(first: 1) { distance } } } is 1,512.
+   */
   maxCost: 5000,
   maxTokens: 1000,
   maxDirectives: 10,
@@ -92,34 +95,65 @@ export function queryProtection(): QueryProtection {
 }
 
 /**
- * A field with `first` answers up to `first` items, each costing its selection.
- * A `first` above the maximum is left to the service's clearer message.
+ * The work of one index search, in fields answered (a field costs 1): each
+ * field that runs one costs this once per parent, since a nested search runs
+ * once for each item of the list above it, batched or not. Measured against
+ * real time on both stores (docs/operations.md, "What a query costs").
  */
-const firstMultiplies: ComplexityEstimator = ({ args, childComplexity }) =>
-  typeof args.first === 'number' && args.first > 0
-    ? 1 + Math.min(args.first, MAX_FIRST) * Math.max(1, childComplexity)
-    : undefined;
+export const SEARCH_COST: Readonly<Record<string, number>> = {
+  'Query.similarWords': 12,
+  'Word.similar': 12,
+  'Query.similarImages': 12,
+  'Image.similar': 12,
+  // The captions' vote over the photo's neighbours and the tag index: several searches in one.
+  'Query.tagsForImage': 80,
+  'Image.tags': 80,
+  // The vector side, the neighbours' vote and the full-text side, each 100 deep, fused.
+  'Query.imagesForText': 150,
+};
+
+/** What every request costs before its fields (HTTP, parsing, validation, the answer's JSON), in fields. */
+export const REQUEST_COST = 100;
+
+/**
+ * A field with `first` answers up to `first` items, each costing its
+ * selection; a field that searches adds SEARCH_COST. A `first` above the
+ * maximum is left to the service's clearer message.
+ */
+const searchesAndLists: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const search = SEARCH_COST[`${type.name}.${field.name}`];
+  const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_FIRST) : undefined;
+  if (search === undefined && first === undefined) return undefined;
+  return (search ?? 1) + (first ?? 1) * Math.max(1, childComplexity);
+};
+
+/** The cost of a parsed operation, or undefined when its variables are wrong (execution reports them). */
+export function queryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string): number | undefined {
+  try {
+    return REQUEST_COST + getComplexity({
+      schema,
+      query: document,
+      variables,
+      operationName,
+      estimators: [searchesAndLists, simpleEstimator({ defaultComplexity: 1 })],
+    });
+  } catch {
+    return undefined;
+  }
+}
 
 const costLimit: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document, schema }) {
-        let cost: number;
-        try {
-          cost = getComplexity({
-            schema,
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName ?? undefined,
-            estimators: [firstMultiplies, simpleEstimator({ defaultComplexity: 1 })],
-          });
-        } catch {
-          return; // Bad variables: execution reports them with their own message.
-        }
-        if (cost > QUERY_LIMITS.maxCost) {
+        // REQUEST_COST of it is the request itself.
+        const cost = queryCost(schema, document, request.variables ?? {}, request.operationName ?? undefined);
+        if (cost !== undefined && cost > QUERY_LIMITS.maxCost) {
           throw new GraphQLError(
-            `the query is too expensive: cost ${cost}, at most ${QUERY_LIMITS.maxCost} ` +
-              `(fields answered, nested lists counted 'first' times): ask for smaller 'first' or fewer nested lists`,
+            `the query is too expensive: cost ${cost}, at most ${QUERY_LIMITS.maxCost} (a field answered costs 1, a ` +
+              `search ${SEARCH_COST['Word.similar']} (tags ${SEARCH_COST['Image.tags']}, imagesForText ` +
+              `${SEARCH_COST['Query.imagesForText']}), each nested list 'first' times, so a search nested under a list ` +
+              `counts once per item): ask for smaller 'first' or fewer nested searches`,
             { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
           );
         }

@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import { MAX_IMAGE_SIZE } from '../services/arguments.js';
 import { cutShort, oneLine } from './logText.js';
 import { operationRecordOf } from './requestLog.js';
-import { unavailableMessage } from './faults.js';
+import { stoppedAnswer, unavailableMessage } from './faults.js';
 
 export interface HttpErrorBody {
   errors: { message: string; extensions: { code: string; [key: string]: unknown } }[];
@@ -191,6 +191,8 @@ function isApolloRefusal(error: unknown): boolean {
 /** The code a client is answered with (formatError's and clientFacing's, before they run). */
 function answeredCode(error: GraphQLError): string {
   if (error.extensions?.code) return String(error.extensions.code);
+  const stopped = stoppedAnswer(unwrapResolverError(error));
+  if (stopped) return stopped.code;
   if (unavailableMessage(unwrapResolverError(error)) !== undefined) return 'SERVICE_UNAVAILABLE';
   return isApolloRefusal(error) ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
 }

@@ -9,6 +9,7 @@ import express from 'express';
 import type { Config } from '../config.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { operationRecordPlugin } from '../graphql/operationRecord.js';
+import { requestBudgetPlugin } from '../graphql/requestBudget.js';
 import { buildSchema } from '../graphql/schema.js';
 import { responseExtensionsPlugin } from '../graphql/responseExtensions.js';
 import { writePolicyWarning, writeProtectionPlugin, type WritePolicy } from '../graphql/writeProtection.js';
@@ -17,6 +18,7 @@ import { corsHandler } from './cors.js';
 import { formatError } from './faults.js';
 import { answerExpectContinue, uploadGate } from './earlyRefusals.js';
 import { graphqlBodyGuards, MAX_BODY_BYTES, queryProtection } from './limits.js';
+import { requestBudget } from './requestBudget.js';
 import { documentCache, persistedQueryCache } from './queryCaches.js';
 import { clientFacing, graphqlErrorLog, jsonErrors, notFoundAsJson } from './requestErrors.js';
 import { bodyDeadlines, serverTimeouts, TIMEOUTS, type Timeouts } from './timeouts.js';
@@ -25,6 +27,9 @@ import { metricsRouter } from './metrics.js';
 import { operationRecordOf, requestLog } from './requestLog.js';
 import type { Services } from '../services/index.js';
 import { webPageRouter } from '../web/webPage.js';
+
+/** REQUEST_TIME_BUDGET_MS's default, for servers built without a configuration (tools, tests). */
+const DEFAULT_TIME_BUDGET_MS = 2_000;
 
 /** How long a stop waits for requests in flight before closing their connections. */
 const STOP_GRACE_MS = 5_000;
@@ -50,6 +55,8 @@ export interface HttpOptions {
   corsOrigins: Config['corsOrigins'];
   /** GET /metrics: on or off, open or token-protected. */
   metrics: Config['metrics'];
+  /** A question's time budget (REQUEST_TIME_BUDGET_MS; default 2 s). */
+  timeBudgetMs?: number;
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
@@ -87,6 +94,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
       responseExtensionsPlugin<GraphQLContext>(),
       graphqlErrorLog(options.logger),
       writeProtectionPlugin<GraphQLContext>(writes),
+      // Before the operation record: it notes the TIMEOUT this one answers with.
+      requestBudgetPlugin<GraphQLContext>(),
       operationRecordPlugin<GraphQLContext>(),
       ...protection.plugins,
     ],
@@ -109,6 +118,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.use(
     '/graphql',
     ...graphqlBodyGuards(options.logger),
+    requestBudget(options.timeBudgetMs ?? DEFAULT_TIME_BUDGET_MS, (reason) => services.metrics.countStopped(reason)),
     expressMiddleware(apollo, { context: async ({ res }) => createContext(services, operationRecordOf(res)) }),
   );
 

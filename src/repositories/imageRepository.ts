@@ -2,7 +2,8 @@
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { captionsWritten, markNeighboursStale } from './captionTransferRepository.js';
-import { countOf, queryWithHnsw, type HotQuery } from './queryRunner.js';
+import { COLUMNS, NEAREST, NEAREST_TO_STORED_MANY, type QuerySource } from './imageSearchQueries.js';
+import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam } from './vectorParam.js';
 
 export interface ImageRecord {
@@ -65,9 +66,7 @@ export interface ImageMatchRow extends ImageRecord {
  */
 export const EXACT_SCAN_MAX_ROWS = 20_000;
 
-// Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
-export const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
-  created_at AS "createdAt"`;
+export { COLUMNS } from './imageSearchQueries.js';
 
 export class ImageRepository {
   constructor(
@@ -315,6 +314,23 @@ export class ImageRepository {
     return this.nearestTo('stored', id, id, options);
   }
 
+  /**
+   * Nearest images to each of several stored ones (Image.similar of a list),
+   * in one statement, each without itself; [] for an unknown id.
+   */
+  async nearestToStoredMany(ids: readonly string[], first: number, efSearch: number): Promise<ImageMatchRow[][]> {
+    const candidates = first + 1;
+    const rows = await queryWithHnsw<ImageMatchRow & { ord: number }>(
+      this.reader,
+      { efSearch: Math.max(efSearch, candidates) },
+      NEAREST_TO_STORED_MANY,
+      [ids, first, candidates],
+    );
+    const byParent = ids.map((): ImageMatchRow[] => []);
+    for (const { ord, ...match } of rows) byParent[ord - 1]!.push(match);
+    return byParent;
+  }
+
   private async nearestTo(
     source: QuerySource,
     query: string,
@@ -341,46 +357,6 @@ export class ImageRepository {
     );
   }
 }
-
-type QuerySource = 'vector' | 'stored';
-
-/** An image's answered columns as a scan reads them, for an outer query to select COLUMNS from. */
-export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_hash, source, created_at';
-
-/**
- * The nearest-image queries, prepared per connection. Parameters: $1 the query
- * (a vector, or a stored image's id), $2 what to leave out (for a vector: the
- * content hash of its image; for a stored image: its id), $3 the largest
- * distance, $4 first, $5 candidates to take from the scan, $6 the category.
- */
-function nearestQueries(source: QuerySource) {
-  const target = source === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
-  const leftOut = source === 'vector' ? 'content_hash' : 'id';
-  const query = (scan: string, candidates: string): HotQuery => ({
-    name: `images_nearest_${source}_${scan}`,
-    // distance is null only for an unknown stored id: no rows then.
-    text: `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
-           WHERE distance IS NOT NULL AND ($2::text IS NULL OR ${leftOut} <> $2)
-             AND ($3::float8 IS NULL OR distance <= $3)
-           ORDER BY distance, id LIMIT $4`,
-  });
-  // Only the answered columns, not the vectors: a scan sorts every row it reads.
-  // ORDER BY the alias, not the expression again: a second copy of a stored
-  // target is a second subquery, and every row's distance would be computed twice.
-  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance FROM images`;
-  return {
-    index: query('index', `${scored} ORDER BY distance LIMIT $5`),
-    // pgvector 0.8 iterative scans keep walking the graph until enough rows pass the filter.
-    indexInCategory: query('index_in_category', `${scored} WHERE category = $6 ORDER BY distance LIMIT $5`),
-    // MATERIALIZED hides the rows from the HNSW index: an exact scan of the category.
-    exactInCategory: query(
-      'exact_in_category',
-      `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $6)
-       SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance FROM in_category ORDER BY distance LIMIT $5`,
-    ),
-  };
-}
-const NEAREST = { vector: nearestQueries('vector'), stored: nearestQueries('stored') };
 
 export function toArrayLiteral(values: readonly string[]): string {
   return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;

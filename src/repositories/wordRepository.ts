@@ -38,6 +38,22 @@ const NEAREST_TO_STORED_WORD = {
          ) nearest WHERE distance IS NOT NULL AND text <> $1 AND text <> ALL($4::text[]) ORDER BY distance LIMIT $3`,
 };
 
+// Word.similar of many words in one statement: NEAREST_TO_STORED_WORD per row
+// of $1 (a LATERAL join); `ord` says whose a row is (1-based).
+const NEAREST_TO_STORED_WORDS = {
+  name: 'words_nearest_to_stored_many',
+  text: `SELECT parent.ord::int AS ord, nearest.text, nearest.distance
+         FROM unnest($1::text[]) WITH ORDINALITY AS parent(word, ord)
+         CROSS JOIN LATERAL (
+           SELECT text, distance FROM (
+             SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = parent.word) AS distance FROM words
+             ORDER BY distance LIMIT $2
+           ) candidates WHERE distance IS NOT NULL AND text <> parent.word AND text <> ALL($4::text[])
+           ORDER BY distance LIMIT $3
+         ) nearest
+         ORDER BY parent.ord, nearest.distance`,
+};
+
 const NEAREST_WORDS = {
   name: 'words_nearest',
   text: `SELECT text, distance FROM (
@@ -181,6 +197,20 @@ export class WordRepository {
       first,
       exclude,
     ]);
+  }
+
+  /** nearestToStoredWord for several words in one statement, in their order; [] for a word not stored. */
+  async nearestToStoredWords(texts: readonly string[], first: number, efSearch: number, exclude: readonly string[] = []): Promise<WordMatchRow[][]> {
+    const fetched = first + 1 + exclude.length;
+    const rows = await queryWithHnsw<WordMatchRow & { ord: number }>(
+      this.reader,
+      { efSearch: Math.max(efSearch, fetched) },
+      NEAREST_TO_STORED_WORDS,
+      [texts, fetched, first, exclude],
+    );
+    const byParent = texts.map((): WordMatchRow[] => []);
+    for (const { ord, ...match } of rows) byParent[ord - 1]!.push(match);
+    return byParent;
   }
 
   /** Exact nearest words (sequential scan): the ground truth for recall. */

@@ -3,6 +3,7 @@
 // ready, the database answers and the models are loaded.
 import type { BusyGate } from '../db/busyGate.js';
 import { describeBusy } from '../db/busyGate.js';
+import { asProbe } from '../db/requestScope.js';
 import type { SeedStateRepository } from '../repositories/seedStateRepository.js';
 import { recordsOf, REQUIRED_PHASES, type WarmupPhase } from './seedPhases.js';
 import { CAPABILITIES, NEEDS, type Capability, type CapabilityState, type PhaseReport, type Warmup } from './warmup.js';
@@ -74,7 +75,8 @@ export class HealthService {
       return { ready: false, capabilities, ...seeding, database: 'busy', missingPhases: [], models, error: describeBusy(busy) };
     }
     try {
-      const done = await within(this.seedState.completed(), READINESS_TIMEOUT_MS);
+      // A probe: ahead of every request queued for the embedded store's connection.
+      const done = await within(asProbe(() => this.seedState.completed()), READINESS_TIMEOUT_MS);
       const missingPhases = REQUIRED_PHASES.filter((phase) => !done.has(phase));
       const capabilities = this.warmup.active ? this.warmup.capabilities() : fromStoredPhases(missingPhases);
       const allReady = Object.values(capabilities).every((state) => state === 'ready');

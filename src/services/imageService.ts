@@ -147,6 +147,22 @@ export class ImageService {
     return rows.map(({ distance, ...image }) => ({ image, distance }));
   }
 
+  /**
+   * Image.similar of several stored images (through a DataLoader): one
+   * statement for all of them; NOT_FOUND (as an Error in its place) for an
+   * image deleted meanwhile.
+   */
+  async similarToEach(ids: readonly string[], first?: number | null): Promise<(ImageMatch[] | Error)[]> {
+    const limit = checkFirst(first, 10);
+    this.warmup.check('similarImages', true);
+    const rows = await this.images.nearestToStoredMany(ids, limit, this.efSearch);
+    const empty = ids.filter((_, i) => rows[i]!.length === 0);
+    const stored = new Set(empty.length > 0 ? (await this.images.findByIds(empty)).flatMap((image) => (image ? [image.id] : [])) : []);
+    return ids.map((id, i) =>
+      rows[i]!.length === 0 && !stored.has(id) ? noImage(id) : rows[i]!.map(({ distance, ...image }) => ({ image, distance })),
+    );
+  }
+
   /** Features → the vector images are stored and searched by, through the current projection. */
   async searchVector(features: Float32Array): Promise<SearchVector> {
     const projection = await this.projection.current();

@@ -18,4 +18,6 @@ export interface Services {
   warmup: Warmup;
   /** What the server does, for GET /metrics. */
   metrics: Metrics;
+  /** Nested searches (Word.similar, Image.similar, Image.tags) batched into one statement at most: the store's slice. */
+  searchesPerStatement: number;
 }

@@ -44,6 +44,7 @@ export class Metrics implements ModelRefusals {
   private readonly requestDuration: Histogram<'operation' | 'type'>;
   private readonly errors: Counter<'code'>;
   private readonly overloadedUploads: Counter;
+  private readonly stoppedRequests: Counter<'reason'>;
   private readonly trainingRuns: Counter;
   private readonly trainingSeconds: Gauge;
 
@@ -66,6 +67,12 @@ export class Metrics implements ModelRefusals {
     this.overloadedUploads = new Counter({
       name: 'semsearch_uploads_overloaded_total',
       help: 'Image bytes refused with OVERLOADED because the embedding queue was full',
+      registers,
+    });
+    this.stoppedRequests = new Counter({
+      name: 'semsearch_requests_stopped_total',
+      help: 'Questions stopped before their answer: past their time budget (timeout) or their client gone (disconnected)',
+      labelNames: ['reason'],
       registers,
     });
     this.trainingRuns = new Counter({
@@ -138,6 +145,11 @@ export class Metrics implements ModelRefusals {
 
   overloaded(): void {
     this.overloadedUploads.inc();
+  }
+
+  /** A question stopped: past its time budget, or its client gone before the answer. */
+  countStopped(reason: 'timeout' | 'disconnected'): void {
+    this.stoppedRequests.inc({ reason });
   }
 
   modelTrained(seconds: number): void {

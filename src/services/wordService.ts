@@ -43,6 +43,28 @@ export class WordService {
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
     return this.words.nearest(embedding.vector, withStopWords(embedding.known), limit, this.efSearch);
   }
+
+  /**
+   * similarWords for each of several texts (Word.similar of a list, through
+   * a DataLoader): the single stored words in one statement, the rest (none
+   * stored: several words, an unknown one, the in-memory table) one by one.
+   */
+  async similarToEach(texts: readonly string[], first?: number | null): Promise<WordMatch[][]> {
+    const limit = checkFirst(first, 10);
+    if (this.warmup.wordTable) return Promise.all(texts.map((text) => this.similarWords(text, limit)));
+    const tokens = texts.map((text) => dropStopWords(tokenize(checkText(text, 'word'))));
+    this.warmup.check('similarWords');
+    // A stored word that is all punctuation (GloVe has ',' and "'s") tokenizes to nothing: searched as it is.
+    const single = tokens.flatMap((words, i) =>
+      words.length === 1 ? [{ word: words[0]!, i }] : words.length === 0 ? [{ word: texts[i]!, i }] : [],
+    );
+    const found = await this.words.nearestToStoredWords(single.map((s) => s.word), limit, this.efSearch, NEVER_ANSWERED);
+    const answers = texts.map((): WordMatch[] | undefined => undefined);
+    single.forEach(({ i }, k) => {
+      if (found[k]!.length > 0) answers[i] = found[k];
+    });
+    return Promise.all(texts.map((text, i) => answers[i] ?? this.similarWords(text, limit)));
+  }
 }
 
 /** Stop words are never an answer: they are near everything and say nothing. */

@@ -54,6 +54,7 @@ export async function startTestServer(app: App, writes: WritePolicy = writePolic
     logger: app.logger,
     corsOrigins: app.config.corsOrigins,
     metrics: app.config.metrics,
+    timeBudgetMs: app.config.requestTimeBudgetMs,
   });
 }
 

@@ -14,7 +14,8 @@ export const wordResolvers = {
       (await ctx.services.words.similarWords(args.word, args.first)).map(toWordMatch),
   },
   Word: {
+    // Batched: every Word.similar of a response in one statement per `first`.
     similar: async (word: WordParent, args: { first?: number | null }, ctx: GraphQLContext) =>
-      (await ctx.services.words.similarWords(word.text, args.first)).map(toWordMatch),
+      (await ctx.loaders.similarWordsTo(args.first).load(word.text)).map(toWordMatch),
   },
 };

@@ -1,0 +1,242 @@
+// Queries that would hold the store, on each store: the cost rule refuses the
+// fan-outs of issue 24 (10 aliases of 100 nested searches) with their cost and
+// the limit; what it allows costs time in proportion to its cost; a question
+// past its time budget is answered TIMEOUT and stops; a disconnected client's
+// request stops at its next database call; and beside heavy queries, a cheap
+// one and the readiness probe still answer within a second.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { parse } from 'graphql';
+import { buildSchema } from '../src/graphql/schema.js';
+import { QUERY_LIMITS, queryCost } from '../src/http/limits.js';
+import { startHttpServer, type RunningServer } from '../src/http/server.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { storeKinds } from './helpers/stores.js';
+
+const CATEGORIES = ['cat', 'dog', 'horse'];
+const PER_CATEGORY = 8;
+
+const aliases = (n: number, field: (i: number) => string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field(i)}`).join(' ')} }`;
+/** The reported shapes: 10 aliases of 100 parents, each with a nested search. */
+const WORD_FAN_OUT = aliases(10, () => 'similarWords(word: "dog", first: 100) { word { similar(first: 1) { distance } } }');
+const IMAGE_FAN_OUT = aliases(10, () => 'images(first: 100) { edges { node { similar(first: 1) { distance } } } }');
+/** Allowed fan-outs: `n` aliases of 100 words (distinct words each) or of the collection's photos, each with a nested search. */
+const PARENT_WORDS = ['dog', 'car', 'water'];
+const wordFanOut = (n: number, first = 1) =>
+  aliases(n, (i) => `similarWords(word: "${PARENT_WORDS[i]}", first: 100) { word { similar(first: ${first}) { distance } } }`);
+const imageFanOut = (n: number, first = 24) => aliases(n, () => `images(first: ${first}) { edges { node { similar(first: 1) { distance } } } }`);
+
+/** Query shapes whose time per unit of cost must stay within a factor of 3 (docs/operations.md). */
+const CALIBRATED: Record<string, string> = {
+  'the page: similar words': '{ similarWords(word: "dog", first: 12) { distance word { text } } }',
+  'the page: photo detail': `{ image(id: "$ID") { id url category captions width height
+      tags(first: 8) { distance source word { text } } similar(first: 24) { distance image { id url category captions } } } }`,
+  'the page: text search': '{ imagesForText(text: "a dog on the grass", first: 24) { distance matchedCaption image { id url category captions } } }',
+  'similar photos, 24': '{ similarImages(id: "$ID", first: 24) { distance image { id } } }',
+  'word fan-out, 100 words': wordFanOut(1),
+  'image fan-out, 24 photos': imageFanOut(1),
+  'tags of 24 photos': '{ images(first: 24) { edges { node { id tags(first: 5) { word { text } } } } } }',
+};
+
+interface Answer {
+  status: number;
+  ms: number;
+  body: { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+async function post(url: string, query: string, signal?: AbortSignal): Promise<Answer> {
+  const started = performance.now();
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+    signal,
+  });
+  const body = (await response.json()) as Answer['body'];
+  return { status: response.status, ms: performance.now() - started, body };
+}
+
+/** A counter's value in GET /metrics text (0 when absent). */
+async function counter(url: string, name: string, labels: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
+/** Runs `heavy` in `clients` loops until `probe` is done; the probe's result and every heavy answer. */
+async function beside<T>(url: string, heavy: string, clients: number, probe: () => Promise<T>): Promise<{ probed: T; heavy: Answer[] }> {
+  let running = true;
+  const answers: Answer[] = [];
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) answers.push(await post(url, heavy));
+  });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    return { probed: await probe(), heavy: answers };
+  } finally {
+    running = false;
+    await Promise.all(loops);
+  }
+}
+
+const ok = (answer: Answer) => {
+  assert.equal(answer.body.errors, undefined, JSON.stringify(answer.body.errors)?.slice(0, 300));
+  return answer;
+};
+
+describe('the cost rule', () => {
+  const schema = buildSchema();
+  const cost = (query: string) => queryCost(schema, parse(query), {})!;
+
+  test('counts each nested search once per parent: the reported fan-outs cost more than the limit', () => {
+    assert.ok(cost(WORD_FAN_OUT) > 10_000, `${cost(WORD_FAN_OUT)}`);
+    assert.ok(cost(IMAGE_FAN_OUT) > 10_000, `${cost(IMAGE_FAN_OUT)}`);
+    assert.ok(cost(wordFanOut(3)) <= QUERY_LIMITS.maxCost, `${cost(wordFanOut(3))}`);
+    assert.ok(cost(wordFanOut(1, 5)) > cost(wordFanOut(1, 1)), 'nested lists multiply');
+  });
+
+  test("the page's queries and the README's examples stay far below the limit", () => {
+    for (const query of Object.values(CALIBRATED).slice(0, 4)) assert.ok(cost(query) < QUERY_LIMITS.maxCost / 5, `${cost(query)}: ${query}`);
+    const readme = '{ image(id: "x") { captions tags { word { text } } similar(first: 3) { image { id } } } }';
+    assert.ok(cost(readme) < 300, `${cost(readme)}`);
+  });
+});
+
+for (const kind of storeKinds()) {
+  describe(`queries that would hold the store, on ${kind}`, () => {
+    let t: TestApp;
+    let server: RunningServer;
+    let imageId: string;
+    const extraServers: RunningServer[] = [];
+    /** Another server on the same app, with its own time budget. */
+    const serverWithBudget = async (timeBudgetMs: number) => {
+      const started = await startHttpServer(t.app.services, {
+        port: 0,
+        host: '127.0.0.1',
+        production: true,
+        writes: { kind: 'open', reason: 'allowed' },
+        logger: t.app.logger,
+        corsOrigins: t.app.config.corsOrigins,
+        metrics: t.app.config.metrics,
+        timeBudgetMs,
+      });
+      extraServers.push(started);
+      return started;
+    };
+
+    after(async () => {
+      for (const extra of extraServers) await extra.close();
+    });
+
+    serveDuringSuite(
+      kind,
+      (app, running, photos) => {
+        [t, server] = [app, running];
+        imageId = photos.images[0]!.id;
+      },
+      { photos: { categories: CATEGORIES, perCategory: PER_CATEGORY }, seed: true, env: { NODE_ENV: 'production', IMAGES_LIMIT: '0', TRAIN_EPOCHS: '5', REQUEST_TIME_BUDGET_MS: '5000', DATABASE_POOL_SIZE: '2' } },
+    );
+
+    test('the 10-alias fan-outs are refused with their cost and the limit, while { categories } answers in under 1 s', async () => {
+      const attacks = [WORD_FAN_OUT, IMAGE_FAN_OUT].map((query) => post(server.url, query));
+      const cheap = await post(server.url, '{ categories }');
+      for (const answer of await Promise.all(attacks)) {
+        assert.equal(answer.status, 400);
+        assert.equal(answer.body.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT');
+        assert.match(answer.body.errors![0]!.message, new RegExp(`cost \\d{5,}, at most ${QUERY_LIMITS.maxCost}`));
+      }
+      ok(cheap);
+      assert.ok(cheap.ms < 1000, `${cheap.ms} ms`);
+    });
+
+    test('beside 4 clients looping on the heaviest allowed fan-outs, { categories } and /readyz answer in under 1 s', async () => {
+      for (const heavy of [wordFanOut(3), imageFanOut(3, 100)]) {
+        const { probed, heavy: answers } = await beside(server.url, heavy, 4, async () => {
+          const cheap = await post(server.url, '{ categories }');
+          const started = performance.now();
+          const ready = await fetch(`${server.url}/readyz`);
+          return { cheap, readyMs: performance.now() - started, readyStatus: ready.status };
+        });
+        ok(probed.cheap);
+        assert.ok(probed.cheap.ms < 1000, `{ categories } took ${probed.cheap.ms} ms`);
+        assert.equal(probed.readyStatus, 200);
+        assert.ok(probed.readyMs < 1000, `/readyz took ${probed.readyMs} ms`);
+        // Each heavy one was answered whole, within its budget.
+        for (const answer of answers) {
+          ok(answer);
+          assert.ok(answer.ms < 5000 + 1000, `${answer.ms} ms`);
+        }
+      }
+    });
+
+    test('a question past its time budget is answered TIMEOUT, with no data, and stops; a mutation has no budget', async () => {
+      const tight = await serverWithBudget(1);
+      const before = await counter(server.url, 'semsearch_requests_stopped_total', 'reason="timeout"');
+      const answers = await Promise.all([wordFanOut(3), imageFanOut(3, 100)].map((query) => post(tight.url, query)));
+      for (const answer of answers) {
+        assert.equal(answer.body.errors?.length, 1, JSON.stringify(answer.body).slice(0, 300));
+        assert.equal(answer.body.errors![0]!.extensions?.code, 'TIMEOUT');
+        assert.match(answer.body.errors![0]!.message, /time budget of 1 ms/);
+        assert.equal(answer.body.data, null);
+        assert.ok(answer.ms < 1000, `${answer.ms} ms`);
+      }
+      assert.equal(await counter(server.url, 'semsearch_requests_stopped_total', 'reason="timeout"'), before + 2);
+      const update = await post(tight.url, `mutation { updateImage(id: "${imageId}", category: "dog") { id category } }`);
+      assert.equal(ok(update).body.data.updateImage.category, 'dog');
+    });
+
+    test('with a 50 ms budget, the heaviest allowed fan-outs are answered whole within it or TIMEOUT soon after it', async () => {
+      const budget = await serverWithBudget(50);
+      for (const query of [wordFanOut(3), imageFanOut(3, 100)]) {
+        const answer = await post(budget.url, query);
+        const code = answer.body.errors?.[0]?.extensions?.code;
+        if (code === undefined) assert.ok(answer.ms < 50 + 500, `answered in ${answer.ms} ms`);
+        else {
+          assert.equal(code, 'TIMEOUT');
+          assert.ok(answer.ms < 50 + 1000, `TIMEOUT after ${answer.ms} ms`);
+        }
+      }
+    });
+
+    test("a disconnected client's request stops at its next database call", async () => {
+      const before = await counter(server.url, 'semsearch_requests_stopped_total', 'reason="disconnected"');
+      const controllers = Array.from({ length: 4 }, () => new AbortController());
+      const sent = controllers.map((controller) => post(server.url, wordFanOut(3), controller.signal).catch((err: Error) => err));
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      for (const controller of controllers) controller.abort();
+      for (const result of await Promise.all(sent)) assert.ok(result instanceof Error, 'cut off before its answer');
+      // Counted when a database call is refused: a request that had made all of its calls is not.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const stopped = await counter(server.url, 'semsearch_requests_stopped_total', 'reason="disconnected"');
+      assert.ok(stopped > before, 'the requests cut off stopped at their next database call');
+      // The store is free at once for the next client.
+      const cheap = ok(await post(server.url, '{ categories }'));
+      assert.ok(cheap.ms < 500, `${cheap.ms} ms`);
+    });
+
+    test('time per unit of cost stays within a factor of 3 across the query shapes', async (context) => {
+      const schema = buildSchema();
+      const rows: { shape: string; cost: number; ms: number; perUnit: number }[] = [];
+      // Once each first: prepared statements, caches and the JIT warm.
+      for (const template of Object.values(CALIBRATED)) ok(await post(server.url, template.replaceAll('$ID', imageId)));
+      // The fastest of 7 rounds, each round every shape once: what a query costs, not what the
+      // machine's other work added meanwhile (a burst of it falls on every shape alike).
+      const best = new Map<string, number>();
+      for (let round = 0; round < 7; round++) {
+        for (const [shape, template] of Object.entries(CALIBRATED)) {
+          const ms = ok(await post(server.url, template.replaceAll('$ID', imageId))).ms;
+          best.set(shape, Math.min(best.get(shape) ?? Infinity, ms));
+        }
+      }
+      for (const [shape, template] of Object.entries(CALIBRATED)) {
+        const cost = queryCost(schema, parse(template.replaceAll('$ID', imageId)), {})!;
+        const ms = best.get(shape)!;
+        rows.push({ shape, cost, ms, perUnit: (ms / cost) * 1000 });
+      }
+      for (const row of rows) context.diagnostic(`${row.shape}: cost ${row.cost}, ${row.ms.toFixed(1)} ms, ${row.perUnit.toFixed(1)} µs per unit`);
+      const perUnit = rows.map((row) => row.perUnit);
+      const spread = Math.max(...perUnit) / Math.min(...perUnit);
+      assert.ok(spread <= 3, `time per unit of cost varies ${spread.toFixed(2)}×`);
+    });
+  });
+}
