@@ -188,6 +188,8 @@ if (args['word-index']) {
           logger: app.logger,
           corsOrigins: app.config.corsOrigins,
           metrics: app.config.metrics,
+          uploads: app.config.uploads,
+          thumbnailCacheBytes: app.config.thumbnailCacheBytes,
         });
     try {
       await runBench(app, config.benchUrl ?? server!.url);

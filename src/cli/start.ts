@@ -38,6 +38,8 @@ const server = await startHttpServer(app.services, {
   logger,
   corsOrigins: config.corsOrigins,
   metrics: config.metrics,
+  uploads: config.uploads,
+  thumbnailCacheBytes: config.thumbnailCacheBytes,
 });
 const serving = performance.now();
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);

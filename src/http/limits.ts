@@ -4,6 +4,7 @@
 // bytes, pixels and formats are checked where images are decoded
 // (services/imageService.ts, embedding/preprocess.ts). docs/operations.md lists
 // every limit and what a client sees.
+import type { IncomingMessage } from 'node:http';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import express, { type RequestHandler } from 'express';
@@ -24,6 +25,14 @@ export const MAX_BODY_BYTES = 15 * 1024 * 1024;
  * longer time to arrive.
  */
 export const UPLOAD_BODY_BYTES = 64 * 1024;
+
+/**
+ * A body that may carry image bytes: declared at UPLOAD_BODY_BYTES or more,
+ * or chunked (its length is unknown until it has arrived, so it is counted,
+ * timed and limited as an upload).
+ */
+export const isUploadBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) >= UPLOAD_BODY_BYTES;
 /**
  * Uploads read, decoded or embedded at once. A 14 MiB body is held in about
  * five copies (bytes, text, parsed, decoded) while it is handled: this bounds

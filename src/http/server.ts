@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { Config } from '../config.js';
+import { DEFAULT_THUMBNAIL_CACHE_BYTES, DEFAULT_UPLOAD_SETTINGS, type Config } from '../config.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { operationRecordPlugin } from '../graphql/operationRecord.js';
 import { buildSchema } from '../graphql/schema.js';
@@ -50,6 +50,10 @@ export interface HttpOptions {
   corsOrigins: Config['corsOrigins'];
   /** GET /metrics: on or off, open or token-protected. */
   metrics: Config['metrics'];
+  /** The rate an upload must keep (UPLOAD_MIN_BYTES_PER_SECOND); default DEFAULT_UPLOAD_SETTINGS. */
+  uploads?: Config['uploads'];
+  /** Bytes of thumbnails kept (THUMBNAIL_CACHE_MB); default DEFAULT_THUMBNAIL_CACHE_BYTES. */
+  thumbnailCacheBytes?: number;
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
@@ -60,7 +64,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.set('etag', false);
   const timeouts = options.timeouts ?? TIMEOUTS;
   const httpServer = http.createServer(serverTimeouts(timeouts), expressApp);
-  const gate = uploadGate(services.images, options.logger, services.metrics);
+  const gate = uploadGate(services.images, options.logger, options.uploads ?? DEFAULT_UPLOAD_SETTINGS, services.metrics);
   answerExpectContinue(httpServer, gate.uploads, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
