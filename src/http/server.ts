@@ -21,6 +21,7 @@ import { documentCache, persistedQueryCache } from './queryCaches.js';
 import { clientFacing, graphqlErrorLog, jsonErrors, notFoundAsJson } from './requestErrors.js';
 import { bodyDeadlines, serverTimeouts, TIMEOUTS, type Timeouts } from './timeouts.js';
 import { imageRouter } from './imageRoutes.js';
+import { ThumbnailCache } from './thumbnails.js';
 import { metricsRouter } from './metrics.js';
 import { operationRecordOf, requestLog } from './requestLog.js';
 import type { Services } from '../services/index.js';
@@ -116,7 +117,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     expressMiddleware(apollo, { context: async ({ res }) => createContext(services, operationRecordOf(res)) }),
   );
 
-  expressApp.use(imageRouter(services.images, options.logger));
+  const thumbnails = new ThumbnailCache(options.thumbnailCacheBytes ?? DEFAULT_THUMBNAIL_CACHE_BYTES);
+  expressApp.use(imageRouter(services.photos, thumbnails, options.logger));
 
   // The web page for people, at GET / (it uses only /graphql and /images).
   expressApp.use(await webPageRouter());
