@@ -226,14 +226,34 @@ function queryTextRefusal(query: unknown): Refusal | undefined {
  */
 function requireJson(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    if (req.method !== 'POST' || req.is('application/json')) return next();
+    if (req.method !== 'POST') return next();
     const type = req.get('content-type');
-    sendError(logger, req, res, {
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      message: `send GraphQL requests as JSON (content-type: application/json), got ${type === undefined ? 'none' : quoted(type)}`,
-    });
+    if (!req.is('application/json')) {
+      return sendError(logger, req, res, {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `send GraphQL requests as JSON (content-type: application/json), got ${type === undefined ? 'none' : quoted(type)}`,
+      });
+    }
+    const charset = charsetOf(type ?? '');
+    if (charset !== undefined && !UTF8.test(charset)) {
+      // The body reader would decode utf-16le, latin1, koi8-r and more: JSON is UTF-8 (RFC 8259), and only UTF-8 is tested.
+      return sendError(logger, req, res, {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `the charset ${quoted(charset)} is not supported: send JSON in UTF-8 (charset=utf-8, or no charset)`,
+      });
+    }
+    next();
   };
+}
+
+const UTF8 = /^utf-?8$/i;
+
+/** The charset parameter of a content type, unquoted; undefined when there is none. */
+function charsetOf(contentType: string): string | undefined {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  return match ? (match[1] ?? match[2] ?? '') : undefined;
 }
 
 /**
