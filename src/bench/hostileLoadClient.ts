@@ -1,6 +1,7 @@
 // The hostile bench's loads that hold connections or read photos, in a
-// process of their own (like hostileClient.ts), each with a cheap query
-// (`{ categories }`, every 100 ms) sent beside it whose latencies come back.
+// process of their own (like hostileClient.ts); the cheap query beside each
+// is sent by the bench itself (hostileLoads.ts), not from this process at the
+// lowest priority, whose own work would be measured.
 // One JSON spec in (argv), one JSON result out (stdout):
 //   { load: 'trickle', url, seconds }           16 sockets declaring 70,000 bytes, one byte every 5 s; a real upload every second
 //   { load: 'chunked', url, seconds, jpegFile } 32 chunked uploads of a large photo at once, again as each ends
@@ -18,8 +19,6 @@ export type LoadSpec =
 export interface LoadResult {
   /** Requests of the load, by HTTP status (0: no answer). */
   statuses: Record<string, number>;
-  /** Milliseconds each cheap query took. */
-  cheapMs: number[];
   /** trickle: real uploads answered 200, of those sent. */
   realUploads?: { sent: number; answered: number };
 }
@@ -32,7 +31,7 @@ try {
 
 const spec = JSON.parse(process.argv[2]!) as LoadSpec;
 const port = Number(new URL(spec.url).port);
-const result: LoadResult = { statuses: {}, cheapMs: [] };
+const result: LoadResult = { statuses: {} };
 const bump = (status: number) => (result.statuses[status] = (result.statuses[status] ?? 0) + 1);
 const deadline = performance.now() + spec.seconds * 1000;
 const running = () => performance.now() < deadline;
@@ -58,24 +57,6 @@ function rawPost(head: string, send: (socket: net.Socket) => Promise<void>): Pro
       send(socket).catch(() => undefined);
     });
   });
-}
-
-async function cheapQueries(): Promise<void> {
-  while (running()) {
-    const started = performance.now();
-    try {
-      const response = await fetch(`${spec.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"query":"{ categories }"}',
-      });
-      await response.arrayBuffer();
-      result.cheapMs.push(performance.now() - started);
-    } catch {
-      result.cheapMs.push(Number.POSITIVE_INFINITY);
-    }
-    await sleep(100);
-  }
 }
 
 async function trickle(jpeg: Buffer): Promise<void> {
@@ -107,10 +88,14 @@ async function trickle(jpeg: Buffer): Promise<void> {
 }
 
 async function chunked(jpeg: Buffer): Promise<void> {
+  // Built before the load: making a 10 MB body per upload would measure this process.
+  const bodies = Array.from({ length: 8 }, (_, k) =>
+    Buffer.from(JSON.stringify({ query: SIMILAR_BY_IMAGE, variables: { b: distinctJpeg(jpeg, k).toString('base64') } })),
+  );
   let k = 0;
   const uploader = async () => {
     while (running()) {
-      const body = Buffer.from(JSON.stringify({ query: SIMILAR_BY_IMAGE, variables: { b: distinctJpeg(jpeg, k++).toString('base64') } }));
+      const body = bodies[k++ % bodies.length]!;
       bump(
         await rawPost('transfer-encoding: chunked\r\n', async (socket) => {
           for (let at = 0; at < body.length && !socket.destroyed; at += 256 * 1024) {
@@ -152,7 +137,7 @@ const load =
     : spec.load === 'chunked'
       ? chunked(readFileSync(spec.jpegFile))
       : photoReads(spec.id);
-await Promise.all([load, cheapQueries()]);
+await load;
 process.stdout.write(JSON.stringify(result));
 // Sockets left trickling would keep the process alive.
 process.exit(0);

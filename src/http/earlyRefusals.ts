@@ -1,8 +1,9 @@
 // Refusals made from the headers alone, before a byte of the body is read:
 // a declared body over the limit, and an upload (declared large, or chunked)
-// while the embedding queue is full or UPLOADS_AT_ONCE uploads are in progress. Under a flood of uploads a
-// refusal then costs no base64, JSON or GraphQL work, which leaves the CPU to
-// the uploads being embedded, and the memory of uploads stays bounded.
+// while the embedding queue is full or UPLOADS_AT_ONCE uploads are in
+// progress (uploadSlots.ts). Under a flood of uploads a refusal then costs
+// no base64, JSON or GraphQL work, which leaves the CPU to the uploads being
+// embedded, and the memory of uploads stays bounded.
 import type http from 'node:http';
 import type { RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';

@@ -6,6 +6,7 @@
 // comes how long until one frees: a refusal's Retry-After.
 import type http from 'node:http';
 import type { UploadSettings } from '../config.js';
+import { MemoryRelease } from '../lib/memoryRelease.js';
 import type { Logger } from '../logger.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { refuseSlowBody } from './timeouts.js';
@@ -38,6 +39,8 @@ export class UploadSlots {
   private readonly slots = new Set<Slot>();
   /** Seconds from a body's end to its answer (decode, embed, store), smoothed; a first guess until measured. */
   private handlingSeconds = 1;
+  /** After the last upload of a burst: the memory of its bodies given back. */
+  private readonly memory = new MemoryRelease();
 
   constructor(
     private readonly settings: UploadSettings,
@@ -68,6 +71,7 @@ export class UploadSlots {
       if (slot.bodyDoneAt !== undefined && res.writableFinished) {
         this.handlingSeconds = 0.8 * this.handlingSeconds + 0.2 * (now() - slot.bodyDoneAt);
       }
+      if (this.slots.size === 0) this.memory.burstEnded(() => this.slots.size > 0);
     });
   }
 
