@@ -15,6 +15,7 @@ import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
 import { Metrics } from './services/metrics.js';
+import { PhotoFiles } from './services/photoFiles.js';
 import type { Services } from './services/index.js';
 import { Warmup } from './services/warmup.js';
 import { WordService } from './services/wordService.js';
@@ -57,12 +58,13 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     log: (message) => logger.info(message),
   });
   const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
-  const { words, images, imageText, projections, seedState, transfers } = serving;
+  const { words, images, imageFiles, imageText, projections, seedState, transfers } = serving;
   const projection = new ImageProjectionCache(projections);
   const transfer = new CaptionTransfer(transfers, config.images.efSearch);
   const services: Services = {
     words: new WordService(words, config.words.efSearch, warmup),
     images: new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics),
+    photos: new PhotoFiles(imageFiles),
     imageText: new ImageTextService(
       imageText,
       images,

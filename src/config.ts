@@ -5,6 +5,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
+/** The defaults, for servers started without a Config (tests of the HTTP layer). */
+export const DEFAULT_UPLOAD_SETTINGS: UploadSettings = { minBytesPerSecond: 16 * 1024 };
+export const DEFAULT_THUMBNAIL_CACHE_BYTES = 64 * 1024 * 1024;
+
 const positiveInt = z.coerce.number().int().positive();
 /** pgvector refuses an hnsw.ef_search above 1000 on every query: refused at start instead. */
 const efSearch = positiveInt.max(1000, 'pgvector accepts 1 to 1000');
@@ -76,6 +80,10 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((value) => value === 'true'),
+  // An upload keeps its slot only while its body arrives at least this fast (bytes/s, after a first second).
+  UPLOAD_MIN_BYTES_PER_SECOND: positiveInt.default(DEFAULT_UPLOAD_SETTINGS.minBytesPerSecond),
+  // Thumbnails kept by photo and width, in MiB of memory (0: none kept).
+  THUMBNAIL_CACHE_MB: z.coerce.number().int().min(0).default(DEFAULT_THUMBNAIL_CACHE_BYTES / (1024 * 1024)),
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -113,7 +121,17 @@ export interface Config {
   writes: { tokens: string[]; allowAnonymous: boolean };
   /** A question's time budget in ms (mutations have none). */
   requestTimeBudgetMs: number;
+  uploads: UploadSettings;
+  /** Bytes of thumbnails kept in memory, by photo and width. */
+  thumbnailCacheBytes: number;
 }
+
+/** How an upload (image bytes in a body) must arrive to keep its slot. */
+export interface UploadSettings {
+  /** Bytes per second, measured over the last few seconds, below which the upload gets 408. */
+  minBytesPerSecond: number;
+}
+
 
 export const ALL_WORDS = 0;
 const EMBEDDED_DEFAULT_WORDS_LIMIT = 100_000;
@@ -224,5 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clientToken: e.SEMSEARCH_TOKEN,
     writes: { tokens: parseWriteTokens(e.WRITE_TOKENS), allowAnonymous: e.ALLOW_ANONYMOUS_WRITES },
     requestTimeBudgetMs: e.REQUEST_TIME_BUDGET_MS,
+    uploads: { minBytesPerSecond: e.UPLOAD_MIN_BYTES_PER_SECOND },
+    thumbnailCacheBytes: e.THUMBNAIL_CACHE_MB * 1024 * 1024,
   };
 }

@@ -18,13 +18,19 @@ import { listPascalImages } from '../dataset/pascal.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import type { ClientResult, ClientSpec } from './hostileClient.js';
+import { hugePhoto, runHostileLoads, type LoadOutcome } from './hostileLoads.js';
 import { requestShapes, uploadShape } from './hostileShapes.js';
 import type { TableRow } from './report.js';
+import { watchRss } from './rss.js';
 import { round } from './stats.js';
 
 export interface HostileOptions {
   /** Seconds each shape may take at most (0: only the uploads). */
   shapeSeconds: number;
+  /** Seconds of each connection and photo load (hostileLoads.ts; 0: none). */
+  loadSeconds: number;
+  /** Only the connection and photo loads. */
+  loadsOnly?: boolean;
   /** Seconds of each upload run (1 client, 64 clients, 1 client). */
   floodSeconds: number;
   floodClients: number;
@@ -33,7 +39,6 @@ export interface HostileOptions {
 const run = promisify(execFile);
 const CLIENT = fileURLToPath(new URL('./hostileClient.ts', import.meta.url));
 const MiB = 2 ** 20;
-const rssMiB = () => round(process.memoryUsage.rss() / MiB, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function clients(spec: ClientSpec): Promise<ClientResult> {
@@ -42,20 +47,6 @@ async function clients(spec: ClientSpec): Promise<ClientResult> {
     timeout: (spec.seconds + 120) * 1000,
   });
   return JSON.parse(stdout) as ClientResult;
-}
-
-/** The server's RSS before, at the peak while `work` runs, and 2 s after it. */
-async function watchRss<T>(work: () => Promise<T>): Promise<{ value: T; rss: { before: number; peak: number; after: number } }> {
-  const before = rssMiB();
-  let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB())), 50);
-  try {
-    const value = await work();
-    await sleep(2_000);
-    return { value, rss: { before, peak: Math.max(peak, rssMiB()), after: rssMiB() } };
-  } finally {
-    clearInterval(sampler);
-  }
 }
 
 /** A photo of several MiB (a Pascal photo enlarged), and one as it comes, as files for the client process. */
@@ -86,12 +77,22 @@ export async function benchHostile(config: Config, options: HostileOptions, log:
       writes: { kind: 'open', reason: 'allowed' },
       corsOrigins: scratch.corsOrigins,
       metrics: scratch.metrics,
+      uploads: scratch.uploads,
+      thumbnailCacheBytes: scratch.thumbnailCacheBytes,
       logger: createLogger('warn'),
     });
     const rows: TableRow[] = [];
     const shapes: Record<string, unknown>[] = [];
     try {
       const { large, typical } = await photos(config, dir);
+      let loads: LoadOutcome[] = [];
+      if (options.loadSeconds > 0) {
+        const huge = await hugePhoto(readFileSync(listPascalImages(config.assets.dir)[0]!.file), dir);
+        const done = await runHostileLoads(app, server.url, huge, options.loadSeconds, log);
+        loads = done.outcomes;
+        rows.push(...done.rows);
+      }
+      if (options.loadsOnly) return { result: { loads, loadAverage1m: { ...loadAverage, end: loadavg()[0]! } }, rows };
       const all = options.shapeSeconds > 0 ? [...requestShapes(), uploadShape(readFileSync(large))] : [];
       for (const shape of all) {
         log(`hostile: ${shape.name}: up to ${shape.count} requests, ${shape.concurrency} at once, ${options.shapeSeconds} s at most`);
@@ -131,7 +132,7 @@ export async function benchHostile(config: Config, options: HostileOptions, log:
         { metric: 'RSS, upload flood', value: `${floodRss.before} -> peak ${floodRss.peak} -> ${floodRss.after} MiB` },
       );
       const end = loadavg()[0]!;
-      return { result: { shapes, uploads: floodResult, loadAverage1m: { ...loadAverage, end } }, rows };
+      return { result: { shapes, loads, uploads: floodResult, loadAverage1m: { ...loadAverage, end } }, rows };
     } finally {
       await server.close();
     }

@@ -16,7 +16,9 @@
 //   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
 //   --hostile      only hostile clients, on a scratch store: RSS before/peak/after for each shape of
 //                  large distinct requests, and uploads accepted/s under a flood of 64 clients
-//                  against 1 client (--hostile-seconds S per shape, default 20, 0: only the uploads; the uploads 15 s a run)
+//                  against 1 client (--hostile-seconds S per shape, default 20, 0: only the uploads; the uploads 15 s a run);
+//                  first, trickling and chunked uploads and photo readers with a cheap query's p99 beside each and
+//                  RSS 30 s after (--hostile-load-seconds S each, default 20, 0: none; --hostile-loads-only)
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -57,6 +59,8 @@ const { values: args } = parseArgs({
     restart: { type: 'string' },
     hostile: { type: 'boolean', default: false },
     'hostile-seconds': { type: 'string', default: '20' },
+    'hostile-load-seconds': { type: 'string', default: '20' },
+    'hostile-loads-only': { type: 'boolean', default: false },
   },
 });
 const numberList = (text: string) => text.split(',').map((part) => Number.parseInt(part, 10)).filter((n) => n > 0);
@@ -97,7 +101,13 @@ if (args.restart !== undefined) {
 }
 
 if (args.hostile) {
-  const options = { shapeSeconds: Number(args['hostile-seconds']), floodSeconds: 15, floodClients: 64 };
+  const options = {
+    shapeSeconds: Number(args['hostile-seconds']),
+    loadSeconds: Number(args['hostile-load-seconds']),
+    loadsOnly: args['hostile-loads-only'],
+    floodSeconds: 15,
+    floodClients: 64,
+  };
   const { result, rows } = await benchHostile(config, options, log);
   writeResults(args.out, { ...readResults(), hostile: { generatedAt: new Date().toISOString(), machine: machine(), ...result } });
   const { start, end } = result.loadAverage1m;
@@ -188,6 +198,8 @@ if (args['word-index']) {
           logger: app.logger,
           corsOrigins: app.config.corsOrigins,
           metrics: app.config.metrics,
+          uploads: app.config.uploads,
+          thumbnailCacheBytes: app.config.thumbnailCacheBytes,
         });
     try {
       await runBench(app, config.benchUrl ?? server!.url);

@@ -32,7 +32,7 @@ const unit = (words: { text: string; vector: Float32Array }[]): VocabularyWord[]
   words.map((word) => ({ text: word.text, vector: l2Normalize(word.vector) }));
 
 async function thumbnail(app: App, id: string, category: string | null, caption: string): Promise<Thumbnail> {
-  const file = await app.repositories.images.file(id);
+  const file = await app.repositories.imageFiles.file(id);
   const jpeg = file
     ? await sharp(file.bytes).rotate().resize(120, 90, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer()
     : Buffer.alloc(0);

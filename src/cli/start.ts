@@ -39,6 +39,8 @@ const server = await startHttpServer(app.services, {
   corsOrigins: config.corsOrigins,
   metrics: config.metrics,
   timeBudgetMs: config.requestTimeBudgetMs,
+  uploads: config.uploads,
+  thumbnailCacheBytes: config.thumbnailCacheBytes,
 });
 const serving = performance.now();
 logger.info(`store: ${app.db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL server'}`);

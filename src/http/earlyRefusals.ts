@@ -1,37 +1,46 @@
 // Refusals made from the headers alone, before a byte of the body is read:
-// a declared body over the limit, and an upload while the embedding queue is
-// full or UPLOADS_AT_ONCE uploads are in progress. Under a flood of uploads a
-// refusal then costs no base64, JSON or GraphQL work, which leaves the CPU to
-// the uploads being embedded, and the memory of uploads stays bounded.
+// a declared body over the limit, and an upload (declared large, or chunked)
+// while the embedding queue is full or UPLOADS_AT_ONCE uploads are in
+// progress (uploadSlots.ts). Under a flood of uploads a refusal then costs
+// no base64, JSON or GraphQL work, which leaves the CPU to the uploads being
+// embedded, and the memory of uploads stays bounded.
 import type http from 'node:http';
 import type { RequestHandler } from 'express';
 import { ClientError } from '../errors.js';
+import type { UploadSettings } from '../config.js';
 import type { Logger } from '../logger.js';
 import { MAX_IMAGE_SIZE } from '../services/arguments.js';
 import type { ImageService } from '../services/imageService.js';
 import { overloaded, type ModelRefusals } from '../services/modelErrors.js';
-import { MAX_BODY_BYTES, UPLOAD_BODY_BYTES, UPLOADS_AT_ONCE } from './limits.js';
+import { isUploadBody, MAX_BODY_BYTES, UPLOADS_AT_ONCE } from './limits.js';
 import { refusalOf, sendError, type Refusal } from './requestErrors.js';
+import { UploadSlots } from './uploadSlots.js';
 
 const declaredLength = (req: http.IncomingMessage) => Number(req.headers['content-length'] ?? 0);
 
 const isUpload = (req: http.IncomingMessage) =>
-  req.method === 'POST' && (req.url ?? '').split('?')[0] === '/graphql' && declaredLength(req) >= UPLOAD_BODY_BYTES;
+  req.method === 'POST' && (req.url ?? '').split('?')[0] === '/graphql' && isUploadBody(req);
 
 /** Uploads in progress, counted from their headers to their answer. */
 export class UploadsInProgress {
-  private count = 0;
+  private readonly slots: UploadSlots;
 
   constructor(
     private readonly images: ImageService,
+    settings: UploadSettings,
+    logger: Logger,
     /** Where OVERLOADED refusals are counted (the metrics). */
     private readonly refusals?: ModelRefusals,
-  ) {}
+  ) {
+    this.slots = new UploadSlots(settings, logger);
+  }
 
   /** OVERLOADED (503, Retry-After) when this upload cannot be taken now; undefined when it can. */
   refusal(req: http.IncomingMessage): Refusal | undefined {
     if (!isUpload(req)) return undefined;
-    if (this.count >= UPLOADS_AT_ONCE) return refusalOf(overloaded(`receiving ${this.count} uploads`, 1, this.refusals));
+    if (this.slots.size >= UPLOADS_AT_ONCE) {
+      return refusalOf(overloaded(`receiving ${this.slots.size} uploads`, this.slots.retryAfterSeconds(), this.refusals));
+    }
     try {
       this.images.admitImage();
       return undefined;
@@ -41,10 +50,9 @@ export class UploadsInProgress {
     }
   }
 
-  /** Counts the upload until its answer is sent or its connection closes. */
-  track(res: http.ServerResponse): void {
-    this.count++;
-    res.once('close', () => this.count--);
+  /** Counts the upload until its answer is sent or its connection closes (or its body stops moving). */
+  track(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.slots.take(req, res);
   }
 }
 
@@ -54,13 +62,13 @@ export interface UploadGate {
   uploads: UploadsInProgress;
 }
 
-export function uploadGate(images: ImageService, logger: Logger, refusals?: ModelRefusals): UploadGate {
-  const uploads = new UploadsInProgress(images, refusals);
+export function uploadGate(images: ImageService, logger: Logger, settings: UploadSettings, refusals?: ModelRefusals): UploadGate {
+  const uploads = new UploadsInProgress(images, settings, logger, refusals);
   const middleware: RequestHandler = (req, res, next) => {
     const refusal = uploads.refusal(req);
     // The unread body is discarded by Node as it arrives, keeping the connection usable.
     if (refusal) return sendError(logger, req, res, refusal);
-    if (isUpload(req)) uploads.track(res);
+    if (isUpload(req)) uploads.track(req, res);
     next();
   };
   return { middleware, uploads };

@@ -4,6 +4,7 @@
 // bytes, pixels and formats are checked where images are decoded
 // (services/imageService.ts, embedding/preprocess.ts). docs/operations.md lists
 // every limit and what a client sees.
+import type { IncomingMessage } from 'node:http';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import express, { type RequestHandler } from 'express';
@@ -25,6 +26,14 @@ export const MAX_BODY_BYTES = 15 * 1024 * 1024;
  * longer time to arrive.
  */
 export const UPLOAD_BODY_BYTES = 64 * 1024;
+
+/**
+ * A body that may carry image bytes: declared at UPLOAD_BODY_BYTES or more,
+ * or chunked (its length is unknown until it has arrived, so it is counted,
+ * timed and limited as an upload).
+ */
+export const isUploadBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) >= UPLOAD_BODY_BYTES;
 /**
  * Uploads read, decoded or embedded at once. A 14 MiB body is held in about
  * five copies (bytes, text, parsed, decoded) while it is handled: this bounds
@@ -252,14 +261,34 @@ function queryTextRefusal(query: unknown): Refusal | undefined {
  */
 function requireJson(logger: Logger): RequestHandler {
   return (req, res, next) => {
-    if (req.method !== 'POST' || req.is('application/json')) return next();
+    if (req.method !== 'POST') return next();
     const type = req.get('content-type');
-    sendError(logger, req, res, {
-      status: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      message: `send GraphQL requests as JSON (content-type: application/json), got ${type === undefined ? 'none' : quoted(type)}`,
-    });
+    if (!req.is('application/json')) {
+      return sendError(logger, req, res, {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `send GraphQL requests as JSON (content-type: application/json), got ${type === undefined ? 'none' : quoted(type)}`,
+      });
+    }
+    const charset = charsetOf(type ?? '');
+    if (charset !== undefined && !UTF8.test(charset)) {
+      // The body reader would decode utf-16le, latin1, koi8-r and more: JSON is UTF-8 (RFC 8259), and only UTF-8 is tested.
+      return sendError(logger, req, res, {
+        status: 415,
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: `the charset ${quoted(charset)} is not supported: send JSON in UTF-8 (charset=utf-8, or no charset)`,
+      });
+    }
+    next();
   };
+}
+
+const UTF8 = /^utf-?8$/i;
+
+/** The charset parameter of a content type, unquoted; undefined when there is none. */
+function charsetOf(contentType: string): string | undefined {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(contentType);
+  return match ? (match[1] ?? match[2] ?? '') : undefined;
 }
 
 /**

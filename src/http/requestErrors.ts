@@ -11,7 +11,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { MAX_QUOTED_INPUT, quoted, type ClientError, type ClientErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MAX_IMAGE_SIZE } from '../services/arguments.js';
-import { cutShort, oneLine } from './logText.js';
+import { logText, oneLine } from './logText.js';
 import { operationRecordOf } from './requestLog.js';
 import { stoppedAnswer, unavailableMessage } from './faults.js';
 
@@ -53,7 +53,7 @@ export function refusalOf(err: ClientError): Refusal {
 
 /** The path as the client sent it (Express strips a router's mount point from req.url), cut short. */
 function shownPath(req: IncomingMessage): string {
-  return cutShort((req as { originalUrl?: string }).originalUrl ?? req.url ?? '');
+  return logText((req as { originalUrl?: string }).originalUrl ?? req.url ?? '');
 }
 
 /**
@@ -165,14 +165,26 @@ function clipMessage(message: string): string {
 }
 
 /**
+ * graphql-js's whole message when validation runs out of its work budget
+ * (900 repeated `__typename` fields do it): nothing a client can act on.
+ */
+const VALIDATION_ABORTED = 'Validation aborted.';
+const VALIDATION_ABORTED_MEANS =
+  "validation stopped: comparing the query's fields took more work than graphql-js allows " +
+  '(its rule OverlappingFieldsCanBeMerged, which checks that fields answered under the same name agree, ' +
+  'or its budget for fragment spreads): ask for each field once per selection, give repeated fields ' +
+  'distinct aliases, and spread fewer fragments';
+
+/**
  * Apollo's formatError, last step: Apollo's own refusals that carry a 4xx
  * status but no code (a persisted-query hash mismatch, an unsupported
- * persisted-query version) are BAD_REQUEST, not INTERNAL_SERVER_ERROR; and
- * messages graphql-js builds from a client's names and values are cut short.
+ * persisted-query version) are BAD_REQUEST, not INTERNAL_SERVER_ERROR;
+ * messages graphql-js builds from a client's names and values are cut short;
+ * and its bare "Validation aborted." names the rule that stopped.
  */
 export function clientFacing(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const misCoded = formatted.extensions?.code === 'INTERNAL_SERVER_ERROR' && isApolloRefusal(error);
-  const message = clipMessage(formatted.message);
+  const message = formatted.message === VALIDATION_ABORTED ? VALIDATION_ABORTED_MEANS : clipMessage(formatted.message);
   const stacktrace = formatted.extensions?.stacktrace;
   if (!misCoded && message === formatted.message && !Array.isArray(stacktrace)) return formatted;
   const extensions = { ...formatted.extensions };

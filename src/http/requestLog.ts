@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import type { OperationRecord } from '../graphql/operationRecord.js';
 import type { Logger, LogFields } from '../logger.js';
-import { cutShort, oneLine } from './logText.js';
+import { logText } from './logText.js';
 import type { Metrics } from '../services/metrics.js';
 
 /** A client's id is kept only when it cannot forge or flood a log line. */
@@ -44,7 +44,7 @@ function logFields(
     status: res.statusCode,
     durationMs: Math.round(durationMs * 10) / 10,
     ...(operation.type ? { operationType: operation.type, operation: operation.rootFields } : {}),
-    ...(operation.name ? { operationName: operation.name } : {}),
+    ...(operation.name ? { operationName: logText(operation.name) } : {}),
     ...(operation.errorCodes.length > 0 ? { errorCodes: operation.errorCodes } : {}),
     ...(reason ? { reason } : {}),
     // The client went away before the answer was sent.
@@ -64,7 +64,7 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
       const durationMs = performance.now() - started;
       const path = req.originalUrl.split('?', 1)[0]!;
       // A client's path is its input: quoted short, like every echo of it.
-      const shown = cutShort(path);
+      const shown = logText(path);
       if (path === GRAPHQL_PATH) {
         metrics.observeRequest({
           operation: operation.rootFields ?? 'invalid',
@@ -74,7 +74,7 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
         });
       }
       const what = operation.type ? ` ${operation.type} ${operation.rootFields}` : '';
-      const reason = operation.reason && oneLine(cutShort(operation.reason, MAX_LOGGED_REASON));
+      const reason = operation.reason && logText(operation.reason, MAX_LOGGED_REASON);
       const why = reason ? `: ${operation.errorCodes[0] ?? ''} ${reason}` : '';
       const message = `${req.method} ${shown}${what} ${res.statusCode} in ${durationMs.toFixed(1)} ms${why}`;
       const fields = logFields(req, res, shown, durationMs, operation, reason);

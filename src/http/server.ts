@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import type { Config } from '../config.js';
+import { DEFAULT_THUMBNAIL_CACHE_BYTES, DEFAULT_UPLOAD_SETTINGS, type Config } from '../config.js';
 import { createContext, type GraphQLContext } from '../graphql/context.js';
 import { operationRecordPlugin } from '../graphql/operationRecord.js';
 import { requestBudgetPlugin } from '../graphql/requestBudget.js';
@@ -23,6 +23,7 @@ import { documentCache, persistedQueryCache } from './queryCaches.js';
 import { clientFacing, graphqlErrorLog, jsonErrors, notFoundAsJson } from './requestErrors.js';
 import { bodyDeadlines, serverTimeouts, TIMEOUTS, type Timeouts } from './timeouts.js';
 import { imageRouter } from './imageRoutes.js';
+import { ThumbnailCache } from './thumbnails.js';
 import { metricsRouter } from './metrics.js';
 import { operationRecordOf, requestLog } from './requestLog.js';
 import type { Services } from '../services/index.js';
@@ -57,6 +58,10 @@ export interface HttpOptions {
   metrics: Config['metrics'];
   /** A question's time budget (REQUEST_TIME_BUDGET_MS; default 2 s). */
   timeBudgetMs?: number;
+  /** The rate an upload must keep (UPLOAD_MIN_BYTES_PER_SECOND); default DEFAULT_UPLOAD_SETTINGS. */
+  uploads?: Config['uploads'];
+  /** Bytes of thumbnails kept (THUMBNAIL_CACHE_MB); default DEFAULT_THUMBNAIL_CACHE_BYTES. */
+  thumbnailCacheBytes?: number;
 }
 
 export async function startHttpServer(services: Services, options: HttpOptions): Promise<RunningServer> {
@@ -67,7 +72,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.set('etag', false);
   const timeouts = options.timeouts ?? TIMEOUTS;
   const httpServer = http.createServer(serverTimeouts(timeouts), expressApp);
-  const gate = uploadGate(services.images, options.logger, services.metrics);
+  const gate = uploadGate(services.images, options.logger, options.uploads ?? DEFAULT_UPLOAD_SETTINGS, services.metrics);
   answerExpectContinue(httpServer, gate.uploads, options.logger);
   const protection = queryProtection();
   const writeWarning = writePolicyWarning(writes);
@@ -122,7 +127,8 @@ export async function startHttpServer(services: Services, options: HttpOptions):
     expressMiddleware(apollo, { context: async ({ res }) => createContext(services, operationRecordOf(res)) }),
   );
 
-  expressApp.use(imageRouter(services.images, options.logger));
+  const thumbnails = new ThumbnailCache(options.thumbnailCacheBytes ?? DEFAULT_THUMBNAIL_CACHE_BYTES);
+  expressApp.use(imageRouter(services.photos, thumbnails, options.logger));
 
   // The web page for people, at GET / (it uses only /graphql and /images).
   expressApp.use(await webPageRouter());

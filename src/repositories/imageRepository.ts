@@ -39,12 +39,6 @@ export interface ImageChanges {
   captionWords?: readonly string[];
 }
 
-export interface ImageFile {
-  mimeType: string;
-  bytes: Buffer;
-  contentHash: string;
-}
-
 export interface NearestOptions {
   first: number;
   category?: string;
@@ -254,15 +248,6 @@ export class ImageRepository {
        FROM unnest($1::text[], $2::vector[]) AS t(id, features) WHERE images.id = t.id`,
       [rows.map((row) => row.id), rows.map((row) => vectorParam(row.features))],
     );
-  }
-
-  async file(id: string): Promise<ImageFile | null> {
-    const result = await this.reader.query<ImageFile>(
-      `SELECT f.mime_type AS "mimeType", f.bytes, i.content_hash AS "contentHash"
-       FROM image_files f JOIN images i ON i.id = f.image_id WHERE f.image_id = $1`,
-      [id],
-    );
-    return result.rows[0] ?? null;
   }
 
   /** A page in id order, after the cursor id; one extra row tells whether more follow. */

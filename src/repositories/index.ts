@@ -2,6 +2,7 @@
 // which repository reads from the replica and which only from the primary.
 import type pg from 'pg';
 import { CaptionTransferRepository } from './captionTransferRepository.js';
+import { ImageFileRepository } from './imageFileRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
 import { ImageRepository } from './imageRepository.js';
 import { ImageTextRepository } from './imageTextRepository.js';
@@ -11,6 +12,7 @@ import { WORD_INDEX, WordRepository } from './wordRepository.js';
 export interface Repositories {
   words: WordRepository;
   images: ImageRepository;
+  imageFiles: ImageFileRepository;
   imageText: ImageTextRepository;
   projections: ImageProjectionRepository;
   transfers: CaptionTransferRepository;
@@ -26,6 +28,7 @@ export function createRepositories(pools: {
   return {
     words: new WordRepository(primary, reader, WORD_INDEX[pools.kind]),
     images: new ImageRepository(primary, reader),
+    imageFiles: new ImageFileRepository(reader),
     imageText: new ImageTextRepository(primary, reader),
     projections: new ImageProjectionRepository(primary),
     transfers: new CaptionTransferRepository(primary),

@@ -71,6 +71,27 @@ export function imageSource(args: { id?: string | null; image?: ImageInput | nul
   return byId ? { id: args.id! } : { image: args.image! };
 }
 
+/**
+ * Characters a label must not hold: controls (C0, C1, U+2028/U+2029) and the
+ * invisible format characters (bidirectional overrides such as U+202E,
+ * zero-width space U+200B, U+FEFF, ...), which make one text look like
+ * another or reorder what is shown around it. Zero-width non-joiner and joiner
+ * (U+200C, U+200D) stay allowed: Persian, Indic scripts and emoji need them.
+ * Lone surrogates cannot be stored as UTF-8.
+ */
+const HIDDEN_CHARACTER = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+/** Refuses text with a control or invisible format character, naming the first and where it is. */
+function checkVisible(text: string, argument: string): void {
+  const match = HIDDEN_CHARACTER.exec(text);
+  if (!match) return;
+  const code = match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  throw badInput(
+    `'${argument}' contains U+${code}, a control or invisible formatting character, at position ${match.index + 1}: ` +
+      'remove it (letters of any script, digits, punctuation and plain spaces are allowed)',
+  );
+}
+
 /** A category argument, trimmed; undefined when not given or blank. */
 export function cleanCategory(category: string | null | undefined): string | undefined {
   const trimmed = category?.trim();
@@ -78,15 +99,17 @@ export function cleanCategory(category: string | null | undefined): string | und
   if (trimmed.length > MAX_CATEGORY_LENGTH) {
     throw badInput(`'category' is too long: at most ${MAX_CATEGORY_LENGTH} characters`);
   }
+  checkVisible(trimmed, 'category');
   return trimmed;
 }
 
-/** Captions of an image: trimmed, blank ones dropped; at most 20 of at most 500 characters each. */
+/** Captions of an image: trimmed, blank ones dropped; at most 20 of at most 500 characters each, all visible. */
 export function cleanCaptions(captions: readonly string[] | null | undefined): string[] {
   const cleaned = (captions ?? []).map((c) => c.trim()).filter((c) => c !== '');
   if (cleaned.length > MAX_CAPTIONS) throw badInput(`'captions': at most ${MAX_CAPTIONS}, got ${cleaned.length}`);
   const long = cleaned.find((c) => c.length > MAX_CAPTION_LENGTH);
   if (long) throw badInput(`'captions': each at most ${MAX_CAPTION_LENGTH} characters, one has ${long.length}`);
+  cleaned.forEach((caption, i) => checkVisible(caption, `captions[${i}]`));
   return cleaned;
 }
 

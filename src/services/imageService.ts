@@ -5,7 +5,6 @@ import { badInput, noImage } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type {
   ImageChanges,
-  ImageFile,
   ImageMatchRow,
   ImageRecord,
   ImageRepository,
@@ -27,7 +26,7 @@ import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
 
 export type { ImageInput } from './arguments.js';
-export type { ImageFile, ImageRecord };
+export type { ImageRecord };
 
 export interface ImageMatch {
   image: ImageRecord;
@@ -96,10 +95,6 @@ export class ImageService {
 
   findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
     return this.images.findByIds(ids);
-  }
-
-  file(id: string): Promise<ImageFile | null> {
-    return this.images.file(id);
   }
 
   categories(): Promise<string[]> {

@@ -4,12 +4,15 @@ import type { HealthService } from './healthService.js';
 import type { ImageService } from './imageService.js';
 import type { ImageTextService } from './imageTextService.js';
 import type { Metrics } from './metrics.js';
+import type { PhotoFiles } from './photoFiles.js';
 import type { Warmup } from './warmup.js';
 import type { WordService } from './wordService.js';
 
 export interface Services {
   words: WordService;
   images: ImageService;
+  /** Stored photos' bytes for GET /images, read in slices. */
+  photos: PhotoFiles;
   imageText: ImageTextService;
   health: HealthService;
   /** Keeps the transferred caption vectors current after writes. */
