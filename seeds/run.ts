@@ -123,19 +123,21 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   const plan = await planImages(repositories.images, repositories.seedState, embedder, imageOptions, logger);
   const wordIndex = loaded.skipped
     ? Promise.resolve()
-    : timeline.run('wordIndex', ['words'], () => buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
-        aroundIndexBuild: (estimate, build) => {
-          warmup.plan('wordIndex', 'building the word index', estimate);
-          // The embedded store answers nothing while it builds: questions that need it are refused at once.
-          const gated = <T>(work: () => Promise<T>) =>
-            db.kind === 'pglite' ? db.gate.closedWhile('building the word index', estimate, work) : work();
-          return gated(async () => {
-            await enter('wordIndex');
-            return build();
-          });
-        },
-        indexProgress: db.kind === 'postgres' ? () => repositories.words.indexBuildProgress() : undefined,
-      })).then(() => {
+    : timeline.run('wordIndex', ['words'], () =>
+        buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
+          aroundIndexBuild: (estimate, build) => {
+            warmup.plan('wordIndex', 'building the word index', estimate);
+            // The embedded store answers nothing while it builds: questions that need it are refused at once.
+            const gated = <T>(work: () => Promise<T>) =>
+              db.kind === 'pglite' ? db.gate.closedWhile('building the word index', estimate, work) : work();
+            return gated(async () => {
+              await enter('wordIndex');
+              return build();
+            });
+          },
+          indexProgress: db.kind === 'postgres' ? () => repositories.words.indexBuildProgress() : undefined,
+        }),
+      ).then(() => {
         warmup.dropWordTable();
         warmup.finish('wordIndex');
       });
@@ -178,16 +180,17 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
     await loadWordsBeyondLimit(repositories.words, { texts, tagWords: config.wordSpace.tagVocabularySize }, wordOptions, logger);
   }
   await enter('model');
-  const model = await timeline.run('model', ['projection', 'wordIndex'], () => seedWordModel(
-    { ...repositories, embedder },
-    { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },
-    logger,
-  ));
+  const modelOptions = { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel };
+  const model = await timeline.run('model', ['projection', 'wordIndex'], () =>
+    seedWordModel({ ...repositories, embedder }, modelOptions, logger),
+  );
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
   warmup.finish('model');
   const transferred = await timeline.run('transfer', ['model'], () =>
     seedCaptionTransfer(repositories, config.images.efSearch, logger),
   );
   // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
-  if (projection.reprojected + model.projected + transferred > 0) await repositories.images.compact();
+  if (projection.reprojected + model.projected + transferred > 0) {
+    await timeline.run('compact', ['transfer'], () => repositories.images.compact());
+  }
 }
