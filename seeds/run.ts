@@ -14,10 +14,12 @@ import type { Metrics } from '../src/services/metrics.js';
 import { SEED_PHASES, WARMUP_PHASES, type WarmupPhase } from '../src/services/seedPhases.js';
 import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
+import { listPascalImages } from '../src/dataset/pascal.js';
 import { seedCaptionTransfer } from './captionTransfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
 import { seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
+import { SeedTimeline } from './timeline.js';
 import { buildWordIndex, loadWords, loadWordsBeyondLimit } from './words.js';
 
 export interface SeedOptions {
@@ -91,35 +93,50 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
     indexMemory: db.kind === 'pglite' ? '256MB' : '1GB',
     gloveFile: config.words.gloveFile,
   };
+  const timeline = new SeedTimeline(logger);
+  // Beside the words: their pass over GloVe also reads the photos' class and
+  // caption words beyond WORDS_LIMIT (every photo's, whatever IMAGES_LIMIT), so
+  // the file is read once. Observed now, thrown where it is awaited.
+  const pascal = ensurePascal(config.assets, (message) => logger.info(message));
+  pascal.catch(() => undefined);
+  const tagWords = config.wordSpace.tagVocabularySize;
   await enter('words');
-  const loaded = await loadWords(repositories.words, repositories.seedState, wordOptions, logger, {
-    onProgress: (done, total) => warmup.progress('words', done, total),
-  });
+  const loaded = await timeline.run('words', [], () =>
+    loadWords(repositories.words, repositories.seedState, wordOptions, logger, {
+      onProgress: (done, total) => warmup.progress('words', done, total),
+      neededBeyondLimit: async () => {
+        await pascal;
+        return { texts: trainingWords(listPascalImages(config.assets.dir)), tagWords };
+      },
+    }),
+  );
   if (loaded.table) warmup.useWordTable(loaded.table);
   warmup.finish('words');
   // After the words, which it would slow down: the images need it next.
   if (warmup.planned('images')) void deps.loadModels().catch(() => undefined);
 
   // The photos and the image model are needed only when images are missing: a restart waits for neither.
-  await ensurePascal(config.assets, (message) => logger.info(message));
+  await pascal;
   const imageOptions = { assetsDir: config.assets.dir, limit: config.images.limit };
   const imageStores = imageSeedStores(repositories, embedder, config.images.efSearch);
   const plan = await planImages(imageStores, embedder, imageOptions, logger);
   const wordIndex = loaded.skipped
     ? Promise.resolve()
-    : buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
-        aroundIndexBuild: (estimate, build) => {
-          warmup.plan('wordIndex', estimate);
-          // The embedded store answers nothing while it builds: questions that need it are refused at once.
-          const gated = <T>(work: () => Promise<T>) =>
-            db.kind === 'pglite' ? db.gate.closedWhile(SEED_PHASES.wordIndex.what, estimate, work) : work();
-          return gated(async () => {
-            await enter('wordIndex');
-            return build();
-          });
-        },
-        indexProgress: db.kind === 'postgres' ? () => repositories.words.indexBuildProgress() : undefined,
-      }).then(() => {
+    : timeline.run('wordIndex', ['words'], () =>
+        buildWordIndex(repositories.words, repositories.seedState, loaded, wordOptions, logger, {
+          aroundIndexBuild: (estimate, build) => {
+            warmup.plan('wordIndex', estimate);
+            // The embedded store answers nothing while it builds: questions that need it are refused at once.
+            const gated = <T>(work: () => Promise<T>) =>
+              db.kind === 'pglite' ? db.gate.closedWhile(SEED_PHASES.wordIndex.what, estimate, work) : work();
+            return gated(async () => {
+              await enter('wordIndex');
+              return build();
+            });
+          },
+          indexProgress: db.kind === 'postgres' ? () => repositories.words.indexBuildProgress() : undefined,
+        }),
+      ).then(() => {
         warmup.dropWordTable();
         warmup.finish('wordIndex');
       });
@@ -132,32 +149,47 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   embedder.setImageWorkers(seedWorkers);
   const images = enter('images', plan.wanted, plan.stored)
     .then(() =>
-      embedPlannedImages(imageStores, embedder, plan, logger, {
-        onEmbedded: (embedded, total) => warmup.progress('images', embedded, total),
-        onStored: (stored) => warmup.storedImages(stored),
-      }),
+      timeline.run('images', ['words', 'image model'], () =>
+        embedPlannedImages(imageStores, embedder, plan, logger, {
+          onEmbedded: (embedded, total) => warmup.progress('images', embedded, total),
+          onStored: (stored) => warmup.storedImages(stored),
+        }),
+      ),
     )
     .finally(() => embedder.setImageWorkers(config.embedWorkers))
     .then(() => warmup.finish('images'));
-  await bothSettled(wordIndex, images);
-
-  await enter('projection');
-  const projection = await seedImageProjection(repositories, logger, undefined, plan.skipped);
-  warmup.finish('projection');
-  if (warmup.planned('model')) {
+  // The projection reads no word: on a server it runs beside the word index
+  // build. The embedded store builds it on its only connection, where the
+  // projection's reads would just queue behind it.
+  const projectionWaitsFor = db.kind === 'postgres' ? ['images'] : ['images', 'wordIndex'];
+  const projected = (db.kind === 'postgres' ? images : bothSettled(wordIndex, images)).then(async () => {
+    await enter('projection');
+    const fitted = await timeline.run('projection', projectionWaitsFor, () =>
+      seedImageProjection(repositories, logger, undefined, plan.skipped),
+    );
+    warmup.finish('projection');
+    return fitted;
+  });
+  await bothSettled(wordIndex, projected);
+  const projection = await projected;
+  // A store whose words an earlier run loaded: the words pass above did not read them.
+  if (warmup.planned('model') && !loaded.beyondLimitLoaded) {
     // Before training reads them: a WORDS_LIMIT below them must not stop the seed.
     const texts = trainingWords(await repositories.imageText.trainingImages());
     await loadWordsBeyondLimit(repositories.words, { texts, tagWords: config.wordSpace.tagVocabularySize }, wordOptions, logger);
   }
   await enter('model');
-  const model = await seedWordModel(
-    { ...repositories, embedder },
-    { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel },
-    logger,
+  const modelOptions = { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel };
+  const model = await timeline.run('model', ['projection', 'wordIndex'], () =>
+    seedWordModel({ ...repositories, embedder }, modelOptions, logger),
   );
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
   warmup.finish('model');
-  const transferred = await seedCaptionTransfer(repositories, config.images.efSearch, logger);
+  const transferred = await timeline.run('transfer', ['model'], () =>
+    seedCaptionTransfer(repositories, config.images.efSearch, logger),
+  );
   // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
-  if (projection.reprojected + model.projected + transferred > 0) await repositories.images.compact();
+  if (projection.reprojected + model.projected + transferred > 0) {
+    await timeline.run('compact', ['transfer'], () => repositories.images.compact());
+  }
 }

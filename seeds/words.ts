@@ -49,6 +49,8 @@ export interface LoadWordsResult {
   /** Loaded and indexed by an earlier run: nothing to do. */
   skipped: boolean;
   words: number;
+  /** The words needed beyond the limit were read in this pass (hooks.neededBeyondLimit). */
+  beyondLimitLoaded?: boolean;
   loadSeconds: number;
   /** Every loaded word, for exact search until the index exists; absent when skipped. */
   table?: WordTable;
@@ -61,6 +63,11 @@ export interface WordSeedHooks {
   aroundIndexBuild?<T>(estimateSeconds: number, build: () => Promise<T>): Promise<T>;
   /** The build's own progress, where another connection can read it (a server); else elapsed and the estimate are shown. */
   indexProgress?(): Promise<IndexBuildProgress | undefined>;
+  /**
+   * What later phases need whatever the limit: loadWords reads on past the
+   * limit for it in the same pass over the file (asked for only once the limit is reached).
+   */
+  neededBeyondLimit?(): Promise<NeededWords>;
 }
 
 /** Loads whatever words are missing (and reads the stored ones back into the table). */
@@ -86,6 +93,7 @@ export async function loadWords(
   const progress = createProgress('words', target, 'words', process.stderr, Math.min(start, target));
   const table = new WordTable();
   let batch: GloveWord[] = [];
+  const beyond: GloveWord[] = [];
   const flush = async () => {
     table.add(batch);
     // Words below `start` are stored already: only the table needs them.
@@ -97,13 +105,20 @@ export async function loadWords(
     hooks.onProgress?.(table.size, target);
     batch = [];
   };
-  for await (const word of readGloveWords({ limit: target, file: options.gloveFile })) {
-    batch.push(word);
+  const { neededBeyondLimit } = hooks;
+  const beyondLimit = neededBeyondLimit && (async () => wordsBeyondLimit(await neededBeyondLimit(), target, options.gloveFile));
+  for await (const word of readGloveWords({ limit: target, file: options.gloveFile, beyondLimit })) {
+    // Past the limit: only the needed words, kept out of the table (the seed's words, not the vocabulary searched).
+    if (word.rank >= target) beyond.push(word);
+    else batch.push(word);
     if (batch.length === BATCH_SIZE) await flush();
   }
   if (batch.length > 0) await flush();
+  for (let i = 0; i < beyond.length; i += BATCH_SIZE) await words.insertBatch(beyond.slice(i, i + BATCH_SIZE));
   progress.finish();
-  return { skipped: false, words: table.size, loadSeconds: (Date.now() - loadStarted) / 1000, table };
+  if (beyond.length > 0) logger.info(`loaded ${beyond.length} words beyond WORDS_LIMIT=${options.limit} that the seed needs, in the same pass`);
+  const loadSeconds = (Date.now() - loadStarted) / 1000;
+  return { skipped: false, words: table.size, loadSeconds, table, beyondLimitLoaded: beyondLimit !== undefined };
 }
 
 /** Expected build time: this store's last measured rate, else the reference machine's. */
@@ -176,22 +191,16 @@ export interface NeededWords {
 }
 
 /**
- * Loads the words the seed needs that WORDS_LIMIT left out, with their GloVe
- * ranks, so a small limit still seeds: without them a class word ('motorbike')
- * has no vector and training stops. Words GloVe lacks (caption typos) are
- * skipped. Resumable: words stored already are not read again.
+ * The words the seed needs that a limit of `target` words leaves out: class
+ * and caption words, and the tag vocabulary, with ranks from the file's
+ * header (its first ~4 MB, not the vectors). Words GloVe lacks (caption typos)
+ * are left out.
  */
-export async function loadWordsBeyondLimit(
-  words: WordRepository,
-  needed: NeededWords,
-  options: SeedWordsOptions,
-  logger: Logger,
-): Promise<number> {
-  if (options.limit === ALL_WORDS) return 0;
-  const vocabulary = await readGloveVocabulary(options.gloveFile);
-  const target = Math.min(options.limit, vocabulary.length);
-  if (target === vocabulary.length) return 0;
+export async function wordsBeyondLimit(needed: NeededWords, target: number, gloveFile?: string): Promise<Set<string>> {
   const wanted = new Set<string>();
+  if (target === ALL_WORDS) return wanted;
+  const vocabulary = await readGloveVocabulary(gloveFile);
+  if (target >= vocabulary.length) return wanted;
   const rankOf = new Map(vocabulary.map((text, rank) => [text, rank]));
   for (const text of needed.texts) if ((rankOf.get(text) ?? -1) >= target) wanted.add(text);
   let tagWords = 0;
@@ -201,6 +210,24 @@ export async function loadWordsBeyondLimit(
     tagWords++;
     if (rank >= target) wanted.add(text);
   }
+  return wanted;
+}
+
+/**
+ * Loads the words the seed needs that WORDS_LIMIT left out, with their GloVe
+ * ranks, so a small limit still seeds: without them a class word ('motorbike')
+ * has no vector and training stops. A first start reads them in loadWords'
+ * own pass (hooks.neededBeyondLimit); this is for a store whose words an
+ * earlier run loaded. Resumable: words stored already are not read again.
+ */
+export async function loadWordsBeyondLimit(
+  words: WordRepository,
+  needed: NeededWords,
+  options: SeedWordsOptions,
+  logger: Logger,
+): Promise<number> {
+  if (options.limit === ALL_WORDS) return 0;
+  const wanted = await wordsBeyondLimit(needed, options.limit, options.gloveFile);
   for (const stored of (await words.findVectors([...wanted])).keys()) wanted.delete(stored);
   if (wanted.size === 0) return 0;
   logger.info(

@@ -10,10 +10,10 @@ import { loadRow, type TableRow } from './report.js';
 import { round, summarizeLatencies } from './stats.js';
 import { similarWordsBodies } from './wordBench.js';
 
-const SIMILAR_BY_ID = 'query ($id: ID!) { similarImages(id: $id, first: 10) { image { id } distance } }';
+export const SIMILAR_BY_ID = 'query ($id: ID!) { similarImages(id: $id, first: 10) { image { id } distance } }';
 const SIMILAR_BY_IMAGE = 'query ($b: String!) { similarImages(image: { base64: $b }, first: 10) { image { id } distance } }';
-const IMAGES_FOR_TEXT = 'query ($text: String!) { imagesForText(text: $text, first: 10) { image { id } distance } }';
-const TAGS_FOR_IMAGE = 'query ($id: ID!) { tagsForImage(id: $id, first: 5) { word { text } distance } }';
+export const IMAGES_FOR_TEXT = 'query ($text: String!) { imagesForText(text: $text, first: 10) { image { id } distance } }';
+export const TAGS_FOR_IMAGE = 'query ($id: ID!) { tagsForImage(id: $id, first: 5) { word { text } distance } }';
 export const TEXT_QUERIES = [
   'dog', 'a cat on a sofa', 'red bus', 'people at a dining table', 'sheep in a field', 'boat on the water',
   'airplane in the sky', 'man riding a motorbike', 'bottle', 'potted plant by a window', 'horse', 'train station',

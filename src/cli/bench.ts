@@ -12,7 +12,17 @@
 //   --import-only  only the import-vs-seed measurement
 //   --first-start  only the first start: the real `npm start` on an empty DATA_DIR (a new
 //                  folder under --first-start-dir, default the system's temp folder), each
-//                  question's first answer and /readyz 200, then a restart's time to ready
+//                  question's first answer and /readyz 200, the seed's critical path phase by
+//                  phase, then a restart's time to ready; with --against REF, REF's first, then this one's
+//   --against REF  this checkout against another commit (src/bench/against.ts): each side a server
+//                  of its own (REF built in a temporary git worktree) on a store of the same content,
+//                  the four questions and similarImages(id) at --clients clients in --against-rounds
+//                  alternating rounds; median ratio this / against with a 95% interval, for wall
+//                  time and CPU per request. --store pglite|postgres (postgres: DATABASE_URL is the
+//                  admin URL, each side gets a fresh database), --images-limit N / --words-limit N
+//                  (seed settings of both sides), --requests N per one-client block (default 200),
+//                  --load-seconds S per many-client block (default 2), --store-cache DIR keeps
+//                  embedded stores between runs (keyed by commit, side and settings)
 //   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
 //   --hostile      only hostile clients, on a scratch store: RSS before/peak/after for each shape of
 //                  large distinct requests, and uploads accepted/s under a flood of 64 clients
@@ -29,7 +39,9 @@ import { writePolicy } from '../graphql/writeProtection.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { benchAgainst } from '../bench/against.js';
 import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
+import { checkoutRef, currentCode } from '../bench/refCheckout.js';
 import { benchHostile } from '../bench/hostile.js';
 import { benchImages } from '../bench/imageBench.js';
 import { benchImportVsSeed } from '../bench/importBench.js';
@@ -58,6 +70,16 @@ const { values: args } = parseArgs({
     'first-start-timeout': { type: 'string', default: '1800' },
     restart: { type: 'string' },
     hostile: { type: 'boolean', default: false },
+    against: { type: 'string' },
+    'against-rounds': { type: 'string', default: '20' },
+    store: { type: 'string' },
+    'images-limit': { type: 'string' },
+    'words-limit': { type: 'string' },
+    requests: { type: 'string', default: '200' },
+    'load-seconds': { type: 'string', default: '2' },
+    clients: { type: 'string', default: '16' },
+    'store-cache': { type: 'string' },
+    'ready-timeout': { type: 'string', default: '3600' },
     'hostile-seconds': { type: 'string', default: '20' },
     'hostile-load-seconds': { type: 'string', default: '20' },
     'hostile-loads-only': { type: 'boolean', default: false },
@@ -71,19 +93,70 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 const machine = () => ({ cores: availableParallelism(), memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version });
 const readResults = () => (existsSync(args.out) ? (JSON.parse(readFileSync(args.out, 'utf8')) as Record<string, unknown>) : {});
 
-if (args['first-start']) {
+/** The same assets for every checkout: a temporary worktree is not beside them. */
+const sharedAssets = { ASSETS_DIR: config.assets.dir };
+
+/** One first start (and restart) of a checkout, with the load average around it. */
+async function firstStartOf(label: string, cwd?: string) {
   // Another process owns the store: this one only spawns it and asks questions.
   const loadAverageAtStart = loadavg()[0]!;
   const { result, rows } = await benchFirstStart({
     dataDir: mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-')),
+    cwd,
+    env: sharedAssets,
     port: config.port,
     timeoutSeconds: Number(args['first-start-timeout']),
-    log,
+    log: (message) => log(`${label}: ${message}`),
   });
   const loadAverage1m = { start: loadAverageAtStart, end: loadavg()[0]! };
-  const firstStart = { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
-  writeResults(args.out, { ...readResults(), firstStart });
-  const title = `semsearch first start: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  const title = `semsearch first start, ${label}: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
+  process.stdout.write(`${formatTable(title, rows)}\n\n`);
+  return { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
+}
+
+if (args['first-start']) {
+  if (args.against) {
+    // One after the other on the same machine: REF's first start, then this checkout's.
+    const checkout = checkoutRef(currentCode(), args.against, log);
+    try {
+      const against = { ref: args.against, commit: checkout.commit, ...(await firstStartOf(`against ${args.against}`, checkout.dir)) };
+      const current = { commit: currentCode().commit, ...(await firstStartOf('this checkout')) };
+      writeResults(args.out, { ...readResults(), firstStart: current, firstStartAgainst: against });
+    } finally {
+      checkout.remove();
+    }
+  } else {
+    writeResults(args.out, { ...readResults(), firstStart: await firstStartOf('this checkout') });
+  }
+  process.stdout.write(`written to ${args.out}\n`);
+  process.exit(0);
+}
+
+if (args.against) {
+  const storeKind = args.store ?? (config.database.kind === 'postgres' ? 'postgres' : 'pglite');
+  if (storeKind !== 'pglite' && storeKind !== 'postgres') throw new Error(`--store ${storeKind}: pglite or postgres`);
+  const seedEnv: Record<string, string> = { ...sharedAssets };
+  if (args['images-limit'] !== undefined) seedEnv.IMAGES_LIMIT = args['images-limit'];
+  if (args['words-limit'] !== undefined) seedEnv.WORDS_LIMIT = args['words-limit'];
+  const adminUrl = config.database.kind === 'postgres' ? config.database.url : undefined;
+  const { result, rows } = await benchAgainst({
+    ref: args.against,
+    store: { kind: storeKind, adminUrl, cacheDir: args['store-cache'] },
+    seedEnv,
+    rounds: Number(args['against-rounds']),
+    block: { requests: Number(args.requests), seconds: Number(args['load-seconds']) },
+    loadClients: Number(args.clients),
+    warmupRequests: Math.min(50, Number(args.requests)),
+    readyTimeoutSeconds: Number(args['ready-timeout']),
+    log,
+  });
+  const against = { ...result, machine: machine() };
+  writeResults(args.out, { ...readResults(), against });
+  const { start, end } = result.loadAverage;
+  const title =
+    `semsearch ${result.this.commit.slice(0, 7)}${result.this.uncommittedChanges ? '+changes' : ''} against ${args.against}: ${storeKind} store, ` +
+    `${machine().cores} cores, load average ${start.map((n) => n.toFixed(1)).join(' ')} -> ${end.map((n) => n.toFixed(1)).join(' ')}, ` +
+    `${args['against-rounds']} rounds; ratio = this / against, median [95% interval]`;
   process.stdout.write(`${formatTable(title, rows)}\n\nwritten to ${args.out}\n`);
   process.exit(0);
 }

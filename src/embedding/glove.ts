@@ -51,6 +51,12 @@ export interface ReadGloveOptions {
   fromRank?: number;
   /** Only these words (their vectors are parsed, no other's); stops once all are read. */
   only?: ReadonlySet<string>;
+  /**
+   * After `limit` words, read on in the same pass for these words only (as
+   * `only`), so words needed beyond a limit never cost a second read. Asked
+   * for once the limit is reached.
+   */
+  beyondLimit?: () => ReadonlySet<string> | Promise<ReadonlySet<string>>;
   file?: string;
 }
 
@@ -79,9 +85,9 @@ export async function readGloveVocabulary(file = glovePackagePath()): Promise<st
 }
 
 export async function* readGloveWords(options: ReadGloveOptions = {}): AsyncGenerator<GloveWord> {
-  const limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
+  let limit = options.limit && options.limit > 0 ? options.limit : Number.POSITIVE_INFINITY;
   const fromRank = options.fromRank ?? 0;
-  const wanted = options.only && new Set(options.only);
+  let wanted = options.only && new Set(options.only);
   const stream = createReadStream(options.file ?? glovePackagePath(), {
     encoding: 'utf8',
     highWaterMark: 1 << 22,
@@ -115,8 +121,13 @@ export async function* readGloveWords(options: ReadGloveOptions = {}): AsyncGene
           if (word.rank >= fromRank) yield word;
           if (wanted?.size === 0) return;
         }
-        if (seen >= limit) return;
         if (buffer[position] === '}') return;
+        if (seen >= limit) {
+          const beyond = await options.beyondLimit?.();
+          if (!beyond?.size) return;
+          wanted = new Set(beyond);
+          limit = Number.POSITIVE_INFINITY;
+        }
       }
       buffer = buffer.slice(position);
     }
