@@ -14,7 +14,7 @@ import { HELD_OUT_PER_CATEGORY, splitItems } from '../src/dataset/split.js';
 import type { Logger } from '../src/logger.js';
 import type { ImageProjectionRepository } from '../src/repositories/imageProjectionRepository.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
-import type { ImageTextRepository } from '../src/repositories/imageTextRepository.js';
+import type { WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 
 export const PROJECTION_PHASE = 'image_projection';
@@ -22,7 +22,7 @@ const BATCH_SIZE = 500;
 
 export interface ImageProjectionDeps {
   projections: ImageProjectionRepository;
-  imageText: ImageTextRepository;
+  wordSpace: WordSpaceRepository;
   seedState: SeedStateRepository;
 }
 
@@ -52,7 +52,7 @@ export async function seedImageProjection(
     const version = await upToDate(deps);
     if (version !== undefined) return { version, fitted: false, reprojected: 0 };
   }
-  const rows = await deps.imageText.trainingImages();
+  const rows = await deps.wordSpace.trainingImages();
   const { train } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     heldOutPerCategory,

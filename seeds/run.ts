@@ -147,7 +147,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   warmup.finish('projection');
   if (warmup.planned('model')) {
     // Before training reads them: a WORDS_LIMIT below them must not stop the seed.
-    const texts = trainingWords(await repositories.imageText.trainingImages());
+    const texts = trainingWords(await repositories.wordSpace.trainingImages());
     await loadWordsBeyondLimit(repositories.words, { texts, tagWords: config.wordSpace.tagVocabularySize }, wordOptions, logger);
   }
   await enter('model');

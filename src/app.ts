@@ -57,14 +57,15 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     log: (message) => logger.info(message),
   });
   const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
-  const { words, images, imageText, projections, seedState, transfers } = serving;
+  const { words, images, textSearch, tags, projections, seedState, transfers } = serving;
   const projection = new ImageProjectionCache(projections);
   const transfer = new CaptionTransfer(transfers, config.images.efSearch);
   const services: Services = {
     words: new WordService(words, config.words.efSearch, warmup),
     images: new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics),
     imageText: new ImageTextService(
-      imageText,
+      textSearch,
+      tags,
       images,
       words,
       embedder,

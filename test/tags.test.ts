@@ -62,7 +62,7 @@ for (const kind of storeKinds()) {
           [true, 10],
         ],
       );
-      assert.equal(await t.app.repositories.imageText.countUnprojected(), 0);
+      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
     });
 
     test('tagsForImage of a dog training image lists "dog" from its captions in the top 5, one form per word', async () => {
@@ -82,7 +82,7 @@ for (const kind of storeKinds()) {
     test('the stored vocabulary folds aeroplane and airplane into one tag, dog and dogs into another, with their synonyms', async () => {
       const vectors = await t.app.repositories.words.findVectors(['airplane', 'dogs']);
       const tagsNear = async (word: string) =>
-        foldTags(await t.app.repositories.imageText.nearestTags(vectors.get(word)!, candidatesFor(5), 200), 5);
+        foldTags(await t.app.repositories.tagVocabulary.nearestTags(vectors.get(word)!, candidatesFor(5), 200), 5);
       const planeTags = await tagsNear('airplane');
       const plane = planeTags.filter((tag) => ['aeroplane', 'airplane', 'plane', 'planes'].includes(tag.text));
       assert.equal(plane.length, 1, `one tag: ${planeTags.map((tag) => tag.text)}`);
@@ -96,12 +96,12 @@ for (const kind of storeKinds()) {
       const never = ['instead', 'every', 'front', 'top', 'back'];
       const vectors = await t.app.repositories.words.findVectors(never);
       assert.deepEqual([...vectors.keys()].sort(), [...never].sort(), 'the words are loaded');
-      const vocabulary = (await t.app.repositories.imageText.tagVocabulary()).map((word) => word.text);
+      const vocabulary = (await t.app.repositories.tagVocabulary.tagVocabulary()).map((word) => word.text);
       assert.ok(vocabulary.includes('dog') && vocabulary.includes('sofa'), `${vocabulary.length} tag words`);
       assert.deepEqual(vocabulary.filter((word) => never.includes(word)), []);
       for (const word of never) {
         // Tags of the word's own vector: the nearest the word could ever be.
-        const tags = foldTags(await t.app.repositories.imageText.nearestTags(vectors.get(word)!, candidatesFor(10), 200), 10);
+        const tags = foldTags(await t.app.repositories.tagVocabulary.nearestTags(vectors.get(word)!, candidatesFor(10), 200), 10);
         assert.ok(tags.length > 0 && tags.every((tag) => !never.includes(tag.text)), `${word}: ${tags.map((tag) => tag.text)}`);
       }
       const res = await gql(server.url, '{ imagesForText(text: "front", first: 3, mode: VECTOR) { image { id } } }');
@@ -221,7 +221,7 @@ for (const kind of storeKinds()) {
       });
       assert.equal(added.errors, undefined, JSON.stringify(added.errors));
       assert.equal(added.data!.addImage.tags.length, 5);
-      const vector = (await t.app.repositories.imageText.wordEmbeddings([added.data!.addImage.id]))[0];
+      const vector = (await t.app.repositories.tags.wordEmbeddings([added.data!.addImage.id]))[0];
       assert.ok(vector, 'the stored image has a word-space vector');
     });
 

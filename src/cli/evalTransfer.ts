@@ -78,12 +78,12 @@ function defaultWordModel(vectors: WordVectors): FitWordModel {
 const inTaughtHalf = (id: string) => createHash('sha1').update(`${HALF_SEED}:${id}`).digest()[0]! % 2 === 0;
 
 export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: string) => void) {
-  const { imageText, images, words } = app.repositories;
-  const rows = await imageText.trainingImages();
-  const heldOutIds = new Set((await imageText.heldOutImages()).map((row) => row.id));
+  const { wordSpace, tags, tagVocabulary, images, words } = app.repositories;
+  const rows = await wordSpace.trainingImages();
+  const heldOutIds = new Set((await wordSpace.heldOutImages()).map((row) => row.id));
   const [searched, modelVectors] = await Promise.all([
     images.findEmbeddings(rows.map((row) => row.id)),
-    imageText.wordEmbeddings(rows.map((row) => row.id)),
+    tags.wordEmbeddings(rows.map((row) => row.id)),
   ]);
   const pascal = rows.map((row, i) => ({
     ...row,
@@ -95,7 +95,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     for (const word of captionWordList([caption])) needed.add(word);
   }
   const vectors = await words.findVectors([...needed]);
-  const vocabulary = (await imageText.foldedTagVocabulary()).map((word) => ({ ...word, vector: l2Normalize(word.vector) }));
+  const vocabulary = (await tagVocabulary.foldedTagVocabulary()).map((word) => ({ ...word, vector: l2Normalize(word.vector) }));
   const scorer = new TagScorer(vocabulary);
 
   const training = pascal.filter((row) => !heldOutIds.has(row.id));

@@ -1,20 +1,12 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
-import { captionsWritten, markNeighboursStale } from './captionTransferRepository.js';
+import { COLUMNS, type ImageRecord } from './imageColumns.js';
 import { countOf, queryWithHnsw, type HotQuery } from './queryRunner.js';
-import { toFloat32, vectorParam } from './vectorParam.js';
+import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
+import { captionsWritten, markNeighboursStale } from './transferUpkeep.js';
 
-export interface ImageRecord {
-  id: string;
-  category: string | null;
-  captions: string[];
-  width: number;
-  height: number;
-  contentHash: string;
-  source: string;
-  createdAt: Date;
-}
+export type { ImageRecord } from './imageColumns.js';
 
 export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   /** Each caption's distinct content words, concatenated (captionWordList). */
@@ -64,10 +56,6 @@ export interface ImageMatchRow extends ImageRecord {
  * enough rows pass the filter.
  */
 export const EXACT_SCAN_MAX_ROWS = 20_000;
-
-// Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
-export const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
-  created_at AS "createdAt"`;
 
 export class ImageRepository {
   constructor(
@@ -381,7 +369,3 @@ function nearestQueries(source: QuerySource) {
   };
 }
 const NEAREST = { vector: nearestQueries('vector'), stored: nearestQueries('stored') };
-
-export function toArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}
