@@ -185,7 +185,7 @@ for (const kind of storeKinds()) {
       const answer = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', mode: 'VECTOR' });
       assert.ok(answer.matches.length > 0);
       assert.deepEqual(answer.unknownWords, ['qqzx'], 'the statement names the known words');
-      const nothing = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', maxDistance: 0 });
+      const nothing = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', category: 'horse', mode: 'KEYWORD' });
       assert.deepEqual(nothing, { matches: [], unknownWords: ['qqzx'] }, 'nothing found: no error, the unknown word named');
     });
 
