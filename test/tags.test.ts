@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
-import { candidatesFor, foldTags, lemmaKey } from '../src/embedding/index.js';
+import { candidatesFor, foldTags, lemmaKey, textVoteKeys, TRANSFER } from '../src/embedding/index.js';
+import { toFloat32 } from '../src/repositories/sqlParams.js';
 import { gql, serveDuringSuite, type TestApp } from './helpers/app.js';
 import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
@@ -166,6 +167,39 @@ for (const kind of storeKinds()) {
       assert.equal(filtered.errors, undefined);
       const boats = (filtered.data!.imagesForText as MatchResult[]).map((match) => match.image.category);
       assert.deepEqual(boats, Array(7).fill('boat'));
+    });
+
+    test("the evaluation's text rules are the store's: the searched vectors as stored, the scores in the served order", async () => {
+      const { evalTextSearch } = t.app.repositories;
+      const stored = await t.app.db.primary.query<{ id: string; word: number[]; transfer: number[] | null; text: number[] }>(
+        `SELECT id, word_embedding AS word, transfer_embedding AS transfer, text_embedding AS text
+         FROM images WHERE word_embedding IS NOT NULL ORDER BY id`,
+      );
+      assert.ok(stored.rows.some((row) => row.transfer !== null), 'photos with a transfer');
+      const mixed = await evalTextSearch.searchedTextVectors(
+        stored.rows.map((row) => toFloat32(row.word)),
+        stored.rows.map((row) => row.transfer && toFloat32(row.transfer)),
+      );
+      stored.rows.forEach((row, i) => assert.deepEqual(mixed[i], toFloat32(row.text), row.id));
+      const [alone] = await evalTextSearch.searchedTextVectors([toFloat32(stored.rows[0]!.word)], [null]);
+      assert.deepEqual(alone, toFloat32(stored.rows[0]!.word), 'no transfer: the model vector');
+
+      const served = await t.app.services.imageText.imagesForText({ text: 'dog grass', first: 50, mode: 'VECTOR' });
+      assert.equal(served.matches.length, 50);
+      const votes = await t.app.db.primary.query<{ image_id: string; vote_sum: number }>(
+        `SELECT image_id, sum(vote)::float8 AS vote_sum FROM transfer_votes WHERE word = ANY($1::text[]) GROUP BY image_id`,
+        [textVoteKeys(['dog', 'grass'])],
+      );
+      const voteSum = new Map(votes.rows.map((row) => [row.image_id, row.vote_sum]));
+      assert.ok(voteSum.size > 0, 'photos voted for the words');
+      const scores = await evalTextSearch.textSearchScores(
+        served.matches.map((m) => ({ cosine: 1 - m.distance, voteSum: voteSum.get(m.image.id) ?? 0, keyCount: 2, voteWeight: TRANSFER.textVoteWeight })),
+      );
+      const reranked = served.matches
+        .map((m, i) => ({ id: m.image.id, distance: m.distance, score: scores[i]! }))
+        .sort((a, b) => b.score - a.score || a.distance - b.distance || (a.id < b.id ? -1 : 1));
+      assert.deepEqual(reranked.map((m) => m.id), served.matches.map((m) => m.image.id));
+      assert.ok(reranked.some((m) => Math.abs(m.score - (1 - m.distance)) > 1e-3), 'the votes move scores');
     });
 
     test('unknown words are ignored and reported in extensions.unknownWords', async () => {

@@ -42,8 +42,10 @@ export interface TextMatchRow extends ImageRecord {
  * here rather than in a round trip of its own; every row names the known
  * words, and no row comes back when none is known.
  *
- * The vector side scores a photo by its searched vector's cosine + the vote
- * weight × the mean of its stored votes for the text's keys (caption transfer).
+ * The vector side searches text_embedding (searched_text_vector of the
+ * model's and the transferred vector) and scores a photo by text_search_score:
+ * its cosine + the vote weight × the mean of its stored votes for the text's
+ * keys (caption transfer). Both rules live in the store (migration 011).
  *
  * The text's words are OR-ed, so any caption word counts; photos whose
  * captions hold more of the words rank first, then by ts_rank_cd (alone, it
@@ -95,7 +97,7 @@ export function searchQuery(name: string, filter: string): HotQuery {
            by_vector AS (
              SELECT id, distance, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
                SELECT c.id, c.distance,
-                      1 - c.distance + $10::float8 * coalesce(sum(t.vote), 0) / greatest(cardinality((SELECT keys FROM text_vector)), 1) AS score
+                      text_search_score(1 - c.distance, sum(t.vote), cardinality((SELECT keys FROM text_vector)), $10::float8) AS score
                FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
                GROUP BY c.id, c.distance
                ORDER BY score DESC, c.distance, c.id LIMIT $6
