@@ -24,11 +24,9 @@ CREATE INDEX transfer_votes_word ON transfer_votes (word, vote DESC);
 
 -- Every vocabulary word's synonyms (its tag's other words, most frequent
 -- first), written with the tags: a tag query reads them with the word
--- instead of running one lookup per candidate word.
+-- instead of running one lookup per candidate word. Filled by 010's
+-- fill_tag_synonyms(), which the next migration runs on this store.
 ALTER TABLE tag_words ADD COLUMN synonyms text[] NOT NULL DEFAULT '{}';
-UPDATE tag_words w SET synonyms = ARRAY(
-  SELECT s.text FROM tag_words s
-  WHERE s.tag = COALESCE(w.tag, w.text) AND s.text <> COALESCE(w.tag, w.text) ORDER BY s.rank);
 
 -- Stores from before this migration compute them at the next start.
 UPDATE images SET transfer_radius = NULL WHERE transfer_radius IS NOT NULL;

@@ -15,7 +15,7 @@ import type { Logger } from '../src/logger.js';
 import { SEED_PHASES } from '../src/services/seedPhases.js';
 import type { ImageProjectionRepository } from '../src/repositories/imageProjectionRepository.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
-import type { ImageTextRepository } from '../src/repositories/imageTextRepository.js';
+import type { WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 
 export const PROJECTION_PHASE = SEED_PHASES.projection.record;
@@ -23,7 +23,7 @@ const BATCH_SIZE = 500;
 
 export interface ImageProjectionDeps {
   projections: ImageProjectionRepository;
-  imageText: ImageTextRepository;
+  wordSpace: WordSpaceRepository;
   seedState: SeedStateRepository;
 }
 
@@ -53,7 +53,7 @@ export async function seedImageProjection(
     const version = await upToDate(deps);
     if (version !== undefined) return { version, fitted: false, reprojected: 0 };
   }
-  const rows = await deps.imageText.trainingImages();
+  const rows = await deps.wordSpace.trainingImages();
   const { train } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     heldOutPerCategory,

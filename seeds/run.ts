@@ -175,7 +175,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   // A store whose words an earlier run loaded: the words pass above did not read them.
   if (warmup.planned('model') && !loaded.beyondLimitLoaded) {
     // Before training reads them: a WORDS_LIMIT below them must not stop the seed.
-    const texts = trainingWords(await repositories.imageText.trainingImages());
+    const texts = trainingWords(await repositories.wordSpace.trainingImages());
     await loadWordsBeyondLimit(repositories.words, { texts, tagWords: config.wordSpace.tagVocabularySize }, wordOptions, logger);
   }
   await enter('model');

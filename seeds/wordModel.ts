@@ -30,7 +30,8 @@ import type { Logger } from '../src/logger.js';
 import { SEED_PHASES } from '../src/services/seedPhases.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
 import type { WordRepository } from '../src/repositories/wordRepository.js';
-import type { ImageTextRepository, TrainingImageRow } from '../src/repositories/imageTextRepository.js';
+import type { TagVocabularyRepository } from '../src/repositories/tagVocabularyRepository.js';
+import type { TrainingImageRow, WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 import { loadWordNet } from '../src/dataset/wordnet.js';
 import { RECIPES } from './wordModelRecipes.js';
@@ -66,7 +67,8 @@ export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAU
 
 export interface WordModelDeps {
   words: WordRepository;
-  imageText: ImageTextRepository;
+  wordSpace: WordSpaceRepository;
+  tagVocabulary: TagVocabularyRepository;
   seedState: SeedStateRepository;
   embedder: Embedder;
 }
@@ -101,20 +103,20 @@ const vocabularyIsCurrent = (done: Record<string, unknown> | undefined, size: nu
 
 /** Fills and folds the tag vocabulary when it is empty, of another size, or chosen or folded by another rule. */
 export async function ensureTagVocabulary(
-  deps: Pick<WordModelDeps, 'imageText' | 'seedState'>,
+  deps: Pick<WordModelDeps, 'words' | 'wordSpace' | 'tagVocabulary' | 'seedState'>,
   size: number,
   logger: Logger,
 ): Promise<number> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
-  const count = await deps.imageText.countTagWords();
+  const count = await deps.tagVocabulary.countTagWords();
   if (count > 0 && vocabularyIsCurrent(previous, size)) return count;
-  const classWords = ALL_CLASS_WORDS(await deps.imageText.trainingImages());
+  const classWords = ALL_CLASS_WORDS(await deps.wordSpace.trainingImages());
   const wordnet = loadWordNet();
   const rule = TAG_VOCABULARY_RULES[DEFAULT_TAG_VOCABULARY_RULE]!;
-  const chosen = selectTagWords(await deps.imageText.alphabeticWords(), wordnet, rule, size, classWords);
-  const filled = await deps.imageText.replaceTagVocabulary(chosen);
-  const tagOf = foldTagVocabulary(await deps.imageText.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
-  await deps.imageText.setTags(tagOf);
+  const chosen = selectTagWords(await deps.words.alphabeticWords(), wordnet, rule, size, classWords);
+  const filled = await deps.tagVocabulary.replaceTagVocabulary(chosen);
+  const tagOf = foldTagVocabulary(await deps.tagVocabulary.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
+  await deps.tagVocabulary.setTags(tagOf);
   const tags = new Set(tagOf.values()).size;
   logger.info(
     `tag vocabulary: ${filled} words (the ${size} most frequent words a photo can show, by the rule '${rule.name}', + class words), folded into ${tags} tags`,
@@ -140,7 +142,7 @@ async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[
     const idf = recipe.idf ? captionIdf(train) : undefined;
     return { targetOf: (row: TrainingImageRow) => targetVector(row, recipe.kind, vectors, recipe.classWeight, idf) };
   }
-  const vocabulary = await deps.imageText.tagVocabulary();
+  const vocabulary = await deps.tagVocabulary.tagVocabulary();
   const index = new Map(vocabulary.map((word, i) => [word.text, i]));
   return {
     targetOf: (row: TrainingImageRow) => targetDistribution(row, index, recipe.classWeight),
@@ -154,7 +156,7 @@ export async function trainWordModel(
   options: WordModelOptions,
   logger: Logger,
 ): Promise<TrainingSummary> {
-  const rows = await deps.imageText.trainingImages();
+  const rows = await deps.wordSpace.trainingImages();
   const { train, heldOut } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     options.heldOutPerCategory ?? HELD_OUT_PER_CATEGORY,
@@ -198,11 +200,11 @@ export async function trainWordModel(
     imageEmbedding: embeddingVersion(),
   });
   model.dispose();
-  await deps.imageText.saveSplit(
+  await deps.wordSpace.saveSplit(
     train.map((row) => row.id),
     heldOut.map((row) => row.id),
   );
-  await deps.imageText.clearWordEmbeddings();
+  await deps.wordSpace.clearWordEmbeddings();
   await deps.seedState.clear(MODEL_PHASE);
   deps.embedder.reloadWordModel();
   logger.info(`model saved to ${options.projectorDir} after ${seconds.toFixed(1)} s`);
@@ -211,16 +213,16 @@ export async function trainWordModel(
 
 /** Projects every image that has no word-space vector yet; returns how many. */
 export async function projectImages(deps: WordModelDeps, logger: Logger): Promise<number> {
-  const total = await deps.imageText.countUnprojected();
+  const total = await deps.wordSpace.countUnprojected();
   if (total === 0) return 0;
   logger.info(`projecting ${total} images into word space`);
   const progress = createProgress('word space', total, 'images');
   let done = 0;
   for (;;) {
-    const batch = await deps.imageText.unprojected(PROJECT_BATCH);
+    const batch = await deps.wordSpace.unprojected(PROJECT_BATCH);
     if (batch.length === 0) break;
     const vectors = await deps.embedder.projectManyToWords(batch.map((row) => row.features));
-    await deps.imageText.setWordEmbeddings(
+    await deps.wordSpace.setWordEmbeddings(
       batch.map((row) => row.id),
       vectors,
     );
@@ -253,7 +255,7 @@ export async function seedWordModel(
     !options.retrain &&
     vocabularyIsCurrent(previous, options.tagVocabularySize) &&
     current &&
-    (await deps.imageText.countUnprojected()) === 0;
+    (await deps.wordSpace.countUnprojected()) === 0;
   if (upToDate) return { skipped: true, projected: 0 };
 
   const tagWords = await ensureTagVocabulary(deps, options.tagVocabularySize, logger);

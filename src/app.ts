@@ -58,7 +58,7 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     log: (message) => logger.info(message),
   });
   const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
-  const { words, images, imageFiles, imageText, projections, seedState, transfers } = serving;
+  const { words, images, imageFiles, textSearch, tags, projections, seedState, transfers } = serving;
   const projection = new ImageProjectionCache(projections);
   const transfer = new CaptionTransfer(transfers, config.images.efSearch);
   const services: Services = {
@@ -66,7 +66,8 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     images: new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics),
     photos: new PhotoFiles(imageFiles),
     imageText: new ImageTextService(
-      imageText,
+      textSearch,
+      tags,
       images,
       words,
       embedder,

@@ -6,7 +6,6 @@ import {
   neighbourWeights,
   OWN_CAPTIONS,
   scoreTags,
-  textVote,
   textVoteKeys,
   transferredVector,
   transferredWordVotes,
@@ -99,7 +98,5 @@ test('text search\'s word votes: the neighbours\' caption shares by weight, plur
   const total = votes.reduce((sum, [, vote]) => sum + vote, 0);
   assert.ok(total <= 3 + 1e-9);
   assert.deepEqual(textVoteKeys(['dogs', 'dog', 'beach']), ['dog', 'beach']);
-  assert.ok(Math.abs(textVote(byWord, ['dog', 'snow']) - byWord.get('dog')! / 2) < 1e-9, 'a word with no vote counts 0');
-  assert.equal(textVote(byWord, []), 0);
   assert.deepEqual(transferredWordVotes([], P), []);
 });

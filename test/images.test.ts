@@ -100,7 +100,7 @@ for (const kind of storeKinds()) {
     });
 
     test('the image projection is fitted on the training split only, applied to every row, and kept on a re-run', async () => {
-      const { projections, imageText, seedState } = t.app.repositories;
+      const { projections, wordSpace, seedState } = t.app.repositories;
       const projection = (await projections.current())!;
       assert.ok(projection, 'seeding fitted a projection (4 categories)');
       const heldOut = heldOutNames(assets.images.map((image) => ({ name: image.id, category: image.category })));
@@ -116,7 +116,7 @@ for (const kind of storeKinds()) {
         assert.ok(row.embedding.every((x, i) => Math.abs(x - expected[i]!) < 1e-5), `${row.id} is projected`);
         assert.ok(row.embedding.some((x, i) => Math.abs(x - row.features[i]!) > 1e-3), `${row.id} differs from its features`);
       }
-      const again = await seedImageProjection({ projections, imageText, seedState }, quiet);
+      const again = await seedImageProjection({ projections, wordSpace, seedState }, quiet);
       assert.deepEqual(again, { version: projection.version, fitted: false, reprojected: 0 });
     });
 

@@ -21,7 +21,7 @@ const none = null as never;
 const warmup = new Warmup();
 const words = new WordService(none, 200, warmup);
 const images = new ImageService(none, none, none, 100, warmup, none);
-const imageText = new ImageTextService(none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 }, warmup, none);
+const imageText = new ImageTextService(none, none, none, none, none, { wordEfSearch: 200, imageEfSearch: 100 }, warmup, none);
 
 /** Rejects with a client error of `code` whose message matches `message`. */
 async function refused(work: () => Promise<unknown>, code: string, message: RegExp) {

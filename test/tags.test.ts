@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
-import { candidatesFor, foldTags, lemmaKey } from '../src/embedding/index.js';
+import { candidatesFor, foldTags, lemmaKey, textVoteKeys, TRANSFER } from '../src/embedding/index.js';
+import { toFloat32 } from '../src/repositories/sqlParams.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
 import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
@@ -63,7 +64,7 @@ for (const kind of storeKinds()) {
           [true, 10],
         ],
       );
-      assert.equal(await t.app.repositories.imageText.countUnprojected(), 0);
+      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
     });
 
     test('tagsForImage of a dog training image lists "dog" from its captions in the top 5, one form per word', async () => {
@@ -83,7 +84,7 @@ for (const kind of storeKinds()) {
     test('the stored vocabulary folds aeroplane and airplane into one tag, dog and dogs into another, with their synonyms', async () => {
       const vectors = await t.app.repositories.words.findVectors(['airplane', 'dogs']);
       const tagsNear = async (word: string) =>
-        foldTags(await t.app.repositories.imageText.nearestTags(vectors.get(word)!, candidatesFor(5), 200), 5);
+        foldTags(await t.app.repositories.tagVocabulary.nearestTags(vectors.get(word)!, candidatesFor(5), 200), 5);
       const planeTags = await tagsNear('airplane');
       const plane = planeTags.filter((tag) => ['aeroplane', 'airplane', 'plane', 'planes'].includes(tag.text));
       assert.equal(plane.length, 1, `one tag: ${planeTags.map((tag) => tag.text)}`);
@@ -97,12 +98,12 @@ for (const kind of storeKinds()) {
       const never = ['instead', 'every', 'front', 'top', 'back'];
       const vectors = await t.app.repositories.words.findVectors(never);
       assert.deepEqual([...vectors.keys()].sort(), [...never].sort(), 'the words are loaded');
-      const vocabulary = (await t.app.repositories.imageText.tagVocabulary()).map((word) => word.text);
+      const vocabulary = (await t.app.repositories.tagVocabulary.tagVocabulary()).map((word) => word.text);
       assert.ok(vocabulary.includes('dog') && vocabulary.includes('sofa'), `${vocabulary.length} tag words`);
       assert.deepEqual(vocabulary.filter((word) => never.includes(word)), []);
       for (const word of never) {
         // Tags of the word's own vector: the nearest the word could ever be.
-        const tags = foldTags(await t.app.repositories.imageText.nearestTags(vectors.get(word)!, candidatesFor(10), 200), 10);
+        const tags = foldTags(await t.app.repositories.tagVocabulary.nearestTags(vectors.get(word)!, candidatesFor(10), 200), 10);
         assert.ok(tags.length > 0 && tags.every((tag) => !never.includes(tag.text)), `${word}: ${tags.map((tag) => tag.text)}`);
       }
       const res = await gql(server.url, '{ imagesForText(text: "front", first: 3, mode: VECTOR) { image { id } } }');
@@ -169,6 +170,39 @@ for (const kind of storeKinds()) {
       assert.deepEqual(boats, Array(7).fill('boat'));
     });
 
+    test("the evaluation's text rules are the store's: the searched vectors as stored, the scores in the served order", async () => {
+      const { evalTextSearch } = t.app.repositories;
+      const stored = await t.app.db.primary.query<{ id: string; word: number[]; transfer: number[] | null; text: number[] }>(
+        `SELECT id, word_embedding AS word, transfer_embedding AS transfer, text_embedding AS text
+         FROM images WHERE word_embedding IS NOT NULL ORDER BY id`,
+      );
+      assert.ok(stored.rows.some((row) => row.transfer !== null), 'photos with a transfer');
+      const mixed = await evalTextSearch.searchedTextVectors(
+        stored.rows.map((row) => toFloat32(row.word)),
+        stored.rows.map((row) => row.transfer && toFloat32(row.transfer)),
+      );
+      stored.rows.forEach((row, i) => assert.deepEqual(mixed[i], toFloat32(row.text), row.id));
+      const [alone] = await evalTextSearch.searchedTextVectors([toFloat32(stored.rows[0]!.word)], [null]);
+      assert.deepEqual(alone, toFloat32(stored.rows[0]!.word), 'no transfer: the model vector');
+
+      const served = await t.app.services.imageText.imagesForText({ text: 'dog grass', first: 50, mode: 'VECTOR' });
+      assert.equal(served.matches.length, 50);
+      const votes = await t.app.db.primary.query<{ image_id: string; vote_sum: number }>(
+        `SELECT image_id, sum(vote)::float8 AS vote_sum FROM transfer_votes WHERE word = ANY($1::text[]) GROUP BY image_id`,
+        [textVoteKeys(['dog', 'grass'])],
+      );
+      const voteSum = new Map(votes.rows.map((row) => [row.image_id, row.vote_sum]));
+      assert.ok(voteSum.size > 0, 'photos voted for the words');
+      const scores = await evalTextSearch.textSearchScores(
+        served.matches.map((m) => ({ cosine: 1 - m.distance, voteSum: voteSum.get(m.image.id) ?? 0, keyCount: 2, voteWeight: TRANSFER.textVoteWeight })),
+      );
+      const reranked = served.matches
+        .map((m, i) => ({ id: m.image.id, distance: m.distance, score: scores[i]! }))
+        .sort((a, b) => b.score - a.score || a.distance - b.distance || (a.id < b.id ? -1 : 1));
+      assert.deepEqual(reranked.map((m) => m.id), served.matches.map((m) => m.image.id));
+      assert.ok(reranked.some((m) => Math.abs(m.score - (1 - m.distance)) > 1e-3), 'the votes move scores');
+    });
+
     test('unknown words are ignored and reported in extensions.unknownWords', async () => {
       const res = await gql(server.url, '{ imagesForText(text: "dog qwzx", first: 3) { image { category } } }');
       assert.equal(res.errors, undefined);
@@ -224,7 +258,7 @@ for (const kind of storeKinds()) {
       });
       assert.equal(added.errors, undefined, JSON.stringify(added.errors));
       assert.equal(added.data!.addImage.tags.length, 5);
-      const vector = (await t.app.repositories.imageText.wordEmbeddings([added.data!.addImage.id]))[0];
+      const vector = (await t.app.repositories.tags.wordEmbeddings([added.data!.addImage.id]))[0];
       assert.ok(vector, 'the stored image has a word-space vector');
     });
 

@@ -11,6 +11,7 @@ import { dot, l2Normalize } from '../src/lib/vectors.js';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import type { NewImage } from '../src/repositories/imageRepository.js';
+import { storeSearcher } from '../src/eval/textSearchModes.js';
 import { seedWords } from '../seeds/words.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
@@ -185,8 +186,21 @@ for (const kind of storeKinds()) {
       const answer = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', mode: 'VECTOR' });
       assert.ok(answer.matches.length > 0);
       assert.deepEqual(answer.unknownWords, ['qqzx'], 'the statement names the known words');
-      const nothing = await t.app.services.imageText.imagesForText({ text: 'dog qqzx' }, { withinIds: [] });
-      assert.deepEqual(nothing, { matches: [], unknownWords: ['qqzx'] }, 'nothing to search: no error, the unknown word named');
+      const nothing = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', category: 'horse', mode: 'KEYWORD' });
+      assert.deepEqual(nothing, { matches: [], unknownWords: ['qqzx'] }, 'nothing found: no error, the unknown word named');
+    });
+
+    test("the evaluation's search is the served one limited to the images it names", async () => {
+      const searcher = storeSearcher(t.app.repositories.evalTextSearch, t.app.config.images.efSearch);
+      for (const mode of ['VECTOR', 'KEYWORD', 'HYBRID'] as const) {
+        const served = await t.app.services.imageText.imagesForText({ text: 'dog grass', first: 20, mode });
+        const all = await searcher.search({ text: 'dog grass', first: 20, mode }, PHOTOS.map((p) => p.id));
+        assert.deepEqual(all, served.matches.map((m) => m.image.id), `${mode}: every image named, the served order`);
+        const cats = ['cat-sofa', 'kitten', 'dog-once'];
+        const within = await searcher.search({ text: 'dog grass', first: 20, mode }, cats);
+        assert.deepEqual(within, all.filter((id) => cats.includes(id)), `${mode}: only the images named, in the same order`);
+      }
+      assert.deepEqual(await searcher.search({ text: 'dog', first: 10, mode: 'HYBRID' }, []), []);
     });
   });
 }

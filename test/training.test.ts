@@ -77,7 +77,7 @@ for (const kind of storeKinds()) {
       // 1 − cos: 1 for an uninformed map, 0 for a perfect fit; 24 images of 3 classes fit well.
       assert.ok(first.epochs[0]!.loss < 0.5, `training loss ${first.epochs[0]!.loss}`);
       assert.ok(Number.isFinite(first.epochs[0]!.validationLoss), 'validation loss');
-      const projected = await t.app.embedder.projectManyToWords((await t.app.repositories.imageText.trainingImages()).map((r) => r.features));
+      const projected = await t.app.embedder.projectManyToWords((await t.app.repositories.wordSpace.trainingImages()).map((r) => r.features));
       assert.ok(projected.every((v) => Math.abs(Math.hypot(...v) - 1) < 1e-5), 'unit vectors');
     });
 
@@ -94,7 +94,7 @@ for (const kind of storeKinds()) {
     });
 
     test('a saved model reloads with identical outputs', async () => {
-      const rows = await t.app.repositories.imageText.trainingImages();
+      const rows = await t.app.repositories.wordSpace.trainingImages();
       const vectors = await t.app.repositories.words.findVectors(['cat', 'dog', 'train']);
       const features = rows.map((row) => row.features);
       const model = await trainProjector({
@@ -117,11 +117,11 @@ for (const kind of storeKinds()) {
       const first = await seedWordModel(deps(), seedOptions, quiet);
       assert.ok(first.trained, 'trained: no model existed');
       assert.equal(first.projected, 30);
-      assert.equal(await t.app.repositories.imageText.countUnprojected(), 0);
+      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
       assert.equal((await seedWordModel(deps(), seedOptions, quiet)).skipped, true);
 
       // A run killed after training, before projecting: the model is kept, vectors are filled in.
-      await t.app.repositories.imageText.clearWordEmbeddings();
+      await t.app.repositories.wordSpace.clearWordEmbeddings();
       const resumed = await seedWordModel(deps(), seedOptions, quiet);
       assert.equal(resumed.trained, undefined, 'no second training');
       assert.equal(resumed.projected, 30);

@@ -13,7 +13,7 @@ import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
 import { cocoSummaryRows, evaluateCocoTextSearch } from '../eval/cocoTextSearch.js';
-import { evaluateTextSearchModes, textSearchSummaryRows } from '../eval/textSearchModes.js';
+import { evaluateTextSearchModes, storeSearcher, textSearchSummaryRows } from '../eval/textSearchModes.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
 import { MODEL_PHASE, wordModelOptions } from '../../seeds/wordModel.js';
 import { withApp } from './boot.js';
@@ -88,10 +88,10 @@ async function sampleGrids(app: App, heldOut: (ScoredImage & { id: string })[]) 
 async function evaluate(app: App, config: Config): Promise<void> {
   const done = await app.repositories.seedState.completed();
   if (!done.has(MODEL_PHASE)) throw new Error('the store is not seeded with a model yet: run `npm run seed` first');
-  const { imageText, words } = app.repositories;
+  const { wordSpace, tagVocabulary, words } = app.repositories;
 
-  const pascal = await imageText.trainingImages();
-  const heldOut = (await imageText.heldOutImages()).filter((row): row is typeof row & { category: string } => !!row.category);
+  const pascal = await wordSpace.trainingImages();
+  const heldOut = (await wordSpace.heldOutImages()).filter((row): row is typeof row & { category: string } => !!row.category);
   if (heldOut.length === 0) throw new Error('no held-out images with word-space vectors: run `npm run train`');
   // The vectors similarImages searches (features through the learned projection), and the plain features.
   const searched = await app.repositories.images.findEmbeddings(pascal.map((row) => row.id));
@@ -107,7 +107,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   };
   const classWords = [...new Set(pascal.flatMap((row) => categoryWords(row.category)))];
   const vectors = await words.findVectors([...classWords, ...OPEN_VOCABULARY_QUERIES]);
-  const vocabulary = unit(await imageText.tagVocabulary());
+  const vocabulary = unit(await tagVocabulary.tagVocabulary());
   const scores = scoreWordSpace(heldOut, vocabulary, vectors);
   const coco = await scoreCocoSample(app, config.assets.dir);
   const reportSets: PhotoSet[] = [
@@ -130,7 +130,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   );
   const training = readProjectorMetadata(config.wordSpace.projectorDir);
   const textSearchModes = await evaluateTextSearchModes(
-    app.services.imageText,
+    storeSearcher(app.repositories.evalTextSearch, config.images.efSearch),
     pascal.filter((row) => !heldOutIds.has(row.id)),
     pascal.filter((row) => heldOutIds.has(row.id)),
     OPEN_VOCABULARY_QUERIES,

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { App } from '../app.js';
 import { listCocoSample, type CocoSamplePhoto } from '../dataset/cocoSample.js';
 import { loadWordNet } from '../dataset/wordnet.js';
-import { candidatesFor, foldTags, lemmaKey } from '../embedding/index.js';
+import { candidatesFor, lemmaKey } from '../embedding/index.js';
 import {
   average,
   captionWordSet,
@@ -24,6 +24,7 @@ import { COCO_QUERY_WORDS } from '../eval/cocoQueries.js';
 import type { ReportTable, SampleGrid, Thumbnail } from '../eval/report.js';
 import { mentions } from '../eval/wordForms.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
+import { fuseTags } from '../services/imageTextService.js';
 
 /** Words whose top 10 COCO photos the report shows, and how many photos' tags it shows. */
 const GRID_WORDS = ['dog', 'kitchen', 'pizza', 'street', 'snow', 'beach'];
@@ -60,14 +61,14 @@ export function summarise(photos: readonly ScoredPhoto[], queries: Record<string
   };
 }
 
-/** Tags of a word-space vector, folded as tagsForImage folds them. */
+/** The model's own tags of a word-space vector (no captioned neighbour), scored and folded by the served fuseTags. */
 async function tagsOf(app: App, vector: Float32Array): Promise<string[]> {
-  const candidates = await app.repositories.imageText.nearestTags(
+  const candidates = await app.repositories.tagVocabulary.nearestTags(
     vector,
     candidatesFor(TAGS_PER_PHOTO),
     app.config.words.efSearch,
   );
-  return foldTags(candidates, TAGS_PER_PHOTO).map((tag) => tag.text);
+  return fuseTags(candidates, [], TAGS_PER_PHOTO).map((tag) => tag.text);
 }
 
 /** Each photo's image features and word-space vector, as the API computes them for new bytes. */

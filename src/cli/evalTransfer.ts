@@ -24,16 +24,17 @@ import {
   nearestInPool,
   scorePascalTags,
   scorePascalText,
-  searchedText,
+  searchedTexts,
   TagScorer,
   type CvTrial,
   type FitWordModel,
   type Neighbour,
   type PoolPhoto,
+  type TextSearchRules,
   type TransferPhoto,
 } from '../eval/captionTransfer.js';
 import { captionWordSet, textToImagePrecision, type QueryWord } from '../eval/captionMetrics.js';
-import { OPEN_VOCABULARY_QUERIES } from '../eval/imageText.js';
+import { OPEN_VOCABULARY_QUERIES, type SearchedVector } from '../eval/imageText.js';
 import type { ReportTable, SampleGrid } from '../eval/report.js';
 import { mentions } from '../eval/wordForms.js';
 import { l2Normalize } from '../lib/vectors.js';
@@ -52,7 +53,7 @@ const HALF_SEED = 'semsearch-coco-half-v1';
 export interface TransferResults {
   parameters: { served: TransferParameters; chosenByCrossValidation: TransferParameters };
   crossValidation: { modelOnly: CvTrial; trials: CvTrial[] };
-  pascalHeldOut: Record<'modelOnly' | 'withTrainingCaptions', ReturnType<typeof scorePascalTags> & ReturnType<typeof scorePascalText>>;
+  pascalHeldOut: Record<'modelOnly' | 'withTrainingCaptions', ReturnType<typeof scorePascalTags> & Awaited<ReturnType<typeof scorePascalText>>>;
   coco: Record<'modelOnly' | 'transferTags' | 'transferText' | 'transfer', CaptionScores> | null;
   cocoHalves: { rule: string; photos: number; before: CaptionScores; after: CaptionScores } | null;
 }
@@ -78,12 +79,12 @@ function defaultWordModel(vectors: WordVectors): FitWordModel {
 const inTaughtHalf = (id: string) => createHash('sha1').update(`${HALF_SEED}:${id}`).digest()[0]! % 2 === 0;
 
 export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: string) => void) {
-  const { imageText, images, words } = app.repositories;
-  const rows = await imageText.trainingImages();
-  const heldOutIds = new Set((await imageText.heldOutImages()).map((row) => row.id));
+  const { wordSpace, tags, tagVocabulary, images, words, evalTextSearch: rules } = app.repositories;
+  const rows = await wordSpace.trainingImages();
+  const heldOutIds = new Set((await wordSpace.heldOutImages()).map((row) => row.id));
   const [searched, modelVectors] = await Promise.all([
     images.findEmbeddings(rows.map((row) => row.id)),
-    imageText.wordEmbeddings(rows.map((row) => row.id)),
+    tags.wordEmbeddings(rows.map((row) => row.id)),
   ]);
   const pascal = rows.map((row, i) => ({
     ...row,
@@ -95,24 +96,24 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     for (const word of captionWordList([caption])) needed.add(word);
   }
   const vectors = await words.findVectors([...needed]);
-  const vocabulary = (await imageText.foldedTagVocabulary()).map((word) => ({ ...word, vector: l2Normalize(word.vector) }));
+  const vocabulary = (await tagVocabulary.foldedTagVocabulary()).map((word) => ({ ...word, vector: l2Normalize(word.vector) }));
   const scorer = new TagScorer(vocabulary);
 
   const training = pascal.filter((row) => !heldOutIds.has(row.id));
   const heldOut = pascal.filter((row) => heldOutIds.has(row.id));
   log(`caption transfer: cross-validating k, T and the fusion weights on ${training.length} training photos`);
-  const cv = crossValidate(training, scorer, vectors, defaultWordModel(vectors));
+  const cv = await crossValidate(training, scorer, vectors, defaultWordModel(vectors), rules);
   const served = TRANSFER;
 
   const trainingPool = buildPool(training, vectors);
   const heldOutNeighbours = heldOut.map((photo) => nearestInPool(photo, trainingPool, served.neighbours));
-  const pascalScores = (near: readonly (readonly Neighbour[])[]) => ({
+  const pascalScores = async (near: readonly (readonly Neighbour[])[]) => ({
     ...scorePascalTags(heldOut, near, scorer, served),
-    ...scorePascalText(heldOut, near, vectors, served),
+    ...(await scorePascalText(heldOut, near, vectors, served, rules)),
   });
   const pascalHeldOut = {
-    modelOnly: pascalScores(heldOut.map(() => NO_NEIGHBOURS)),
-    withTrainingCaptions: pascalScores(heldOutNeighbours),
+    modelOnly: await pascalScores(heldOut.map(() => NO_NEIGHBOURS)),
+    withTrainingCaptions: await pascalScores(heldOutNeighbours),
   };
 
   let cocoScores: TransferResults['coco'] = null;
@@ -128,13 +129,13 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     }));
     const pascalPool = buildPool(pascal, vectors);
     const score = (subset: readonly TransferPhoto[], near: readonly (readonly Neighbour[])[], tagsBy: boolean, textBy: boolean) =>
-      scoreCoco(subset, near, scorer, coco.queries, tagsBy, textBy);
+      scoreCoco(subset, near, scorer, coco.queries, tagsBy, textBy, rules);
     const near = photos.map((photo) => nearestInPool(photo, pascalPool, served.neighbours));
     cocoScores = {
-      modelOnly: score(photos, near, false, false),
-      transferTags: score(photos, near, true, false),
-      transferText: score(photos, near, false, true),
-      transfer: score(photos, near, true, true),
+      modelOnly: await score(photos, near, false, false),
+      transferTags: await score(photos, near, true, false),
+      transferText: await score(photos, near, false, true),
+      transfer: await score(photos, near, true, true),
     };
     const taught = photos.filter((photo) => inTaughtHalf(photo.id));
     const measured = photos.filter((photo) => !inTaughtHalf(photo.id));
@@ -142,8 +143,8 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     cocoHalves = {
       rule: `stored with captions: the photos whose sha1("${HALF_SEED}:<id>") starts with an even byte (${taught.length})`,
       photos: measured.length,
-      before: score(measured, measured.map((photo) => nearestInPool(photo, pascalPool, served.neighbours)), true, true),
-      after: score(measured, measured.map((photo) => nearestInPool(photo, taughtPool, served.neighbours)), true, true),
+      before: await score(measured, measured.map((photo) => nearestInPool(photo, pascalPool, served.neighbours)), true, true),
+      after: await score(measured, measured.map((photo) => nearestInPool(photo, taughtPool, served.neighbours)), true, true),
     };
     reportGrid = await tagGrid(coco, photos, near, scorer);
   }
@@ -158,19 +159,24 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
 }
 
 /** COCO photos' tags (precision@5, recall@10) and text → image P@10 over the query words, by the model or by transfer. */
-function scoreCoco(
+async function scoreCoco(
   photos: readonly TransferPhoto[],
   neighbours: readonly (readonly Neighbour[])[],
   scorer: TagScorer,
   queries: readonly QueryWord[],
   tagsByTransfer: boolean,
   textByTransfer: boolean,
-): CaptionScores {
+  rules: TextSearchRules,
+): Promise<CaptionScores> {
+  const searched: readonly SearchedVector[] = textByTransfer
+    ? await searchedTexts(photos, neighbours, queries.map((query) => ({ words: [query.word], vector: query.vector })), TRANSFER, rules)
+    : photos.map((photo) => ({ vector: photo.wordVector }));
   const scored = photos.map((photo, i) => ({
     id: photo.id,
     captions: photo.captions,
     captionWords: captionWordSet(photo.captions),
-    ...(textByTransfer ? searchedText(photo, neighbours[i]!, TRANSFER) : { vector: photo.wordVector }),
+    vector: searched[i]!.vector,
+    textScores: searched[i]!.textScores,
     tags: scorer.tags(photo, tagsByTransfer ? neighbours[i]! : NO_NEIGHBOURS, TRANSFER).map((tag) => tag.text),
   }));
   return summarise(scored, textToImagePrecision(scored, queries));

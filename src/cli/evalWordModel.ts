@@ -80,7 +80,7 @@ export async function chooseWordModel(
   reportSets: readonly PhotoSet[],
   log: (line: string) => void,
 ): Promise<WordModelChoices> {
-  const rows = await app.repositories.imageText.trainingImages();
+  const rows = await app.repositories.wordSpace.trainingImages();
   const images: LabImage[] = splitItems(rows.map((row) => ({ ...row, name: row.id })), HELD_OUT_PER_CATEGORY).train;
   const classWords = [...new Set(images.flatMap((image) => categoryWords(image.category)))];
   const needed = new Set([...classWords, ...OPEN_VOCABULARY_QUERIES]);
@@ -88,7 +88,7 @@ export async function chooseWordModel(
   const vectors = await app.repositories.words.findVectors([...needed]);
   const byImage = foldsOf(images, 'image');
   const byCategory = foldsOf(images, 'category');
-  const allWords = await app.repositories.imageText.alphabeticWords();
+  const allWords = await app.repositories.words.alphabeticWords();
   const lexicon = loadWordNet();
   const vocabulary = await vocabularyOf(app, lexicon, allWords, classWords, DEFAULT_TAG_VOCABULARY_RULE, 10_000);
 

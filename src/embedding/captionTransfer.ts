@@ -17,9 +17,9 @@ export interface TransferParameters {
   temperature: number;
   /** A tag's score: tagWeight × the neighbours' vote + (1 − tagWeight) × the model's cosine. */
   tagWeight: number;
-  /** The searched vector: unit model vector + textWeight × unit transferred vector. */
+  /** The transferred vector's weight against the model's unit vector in the searched one (the store mixes them: searched_text_vector). */
   textWeight: number;
-  /** A photo's text-search score: its vector's cosine + textVoteWeight × its neighbours' vote for the text's words. */
+  /** How much the neighbours' vote for the text's words adds to the searched vector's cosine (the store scores: text_search_score). */
   textVoteWeight: number;
 }
 
@@ -113,12 +113,6 @@ export function transferredWordVotes(
 
 /** The keys a text's known words search the stored votes by. */
 export const textVoteKeys = (words: readonly string[]): string[] => [...new Set(words.map(voteKey))];
-
-/** A photo's vote for a text: the mean of its stored votes over the text's keys (0 where it has none). */
-export function textVote(votes: ReadonlyMap<string, number>, keys: readonly string[]): number {
-  if (keys.length === 0) return 0;
-  return keys.reduce((sum, key) => sum + (votes.get(key) ?? 0), 0) / keys.length;
-}
 
 /** Own captions' place in VotedWord.neighbours. */
 export const OWN_CAPTIONS = -1;

@@ -18,7 +18,6 @@ export {
   neighbourWeights,
   OWN_CAPTIONS,
   scoreTags,
-  textVote,
   textVoteKeys,
   TRANSFER,
   transferredVector,

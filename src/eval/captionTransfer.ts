@@ -1,6 +1,7 @@
 // Caption transfer measured in memory with the served code's own functions
-// (scoreTags, foldTags, transferredVector): a photo's tags and its searched
-// text vector from a pool of captioned photos, found by exact nearest
+// (scoreTags, foldTags, transferredVector, transferredWordVotes, and the
+// store's searched_text_vector and text_search_score): a photo's tags and its
+// text search ranking from a pool of captioned photos, found by exact nearest
 // neighbours over the same image vectors the service searches through HNSW.
 // Also the cross-validation inside Pascal's training split that chose k, T
 // and the two fusion weights (each fold's model refitted without the fold).
@@ -12,7 +13,6 @@ import {
   captionWordList,
   foldTags,
   scoreTags,
-  textVote,
   textVoteKeys,
   transferredVector,
   transferredWordVotes,
@@ -22,8 +22,22 @@ import {
   type VotedWord,
 } from '../embedding/index.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
+import type { EvalTextSearchRepository } from '../repositories/evalTextSearchRepository.js';
 import { average, captionWordSet, namesClass, tagPrecision } from './captionMetrics.js';
-import { mean, scoreClassQueries, scoreOpenVocabulary, type WordVectors } from './imageText.js';
+import {
+  classQueries,
+  mean,
+  queryKey,
+  scoreClassQueries,
+  scoreOpenVocabulary,
+  wordQueries,
+  type SearchedVector,
+  type TextQueryWords,
+  type WordVectors,
+} from './imageText.js';
+
+/** The store's text-search rules, which rank the evaluation's in-memory photos as the served search does. */
+export type TextSearchRules = Pick<EvalTextSearchRepository, 'searchedTextVectors' | 'textSearchScores'>;
 
 /** A vocabulary word as tags are served: unit vector, its tag and the tag's other words. */
 export interface TagWord {
@@ -145,29 +159,43 @@ export class TagScorer {
   }
 }
 
-/** The searched text vector: the model's unit vector plus the weighted transferred one, normalised. */
-export function textVector(photo: TransferPhoto, neighbours: readonly Neighbour[], p: TransferParameters): Float32Array {
-  const used = neighbours.slice(0, p.neighbours).map((n) => ({ distance: n.distance, captionEmbedding: n.photo.captionEmbedding }));
-  const { vector } = transferredVector(used, p);
-  return vector ? l2Normalize(photo.wordVector.map((x, i) => x + vector[i]!)) : photo.wordVector;
-}
-
-/** What text search ranks a photo by, as served: its searched vector, plus the neighbours' vote for the text's words. */
-export function searchedText(
-  photo: TransferPhoto,
-  neighbours: readonly Neighbour[],
+/**
+ * The photos as text search ranks them for `queries`, as served: each one's
+ * searched vector (the store's searched_text_vector of its model vector and
+ * the vector transferred from its neighbours) and its score for each query
+ * (the store's text_search_score of that vector's cosine and the neighbours'
+ * votes for the query's words). Two round trips to the store in all.
+ */
+export async function searchedTexts<T extends TransferPhoto>(
+  photos: readonly T[],
+  neighbours: readonly (readonly Neighbour[])[],
+  queries: readonly TextQueryWords[],
   p: TransferParameters,
-): { vector: Float32Array; textBonus: (words: readonly string[]) => number } {
-  const used = neighbours.slice(0, p.neighbours).map((n) => ({
-    distance: n.distance,
-    captionWords: n.photo.captionWords,
-    captionCount: n.photo.captionCount,
+  rules: TextSearchRules,
+): Promise<(T & Required<SearchedVector>)[]> {
+  const used = photos.map((_, i) => neighbours[i]!.slice(0, p.neighbours));
+  const transferred = used.map(
+    (near) => transferredVector(near.map((n) => ({ distance: n.distance, captionEmbedding: n.photo.captionEmbedding })), p).vector,
+  );
+  const vectors = await rules.searchedTextVectors(photos.map((photo) => photo.wordVector), transferred);
+  const keys = queries.map((query) => textVoteKeys(query.words));
+  const inputs = used.flatMap((near, i) => {
+    const votes = new Map(
+      transferredWordVotes(near.map((n) => ({ distance: n.distance, captionWords: n.photo.captionWords, captionCount: n.photo.captionCount })), p),
+    );
+    return queries.map((query, j) => ({
+      cosine: dot(query.vector, vectors[i]!),
+      voteSum: keys[j]!.reduce((sum, key) => sum + (votes.get(key) ?? 0), 0),
+      keyCount: keys[j]!.length,
+      voteWeight: p.textVoteWeight,
+    }));
+  });
+  const scores = await rules.textSearchScores(inputs);
+  return photos.map((photo, i) => ({
+    ...photo,
+    vector: vectors[i]!,
+    textScores: new Map(queries.map((query, j) => [queryKey(query.words), scores[i * queries.length + j]!])),
   }));
-  const votes = new Map(p.textVoteWeight > 0 ? transferredWordVotes(used, p) : []);
-  return {
-    vector: textVector(photo, neighbours, p),
-    textBonus: (words) => p.textVoteWeight * textVote(votes, textVoteKeys(words)),
-  };
 }
 
 export interface PascalPhoto extends TransferPhoto {
@@ -204,14 +232,16 @@ export function scorePascalTags(
   };
 }
 
-/** Text → image within `photos` by their searched vectors: class names, and the open-vocabulary proxy words. */
-export function scorePascalText(
+/** Text → image within `photos` as served: class names, and the open-vocabulary proxy words. */
+export async function scorePascalText(
   photos: readonly PascalPhoto[],
   neighbours: readonly (readonly Neighbour[])[],
   vectors: WordVectors,
   p: TransferParameters,
-): PascalTextScores {
-  const searched = photos.map((photo, i) => ({ ...photo, ...searchedText(photo, neighbours[i]!, p) }));
+  rules: TextSearchRules,
+): Promise<PascalTextScores> {
+  const queries = [...classQueries(photos, vectors), ...wordQueries(vectors)];
+  const searched = await searchedTexts(photos, neighbours, queries, p, rules);
   return {
     classTextToImage: mean(Object.values(scoreClassQueries(searched, vectors))),
     openVocabulary: mean(Object.values(scoreOpenVocabulary(searched, vectors)).map((s) => s.precision)),
@@ -260,12 +290,13 @@ export interface TrainingRow extends PascalPhoto {
  * search maximises open-vocabulary P@10 while keeping its class P@10; (k, T)
  * maximise the sum of both at their best weights.
  */
-export function crossValidate(
+export async function crossValidate(
   rows: readonly TrainingRow[],
   scorer: TagScorer,
   vectors: WordVectors,
   fitWordModel: FitWordModel,
-): { trials: CvTrial[]; modelOnly: CvTrial; chosen: TransferParameters } {
+  rules: TextSearchRules,
+): Promise<{ trials: CvTrial[]; modelOnly: CvTrial; chosen: TransferParameters }> {
   const folds = Array.from({ length: CV_FOLDS }, (_, f) => rows.filter((_, i) => i % CV_FOLDS === f));
   const maxK = Math.max(...CV_GRID.neighbours);
   const prepared = folds.map((fold, f) => {
@@ -277,12 +308,13 @@ export function crossValidate(
     const pool = buildPool(rest.map((row) => ({ ...row, imageVector: imageVector(row) })), vectors);
     return { photos, neighbours: photos.map((photo) => nearestInPool(photo, pool, maxK)) };
   });
-  const trial = (p: TransferParameters): CvTrial => {
+  const textScores = (p: TransferParameters) =>
+    Promise.all(prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p, rules)));
+  const trial = async (p: TransferParameters): Promise<CvTrial> => {
     const tags = prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
-    const text = prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p));
-    return { ...p, ...averages(tags), ...averages(text) } as CvTrial;
+    return { ...p, ...averages(tags), ...averages(await textScores(p)) } as CvTrial;
   };
-  const modelOnly = trial({ neighbours: 0, temperature: 0, tagWeight: 0, textWeight: 0, textVoteWeight: 0 });
+  const modelOnly = await trial({ neighbours: 0, temperature: 0, tagWeight: 0, textWeight: 0, textVoteWeight: 0 });
   const trials: CvTrial[] = [];
   for (const neighbours of CV_GRID.neighbours) {
     for (const temperature of CV_GRID.temperature) {
@@ -291,10 +323,8 @@ export function crossValidate(
         return prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
       });
       const textGrid = CV_GRID.textWeight.flatMap((textWeight) => CV_GRID.textVoteWeight.map((textVoteWeight) => ({ textWeight, textVoteWeight })));
-      const textTrials = textGrid.map((weights) => {
-        const p = { neighbours, temperature, tagWeight: 0, ...weights };
-        return prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p));
-      });
+      const textTrials: PascalTextScores[][] = [];
+      for (const weights of textGrid) textTrials.push(await textScores({ neighbours, temperature, tagWeight: 0, ...weights }));
       CV_GRID.tagWeight.forEach((tagWeight, i) =>
         textGrid.forEach((weights, j) =>
           trials.push({

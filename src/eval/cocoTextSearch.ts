@@ -5,7 +5,6 @@
 // (what the product does for a captioned collection; KEYWORD then reads the
 // very captions relevance is judged by) and with the captions held back
 // (what the models alone do). The store being evaluated is never written.
-import { Warmup } from '../services/warmup.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,9 +15,7 @@ import { sha256 } from '../lib/hash.js';
 import { createRepositories } from '../repositories/index.js';
 import type { NewImage } from '../repositories/imageRepository.js';
 import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRepository.js';
-import { ImageProjectionCache } from '../services/imageProjectionCache.js';
-import { ImageTextService } from '../services/imageTextService.js';
-import { captionWordQueries, scoreModes, TEXT_SEARCH_MODES, type EvaluatedImage, type ModeScores } from './textSearchModes.js';
+import { captionWordQueries, scoreModes, storeSearcher, TEXT_SEARCH_MODES, type EvaluatedImage, type ModeScores } from './textSearchModes.js';
 
 export const COCO_SAMPLE_DIR = 'coco-captions-sample';
 /** A query word must be in the captions of at least this many photos (of 271). */
@@ -102,10 +99,7 @@ async function scoreInThrowawayStore(
     const vectors = await app.repositories.words.findVectors(words);
     await repositories.words.insertBatch([...vectors].map(([text, vector], rank) => ({ rank, text, vector })));
     await repositories.images.insert(rows);
-    const search = new ImageTextService(repositories.imageText, repositories.images, repositories.words, app.embedder, {
-      wordEfSearch: app.config.words.efSearch,
-      imageEfSearch: app.config.images.efSearch,
-    }, new Warmup(), new ImageProjectionCache(repositories.projections));
+    const search = storeSearcher(repositories.evalTextSearch, app.config.images.efSearch);
     return await scoreModes(search, photos, captionWordQueries(words));
   } finally {
     await db.close();

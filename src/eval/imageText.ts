@@ -8,10 +8,27 @@ export interface ScoredImage extends SearchedVector {
   captions: readonly string[];
 }
 
-/** What a text search ranks: a unit vector and, as served with caption transfer, a score added for the text's words. */
+/** What a text search ranks: a unit vector and, as served with caption transfer, the store's score for each query. */
 export interface SearchedVector {
   vector: Float32Array;
-  textBonus?: (words: readonly string[]) => number;
+  /** The served score of each query asked (by queryKey of its words), which then replaces the cosine. */
+  textScores?: ReadonlyMap<string, number>;
+}
+
+/** A text query as the metrics ask it: its words and their unit mean vector. */
+export interface TextQueryWords {
+  words: readonly string[];
+  vector: Float32Array;
+}
+
+/** How SearchedVector.textScores names a query. */
+export const queryKey = (words: readonly string[]) => words.join(' ');
+
+function itemScore(query: Float32Array, item: SearchedVector, words: readonly string[]): number {
+  if (!item.textScores) return dot(query, item.vector);
+  const score = item.textScores.get(queryKey(words));
+  if (score === undefined) throw new Error(`no served score for the query "${queryKey(words)}"`);
+  return score;
 }
 
 export interface VocabularyWord {
@@ -44,7 +61,7 @@ export function rankByCosine(
 ): number[] {
   const scores = items.map((item, index) => ({
     index,
-    score: dot(query, item.vector) - (penalty?.[index] ?? 0) + (item.textBonus?.(words) ?? 0),
+    score: itemScore(query, item, words) - (penalty?.[index] ?? 0),
   }));
   return scores.sort((a, b) => b.score - a.score || a.index - b.index).map((s) => s.index);
 }
@@ -98,18 +115,32 @@ function precisionAt(ranked: number[], relevant: (index: number) => boolean, k =
   return ranked.slice(0, k).filter(relevant).length / k;
 }
 
+/** Each class of `images` with a known word, as a query: its name (both words of a two-word one). */
+export function classQueries(images: readonly { category: string }[], vectors: WordVectors): (TextQueryWords & { category: string })[] {
+  const categories = [...new Set(images.map((image) => image.category))].sort();
+  return categories.flatMap((category) => {
+    const vector = queryVector(categoryWords(category), vectors);
+    return vector ? [{ category, words: categoryWords(category), vector }] : [];
+  });
+}
+
+/** Each known word of `queries`, as a query of its own. */
+export function wordQueries(vectors: WordVectors, queries: readonly string[] = OPEN_VOCABULARY_QUERIES): (TextQueryWords & { word: string })[] {
+  return queries.flatMap((word) => {
+    const vector = queryVector([word], vectors);
+    return vector ? [{ word, words: [word], vector }] : [];
+  });
+}
+
 /** Text → image P@10 for each class name, searching `images` only (less each image's `penalty`, where given). */
 export function scoreClassQueries(
   images: readonly ScoredImage[],
   vectors: WordVectors,
   penalty?: ArrayLike<number>,
 ): Record<string, number> {
-  const categories = [...new Set(images.map((image) => image.category))].sort();
   const scores: Record<string, number> = {};
-  for (const category of categories) {
-    const query = queryVector(categoryWords(category), vectors);
-    if (!query) continue;
-    const ranked = rankByCosine(query, images, penalty, categoryWords(category));
+  for (const { category, words, vector } of classQueries(images, vectors)) {
+    const ranked = rankByCosine(vector, images, penalty, words);
     scores[category] = precisionAt(ranked, (i) => images[i]!.category === category);
   }
   return scores;
@@ -134,14 +165,12 @@ export function scoreOpenVocabulary(
 ): Record<string, OpenVocabularyScore> {
   const lemmas = images.map(captionLemmas);
   const scores: Record<string, OpenVocabularyScore> = {};
-  for (const word of queries) {
-    const query = queryVector([word], vectors);
-    if (!query) continue;
+  for (const { word, words, vector } of wordQueries(vectors, queries)) {
     const key = lemmaKey(word);
     const relevant = (i: number) => lemmas[i]!.has(key);
     const relevantCount = images.filter((_, i) => relevant(i)).length;
     scores[word] = {
-      precision: precisionAt(rankByCosine(query, images, penalty, [word]), relevant),
+      precision: precisionAt(rankByCosine(vector, images, penalty, words), relevant),
       chance: relevantCount / images.length,
     };
   }

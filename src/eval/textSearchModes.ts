@@ -1,18 +1,32 @@
 // Text → image P@10 of each imagesForText mode, through the product's own
-// search (the SQL of the store), on a chosen set of stored images. Small and
+// search (its checks, its ranking options and the SQL of the store), on a
+// chosen set of stored images. Small and
 // self-contained so any evaluation (Pascal's split, the COCO sample) can call it.
 // KEYWORD reads the searched photos' captions; where relevance is judged from
 // those same captions, its figure measures the product, not the model.
 import { captionWordCounts, categoryWords } from '../embedding/captions.js';
 import { lemmaKey } from '../embedding/tagVocabulary.js';
-import type { ImagesForText, ImagesForTextArgs, SearchTuning, TextSearchMode } from '../services/imageTextService.js';
+import type { EvalTextSearchRepository } from '../repositories/evalTextSearchRepository.js';
+import { checkTextQuery, textSearchOptions, type TextSearchMode } from '../services/imageTextService.js';
 import { mean, PRECISION_AT } from './imageText.js';
 
 export const TEXT_SEARCH_MODES: readonly TextSearchMode[] = ['VECTOR', 'KEYWORD', 'HYBRID'];
 
-/** The part of TextImageService an evaluation needs. */
+/** imagesForText as an evaluation asks it: the ids of the first images for a text, among `withinIds` alone. */
 export interface TextSearcher {
-  imagesForText(args: ImagesForTextArgs, tuning?: Partial<SearchTuning>): Promise<ImagesForText>;
+  search(query: { text: string; first: number; mode: TextSearchMode }, withinIds: readonly string[], rrfK?: number): Promise<string[]>;
+}
+
+/** The served search (its checks, its options, its statement) over a store's images `withinIds`. */
+export function storeSearcher(repository: EvalTextSearchRepository, efSearch: number): TextSearcher {
+  return {
+    async search(args, withinIds, rrfK) {
+      const query = checkTextQuery(args);
+      const options = textSearchOptions(query, efSearch, rrfK);
+      const rows = await repository.searchImagesWithin(query.tokens, query.text, options, withinIds);
+      return rows.map((row) => row.id);
+    },
+  };
 }
 
 export interface EvaluatedImage {
@@ -62,12 +76,9 @@ export async function precisionAt10(
   const withinIds = [...byId.keys()];
   const scores: number[] = [];
   for (const query of queries) {
-    const { matches } = await searcher.imagesForText(
-      { text: query.text, first: PRECISION_AT, mode },
-      { withinIds, ...(rrfK === undefined ? {} : { rrfK }) },
-    );
-    const hits = matches.filter((match) => {
-      const image = byId.get(match.image.id);
+    const ids = await searcher.search({ text: query.text, first: PRECISION_AT, mode }, withinIds, rrfK);
+    const hits = ids.filter((id) => {
+      const image = byId.get(id);
       return image !== undefined && query.relevant(image);
     }).length;
     scores.push(hits / PRECISION_AT);

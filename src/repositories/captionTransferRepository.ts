@@ -1,11 +1,11 @@
-// All SQL of caption transfer (migrations/008): each photo's caption vector,
-// its transferred vector and radius, which photos a captioned write makes
-// stale, and their refresh.
+// The caption transfer phase's SQL (migrations/008): stale photos counted and
+// refreshed (transferred vector, radius, neighbours, votes), caption words
+// recomputed. What other writes run to keep it current is in transferUpkeep.ts.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
-import { toArrayLiteral } from './imageRepository.js';
 import { countOf } from './queryRunner.js';
-import { toFloat32, vectorParam } from './vectorParam.js';
+import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
+import { fillAllCaptionEmbeddings } from './transferUpkeep.js';
 
 export interface NeighbourRow {
   id: string;
@@ -26,28 +26,6 @@ export interface TransferRow {
 /** Computes each photo's transfer from its nearest captioned photos (nearest first). */
 export type ComputeTransfer = (neighbours: NeighbourRow[]) => TransferRow;
 
-/**
- * A captioned photo's caption vector: the normalised sum of its caption
- * words' unit GloVe vectors (a word once per caption using it). NULL when no
- * word is known (or the words are not loaded yet: the transfer phase fills it).
- */
-const FILL_CAPTION_EMBEDDINGS = `
-  UPDATE images i SET caption_embedding = (
-    SELECT l2_normalize(sum(l2_normalize(w.embedding))) FROM unnest(i.caption_words) AS word JOIN words w ON w.text = word
-  ) WHERE i.id = ANY($1::text[])`;
-
-/**
- * Marks stale (radius NULL) every other photo that has one of the photos `$1`
- * (captioned, or all of them with $2 false) within its radius: among its k
- * nearest captioned photos now, or it would be once captioned.
- */
-const MARK_NEIGHBOURS_STALE = `
-  UPDATE images o SET transfer_radius = NULL
-  FROM images n
-  WHERE n.id = ANY($1::text[]) AND (NOT $2::boolean OR n.caption_embedding IS NOT NULL)
-    AND o.id <> ALL($1::text[]) AND o.transfer_radius IS NOT NULL
-    AND (o.embedding <=> n.embedding) <= o.transfer_radius`;
-
 /** Each photo's k nearest captioned photos but itself, through the index of captioned photos. */
 const NEIGHBOURS = `
   SELECT i.id, n.id AS "neighbourId", n.distance, n.caption_embedding AS "captionEmbedding",
@@ -59,22 +37,6 @@ const NEIGHBOURS = `
   ) n
   WHERE i.id = ANY($1::text[])
   ORDER BY i.id, n.distance`;
-
-/**
- * Inside a write's transaction, after photos `ids` were stored or their
- * captions changed: their caption vectors, and the photos they change marked
- * stale (for new photos, only captioned ones change others: `captionedOnly`).
- */
-export async function captionsWritten(client: pg.ClientBase, ids: readonly string[], captionedOnly: boolean): Promise<void> {
-  if (ids.length === 0) return;
-  await client.query(FILL_CAPTION_EMBEDDINGS, [ids]);
-  await markNeighboursStale(client, ids, captionedOnly);
-}
-
-/** Inside a deletion's transaction, before the rows go: the photos whose transfer used them, marked stale. */
-export async function markNeighboursStale(client: pg.ClientBase, ids: readonly string[], captionedOnly: boolean): Promise<void> {
-  if (ids.length > 0) await client.query(MARK_NEIGHBOURS_STALE, [ids, captionedOnly]);
-}
 
 export class CaptionTransferRepository {
   constructor(private readonly writer: pg.Pool) {}
@@ -103,7 +65,7 @@ export class CaptionTransferRepository {
   /** Every photo's caption vector again (after the words are loaded), and every transfer stale. */
   async resetAll(): Promise<void> {
     await withTransaction(this.writer, async (client) => {
-      await client.query(FILL_CAPTION_EMBEDDINGS.replace('WHERE i.id = ANY($1::text[])', ''));
+      await fillAllCaptionEmbeddings(client);
       await client.query('UPDATE images SET transfer_radius = NULL');
     });
   }

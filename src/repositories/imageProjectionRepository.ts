@@ -3,7 +3,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { countOf } from './queryRunner.js';
-import { toFloat32, vectorParam } from './vectorParam.js';
+import { toFloat32, vectorParam } from './sqlParams.js';
 
 interface ProjectionRow {
   version: string;

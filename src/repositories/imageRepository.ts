@@ -1,21 +1,13 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
-import { captionsWritten, markNeighboursStale } from './captionTransferRepository.js';
-import { COLUMNS, NEAREST, NEAREST_TO_STORED_MANY, type QuerySource } from './imageSearchQueries.js';
+import { COLUMNS, type ImageRecord } from './imageColumns.js';
+import { NEAREST, NEAREST_TO_STORED_MANY, type QuerySource } from './imageSearchQueries.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
-import { toFloat32, vectorParam } from './vectorParam.js';
+import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
+import { captionsWritten, markNeighboursStale } from './transferUpkeep.js';
 
-export interface ImageRecord {
-  id: string;
-  category: string | null;
-  captions: string[];
-  width: number;
-  height: number;
-  contentHash: string;
-  source: string;
-  createdAt: Date;
-}
+export type { ImageRecord } from './imageColumns.js';
 
 export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   /** Each caption's distinct content words, concatenated (captionWordList). */
@@ -59,8 +51,6 @@ export interface ImageMatchRow extends ImageRecord {
  * enough rows pass the filter.
  */
 export const EXACT_SCAN_MAX_ROWS = 20_000;
-
-export { COLUMNS } from './imageSearchQueries.js';
 
 export class ImageRepository {
   constructor(
@@ -343,6 +333,3 @@ export class ImageRepository {
   }
 }
 
-export function toArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-}

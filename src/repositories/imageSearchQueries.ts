@@ -1,10 +1,7 @@
 // The image searches' SQL: nearest images to a vector or to stored images,
-// over the HNSW index or an exact scan of a category, and the columns they answer.
+// over the HNSW index or an exact scan of a category.
+import { COLUMNS } from './imageColumns.js';
 import type { HotQuery } from './queryRunner.js';
-
-// Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
-export const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
-  created_at AS "createdAt"`;
 
 export type QuerySource = 'vector' | 'stored';
 

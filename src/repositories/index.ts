@@ -3,20 +3,29 @@
 import type pg from 'pg';
 import { CaptionTransferRepository } from './captionTransferRepository.js';
 import { ImageFileRepository } from './imageFileRepository.js';
+import { EvalTextSearchRepository } from './evalTextSearchRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
 import { ImageRepository } from './imageRepository.js';
-import { ImageTextRepository } from './imageTextRepository.js';
 import { SeedStateRepository } from './seedStateRepository.js';
+import { TagRepository } from './tagRepository.js';
+import { TagVocabularyRepository } from './tagVocabularyRepository.js';
+import { TextSearchRepository } from './textSearchRepository.js';
 import { WORD_INDEX, WordRepository } from './wordRepository.js';
+import { WordSpaceRepository } from './wordSpaceRepository.js';
 
 export interface Repositories {
   words: WordRepository;
   images: ImageRepository;
   imageFiles: ImageFileRepository;
-  imageText: ImageTextRepository;
+  textSearch: TextSearchRepository;
+  tags: TagRepository;
   projections: ImageProjectionRepository;
   transfers: CaptionTransferRepository;
   seedState: SeedStateRepository;
+  // Seeding and the evaluation only.
+  tagVocabulary: TagVocabularyRepository;
+  wordSpace: WordSpaceRepository;
+  evalTextSearch: EvalTextSearchRepository;
 }
 
 export function createRepositories(pools: {
@@ -29,9 +38,13 @@ export function createRepositories(pools: {
     words: new WordRepository(primary, reader, WORD_INDEX[pools.kind]),
     images: new ImageRepository(primary, reader),
     imageFiles: new ImageFileRepository(reader),
-    imageText: new ImageTextRepository(primary, reader),
+    textSearch: new TextSearchRepository(reader),
+    tags: new TagRepository(reader),
     projections: new ImageProjectionRepository(primary),
     transfers: new CaptionTransferRepository(primary),
     seedState: new SeedStateRepository(primary),
+    tagVocabulary: new TagVocabularyRepository(primary, reader),
+    wordSpace: new WordSpaceRepository(primary, reader),
+    evalTextSearch: new EvalTextSearchRepository(reader),
   };
 }

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
-import { toFloat32, vectorParam } from './vectorParam.js';
+import { toFloat32, vectorParam } from './sqlParams.js';
 
 export interface WordIndexParams {
   m: number;
@@ -231,6 +231,12 @@ export class WordRepository {
       'SELECT text FROM words WHERE rank < $2 ORDER BY md5(text) LIMIT $1',
       [n, maxRank],
     );
+    return result.rows.map((row) => row.text);
+  }
+
+  /** The alphabetic words, most frequent first: what the tag vocabulary rule chooses from. */
+  async alphabeticWords(): Promise<string[]> {
+    const result = await this.reader.query<{ text: string }>(`SELECT text FROM words WHERE text ~ '^[a-z]{2,}$' ORDER BY rank`);
     return result.rows.map((row) => row.text);
   }
 }

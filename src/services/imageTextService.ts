@@ -17,7 +17,8 @@ import { ClientError, noImage, quoted } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
-import type { ImageTextRepository, VotedWordRow } from '../repositories/imageTextRepository.js';
+import type { TagRepository, VotedWordRow } from '../repositories/tagRepository.js';
+import type { TextSearchOptions, TextSearchRepository } from '../repositories/textSearchRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
@@ -63,12 +64,6 @@ export const RRF_K = 60;
 /** How deep each fused ranking is read: HYBRID's two, and the vector side's cosine and vote. */
 export const FUSION_DEPTH = 100;
 
-/** Evaluation only: another fusion constant, or a search limited to some images (a split). */
-export interface SearchTuning {
-  rrfK: number;
-  withinIds: readonly string[];
-}
-
 export interface ImagesForText {
   matches: ImageMatch[];
   /** Words of the text without a word vector: ignored, and reported to the client. */
@@ -80,8 +75,43 @@ export interface ImageTextSettings {
   imageEfSearch: number;
 }
 
-/** The model's candidates and the caption-voted words, scored together and folded into `first` tags. */
-function fuseTags(
+/** A text search's arguments checked, and the text's words without stop words. */
+export interface CheckedTextQuery {
+  first: number;
+  maxDistance: number | undefined;
+  mode: TextSearchMode;
+  text: string;
+  tokens: string[];
+}
+
+export function checkTextQuery(args: Omit<ImagesForTextArgs, 'category'>): CheckedTextQuery {
+  const first = checkFirst(args.first, 10);
+  const maxDistance = checkMaxDistance(args.maxDistance);
+  const mode = args.mode ?? 'HYBRID';
+  const text = checkText(args.text, 'text');
+  return { first, maxDistance, mode, text, tokens: dropStopWords(tokenize(text)) };
+}
+
+/** How the search statement ranks a query (the evaluation's searches too: `rrfK` is theirs to vary). */
+export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrfK = RRF_K): TextSearchOptions {
+  const { mode, first } = query;
+  return {
+    byVector: mode !== 'KEYWORD',
+    voteKeys: query.tokens.map(voteKey),
+    voteWeight: TRANSFER.textVoteWeight,
+    byCaption: mode !== 'VECTOR',
+    rrfK,
+    // Captions alone need only `first`; the vector side fuses the cosine with the
+    // neighbours' vote, and HYBRID fuses both rankings: each looks deeper.
+    candidates: mode === 'KEYWORD' ? first : Math.max(first, FUSION_DEPTH),
+    first,
+    maxDistance: query.maxDistance,
+    efSearch,
+  };
+}
+
+/** The model's candidates and the caption-voted words, scored together and folded into `first` tags (the evaluation's too). */
+export function fuseTags(
   model: readonly TagCandidate[],
   voted: readonly VotedWordRow[],
   first: number,
@@ -96,7 +126,8 @@ function fuseTags(
 
 export class ImageTextService {
   constructor(
-    private readonly imageText: ImageTextRepository,
+    private readonly textSearch: TextSearchRepository,
+    private readonly tags: TagRepository,
     private readonly images: ImageRepository,
     private readonly words: WordRepository,
     private readonly embedder: Embedder,
@@ -118,7 +149,7 @@ export class ImageTextService {
     const wordVector = await modelCall(this.embedder.projectToWords(features), this.refusals);
     const vector = applyImageProjection(await this.projection.current(), features);
     // The same bytes stored already are the photo itself: its captions are not its neighbours'.
-    const { model, voted } = await this.imageText.tagEvidence(
+    const { model, voted } = await this.tags.tagEvidence(
       { vector, wordVector, contentHash: sha256(bytes) },
       candidatesFor(first),
       TRANSFER.neighbours,
@@ -130,7 +161,7 @@ export class ImageTextService {
   /** The query Image.tags uses: the stored vector is read inside it (one round trip); no tags are explained only then. */
   private async storedImageTags(id: string, first: number): Promise<TagMatch[]> {
     const [tags] = await this.tagsForImages([id], first);
-    if (tags!.length > 0 || (await this.imageText.wordEmbeddings([id]))[0]) return tags!;
+    if (tags!.length > 0 || (await this.tags.wordEmbeddings([id]))[0]) return tags!;
     if ((await this.images.findByIds([id]))[0]) {
       throw new ClientError('SERVICE_UNAVAILABLE', `Image ${quoted(id)} has no word-space vector yet: the model phase of seeding is still running`);
     }
@@ -153,7 +184,7 @@ export class ImageTextService {
    * images; [] where not projected yet.
    */
   async tagsForImages(ids: readonly string[], first: number): Promise<TagMatch[][]> {
-    const { model: rows, voted } = await this.imageText.tagEvidence({ ids }, candidatesFor(first), TRANSFER.neighbours, this.tagEfSearch());
+    const { model: rows, voted } = await this.tags.tagEvidence({ ids }, candidatesFor(first), TRANSFER.neighbours, this.tagEfSearch());
     const modelOf = groupBy(rows, (row) => row.imageId);
     const votedOf = groupBy(voted, (row) => row.imageId);
     return ids.map((id) => {
@@ -167,29 +198,15 @@ export class ImageTextService {
    * TextSearchMode in the schema). Every mode needs a known word: `distance`
    * is always the text's vector distance, and `maxDistance` filters by it.
    */
-  async imagesForText(args: ImagesForTextArgs, tuning: Partial<SearchTuning> = {}): Promise<ImagesForText> {
-    const first = checkFirst(args.first, 10);
-    const maxDistance = checkMaxDistance(args.maxDistance);
-    const mode = args.mode ?? 'HYBRID';
-    const text = checkText(args.text, 'text');
-    const tokens = dropStopWords(tokenize(text));
+  async imagesForText(args: ImagesForTextArgs): Promise<ImagesForText> {
+    const query = checkTextQuery(args);
     this.warmup.check('imagesForText');
     const category = cleanCategory(args.category);
+    const { tokens, text } = query;
     // The words' vectors are looked up inside the search; only an empty answer asks why.
-    const rows = await this.imageText.searchImages(tokens, text, {
-      byVector: mode !== 'KEYWORD',
-      voteKeys: tokens.map(voteKey),
-      voteWeight: TRANSFER.textVoteWeight,
-      byCaption: mode !== 'VECTOR',
-      rrfK: tuning.rrfK ?? RRF_K,
-      // Captions alone need only `first`; the vector side fuses the cosine with the
-      // neighbours' vote, and HYBRID fuses both rankings: each looks deeper.
-      candidates: mode === 'KEYWORD' ? first : Math.max(first, FUSION_DEPTH),
-      first,
-      maxDistance,
+    const rows = await this.textSearch.searchImages(tokens, text, {
+      ...textSearchOptions(query, this.settings.imageEfSearch),
       category,
-      withinIds: tuning.withinIds,
-      efSearch: this.settings.imageEfSearch,
     });
     const known = rows[0]?.knownWords ?? (await this.knownWords(tokens, category));
     const matches = rows.map(({ distance, matchedCaption, knownWords: _, ...image }) => ({ image, distance, matchedCaption }));

@@ -1,3 +1,4 @@
+// How values travel to and from SQL: vectors and text arrays as parameters, vector columns as typed arrays.
 import pgvector from 'pgvector';
 
 /** A vector as a query parameter (pgvector's own serialisation; typed arrays included). */
@@ -11,4 +12,9 @@ export type VectorColumn<Row, K extends keyof Row> = Omit<Row, K> & { [P in K]: 
 /** Rows of pgvector columns arrive as number[] (see db/database.ts type parsers). */
 export function toFloat32(value: number[] | string): Float32Array {
   return Float32Array.from(typeof value === 'string' ? (pgvector.fromSql(value) as number[]) : value);
+}
+
+/** A text array as one literal: unnest flattens 2-d arrays, so arrays of arrays travel as literals. */
+export function toArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
 }

@@ -1,0 +1,16 @@
+// An image row as every repository returns it: its type and the columns that select it.
+
+export interface ImageRecord {
+  id: string;
+  category: string | null;
+  captions: string[];
+  width: number;
+  height: number;
+  contentHash: string;
+  source: string;
+  createdAt: Date;
+}
+
+// Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
+export const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source,
+  created_at AS "createdAt"`;

@@ -1,0 +1,189 @@
+// The SQL of tags as the API serves them: each image's tag evidence (the
+// model's nearest vocabulary words, its captioned neighbours' words), and
+// whether an image is in word space yet.
+import type pg from 'pg';
+import { groupBy } from '../lib/groupBy.js';
+import { queryWithHnsw, type HotQuery } from './queryRunner.js';
+import { toFloat32, vectorParam } from './sqlParams.js';
+import type { TagRow } from './tagRows.js';
+
+export interface ImageTagRow extends TagRow {
+  imageId: string;
+}
+
+/** A vocabulary word in the captions of an image's nearest captioned photos or its own (caption transfer); no vector. */
+export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
+  vector: null;
+  /** Places of the neighbours using it, nearest first from 0; -1: the photo's own captions. */
+  neighbours: number[];
+  /** The share of each one's captions using it. */
+  shares: number[];
+  /** All the image's neighbours' distances, nearest first. */
+  neighbourDistances: number[];
+}
+
+/** What tags are made of, per image: the model's nearest vocabulary words and the captions' words. */
+export interface TagEvidenceRows {
+  model: ImageTagRow[];
+  voted: VotedWordRow[];
+}
+
+/**
+ * Everything tags need, in one statement (the embedded store answers one at a
+ * time, and each round trip costs about as much as a small query), as rows
+ * of three kinds:
+ *   'captions' the captions of each image's k nearest captioned photos (place
+ *              0 the nearest, with its distance; the image's own bytes left
+ *              out) and, for a stored image, its own (place -1);
+ *   'model'    the image → word model's nearest vocabulary words (the tag
+ *              index), with their vectors;
+ *   'voted'    the vocabulary words those captions use, with their distance
+ *              to the image's word-space vector.
+ * A stored image reads the neighbours its transfer stored (migrations/009);
+ * one whose transfer is stale (seeding) searches the index of captioned
+ * photos, as new bytes do. $2 k, $3 model candidates. Stored images: $1
+ * their ids. New bytes: $1 the image vector, $4 its word-space vector, $5 its
+ * content hash.
+ */
+function tagEvidenceQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
+  const targets =
+    source !== 'vector'
+      ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions,
+                transfer_neighbours, transfer_distances, transfer_radius IS NOT NULL AS transferred
+         FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
+      : `SELECT ''::text AS id, $1::vector AS embedding, $4::vector AS word_embedding, $5::text AS content_hash,
+                '{}'::text[] AS caption_words, 0 AS captions, NULL::text[] AS transfer_neighbours,
+                NULL::float8[] AS transfer_distances, false AS transferred`;
+  // One image: its vectors as constants (init plans), which an index scan
+  // compares ten times faster than a vector taken from the outer row.
+  const [imageVector, wordVector] =
+    source === 'storedOne'
+      ? ['(SELECT embedding FROM images WHERE id = ($1::text[])[1])', '(SELECT word_embedding FROM images WHERE id = ($1::text[])[1])']
+      : ['g.embedding', 'g.word_embedding'];
+  return {
+    name: `tag_evidence_${source}`,
+    text: `WITH targets AS MATERIALIZED (${targets}),
+           nearest AS (
+             SELECT g.id AS image_id, s.id, s.distance FROM targets g,
+                    unnest(g.transfer_neighbours, g.transfer_distances) AS s(id, distance)
+             WHERE g.transferred
+             UNION ALL
+             SELECT g.id, n.id, n.distance FROM targets g CROSS JOIN LATERAL (
+               -- Only the distance while scanning: the captions are read for the k neighbours alone.
+               SELECT id, embedding <=> ${imageVector} AS distance
+               FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
+               ORDER BY distance LIMIT $2
+             ) n
+             WHERE NOT g.transferred
+           ),
+           sources AS MATERIALIZED (
+             SELECT n.image_id, n.place, n.distance, c.caption_words AS words, cardinality(c.captions) AS captions
+             FROM (SELECT *, (row_number() OVER (PARTITION BY image_id ORDER BY distance, id) - 1)::int AS place FROM nearest) n
+             JOIN images c ON c.id = n.id
+             UNION ALL
+             SELECT id, -1, NULL, caption_words, captions FROM targets WHERE captions > 0
+           )
+           SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
+                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector
+           FROM sources
+           UNION ALL
+           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, t.embedding
+           FROM targets g CROSS JOIN LATERAL (
+             SELECT text, tag, synonyms, embedding, embedding <=> ${wordVector} AS distance FROM tag_words
+             ORDER BY distance LIMIT $3
+           ) t
+           UNION ALL
+           -- One index scan per image for all its caption words (the scan folds repeated words).
+           SELECT 'voted', g.id, NULL, w.embedding <=> g.word_embedding, NULL, NULL, w.text, w.tag, w.synonyms, NULL
+           FROM targets g JOIN tag_words w
+             ON w.text = ANY(ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))`,
+  };
+}
+const TAG_EVIDENCE = {
+  stored: tagEvidenceQuery('stored'),
+  storedOne: tagEvidenceQuery('storedOne'),
+  vector: tagEvidenceQuery('vector'),
+};
+
+interface TagEvidenceRow {
+  kind: 'captions' | 'model' | 'voted';
+  imageId: string;
+  place: number | null;
+  distance: number;
+  words: string[] | null;
+  captions: number | null;
+  text: string;
+  tag: string | null;
+  synonyms: string[];
+  vector: number[] | null;
+}
+
+/** The rows of tagEvidenceQuery as the service takes them: each voted word with the places and shares of the captions using it. */
+function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
+  const captionsOf = groupBy(
+    rows.filter((row) => row.kind === 'captions'),
+    (row) => row.imageId,
+  );
+  for (const list of captionsOf.values()) list.sort((a, b) => a.place! - b.place!);
+  const model: ImageTagRow[] = [];
+  const voted: VotedWordRow[] = [];
+  for (const { kind, imageId, text, tag, distance, synonyms, vector } of rows) {
+    if (kind === 'model') model.push({ imageId, text, tag, distance, synonyms, vector: toFloat32(vector!) });
+    if (kind !== 'voted') continue;
+    const sources = captionsOf.get(imageId) ?? [];
+    const uses = sources.flatMap((source) => {
+      const count = source.words!.filter((word) => word === text).length;
+      return count > 0 ? [{ place: source.place!, share: count / source.captions! }] : [];
+    });
+    voted.push({
+      imageId,
+      text,
+      tag,
+      distance,
+      synonyms,
+      vector: null,
+      neighbours: uses.map((use) => use.place),
+      shares: uses.map((use) => use.share),
+      neighbourDistances: sources.filter((source) => source.place! >= 0).map((source) => source.distance),
+    });
+  }
+  model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));
+  return { model, voted };
+}
+
+export class TagRepository {
+  constructor(private readonly reader: pg.Pool) {}
+
+  /** In the order of `ids`; null for an unknown image or one not projected yet. */
+  async wordEmbeddings(ids: readonly string[]): Promise<(Float32Array | null)[]> {
+    const result = await this.reader.query<{ id: string; word_embedding: number[] | null }>(
+      'SELECT id, word_embedding FROM images WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(result.rows.map((row) => [row.id, row.word_embedding && toFloat32(row.word_embedding)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  /**
+   * The model's `candidates` nearest vocabulary words and caption transfer's
+   * words from `neighbours` captioned photos, for stored images ({ ids }: one
+   * query for all) or new bytes' vectors (imageId '').
+   */
+  async tagEvidence(
+    images: { ids: readonly string[] } | { vector: ArrayLike<number>; wordVector: ArrayLike<number>; contentHash: string },
+    candidates: number,
+    neighbours: number,
+    efSearch: number,
+  ): Promise<TagEvidenceRows> {
+    const [query, values] =
+      'ids' in images
+        ? [images.ids.length === 1 ? TAG_EVIDENCE.storedOne : TAG_EVIDENCE.stored, [images.ids, neighbours, candidates]]
+        : [
+            TAG_EVIDENCE.vector,
+            [vectorParam(images.vector), neighbours, candidates, vectorParam(images.wordVector), images.contentHash],
+          ];
+    // No sequential scan: the planner would rather compute every photo's distance than walk the captioned photos' index.
+    const settings = { efSearch: Math.max(efSearch, neighbours, candidates), seqScan: false };
+    return assembleTagEvidence(await queryWithHnsw<TagEvidenceRow>(this.reader, settings, query, values));
+  }
+}

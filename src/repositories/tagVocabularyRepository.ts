@@ -1,0 +1,80 @@
+// The tag vocabulary for seeding and evaluation: its upkeep (which words it
+// holds, each word's tag, the synonyms by migrations/010's fill_tag_synonyms)
+// and its reading, whole or nearest to a word-space vector.
+import type pg from 'pg';
+import { withTransaction } from '../lib/transaction.js';
+import { countOf, queryWithHnsw } from './queryRunner.js';
+import { toFloat32, vectorParam, type VectorColumn } from './sqlParams.js';
+import type { TagRow, TagWordRow } from './tagRows.js';
+
+export type { TagRow, TagWordRow } from './tagRows.js';
+
+const NEAREST_TAGS = {
+  name: 'tags_nearest',
+  text: `SELECT c.text, c.tag, c.distance, c.embedding AS vector, c.synonyms FROM (
+           SELECT text, tag, synonyms, embedding, embedding <=> $1::vector AS distance FROM tag_words
+           ORDER BY embedding <=> $1::vector LIMIT $2
+         ) c ORDER BY c.distance, c.text`,
+};
+
+export class TagVocabularyRepository {
+  constructor(
+    private readonly writer: pg.Pool,
+    private readonly reader: pg.Pool,
+  ) {}
+
+  async countTagWords(): Promise<number> {
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM tag_words');
+  }
+
+  /** Replaces the tag vocabulary with the stored words `texts` (chosen by the vocabulary rule), in one transaction. */
+  async replaceTagVocabulary(texts: readonly string[]): Promise<number> {
+    return withTransaction(this.writer, async (client) => {
+      await client.query('DELETE FROM tag_words');
+      const result = await client.query(
+        'INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM words WHERE text = ANY($1::text[])',
+        [texts],
+      );
+      await client.query('ANALYZE tag_words');
+      return result.rowCount ?? 0;
+    });
+  }
+
+  /** The whole tag vocabulary with vectors, in rank order (training, evaluation). */
+  async tagVocabulary(): Promise<{ text: string; vector: Float32Array }[]> {
+    const result = await this.reader.query<{ text: string; embedding: number[] }>(
+      'SELECT text, embedding FROM tag_words ORDER BY rank',
+    );
+    return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
+  }
+
+  /** The whole vocabulary as tags are served: each word's tag and the tag's other words (evaluation). */
+  async foldedTagVocabulary(): Promise<TagWordRow[]> {
+    const result = await this.reader.query<VectorColumn<TagWordRow, 'vector'>>(
+      `SELECT w.text, w.tag, w.embedding AS vector, w.synonyms FROM tag_words w ORDER BY w.rank`,
+    );
+    return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+
+  /** Stores each vocabulary word's tag (words not named keep their own) and every word's synonyms. */
+  async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
+    await withTransaction(this.writer, async (client) => {
+      await client.query(
+        `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
+        [[...tagOf.keys()], [...tagOf.values()]],
+      );
+      await client.query('SELECT fill_tag_synonyms()');
+    });
+  }
+
+  /** Nearest vocabulary words to a word-space vector, by cosine distance, with their tags (evaluation: the model's tags alone). */
+  async nearestTags(vector: ArrayLike<number>, first: number, efSearch: number): Promise<TagRow[]> {
+    const rows = await queryWithHnsw<VectorColumn<TagRow, 'vector'>>(
+      this.reader,
+      { efSearch: Math.max(efSearch, first) },
+      NEAREST_TAGS,
+      [vectorParam(vector), first],
+    );
+    return rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+}

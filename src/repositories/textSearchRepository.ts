@@ -1,0 +1,19 @@
+// The SQL of imagesForText as the API serves it: all images, or one category.
+import type pg from 'pg';
+import { runTextSearch, searchQuery, type TextMatchRow, type TextSearchOptions } from './textSearchStatement.js';
+
+export type { TextMatchRow, TextSearchOptions } from './textSearchStatement.js';
+
+const SEARCH = searchQuery('images_for_text', '');
+const SEARCH_IN_CATEGORY = searchQuery('images_for_text_in_category', 'AND category = $11::text');
+
+export class TextSearchRepository {
+  constructor(private readonly reader: pg.Pool) {}
+
+  /** Images for a text (its words), best first: at most `first`, each with its vector distance and best caption. */
+  searchImages(words: readonly string[], text: string, options: TextSearchOptions): Promise<TextMatchRow[]> {
+    return options.category === undefined
+      ? runTextSearch(this.reader, SEARCH, words, text, options)
+      : runTextSearch(this.reader, SEARCH_IN_CATEGORY, words, text, options, options.category);
+  }
+}

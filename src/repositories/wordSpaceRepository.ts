@@ -1,0 +1,85 @@
+// The word space's SQL for seeding and evaluation: the images the image →
+// word model trains on, their stored split, and every image's word-space
+// vector written, cleared and read back for the held-out images.
+import type pg from 'pg';
+import { withTransaction } from '../lib/transaction.js';
+import { countOf } from './queryRunner.js';
+import { toFloat32, vectorParam, type VectorColumn } from './sqlParams.js';
+
+export interface TrainingImageRow {
+  id: string;
+  category: string;
+  captions: string[];
+  features: Float32Array;
+}
+
+export interface WordSpaceImageRow {
+  id: string;
+  category: string | null;
+  captions: string[];
+  /** L2-normalised word-space vector. */
+  vector: Float32Array;
+}
+
+export class WordSpaceRepository {
+  constructor(
+    private readonly writer: pg.Pool,
+    private readonly reader: pg.Pool,
+  ) {}
+
+  /** The dataset images with a category: what the projector trains on. */
+  async trainingImages(): Promise<TrainingImageRow[]> {
+    const result = await this.writer.query<VectorColumn<TrainingImageRow, 'features'>>(
+      `SELECT id, category, captions, features FROM images
+       WHERE source = 'pascal' AND category IS NOT NULL ORDER BY id`,
+    );
+    return result.rows.map((row) => ({ ...row, features: toFloat32(row.features) }));
+  }
+
+  async countUnprojected(): Promise<number> {
+    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL');
+  }
+
+  /** The next images without a word-space vector, with their image features. */
+  async unprojected(limit: number): Promise<{ id: string; features: Float32Array }[]> {
+    const result = await this.writer.query<{ id: string; features: number[] }>(
+      'SELECT id, features FROM images WHERE word_embedding IS NULL ORDER BY id LIMIT $1',
+      [limit],
+    );
+    return result.rows.map((row) => ({ id: row.id, features: toFloat32(row.features) }));
+  }
+
+  async setWordEmbeddings(ids: readonly string[], vectors: readonly Float32Array[]): Promise<void> {
+    await this.writer.query(
+      `UPDATE images SET word_embedding = t.vector
+       FROM unnest($1::text[], $2::vector[]) AS t(id, vector) WHERE images.id = t.id`,
+      [ids, vectors.map(vectorParam)],
+    );
+  }
+
+  /** A new model makes every stored vector stale. */
+  async clearWordEmbeddings(): Promise<void> {
+    await this.writer.query('UPDATE images SET word_embedding = NULL WHERE word_embedding IS NOT NULL');
+  }
+
+  async saveSplit(trainIds: readonly string[], heldOutIds: readonly string[]): Promise<void> {
+    await withTransaction(this.writer, async (client) => {
+      await client.query('DELETE FROM training_split');
+      await client.query(
+        `INSERT INTO training_split (image_id, held_out)
+         SELECT * FROM unnest($1::text[], $2::boolean[])`,
+        [[...trainIds, ...heldOutIds], [...trainIds.map(() => false), ...heldOutIds.map(() => true)]],
+      );
+    });
+  }
+
+  /** The held-out images of the stored model, with their word-space vectors (evaluation). */
+  async heldOutImages(): Promise<WordSpaceImageRow[]> {
+    const result = await this.reader.query<VectorColumn<WordSpaceImageRow, 'vector'>>(
+      `SELECT i.id, i.category, i.captions, i.word_embedding AS vector FROM images i
+       JOIN training_split s ON s.image_id = i.id
+       WHERE s.held_out AND i.word_embedding IS NOT NULL ORDER BY i.id`,
+    );
+    return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
+  }
+}
