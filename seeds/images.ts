@@ -9,7 +9,7 @@ import type { Logger } from '../src/logger.js';
 import type { ImageRepository } from '../src/repositories/imageRepository.js';
 import type { Repositories } from '../src/repositories/index.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
-import { CaptionTransfer } from '../src/services/captionTransfer.js';
+import { TransferService } from '../src/services/transferService.js';
 import { ImageProjectionCache } from '../src/services/imageProjectionCache.js';
 import { ImageWriter, type EmbeddedPhoto } from '../src/services/imageWriter.js';
 import { SEED_PHASES } from '../src/services/seedPhases.js';
@@ -37,7 +37,7 @@ export function imageSeedStores(
   efSearch: number,
 ): ImageSeedStores {
   const { images, seedState, projections, transfers } = repositories;
-  const writer = new ImageWriter(images, embedder, new ImageProjectionCache(projections), new CaptionTransfer(transfers, efSearch));
+  const writer = new ImageWriter(images, embedder, new ImageProjectionCache(projections), new TransferService(transfers, efSearch));
   return { images, seedState, writer };
 }
 

@@ -6,7 +6,7 @@
 // words are folded into their tags, and a word whose vector nearly equals a
 // better-ranked tag's word is dropped. Thresholds: docs/models.md.
 import { dot, l2Normalize } from '../lib/vectors.js';
-import type { TagSource } from './captionTransfer.js';
+import type { TagSource } from './transfer.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 /** Synonyms fold only when their GloVe vectors are at least this close (cosine). */

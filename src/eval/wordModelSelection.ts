@@ -19,7 +19,7 @@ import {
   type ScoredImage,
   type VocabularyWord,
   type WordVectors,
-} from './imageText.js';
+} from './wordModelMetrics.js';
 
 export interface LabImage {
   id: string;

@@ -27,7 +27,7 @@ export class WordSpaceRepository {
     private readonly reader: pg.Pool,
   ) {}
 
-  /** The dataset images with a category: what the projector trains on. */
+  /** The dataset images with a category: what the word model trains on. */
   async trainingImages(): Promise<TrainingImageRow[]> {
     const result = await this.writer.query<VectorColumn<TrainingImageRow, 'features'>>(
       `SELECT id, category, captions, features FROM images

@@ -19,7 +19,7 @@ import {
   imageSource,
   type ImageInput,
 } from './arguments.js';
-import type { CaptionTransfer } from './captionTransfer.js';
+import type { TransferService } from './transferService.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { checkUploadFields, ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
@@ -80,7 +80,7 @@ export class ImageService {
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
     private readonly warmup: Warmup,
-    private readonly transfer: CaptionTransfer,
+    private readonly transfer: TransferService,
     /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
     private readonly refusals?: ModelRefusals,
   ) {

@@ -9,7 +9,7 @@ import { ClientError } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
 import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES, tooLarge } from './arguments.js';
-import type { CaptionTransfer } from './captionTransfer.js';
+import type { TransferService } from './transferService.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 
 export interface NewUpload {
@@ -85,7 +85,7 @@ export class ImageWriter {
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
     private readonly projection: ImageProjectionCache,
-    private readonly transfer: CaptionTransfer,
+    private readonly transfer: TransferService,
   ) {}
 
   /** One outcome per upload, in order, each checked here first. Bytes stored already are 'present' and not embedded again. */

@@ -38,7 +38,7 @@ const NEIGHBOURS = `
   WHERE i.id = ANY($1::text[])
   ORDER BY i.id, n.distance`;
 
-export class CaptionTransferRepository {
+export class TransferRepository {
   constructor(private readonly writer: pg.Pool) {}
 
   async countStale(): Promise<number> {
