@@ -12,14 +12,12 @@ import {
   type EpochReport,
   foldTagVocabulary,
   wordModelExists,
-  type WordModelSettings,
   readWordModelMetadata,
   saveWordModel,
   selectTagWords,
   TAG_FOLDING_VERSION,
   TAG_VOCABULARY_RULES,
   targetDistribution,
-  type TargetKind,
   targetVector,
   fitWordModel,
 } from '../src/embedding/index.js';
@@ -34,22 +32,10 @@ import type { TagVocabularyRepository } from '../src/repositories/tagVocabularyR
 import type { TrainingImageRow, WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 import { loadWordNet } from '../src/dataset/wordnet.js';
-import { RECIPES } from './wordModelRecipes.js';
+import { RECIPES, type TargetRecipe, type WordModelRecipe } from './wordModelRecipes.js';
 
 export const MODEL_PHASE = SEED_PHASES.model.record;
 const PROJECT_BATCH = 256;
-
-/**
- * How targets are made: a word-space vector per image (caption words weighted
- * by their IDF over the training photos where `idf`), or a distribution over the tag vocabulary.
- */
-export type TargetRecipe = { kind: TargetKind; classWeight?: number; idf?: boolean } | { kind: 'vocabulary'; classWeight: number };
-
-export interface WordModelRecipe {
-  name: string;
-  target: TargetRecipe;
-  settings: WordModelSettings;
-}
 
 /** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
 export const DEFAULT_RECIPE_NAME = 'ridge-caption-03';

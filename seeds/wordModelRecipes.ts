@@ -1,7 +1,18 @@
-// The image → word-space model variants that were measured (docs/models.md has
+// The image → word model variants that were measured, and the shape of one (docs/models.md has
 // their held-out numbers). `npm run train -- --recipe <name>` trains any.
-import { TUTORIAL_OPTIONS } from '../src/embedding/index.js';
-import type { WordModelRecipe } from './wordModel.js';
+import { TUTORIAL_OPTIONS, type TargetKind, type WordModelSettings } from '../src/embedding/index.js';
+
+/**
+ * How targets are made: a word-space vector per image (caption words weighted
+ * by their IDF over the training photos where `idf`), or a distribution over the tag vocabulary.
+ */
+export type TargetRecipe = { kind: TargetKind; classWeight?: number; idf?: boolean } | { kind: 'vocabulary'; classWeight: number };
+
+export interface WordModelRecipe {
+  name: string;
+  target: TargetRecipe;
+  settings: WordModelSettings;
+}
 
 const ADAM = { optimizer: 'adam', learningRate: 0.001 } as const;
 /** Closed-form ridge regression onto the target vectors (L2 strength 1, chosen by 4-fold cross-validation in the training split). */

@@ -25,7 +25,6 @@ export {
   transferVersion,
   voteKey,
   type CaptionedNeighbour,
-  type TagSource,
   type TransferParameters,
   type VotedWord,
 } from './transfer.js';
@@ -79,6 +78,7 @@ export {
   TAG_FOLDING_VERSION,
   type FoldedTag,
   type TagCandidate,
+  type TagSource,
 } from './tagFolding.js';
 export { applyLinearMap, fitRidge, type LinearMap } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
