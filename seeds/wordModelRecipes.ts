@@ -1,5 +1,5 @@
-// The image → word model variants that were measured, and the shape of one (docs/models.md has
-// their held-out numbers). `npm run train -- --recipe <name>` trains any.
+// The image → word model recipes that were measured (docs/models.md has their
+// held-out numbers) and their shape. `npm run train -- --recipe <name>` trains any.
 import { TUTORIAL_OPTIONS, type TargetKind, type WordModelSettings } from '../src/embedding/index.js';
 
 /**

@@ -1,7 +1,8 @@
 // The model layer's one way in. Bytes and vectors in, vectors out: nothing
-// here reads a database or knows about GraphQL. Services own the I/O around
-// these (they look the words up, read the current image projection) and turn
-// the typed errors below into client errors.
+// here reads a database or knows about GraphQL. The layers above own the I/O
+// around these: services read the current image projection and turn the typed
+// errors below into client errors; word vectors are looked up by the services
+// for similarWords, and by the SQL itself for imagesForText (textSearchStatement.ts).
 //   embedText(tokens, vectors)          tokens → GloVe space (mean of the known words' vectors)
 //   embedder.embedImage(bytes)          image → 768-d MobileNet features (embedImages: a batch)
 //   applyImageProjection(fit, features) features → the stored, searched vector
@@ -118,7 +119,7 @@ export interface Embedder {
 }
 
 export interface EmbedderOptions {
-  /** Folder of the MobileNet TF.js model (see image.ts mobilenetDir). */
+  /** Folder of the MobileNet TF.js model (see imageEmbedding.ts mobilenetDir). */
   imageModelDir: string;
   /** Folder of the trained image → word model (TF.js format). */
   wordModelDir: string;
