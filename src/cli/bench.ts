@@ -38,7 +38,7 @@ import { loadConfig } from '../config.js';
 import { writePolicy } from '../graphql/writeProtection.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
-import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { formatTable, writeResults, type TableRow } from '../bench/benchReport.js';
 import { benchAgainst } from '../bench/against.js';
 import { benchCostRule } from '../bench/costRule.js';
 import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
