@@ -4,7 +4,7 @@
 import { parse } from 'graphql';
 import { buildSchema } from '../graphql/schema.js';
 import { queryCost } from '../http/limits.js';
-import type { TableRow } from './report.js';
+import type { TableRow } from './benchReport.js';
 
 /** The web page's queries and the allowed fan-outs; $ID is a stored photo's id. */
 export const COST_SHAPES: Record<string, string> = {
