@@ -1,6 +1,6 @@
 -- What tagsForImage reads of a stored photo's transfer, kept in the photo's
 -- own row, which the query reads anyway, instead of joined from its
--- neighbours' rows at query time (docs/performance.md, "Text and tags"):
+-- neighbours' rows at query time (docs/performance.md, "What moved each number"):
 --   transfer_caption_words   its k neighbours' caption_words, concatenated
 --                            nearest first (tags vote with them);
 --   transfer_caption_ends    where each neighbour's words end in that array
