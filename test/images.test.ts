@@ -139,14 +139,19 @@ for (const kind of storeKinds()) {
     });
 
     test('compact() removes the dead row versions a bulk rewrite leaves', async () => {
+      // The table with its TOAST: a rewrite may move a wide row's vectors between the two.
       const size = async () =>
-        (await t.app.db.primary.query<{ n: number }>("SELECT pg_relation_size('images')::int AS n")).rows[0]!.n;
+        (await t.app.db.primary.query<{ n: number }>("SELECT pg_table_size('images')::int AS n")).rows[0]!.n;
       await t.app.repositories.images.compact();
       const compacted = await size();
       await t.app.db.primary.query('UPDATE images SET embedding = embedding::text::vector');
-      assert.ok((await size()) > compacted, 'the rewrite grew the table');
+      const grown = await size();
+      assert.ok(grown > compacted, 'the rewrite grew the table');
       await t.app.repositories.images.compact();
-      assert.equal(await size(), compacted);
+      const recompacted = await size();
+      assert.ok(recompacted < grown, `${recompacted} bytes after compact(), ${grown} before`);
+      // The live rows alone: within a few pages of the first compaction.
+      assert.ok(recompacted <= compacted + 8 * 8192, `${recompacted} bytes, first compacted ${compacted}`);
     });
 
     test('similarImages by id excludes the query, is sorted, and mostly finds its category', async () => {
