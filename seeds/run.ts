@@ -15,7 +15,7 @@ import { SEED_PHASES, WARMUP_PHASES, type WarmupPhase } from '../src/services/se
 import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
-import { seedCaptionTransfer } from './captionTransfer.js';
+import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
 import { seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
@@ -186,7 +186,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
   warmup.finish('model');
   const transferred = await timeline.run('transfer', ['model'], () =>
-    seedCaptionTransfer(repositories, config.images.efSearch, logger),
+    seedTransfer(repositories, config.images.efSearch, logger),
   );
   // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
   if (projection.reprojected + model.projected + transferred > 0) {

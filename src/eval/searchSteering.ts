@@ -7,8 +7,8 @@ import { excludeOption } from '../services/excludedWords.js';
 import { checkTextQuery, textSearchOptions, type TextSearchMode } from '../services/imageTextService.js';
 import { cutScore } from '../services/matchScores.js';
 import { keptBeforeDrop } from '../services/relevanceCut.js';
-import { mean } from './imageText.js';
-import type { ReportTable } from './report.js';
+import { mean } from './wordModelMetrics.js';
+import type { ReportTable } from './evalReport.js';
 import { classNameQueries, TEXT_SEARCH_MODES, type EvaluatedImage, type TextQuery } from './textSearchModes.js';
 
 /** How deep the cut is measured: the list a page of `first` = 100 would show. */

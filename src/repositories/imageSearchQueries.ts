@@ -3,7 +3,7 @@
 import { COLUMNS } from './imageColumns.js';
 import type { HotQuery } from './queryRunner.js';
 
-export type QuerySource = 'vector' | 'stored';
+export type QueryTarget = 'vector' | 'stored';
 
 /** An image's answered columns as a scan reads them, for an outer query to select COLUMNS from. */
 export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_hash, source, created_at';
@@ -17,20 +17,20 @@ export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_h
  * only images after it in (distance, id) order are scanned, so an index scan
  * (iterative, strict order) walks on past the first page's candidates.
  */
-function nearestQueries(source: QuerySource, after: boolean) {
-  const target = source === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
-  const leftOut = source === 'vector' ? 'content_hash' : 'id';
+function nearestQueries(target: QueryTarget, after: boolean) {
+  const nearTo = target === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
+  const leftOut = target === 'vector' ? 'content_hash' : 'id';
   const category = after ? '$8' : '$6';
   const suffix = after ? '_after' : '';
   // After (d, id): further than d, or as far with a larger id (ties are ordered by id).
-  const keyset = after ? `((embedding <=> ${target}) > $6::float8 OR ((embedding <=> ${target}) = $6::float8 AND id > $7::text))` : '';
+  const keyset = after ? `((embedding <=> ${nearTo}) > $6::float8 OR ((embedding <=> ${nearTo}) = $6::float8 AND id > $7::text))` : '';
   // The scan's rows, filtered: `FROM images` as it was when nothing filters.
   const from = (table: string, ...conditions: string[]) => {
     const all = [...conditions, keyset].filter(Boolean);
     return all.length > 0 ? `FROM ${table} WHERE ${all.join(' AND ')}` : `FROM ${table}`;
   };
   const query = (scan: string, candidates: string): HotQuery => ({
-    name: `images_nearest_${source}_${scan}${suffix}`,
+    name: `images_nearest_${target}_${scan}${suffix}`,
     // distance is null only for an unknown stored id: no rows then.
     text: `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
            WHERE distance IS NOT NULL AND ($2::text IS NULL OR ${leftOut} <> $2)
@@ -40,7 +40,7 @@ function nearestQueries(source: QuerySource, after: boolean) {
   // Only the answered columns, not the vectors: a scan sorts every row it reads.
   // ORDER BY the alias, not the expression again: a second copy of a stored
   // target is a second subquery, and every row's distance would be computed twice.
-  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance`;
+  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${nearTo} AS distance`;
   return {
     index: query('index', `${scored} ${from('images')} ORDER BY distance LIMIT $5`),
     // pgvector 0.8 iterative scans keep walking the graph until enough rows pass the filter.

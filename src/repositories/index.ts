@@ -1,7 +1,7 @@
 // Every repository, built over the store's pools: the one place that knows
 // which repository reads from the replica and which only from the primary.
 import type pg from 'pg';
-import { CaptionTransferRepository } from './captionTransferRepository.js';
+import { TransferRepository } from './transferRepository.js';
 import { ImageFileRepository } from './imageFileRepository.js';
 import { EvalTextSearchRepository } from './evalTextSearchRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
@@ -20,7 +20,7 @@ export interface Repositories {
   textSearch: TextSearchRepository;
   tags: TagRepository;
   projections: ImageProjectionRepository;
-  transfers: CaptionTransferRepository;
+  transfers: TransferRepository;
   seedState: SeedStateRepository;
   // Seeding and the evaluation only.
   tagVocabulary: TagVocabularyRepository;
@@ -41,7 +41,7 @@ export function createRepositories(pools: {
     textSearch: new TextSearchRepository(reader),
     tags: new TagRepository(reader),
     projections: new ImageProjectionRepository(primary),
-    transfers: new CaptionTransferRepository(primary),
+    transfers: new TransferRepository(primary),
     seedState: new SeedStateRepository(primary),
     tagVocabulary: new TagVocabularyRepository(primary, reader),
     wordSpace: new WordSpaceRepository(primary, reader),

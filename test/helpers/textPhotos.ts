@@ -38,7 +38,7 @@ export async function storePhotos(t: TestApp, photos: readonly Photo[]): Promise
     width: 4,
     height: 3,
     contentHash: createHash('sha256').update(photo.id).digest('hex'),
-    source: 'upload',
+    origin: 'upload',
     features: pseudoVector(photo.id, 768),
     embedding: pseudoVector(photo.id, 768),
     projectionVersion: null,
