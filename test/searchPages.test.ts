@@ -120,6 +120,8 @@ for (const kind of storeKinds()) {
         assert.deepEqual(ids(body.data.imagesForText), ['horse'], mode);
         assert.deepEqual(body.extensions?.unknownWords, ['zebra'], mode);
         assert.equal(body.data.imagesForText[0]!.scores.cosine, null, 'no vector: no cosine');
+        const after = body.data.imagesForText[0]!.cursor;
+        assert.deepEqual(await ask(TEXT, { text: 'zebra', mode, after }), [], 'the page after the last is empty, no error');
       }
       const mixed = await ask<Match[]>(TEXT, { text: 'zebra dog', first: 20 });
       assert.ok(ids(mixed).includes('horse') && ids(mixed).includes('dog-lawn'), 'the known word searches by vector beside it');

@@ -121,7 +121,6 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
   };
 }
 
-/** The model's candidates and the caption-voted words, scored together and folded into `first` tags (the evaluation's too). */
 /** A row of the fused list as a match: no vector (no known word) reads as distance 1, no similarity known. */
 function textMatch(row: TextMatchRow, cursor: string, cut: number, keptByCut: boolean): ImageMatch {
   return {
@@ -133,6 +132,7 @@ function textMatch(row: TextMatchRow, cursor: string, cut: number, keptByCut: bo
   };
 }
 
+/** The model's candidates and the caption-voted words, scored together and folded into `first` tags (the evaluation's too). */
 export function fuseTags(
   model: readonly TagCandidate[],
   voted: readonly VotedWordRow[],
@@ -237,19 +237,24 @@ export class ImageTextService {
     const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category };
     // The words' vectors are looked up inside the search; only an empty answer asks why.
     const paged = await readPage((options) => this.textSearch.searchImages(tokens, text, options), base, FUSION_DEPTH, start, query.first);
-    const known = paged[0]?.row.knownWords ?? (await this.knownWords(tokens, category, query.mode));
+    // A page past the end is only the end: the first page has said what was wrong.
+    const known = paged[0]?.row.knownWords ?? (await this.knownWords(tokens, category, args.after ? undefined : query.mode));
     const scores = paged.map(({ row }) => cutScore(row, query.mode));
     const kept = keptBeforeDrop(scores, CUT_RATIO[query.mode]);
-    const matches = paged.slice(0, cut === 'AUTO' ? kept : paged.length).map(({ row, cursor }, i) => textMatch(row, encodeMatchCursor(cursor), scores[i]!, i < kept));
+    const matches = paged
+      .slice(0, cut === 'AUTO' ? kept : paged.length)
+      .map(({ row, cursor }, i) => textMatch(row, encodeMatchCursor(cursor), scores[i]!, i < kept));
     return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
   }
 
   /**
    * Why a search found nothing: no known word (nothing matched by caption
    * either) or an empty category (both BAD_USER_INPUT), or nothing to find.
+   * Without `mode` (a later page), nothing is refused: the known words only.
    */
-  private async knownWords(tokens: readonly string[], category: string | undefined, mode: TextSearchMode): Promise<string[]> {
+  private async knownWords(tokens: readonly string[], category: string | undefined, mode?: TextSearchMode): Promise<string[]> {
     const known = [...(await this.words.findVectors(tokens)).keys()];
+    if (!mode) return known;
     if (known.length === 0) throw noKnownWords([...tokens], mode !== 'VECTOR');
     if (category) await categorySize(this.images, category);
     return known;
