@@ -85,6 +85,14 @@ describe('the cost rule', () => {
     assert.ok(cost(wordFanOut(1, 5)) > cost(wordFanOut(1, 1)), 'nested lists multiply');
   });
 
+  test('a page after a cursor costs what its first costs; cut and exclude add nothing', () => {
+    const page = (args: string) => cost(`{ imagesForText(text: "dog", first: 10${args}) { image { id } cursor } }`);
+    assert.equal(page(', after: "x"'), page(''));
+    assert.equal(page(', cut: AUTO, exclude: ["sofa"]'), page(''));
+    assert.equal(cost('{ similarImages(id: "x", first: 10, after: "x") { cursor } }'), cost('{ similarImages(id: "x", first: 10) { cursor } }'));
+    assert.equal(cost('{ similarWords(word: "x", first: 10, after: "x") { cursor } }'), cost('{ similarWords(word: "x", first: 10) { cursor } }'));
+  });
+
   test("the page's queries and the README's examples stay far below the limit", () => {
     for (const query of Object.values(COST_SHAPES).slice(0, 4)) assert.ok(cost(query) < QUERY_LIMITS.maxCost / 5, `${cost(query)}: ${query}`);
     const readme = '{ image(id: "x") { captions tags { word { text } } similar(first: 3) { image { id } } } }';

@@ -4,27 +4,15 @@
 // captions, a word found only in a caption, matchedCaption, maxDistance,
 // category, and captions changed after storing.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { captionWordList } from '../src/embedding/index.js';
-import { dot, l2Normalize } from '../src/lib/vectors.js';
+import { dot } from '../src/lib/vectors.js';
 import type { RunningServer } from '../src/http/server.js';
-import { createLogger } from '../src/logger.js';
-import type { NewImage } from '../src/repositories/imageRepository.js';
 import { storeSearcher } from '../src/eval/textSearchModes.js';
-import { seedWords } from '../seeds/words.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
 import { countPoolCheckouts } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
-
-interface Photo {
-  id: string;
-  /** The GloVe word whose vector stands for the photo in word space. */
-  near: string;
-  category: string;
-  captions: string[];
-}
+import { storePhotos, type Photo } from './helpers/textPhotos.js';
 
 const PHOTOS: Photo[] = [
   { id: 'dog-often', near: 'dog', category: 'dog', captions: ['A dog asleep on a dog bed.', 'The old dog and a younger dog.'] },
@@ -39,38 +27,6 @@ const PHOTOS: Photo[] = [
   { id: 'boat', near: 'boat', category: 'boat', captions: ['A boat on the sea.'] },
   { id: 'beach', near: 'beach', category: 'boat', captions: ['People on a beach by the ocean.'] },
 ];
-
-/** A deterministic unit vector of `dims` numbers from a name (stands for image features nobody searches here). */
-function pseudoVector(name: string, dims: number): Float32Array {
-  const vector = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) vector[i] = createHash('sha256').update(`${name}:${i}`).digest().readInt16BE(0);
-  return l2Normalize(vector);
-}
-
-async function storePhotos(t: TestApp): Promise<Map<string, Float32Array>> {
-  const { words, seedState, images } = t.app.repositories;
-  await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, createLogger('silent'));
-  const vectors = await words.findVectors([...PHOTOS.map((p) => p.near), 'snow', 'dogs']);
-  const unit = new Map([...vectors].map(([word, vector]) => [word, l2Normalize(vector)]));
-  const rows: NewImage[] = PHOTOS.map((photo) => ({
-    id: photo.id,
-    category: photo.category,
-    captions: photo.captions,
-    captionWords: captionWordList(photo.captions),
-    width: 4,
-    height: 3,
-    contentHash: createHash('sha256').update(photo.id).digest('hex'),
-    origin: 'upload',
-    features: pseudoVector(photo.id, 768),
-    embedding: pseudoVector(photo.id, 768),
-    projectionVersion: null,
-    wordEmbedding: unit.get(photo.near)!,
-    mimeType: 'image/jpeg',
-    bytes: Buffer.from(photo.id),
-  }));
-  await images.insert(rows);
-  return unit;
-}
 
 interface Match {
   image: { id: string };
@@ -93,7 +49,7 @@ for (const kind of storeKinds()) {
     });
 
     async function search(text: string, variables: Record<string, unknown> = {}): Promise<Match[]> {
-      unit ??= await storePhotos(t);
+      unit ??= await storePhotos(t, PHOTOS);
       const answer = await gql(server.url, SEARCH, { text, first: 10, ...variables });
       assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
       return answer.data!.imagesForText as Match[];

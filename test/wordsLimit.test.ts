@@ -1,7 +1,8 @@
 // A WORDS_LIMIT below the words the seed needs still seeds, on both stores:
 // class words ('motorbike' is GloVe's 23,565th word), caption words and the
 // tag vocabulary are loaded beyond the limit with their own ranks; a restart
-// adds nothing, and a larger limit later resumes at the limit, not after them.
+// adds nothing, and a larger limit later resumes at the limit, not after them;
+// a caption word beyond the limit is still found by caption (issue 26).
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -83,6 +84,18 @@ for (const kind of storeKinds()) {
       await t.app.seed();
       assert.deepEqual(await wordCounts(t, LIMIT), before);
       await assertResumesAtFirstGap(t, LIMIT);
+    });
+
+    test('a caption word beyond the limit: imagesForText finds it by caption in KEYWORD and HYBRID, naming it unknown', async () => {
+      assert.ok(vocabulary.indexOf('zebra') >= LIMIT, 'zebra is beyond the limit');
+      assert.equal((await t.app.repositories.words.findVectors(['zebra'])).size, 0, 'and has no vector here');
+      const [photo] = await t.app.repositories.images.page(1, null);
+      await t.app.services.images.updateImage(photo!.id, { captions: ['A zebra grazing beside a wooden gate.'] });
+      for (const mode of ['KEYWORD', 'HYBRID'] as const) {
+        const answer = await t.app.services.imageText.imagesForText({ text: 'zebra', mode });
+        assert.deepEqual(answer.matches.map((m) => m.image.id), [photo!.id], mode);
+        assert.deepEqual(answer.unknownWords, ['zebra'], mode);
+      }
     });
   });
 

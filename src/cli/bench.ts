@@ -45,6 +45,7 @@ import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
 import { checkoutRef, currentCode } from '../bench/refCheckout.js';
 import { benchHostile } from '../bench/hostile.js';
 import { benchImages } from '../bench/imageBench.js';
+import { benchSteering } from '../bench/steeringBench.js';
 import { benchImportVsSeed } from '../bench/importBench.js';
 import { soak } from '../bench/soak.js';
 import { benchWords } from '../bench/wordBench.js';
@@ -229,6 +230,13 @@ async function runBench(app: App, url: string): Promise<void> {
       const images = await benchImages(app, { url, clients: [1, 16], durationSeconds, recallQueries: 100 }, log);
       sections.images = images.result;
       rows.push(...images.rows);
+      const steeringPhotos = (await app.repositories.images.page(20, null)).map((image) => image.id);
+      const steering = await benchSteering(
+        { url, durationSeconds, imageIds: steeringPhotos, words: await app.repositories.words.sample(20, 10_000) },
+        log,
+      );
+      sections.steering = steering.result;
+      rows.push(...steering.rows);
       const [photo] = await app.repositories.images.page(1, null);
       const costRule = await benchCostRule(url, photo!.id);
       sections.costRule = costRule.result;

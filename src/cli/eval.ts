@@ -13,6 +13,7 @@ import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
 import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/evalReport.js';
 import { cocoSummaryRows, evaluateCocoTextSearch } from '../eval/cocoTextSearch.js';
+import { evaluateCut, evaluateExclusion, steeringSummaryRows, steeringTables } from '../eval/searchSteering.js';
 import { evaluateTextSearchModes, storeSearcher, textSearchSummaryRows } from '../eval/textSearchModes.js';
 import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/wordModelMetrics.js';
 import { MODEL_PHASE, wordModelOptions } from '../../seeds/wordModel.js';
@@ -135,6 +136,12 @@ async function evaluate(app: App, config: Config): Promise<void> {
     pascal.filter((row) => heldOutIds.has(row.id)),
     OPEN_VOCABULARY_QUERIES,
   );
+  const trainingRows = pascal.filter((row) => !heldOutIds.has(row.id));
+  const heldOutRows = pascal.filter((row) => heldOutIds.has(row.id));
+  const steering = {
+    cut: await evaluateCut(app.repositories.evalTextSearch, config.images.efSearch, trainingRows, heldOutRows),
+    exclusion: await evaluateExclusion(app.repositories.evalTextSearch, config.images.efSearch, trainingRows, heldOutRows),
+  };
   const cocoTextSearch = await evaluateCocoTextSearch(app, (line) => app.logger.info(line));
   const { grids, samples } = await sampleGrids(app, heldOut);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
@@ -152,6 +159,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     wordModelChoices: choices,
     textToImage: { perClass: scores.classQueries, mean: scores.classQueriesMean },
     textSearchModes,
+    steering,
     cocoTextSearch,
     classifierReference: probe,
     openVocabulary: {
@@ -192,6 +200,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
         ] as [string, number][])
       : []),
     ...textSearchSummaryRows(textSearchModes),
+    ...steeringSummaryRows(steering.cut, steering.exclusion),
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
     ...transfer.summaryRows,
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
@@ -217,6 +226,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
         trial.mean,
       ]),
     },
+    ...steeringTables(steering.cut, steering.exclusion),
     {
       title: 'Open vocabulary proxy (held out)',
       note: 'Query = a caption word that is not a class name; relevant = held-out images whose captions use it (or its plural/singular).',

@@ -62,8 +62,12 @@ export class WordTable {
     return found;
   }
 
-  /** The `first` words nearest to `vector` by cosine distance, leaving out `exclude`; an exact scan. */
-  nearest(vector: ArrayLike<number>, exclude: readonly string[], first: number): WordDistance[] {
+  /**
+   * The `first` words nearest to `vector` by cosine distance, leaving out
+   * `exclude` and, for a later page, every word up to `after` in (distance,
+   * text) order; an exact scan.
+   */
+  nearest(vector: ArrayLike<number>, exclude: readonly string[], first: number, after?: WordDistance): WordDistance[] {
     let queryNorm = 0;
     for (let d = 0; d < GLOVE_DIMENSIONS; d++) queryNorm += vector[d]! * vector[d]!;
     queryNorm = Math.sqrt(queryNorm);
@@ -78,6 +82,7 @@ export class WordTable {
       // pgvector's cosine distance of a zero vector is NaN, which it sorts last.
       if (denominator === 0) continue;
       const distance = 1 - dot / denominator;
+      if (after && (distance < after.distance || (distance === after.distance && this.texts[row]! <= after.text))) continue;
       if (best.accepts(distance) && !excluded.has(this.texts[row]!)) best.add(row, distance);
     }
     return best.sorted().map(({ row, distance }) => ({ text: this.texts[row]!, distance }));

@@ -121,6 +121,14 @@ export const SEARCH_COST: Readonly<Record<string, number>> = {
   'Query.imagesForText': 150,
 };
 
+/*
+ * The steering arguments cost nothing of their own: a page `after` a cursor
+ * costs what its `first` costs (the index walks on from the cursor; a page of
+ * imagesForText past its first fused list runs the rankings twice as deep,
+ * bounded by MAX_TIER), `cut: AUTO` drops matches, and `exclude` checks at
+ * most the fused rows (a few hundred) against each excluded word.
+ */
+
 /** What every request costs before its fields (HTTP, parsing, validation, the answer's JSON), in fields. */
 export const REQUEST_COST = 100;
 

@@ -3,9 +3,9 @@
 // the store's text-search rules run on photos the evaluation holds in memory.
 import type pg from 'pg';
 import { toFloat32, vectorParam } from './sqlParams.js';
-import { runTextSearch, searchQuery, type TextMatchRow, type TextSearchOptions } from './textSearchStatement.js';
+import { FILTER_PARAM, runTextSearch, searchQuery, type TextMatchRow, type TextSearchOptions } from './textSearchStatement.js';
 
-const SEARCH_WITHIN = searchQuery('images_for_text_within', 'AND id = ANY($11::text[])');
+const SEARCH_WITHIN = searchQuery('images_for_text_within', `AND id = ANY(${FILTER_PARAM}::text[])`);
 
 /** What text_search_score reads of a photo and a text. */
 export interface TextScoreInput {

@@ -15,3 +15,9 @@ export interface ImageRecord {
 // Captions as JSON: parsed by JSON.parse, several times faster than text[] parsing (5% of a search's CPU).
 export const COLUMNS = `id, category, to_json(captions) AS captions, width, height, content_hash AS "contentHash", source AS origin,
   created_at AS "createdAt"`;
+
+/** Only the image's own fields of a row that carries more (a search's scores). */
+export function imageRecordOf(row: ImageRecord): ImageRecord {
+  const { id, category, captions, width, height, contentHash, origin, createdAt } = row;
+  return { id, category, captions, width, height, contentHash, origin, createdAt };
+}

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { COLUMNS, type ImageRecord } from './imageColumns.js';
-import { NEAREST, NEAREST_TO_STORED_MANY, type QueryTarget } from './imageSearchQueries.js';
+import { NEAREST, NEAREST_AFTER, NEAREST_TO_STORED_MANY, type QueryTarget } from './imageSearchQueries.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
 import { captionsWritten, markNeighboursStale } from './transferUpkeep.js';
@@ -38,6 +38,8 @@ export interface NearestOptions {
   categorySize?: number;
   maxDistance?: number;
   efSearch: number;
+  /** A later page: only images after this one in (distance, id) order. */
+  after?: { distance: number; id: string };
 }
 
 export interface ImageMatchRow extends ImageRecord {
@@ -312,24 +314,28 @@ export class ImageRepository {
     leftOut: string | null,
     options: NearestOptions,
   ): Promise<ImageMatchRow[]> {
+    const { after } = options;
     const candidates = options.first + (leftOut ? 1 : 0);
     const params: unknown[] = [query, leftOut, options.maxDistance ?? null, options.first, candidates];
+    if (after) params.push(after.distance, after.id);
+    const queries = (after ? NEAREST_AFTER : NEAREST)[target];
     const efSearch = Math.max(options.efSearch, candidates);
+    // A page after the first: the index scan walks on (strictly in order) past what it skips.
+    const walk = after ? ({ iterative: 'strict_order' } as const) : {};
     if (!options.category) {
-      return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch }, NEAREST[target].index, params);
+      return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch, ...walk }, queries.index, params);
     }
     params.push(options.category);
     const size = options.categorySize ?? (await this.count(options.category));
     if (size <= this.exactScanMaxRows) {
-      const result = await this.reader.query<ImageMatchRow>({ ...NEAREST[target].exactInCategory, values: params });
+      const result = await this.reader.query<ImageMatchRow>({ ...queries.exactInCategory, values: params });
       return result.rows;
     }
     return queryWithHnsw<ImageMatchRow>(
       this.reader,
-      { efSearch, iterative: 'relaxed_order' },
-      NEAREST[target].indexInCategory,
+      { efSearch, iterative: after ? 'strict_order' : 'relaxed_order' },
+      queries.indexInCategory,
       params,
     );
   }
 }
-

@@ -13,12 +13,24 @@ export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_h
  * (a vector, or a stored image's id), $2 what to leave out (for a vector: the
  * content hash of its image; for a stored image: its id), $3 the largest
  * distance, $4 first, $5 candidates to take from the scan, $6 the category.
+ * A page after a match (`after`): $6 its distance, $7 its id, $8 the category;
+ * only images after it in (distance, id) order are scanned, so an index scan
+ * (iterative, strict order) walks on past the first page's candidates.
  */
-function nearestQueries(target: QueryTarget) {
+function nearestQueries(target: QueryTarget, after: boolean) {
   const nearTo = target === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
   const leftOut = target === 'vector' ? 'content_hash' : 'id';
+  const category = after ? '$8' : '$6';
+  const suffix = after ? '_after' : '';
+  // After (d, id): further than d, or as far with a larger id (ties are ordered by id).
+  const keyset = after ? `((embedding <=> ${nearTo}) > $6::float8 OR ((embedding <=> ${nearTo}) = $6::float8 AND id > $7::text))` : '';
+  // The scan's rows, filtered: `FROM images` as it was when nothing filters.
+  const from = (table: string, ...conditions: string[]) => {
+    const all = [...conditions, keyset].filter(Boolean);
+    return all.length > 0 ? `FROM ${table} WHERE ${all.join(' AND ')}` : `FROM ${table}`;
+  };
   const query = (scan: string, candidates: string): HotQuery => ({
-    name: `images_nearest_${target}_${scan}`,
+    name: `images_nearest_${target}_${scan}${suffix}`,
     // distance is null only for an unknown stored id: no rows then.
     text: `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
            WHERE distance IS NOT NULL AND ($2::text IS NULL OR ${leftOut} <> $2)
@@ -28,20 +40,21 @@ function nearestQueries(target: QueryTarget) {
   // Only the answered columns, not the vectors: a scan sorts every row it reads.
   // ORDER BY the alias, not the expression again: a second copy of a stored
   // target is a second subquery, and every row's distance would be computed twice.
-  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${nearTo} AS distance FROM images`;
+  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${nearTo} AS distance`;
   return {
-    index: query('index', `${scored} ORDER BY distance LIMIT $5`),
+    index: query('index', `${scored} ${from('images')} ORDER BY distance LIMIT $5`),
     // pgvector 0.8 iterative scans keep walking the graph until enough rows pass the filter.
-    indexInCategory: query('index_in_category', `${scored} WHERE category = $6 ORDER BY distance LIMIT $5`),
+    indexInCategory: query('index_in_category', `${scored} ${from('images', `category = ${category}`)} ORDER BY distance LIMIT $5`),
     // MATERIALIZED hides the rows from the HNSW index: an exact scan of the category.
     exactInCategory: query(
       'exact_in_category',
-      `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $6)
-       SELECT ${SCANNED_COLUMNS}, embedding <=> ${nearTo} AS distance FROM in_category ORDER BY distance LIMIT $5`,
+      `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = ${category})
+       ${scored} ${from('in_category')} ORDER BY distance LIMIT $5`,
     ),
   };
 }
-export const NEAREST = { vector: nearestQueries('vector'), stored: nearestQueries('stored') };
+export const NEAREST = { vector: nearestQueries('vector', false), stored: nearestQueries('stored', false) };
+export const NEAREST_AFTER = { vector: nearestQueries('vector', true), stored: nearestQueries('stored', true) };
 
 /**
  * Image.similar of many stored images in one statement: each parent's own

@@ -1,11 +1,11 @@
 // The SQL of imagesForText as the API serves it: all images, or one category.
 import type pg from 'pg';
-import { runTextSearch, searchQuery, type TextMatchRow, type TextSearchOptions } from './textSearchStatement.js';
+import { FILTER_PARAM, runTextSearch, searchQuery, type TextMatchRow, type TextSearchOptions } from './textSearchStatement.js';
 
-export type { TextMatchRow, TextSearchOptions } from './textSearchStatement.js';
+export type { TextMatchRow, TextMatchScores, TextSearchOptions } from './textSearchStatement.js';
 
 const SEARCH = searchQuery('images_for_text', '');
-const SEARCH_IN_CATEGORY = searchQuery('images_for_text_in_category', 'AND category = $11::text');
+const SEARCH_IN_CATEGORY = searchQuery('images_for_text_in_category', `AND category = ${FILTER_PARAM}::text`);
 
 export class TextSearchRepository {
   constructor(private readonly reader: pg.Pool) {}

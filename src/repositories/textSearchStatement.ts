@@ -22,25 +22,53 @@ export interface TextSearchOptions {
   maxDistance?: number;
   category?: string;
   efSearch: number;
+  /** A page: fused rows to skip, and photos left out of the fused list (an earlier tier's); none by default. */
+  page?: { offset: number; leftOut: readonly string[] };
+  /** "Not this": words whose photos are dropped, with their vote keys and the score at which a photo counts as theirs. */
+  exclude?: { words: readonly string[]; voteKeys: readonly string[]; minScore: number };
 }
 
-export interface TextMatchRow extends ImageRecord {
-  /** Cosine distance between the text's vector and the image's searched one (the model's and its neighbours' captions'). */
-  distance: number;
+/** The parts a match's rank was made of (ImageMatch.scores). */
+export interface TextMatchScores {
+  /** The fused score the list is ordered by: Σ 1 / (rrfK + rank). */
+  fused: number;
+  /** The vector side: cosine + vote weight × mean vote (text_search_score); null outside its list. */
+  vectorScore: number | null;
+  /** The mean of the neighbours' votes for the text's keys; null outside the vector list. */
+  vote: number | null;
+  /** 1-based place in the vector ranking; null when not in it. */
+  vectorRank: number | null;
+  /** ts_rank_cd of the captions; null when no caption matches. */
+  keywordScore: number | null;
+  /** 1-based place in the caption ranking; null when not in it. */
+  keywordRank: number | null;
+}
+
+export interface TextMatchRow extends ImageRecord, TextMatchScores {
+  /** Cosine distance between the text's vector and the image's searched one; null when no word of the text has a vector. */
+  distance: number | null;
   matchedCaption: string | null;
   /** The text's words with a GloVe vector (the same on every row). */
   knownWords: string[];
+  /** Whether rankings deeper than `candidates` could add photos (the same on every row). */
+  deeper: boolean;
 }
+
+/** The parameter a statement's filter (a category, the ids searched) is bound to. */
+export const FILTER_PARAM = '$16';
 
 /**
  * Parameters: $1 the text's words, $2 the text, $3 rank by vector, $4 rank by
  * caption, $5 the fusion constant, $6 candidates per ranking, $7 the largest
- * distance, $8 first, $9 each word's vote key, $10 the vote's weight, $11 the
- * category or the ids searched.
+ * distance, $8 first, $9 each word's vote key, $10 the vote's weight, $11 ids
+ * left out of the fused list, $12 fused rows skipped (a page), $13 the
+ * excluded words, $14 their vote keys, $15 the score at which an excluded
+ * word drops a photo, $16 (FILTER_PARAM) the category or the ids searched.
  *
  * The text's vector is the mean of its known words' GloVe vectors, looked up
  * here rather than in a round trip of its own; every row names the known
- * words, and no row comes back when none is known.
+ * words. A text with none is searched by caption alone (no vector side, a
+ * null distance).
  *
  * The vector side searches text_embedding (searched_text_vector of the
  * model's and the transferred vector) and scores a photo by text_search_score:
@@ -53,6 +81,9 @@ export interface TextMatchRow extends ImageRecord {
  * The words' english lexemes are quoted, so no character of the text is read
  * as tsquery syntax. A text of stop words only is no query (NULL): nothing
  * matches by caption.
+ *
+ * An excluded word drops a photo whose captions use it, or whose score for
+ * it alone (text_search_score of its cosine and its vote) reaches $15.
  */
 export function searchQuery(name: string, filter: string): HotQuery {
   // A filter is checked while walking a word's votes, so the walk goes on until enough photos pass it.
@@ -63,7 +94,7 @@ export function searchQuery(name: string, filter: string): HotQuery {
   return {
     name,
     text: `WITH text_vector AS MATERIALIZED (
-             SELECT avg(w.embedding) AS vector, array_agg(w.text ORDER BY w.text) AS known,
+             SELECT avg(w.embedding) AS vector, coalesce(array_agg(w.text ORDER BY w.text), '{}') AS known,
                     coalesce(array_agg(DISTINCT t.key), '{}') AS keys
              FROM unnest($1::text[], $9::text[]) AS t(word, key) JOIN words w ON w.text = t.word
            ),
@@ -72,12 +103,21 @@ export function searchQuery(name: string, filter: string): HotQuery {
                     array_agg(quote_literal(lexeme)::tsquery) AS each_word
              FROM unnest(tsvector_to_array(to_tsvector('english', $2::text))) AS lexeme
            ),
+           -- The excluded words: their vectors (null for a word without one) and vote keys, and their caption query.
+           excluded AS MATERIALIZED (
+             SELECT w.embedding AS vector, t.key FROM unnest($13::text[], $14::text[]) AS t(word, key) LEFT JOIN words w ON w.text = t.word
+           ),
+           excluded_terms AS MATERIALIZED (
+             SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS query
+             FROM unnest(tsvector_to_array(to_tsvector('english', array_to_string($13::text[], ' ')))) AS lexeme
+           ),
            -- The vector side's candidates: the nearest searched vectors, and for each
            -- word of the text the photos whose neighbours' captions vote for it most
            -- (as many in all as the nearest: a photo's mean vote is at most its best word's).
+           -- A text without a known word has no vector side.
            nearest AS MATERIALIZED (
              SELECT id, text_embedding <=> (SELECT vector FROM text_vector) AS distance FROM images
-             WHERE $3::boolean AND text_embedding IS NOT NULL ${filter}
+             WHERE $3::boolean AND (SELECT vector FROM text_vector) IS NOT NULL AND text_embedding IS NOT NULL ${filter}
              ORDER BY text_embedding <=> (SELECT vector FROM text_vector) LIMIT $6
            ),
            voted AS MATERIALIZED (
@@ -95,30 +135,41 @@ export function searchQuery(name: string, filter: string): HotQuery {
              WHERE v.id NOT IN (SELECT id FROM nearest) AND i.text_embedding IS NOT NULL
            ),
            by_vector AS (
-             SELECT id, distance, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
+             SELECT id, distance, score, vote, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
                SELECT c.id, c.distance,
-                      text_search_score(1 - c.distance, sum(t.vote), cardinality((SELECT keys FROM text_vector)), $10::float8) AS score
+                      text_search_score(1 - c.distance, sum(t.vote), cardinality((SELECT keys FROM text_vector)), $10::float8) AS score,
+                      coalesce(sum(t.vote), 0) / greatest(cardinality((SELECT keys FROM text_vector)), 1) AS vote
                FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
                GROUP BY c.id, c.distance
                ORDER BY score DESC, c.distance, c.id LIMIT $6
              ) scored
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
+           caption_matches AS (
+             SELECT id, text_embedding <=> (SELECT vector FROM text_vector) AS distance, ${wordsIn('captions_document')} AS words_matched,
+                    ts_rank_cd(captions_document, terms.query) AS score
+             FROM images, terms
+             WHERE $4::boolean AND captions_document @@ terms.query AND text_embedding IS NOT NULL ${filter}
+             ORDER BY words_matched DESC, score DESC, id LIMIT $6
+           ),
            by_caption AS (
-             SELECT id, distance, row_number() OVER (ORDER BY words_matched DESC, score DESC, id) AS rank FROM (
-               SELECT id, text_embedding <=> (SELECT vector FROM text_vector) AS distance, ${wordsIn('captions_document')} AS words_matched,
-                      ts_rank_cd(captions_document, terms.query) AS score
-               FROM images, terms
-               WHERE $4::boolean AND captions_document @@ terms.query AND text_embedding IS NOT NULL ${filter}
-               ORDER BY words_matched DESC, score DESC, id LIMIT $6
-             ) matched
+             SELECT id, distance, score, row_number() OVER (ORDER BY words_matched DESC, score DESC, id) AS rank FROM caption_matches
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
            fused AS (
              SELECT id, coalesce(v.distance, c.distance) AS distance,
+                    v.score AS vector_score, v.vote, v.rank AS vector_rank, c.score AS keyword_score, c.rank AS keyword_rank,
                     coalesce(1.0 / ($5::float8 + v.rank), 0) + coalesce(1.0 / ($5::float8 + c.rank), 0) AS score
              FROM by_vector v FULL JOIN by_caption c USING (id)
-             ORDER BY score DESC, distance, id LIMIT $8
+             WHERE id <> ALL($11::text[])
+               AND (cardinality($13::text[]) = 0 OR NOT EXISTS (
+                 SELECT 1 FROM images x WHERE x.id = coalesce(v.id, c.id) AND (
+                   x.captions_document @@ (SELECT query FROM excluded_terms)
+                   OR EXISTS (
+                     SELECT 1 FROM excluded e
+                     WHERE text_search_score(coalesce(1 - (x.text_embedding <=> e.vector), 0),
+                             (SELECT tv.vote FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key), 1, $10::float8) >= $15))))
+             ORDER BY score DESC, distance, id LIMIT $8 OFFSET $12
            )
            SELECT ${COLUMNS}, fused.distance,
                   -- Only photos whose captions match are parsed again, each caption once (OFFSET 0).
@@ -128,15 +179,18 @@ export function searchQuery(name: string, filter: string): HotQuery {
                      WHERE parsed.document @@ terms.query
                      ORDER BY ${wordsIn('parsed.document')} DESC, ts_rank_cd(parsed.document, terms.query) DESC, position
                      LIMIT 1)
-                  END AS "matchedCaption", text_vector.known AS "knownWords"
+                  END AS "matchedCaption", text_vector.known AS "knownWords",
+                  fused.score::float8 AS fused, fused.vector_score AS "vectorScore", fused.vote::float8 AS vote,
+                  fused.vector_rank::int AS "vectorRank", fused.keyword_score::float8 AS "keywordScore", fused.keyword_rank::int AS "keywordRank",
+                  -- Whether a deeper search could add photos: a ranking was cut at $6.
+                  (SELECT count(*) FROM nearest) >= $6 OR (SELECT count(*) FROM caption_matches) >= $6 AS deeper
            FROM fused JOIN images USING (id) CROSS JOIN terms CROSS JOIN text_vector
-           WHERE text_vector.vector IS NOT NULL
            ORDER BY fused.score DESC, fused.distance, id`,
   };
 }
 
 /**
- * Runs a statement of searchQuery: `filterValue` is its $11 (the category or
+ * Runs a statement of searchQuery: `filterValue` is its FILTER_PARAM (the category or
  * the ids searched), undefined for the unfiltered statement.
  */
 export function runTextSearch(
@@ -159,6 +213,11 @@ export function runTextSearch(
     options.first,
     options.voteKeys,
     options.voteWeight,
+    options.page?.leftOut ?? [],
+    options.page?.offset ?? 0,
+    options.exclude?.words ?? [],
+    options.exclude?.voteKeys ?? [],
+    options.exclude?.minScore ?? 0,
   ];
   if (filtered) values.push(filterValue);
   return queryWithHnsw<TextMatchRow>(

@@ -35,7 +35,19 @@ const NEAREST_TO_STORED_WORD = {
   text: `SELECT text, distance FROM (
            SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = $1) AS distance FROM words
            ORDER BY distance LIMIT $2
-         ) nearest WHERE distance IS NOT NULL AND text <> $1 AND text <> ALL($4::text[]) ORDER BY distance LIMIT $3`,
+         ) nearest WHERE distance IS NOT NULL AND text <> $1 AND text <> ALL($4::text[]) ORDER BY distance, text LIMIT $3`,
+};
+
+// NEAREST_TO_STORED_WORD after ($5 distance, $6 text) of an earlier page, in
+// (distance, text) order: the same distances, computed the same way.
+const NEAREST_TO_STORED_WORD_AFTER = {
+  name: 'words_nearest_to_stored_after',
+  text: `SELECT text, distance FROM (
+           SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = $1) AS distance FROM words
+           WHERE (embedding <=> (SELECT embedding FROM words WHERE text = $1)) > $5::float8
+              OR ((embedding <=> (SELECT embedding FROM words WHERE text = $1)) = $5::float8 AND text > $6::text)
+           ORDER BY distance LIMIT $2
+         ) nearest WHERE distance IS NOT NULL AND text <> $1 AND text <> ALL($4::text[]) ORDER BY distance, text LIMIT $3`,
 };
 
 // Word.similar of many words in one statement: NEAREST_TO_STORED_WORD per row
@@ -49,9 +61,9 @@ const NEAREST_TO_STORED_WORDS = {
              SELECT text, embedding <=> (SELECT embedding FROM words WHERE text = parent.word) AS distance FROM words
              ORDER BY distance LIMIT $2
            ) candidates WHERE distance IS NOT NULL AND text <> parent.word AND text <> ALL($4::text[])
-           ORDER BY distance LIMIT $3
+           ORDER BY distance, text LIMIT $3
          ) nearest
-         ORDER BY parent.ord, nearest.distance`,
+         ORDER BY parent.ord, nearest.distance, nearest.text`,
 };
 
 const NEAREST_WORDS = {
@@ -59,7 +71,18 @@ const NEAREST_WORDS = {
   text: `SELECT text, distance FROM (
            SELECT text, embedding <=> $1::vector AS distance FROM words
            ORDER BY embedding <=> $1::vector LIMIT $3
-         ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance LIMIT $4`,
+         ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance, text LIMIT $4`,
+};
+
+// A later page: only words after ($5 distance, $6 text) in (distance, text)
+// order, so the index scan (iterative, strict order) walks on past the first pages.
+const NEAREST_WORDS_AFTER = {
+  name: 'words_nearest_after',
+  text: `SELECT text, distance FROM (
+           SELECT text, embedding <=> $1::vector AS distance FROM words
+           WHERE (embedding <=> $1::vector) > $5::float8 OR ((embedding <=> $1::vector) = $5::float8 AND text > $6::text)
+           ORDER BY embedding <=> $1::vector LIMIT $3
+         ) nearest WHERE text <> ALL($2::text[]) ORDER BY distance, text LIMIT $4`,
 };
 
 export interface NewWord {
@@ -188,9 +211,40 @@ export class WordRepository {
     );
   }
 
+  /** nearest, after the word `after` of an earlier page in (distance, text) order. */
+  async nearestAfter(
+    vector: ArrayLike<number>,
+    exclude: readonly string[],
+    first: number,
+    efSearch: number,
+    after: { distance: number; text: string },
+  ): Promise<WordMatchRow[]> {
+    return queryWithHnsw<WordMatchRow>(
+      this.reader,
+      { efSearch: Math.max(efSearch, first + exclude.length), iterative: 'strict_order' },
+      NEAREST_WORDS_AFTER,
+      [vectorParam(vector), exclude, first + exclude.length, first, after.distance, after.text],
+    );
+  }
+
   /** Nearest words to a stored word, without it and `exclude`; empty when the word is not stored. */
-  async nearestToStoredWord(text: string, first: number, efSearch: number, exclude: readonly string[] = []): Promise<WordMatchRow[]> {
+  async nearestToStoredWord(
+    text: string,
+    first: number,
+    efSearch: number,
+    exclude: readonly string[] = [],
+    after?: { distance: number; text: string },
+  ): Promise<WordMatchRow[]> {
     const fetched = first + 1 + exclude.length;
+    if (after) {
+      // A later page: the index scan walks on (strictly in order) past the words before it.
+      return queryWithHnsw<WordMatchRow>(
+        this.reader,
+        { efSearch: Math.max(efSearch, fetched), iterative: 'strict_order' },
+        NEAREST_TO_STORED_WORD_AFTER,
+        [text, fetched, first, exclude, after.distance, after.text],
+      );
+    }
     return queryWithHnsw<WordMatchRow>(this.reader, { efSearch: Math.max(efSearch, fetched) }, NEAREST_TO_STORED_WORD, [
       text,
       fetched,

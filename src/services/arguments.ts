@@ -35,9 +35,11 @@ export function checkText(text: string, argument: string): string {
   return trimmed;
 }
 
-export function noKnownWords(unknown: readonly string[]) {
+/** No word of a text has a vector (and, when `captionsSearched`, no caption uses any of them either). */
+export function noKnownWords(unknown: readonly string[], captionsSearched = false) {
   const shown = unknown.slice(0, 10).map((word) => word.slice(0, MAX_QUOTED_INPUT));
-  return badInput(`No known words in ${quoted(shown.join(' '))}. Try common English words.`, { unknownWords: shown });
+  const captions = captionsSearched ? ', and no caption uses them' : '';
+  return badInput(`No known words in ${quoted(shown.join(' '))}${captions}. Try common English words.`, { unknownWords: shown });
 }
 
 /** Why bytes of this size are refused (the rest of the sentence: "<the file> is …"). */

@@ -21,6 +21,9 @@ import {
 } from './arguments.js';
 import type { TransferService } from './transferService.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
+import { decodeMatchCursor, encodeMatchCursor } from './matchCursors.js';
+import { imageMatchScores, type MatchScores } from './matchScores.js';
+import { checkCut, CUT_RATIO, keptBeforeDrop, type CutMode } from './relevanceCut.js';
 import { checkUploadFields, ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import type { Warmup } from './warmup.js';
@@ -33,6 +36,9 @@ export interface ImageMatch {
   distance: number;
   /** imagesForText: the caption that best matches the text's words, or null. */
   matchedCaption?: string | null;
+  /** Its place in the list, for the next page's `after`. */
+  cursor: string;
+  scores: MatchScores;
 }
 
 export interface SimilarImagesArgs {
@@ -41,6 +47,8 @@ export interface SimilarImagesArgs {
   first?: number | null;
   category?: string | null;
   maxDistance?: number | null;
+  after?: string | null;
+  cut?: CutMode | null;
 }
 
 /** updateImage's arguments: a field left out (undefined) stays as it is; null clears it. */
@@ -69,6 +77,17 @@ export function decodeCursor(cursor: string): string {
 export interface SearchVector {
   vector: Float32Array;
   projectionVersion: string | null;
+}
+
+/** Nearest-image rows as matches: each with its cursor and scores, ended at the first large drop for cut: AUTO. */
+function distanceMatches(rows: readonly ImageMatchRow[], cut: CutMode): ImageMatch[] {
+  const kept = keptBeforeDrop(rows.map((row) => 1 - row.distance), CUT_RATIO.IMAGES);
+  return rows.slice(0, cut === 'AUTO' ? kept : rows.length).map(({ distance, ...image }, i) => ({
+    image,
+    distance,
+    cursor: encodeMatchCursor({ kind: 'image', distance, key: image.id }),
+    scores: imageMatchScores(distance, i < kept),
+  }));
 }
 
 export class ImageService {
@@ -119,6 +138,8 @@ export class ImageService {
     const maxDistance = checkMaxDistance(args.maxDistance);
     const category = cleanCategory(args.category);
     const queried = queriedImage(args);
+    const cut = checkCut(args.cut);
+    const after = args.after ? decodeMatchCursor(args.after, 'image', 'similarImages') : undefined;
     // Bad arguments are said first; then whether the images are there yet.
     this.warmup.check('similarImages', true);
     const query = 'image' in queried ? await this.embedInput(queried.image) : undefined;
@@ -128,6 +149,7 @@ export class ImageService {
       categorySize: category ? await categorySize(this.images, category) : undefined,
       maxDistance,
       efSearch: this.efSearch,
+      after: after && { distance: after.distance, id: after.key },
     };
     let rows: ImageMatchRow[];
     if (query) {
@@ -139,7 +161,7 @@ export class ImageService {
       // No rows: an unknown id, or nothing else near enough (checked only then).
       if (rows.length === 0 && !(await this.images.findByIds([id]))[0]) throw noImage(id);
     }
-    return rows.map(({ distance, ...image }) => ({ image, distance }));
+    return distanceMatches(rows, cut);
   }
 
   /**
@@ -154,7 +176,7 @@ export class ImageService {
     const empty = ids.filter((_, i) => rows[i]!.length === 0);
     const stored = new Set(empty.length > 0 ? (await this.images.findByIds(empty)).flatMap((image) => (image ? [image.id] : [])) : []);
     return ids.map((id, i) =>
-      rows[i]!.length === 0 && !stored.has(id) ? noImage(id) : rows[i]!.map(({ distance, ...image }) => ({ image, distance })),
+      rows[i]!.length === 0 && !stored.has(id) ? noImage(id) : distanceMatches(rows[i]!, 'NONE'),
     );
   }
 

@@ -13,12 +13,13 @@ import {
   type Embedder,
   type TagCandidate,
 } from '../embedding/index.js';
-import { ClientError, noImage, quoted } from '../errors.js';
+import { badInput, ClientError, noImage, quoted } from '../errors.js';
 import { groupBy } from '../lib/groupBy.js';
 import { sha256 } from '../lib/hash.js';
+import { imageRecordOf } from '../repositories/imageColumns.js';
 import type { ImageRepository } from '../repositories/imageRepository.js';
 import type { TagRepository, VotedWordRow } from '../repositories/tagRepository.js';
-import type { TextSearchOptions, TextSearchRepository } from '../repositories/textSearchRepository.js';
+import type { TextMatchRow, TextSearchOptions, TextSearchRepository } from '../repositories/textSearchRepository.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import {
   categorySize,
@@ -32,8 +33,13 @@ import {
   type ImageInput,
 } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
+import { excludeOption, splitExcluded } from './excludedWords.js';
 import type { ImageMatch } from './imageService.js';
+import { decodeMatchCursor, encodeMatchCursor, type TextCursor } from './matchCursors.js';
+import { cutScore, textMatchScores, type TextSearchMode } from './matchScores.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
+import { checkCut, CUT_RATIO, keptBeforeDrop, type CutMode } from './relevanceCut.js';
+import { readPage } from './textPages.js';
 import type { Warmup } from './warmup.js';
 
 /** A tag: its word, the cosine distance of its nearest form, the forms folded into it, and where it came from. */
@@ -45,14 +51,17 @@ export interface TagsForImageArgs {
   first?: number | null;
 }
 
-export type TextSearchMode = 'VECTOR' | 'KEYWORD' | 'HYBRID';
+export type { TextSearchMode } from './matchScores.js';
 
 export interface ImagesForTextArgs {
   text: string;
   first?: number | null;
+  after?: string | null;
   category?: string | null;
   maxDistance?: number | null;
   mode?: TextSearchMode | null;
+  cut?: CutMode | null;
+  exclude?: readonly string[] | null;
 }
 
 /**
@@ -75,21 +84,22 @@ export interface ImageTextSettings {
   imageEfSearch: number;
 }
 
-/** A text search's arguments checked, and the text's words without stop words. */
+/** A text search's arguments checked, the text's words without stop words, and the words excluded ("-word", `exclude`). */
 export interface CheckedTextQuery {
   first: number;
   maxDistance: number | undefined;
   mode: TextSearchMode;
   text: string;
   tokens: string[];
+  excluded: string[];
 }
 
-export function checkTextQuery(args: Omit<ImagesForTextArgs, 'category'>): CheckedTextQuery {
+export function checkTextQuery(args: Pick<ImagesForTextArgs, 'text' | 'first' | 'maxDistance' | 'mode' | 'exclude'>): CheckedTextQuery {
   const first = checkFirst(args.first, 10);
   const maxDistance = checkMaxDistance(args.maxDistance);
   const mode = args.mode ?? 'HYBRID';
-  const text = checkText(args.text, 'text');
-  return { first, maxDistance, mode, text, tokens: dropStopWords(tokenize(text)) };
+  const { text, excluded } = splitExcluded(checkText(args.text, 'text'), args.exclude ?? []);
+  return { first, maxDistance, mode, text, tokens: dropStopWords(tokenize(text)), excluded };
 }
 
 /** How the search statement ranks a query (the evaluation's searches too: `rrfK` is theirs to vary). */
@@ -107,6 +117,18 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
     first,
     maxDistance: query.maxDistance,
     efSearch,
+    exclude: query.excluded.length > 0 ? excludeOption(query.excluded) : undefined,
+  };
+}
+
+/** A row of the fused list as a match: no vector (no known word) reads as distance 1, no similarity known. */
+function textMatch(row: TextMatchRow, cursor: string, cut: number, keptByCut: boolean): ImageMatch {
+  return {
+    image: imageRecordOf(row),
+    distance: row.distance ?? 1,
+    matchedCaption: row.matchedCaption,
+    cursor,
+    scores: textMatchScores(row, cut, keptByCut),
   };
 }
 
@@ -195,28 +217,45 @@ export class ImageTextService {
 
   /**
    * Images for a text by word-space vector, by caption, or both fused (see
-   * TextSearchMode in the schema). Every mode needs a known word: `distance`
-   * is always the text's vector distance, and `maxDistance` filters by it.
+   * TextSearchMode in the schema), a page at a time. A word without a vector
+   * still searches captions; only a text that matches nothing, none of whose
+   * words has a vector, is refused (VECTOR needs a known word).
    */
   async imagesForText(args: ImagesForTextArgs): Promise<ImagesForText> {
     const query = checkTextQuery(args);
-    this.warmup.check('imagesForText');
+    const cut = checkCut(args.cut);
     const category = cleanCategory(args.category);
+    const fingerprint = sha256(JSON.stringify([query.mode, query.text, query.excluded, category ?? null, query.maxDistance ?? null])).slice(0, 16);
+    const start: TextCursor = args.after
+      ? decodeMatchCursor(args.after, 'text', 'imagesForText')
+      : { kind: 'text', query: fingerprint, tier: 0, offset: 0 };
+    if (start.query !== fingerprint) {
+      throw badInput(`'after' is a cursor of another imagesForText query: page with the same text, mode, category, maxDistance and exclude`);
+    }
+    this.warmup.check('imagesForText');
     const { tokens, text } = query;
+    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category };
     // The words' vectors are looked up inside the search; only an empty answer asks why.
-    const rows = await this.textSearch.searchImages(tokens, text, {
-      ...textSearchOptions(query, this.settings.imageEfSearch),
-      category,
-    });
-    const known = rows[0]?.knownWords ?? (await this.knownWords(tokens, category));
-    const matches = rows.map(({ distance, matchedCaption, knownWords: _, ...image }) => ({ image, distance, matchedCaption }));
+    const paged = await readPage((options) => this.textSearch.searchImages(tokens, text, options), base, FUSION_DEPTH, start, query.first);
+    // A page past the end is only the end: the first page has said what was wrong.
+    const known = paged[0]?.row.knownWords ?? (await this.knownWords(tokens, category, args.after ? undefined : query.mode));
+    const scores = paged.map(({ row }) => cutScore(row, query.mode));
+    const kept = keptBeforeDrop(scores, CUT_RATIO[query.mode]);
+    const matches = paged
+      .slice(0, cut === 'AUTO' ? kept : paged.length)
+      .map(({ row, cursor }, i) => textMatch(row, encodeMatchCursor(cursor), scores[i]!, i < kept));
     return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
   }
 
-  /** Why a search found nothing: no known word or an empty category (both BAD_USER_INPUT), or nothing to find. */
-  private async knownWords(tokens: readonly string[], category: string | undefined): Promise<string[]> {
+  /**
+   * Why a search found nothing: no known word (nothing matched by caption
+   * either) or an empty category (both BAD_USER_INPUT), or nothing to find.
+   * Without `mode` (a later page), nothing is refused: the known words only.
+   */
+  private async knownWords(tokens: readonly string[], category: string | undefined, mode?: TextSearchMode): Promise<string[]> {
     const known = [...(await this.words.findVectors(tokens)).keys()];
-    if (known.length === 0) throw noKnownWords([...tokens]);
+    if (!mode) return known;
+    if (known.length === 0) throw noKnownWords([...tokens], mode !== 'VECTOR');
     if (category) await categorySize(this.images, category);
     return known;
   }

@@ -2,12 +2,20 @@
 import { dropStopWords, embedText, STOP_WORDS, tokenize } from '../embedding/index.js';
 import type { WordRepository } from '../repositories/wordRepository.js';
 import { checkFirst, checkText, noKnownWords } from './arguments.js';
+import { decodeMatchCursor, encodeMatchCursor } from './matchCursors.js';
 import type { Warmup } from './warmup.js';
 
 export interface WordMatch {
   text: string;
   distance: number;
+  /** Its place in the list, for the next page's `after`. */
+  cursor: string;
 }
+
+type WordDistance = Omit<WordMatch, 'cursor'>;
+
+const withCursors = (matches: readonly WordDistance[]): WordMatch[] =>
+  matches.map((match) => ({ ...match, cursor: encodeMatchCursor({ kind: 'word', distance: match.distance, key: match.text }) }));
 
 export class WordService {
   constructor(
@@ -24,24 +32,31 @@ export class WordService {
    * exists, an exact scan of the words in memory answers (the embedded store
    * cannot while it builds the index).
    */
-  async similarWords(text: string, first?: number | null): Promise<WordMatch[]> {
+  async similarWords(text: string, first?: number | null, after?: string | null): Promise<WordMatch[]> {
     const limit = checkFirst(first, 10);
     const tokens = dropStopWords(tokenize(checkText(text, 'word')));
+    const cursor = after ? decodeMatchCursor(after, 'word', 'similarWords') : undefined;
+    const previous = cursor && { distance: cursor.distance, text: cursor.key };
     this.warmup.check('similarWords');
     const table = this.warmup.wordTable;
     if (table) {
       const embedding = embedText(tokens, table.vectorsOf(tokens));
       if (!embedding.vector) throw noKnownWords(embedding.unknown);
-      return table.nearest(embedding.vector, withStopWords(embedding.known), limit);
+      return withCursors(table.nearest(embedding.vector, withStopWords(embedding.known), limit, previous));
     }
     if (tokens.length === 1) {
-      // One word: its stored vector is read inside the search (one round trip).
-      const matches = await this.words.nearestToStoredWord(tokens[0]!, limit, this.efSearch, NEVER_ANSWERED);
-      if (matches.length > 0) return matches;
+      // One word: its stored vector is read inside the search (one round trip); so on later pages.
+      const matches = await this.words.nearestToStoredWord(tokens[0]!, limit, this.efSearch, NEVER_ANSWERED, previous);
+      if (matches.length > 0 || (previous && (await this.words.findVectors(tokens)).size > 0)) return withCursors(matches);
     }
     const embedding = embedText(tokens, await this.words.findVectors(tokens));
     if (!embedding.vector) throw noKnownWords(embedding.unknown);
-    return this.words.nearest(embedding.vector, withStopWords(embedding.known), limit, this.efSearch);
+    const exclude = withStopWords(embedding.known);
+    return withCursors(
+      previous
+        ? await this.words.nearestAfter(embedding.vector, exclude, limit, this.efSearch, previous)
+        : await this.words.nearest(embedding.vector, exclude, limit, this.efSearch),
+    );
   }
 
   /**
@@ -61,7 +76,7 @@ export class WordService {
     const found = await this.words.nearestToStoredWords(single.map((s) => s.word), limit, this.efSearch, NEVER_ANSWERED);
     const answers = texts.map((): WordMatch[] | undefined => undefined);
     single.forEach(({ i }, k) => {
-      if (found[k]!.length > 0) answers[i] = found[k];
+      if (found[k]!.length > 0) answers[i] = withCursors(found[k]!);
     });
     return Promise.all(texts.map((text, i) => answers[i] ?? this.similarWords(text, limit)));
   }

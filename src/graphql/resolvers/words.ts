@@ -6,12 +6,12 @@ export interface WordParent {
   text: string;
 }
 
-const toWordMatch = (match: WordMatch) => ({ word: { text: match.text }, distance: match.distance });
+const toWordMatch = (match: WordMatch) => ({ word: { text: match.text }, distance: match.distance, cursor: match.cursor });
 
 export const wordResolvers = {
   Query: {
-    similarWords: async (_: unknown, args: { word: string; first?: number | null }, ctx: GraphQLContext) =>
-      (await ctx.services.words.similarWords(args.word, args.first)).map(toWordMatch),
+    similarWords: async (_: unknown, args: { word: string; first?: number | null; after?: string | null }, ctx: GraphQLContext) =>
+      (await ctx.services.words.similarWords(args.word, args.first, args.after)).map(toWordMatch),
   },
   Word: {
     // Batched: every Word.similar of a response in one statement per `first`.

@@ -1,0 +1,52 @@
+// Photos for the text search tests: each stands in word space at a chosen
+// GloVe word (real vectors), with the captions the test gives it, stored
+// through the repository so every expectation is known in advance.
+import { createHash } from 'node:crypto';
+import { captionWordList } from '../../src/embedding/index.js';
+import { l2Normalize } from '../../src/lib/vectors.js';
+import { createLogger } from '../../src/logger.js';
+import type { NewImage } from '../../src/repositories/imageRepository.js';
+import { seedWords } from '../../seeds/words.js';
+import type { TestApp } from './app.js';
+
+export interface Photo {
+  id: string;
+  /** The GloVe word whose vector stands for the photo in word space. */
+  near: string;
+  category: string;
+  captions: string[];
+}
+
+/** A deterministic unit vector of `dims` numbers from a name (stands for image features nobody searches here). */
+function pseudoVector(name: string, dims: number): Float32Array {
+  const vector = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) vector[i] = createHash('sha256').update(`${name}:${i}`).digest().readInt16BE(0);
+  return l2Normalize(vector);
+}
+
+/** Seeds the words, stores `photos`; returns the unit vectors of their words (and snow, dogs). */
+export async function storePhotos(t: TestApp, photos: readonly Photo[]): Promise<Map<string, Float32Array>> {
+  const { words, seedState, images } = t.app.repositories;
+  await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, createLogger('silent'));
+  const vectors = await words.findVectors([...photos.map((p) => p.near), 'snow', 'dogs']);
+  const unit = new Map([...vectors].map(([word, vector]) => [word, l2Normalize(vector)]));
+  const rows: NewImage[] = photos.map((photo) => ({
+    id: photo.id,
+    category: photo.category,
+    captions: photo.captions,
+    captionWords: captionWordList(photo.captions),
+    width: 4,
+    height: 3,
+    contentHash: createHash('sha256').update(photo.id).digest('hex'),
+    origin: 'upload',
+    features: pseudoVector(photo.id, 768),
+    embedding: pseudoVector(photo.id, 768),
+    projectionVersion: null,
+    wordEmbedding: unit.get(photo.near)!,
+    mimeType: 'image/jpeg',
+    bytes: Buffer.from(photo.id),
+  }));
+  await images.insert(rows);
+  return unit;
+}
+
