@@ -65,6 +65,7 @@ async function storePhotos(t: TestApp): Promise<Map<string, Float32Array>> {
     embedding: pseudoVector(photo.id, 768),
     projectionVersion: null,
     wordEmbedding: unit.get(photo.near)!,
+    hashes: null,
     mimeType: 'image/jpeg',
     bytes: Buffer.from(photo.id),
   }));

@@ -6,6 +6,7 @@
 //   embedder.embedImage(bytes)          image → 768-d MobileNet features (embedImages: a batch)
 //   applyImageProjection(fit, features) features → the stored, searched vector
 //   embedder.projectToWords(features)   features → 100-d GloVe word space (the trained projector)
+//   perceptualHashes(bytes)             image → dHash, plain and mirrored (duplicates)
 import { loadImageModel, type EmbeddedImage, type ImageModel } from './image.js';
 import { initTfBackend } from './tfBackend.js';
 import { createWordProjection } from './wordProjection.js';
@@ -58,6 +59,15 @@ export {
   type EpochReport,
   type ProjectorOptions,
 } from './projector.js';
+export {
+  copyHashDistance,
+  differenceHash,
+  DUPLICATES,
+  hashDistance,
+  isDuplicatePair,
+  perceptualHashes,
+  type PerceptualHashes,
+} from './perceptualHash.js';
 export { STOP_WORDS } from './stopWords.js';
 export {
   DEFAULT_TAG_VOCABULARY_RULE,

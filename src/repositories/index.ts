@@ -2,6 +2,7 @@
 // which repository reads from the replica and which only from the primary.
 import type pg from 'pg';
 import { CaptionTransferRepository } from './captionTransferRepository.js';
+import { DuplicateRepository } from './duplicateRepository.js';
 import { ImageFileRepository } from './imageFileRepository.js';
 import { EvalTextSearchRepository } from './evalTextSearchRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
@@ -16,6 +17,7 @@ import { WordSpaceRepository } from './wordSpaceRepository.js';
 export interface Repositories {
   words: WordRepository;
   images: ImageRepository;
+  duplicates: DuplicateRepository;
   imageFiles: ImageFileRepository;
   textSearch: TextSearchRepository;
   tags: TagRepository;
@@ -37,6 +39,7 @@ export function createRepositories(pools: {
   return {
     words: new WordRepository(primary, reader, WORD_INDEX[pools.kind]),
     images: new ImageRepository(primary, reader),
+    duplicates: new DuplicateRepository(primary, reader),
     imageFiles: new ImageFileRepository(reader),
     textSearch: new TextSearchRepository(reader),
     tags: new TagRepository(reader),

@@ -41,6 +41,8 @@ export interface SimilarImagesArgs {
   first?: number | null;
   category?: string | null;
   maxDistance?: number | null;
+  /** Weighs a text (steeredSimilarity.ts): refused here, where there is none. */
+  textWeight?: number | null;
 }
 
 /** updateImage's arguments: a field left out (undefined) stays as it is; null clears it. */
@@ -119,6 +121,9 @@ export class ImageService {
     const maxDistance = checkMaxDistance(args.maxDistance);
     const category = cleanCategory(args.category);
     const source = imageSource(args);
+    if (args.textWeight !== undefined && args.textWeight !== null) {
+      throw badInput(`'textWeight' weighs 'text' against the photo: give a 'text' too, or leave 'textWeight' out`);
+    }
     // Bad arguments are said first; then whether the images are there yet.
     this.warmup.check('similarImages', true);
     const query = 'image' in source ? await this.embedInput(source.image) : undefined;
