@@ -119,7 +119,19 @@ export const SEARCH_COST: Readonly<Record<string, number>> = {
   'Image.tags': 80,
   // The vector side, the neighbours' vote and the full-text side, each 100 deep, fused.
   'Query.imagesForText': 150,
+  // Reads every recorded pair (a recursive walk over them), then the page's groups.
+  'Query.duplicates': 50,
 };
+
+/**
+ * What an argument adds to a field's search: similarImages with `text` runs
+ * imagesForText's ranking over the photo's 100 nearest images besides its own
+ * search, 100 deep instead of `first`.
+ */
+function argumentCost(key: string, args: Record<string, unknown>): number {
+  if (key === 'Query.similarImages' && typeof args.text === 'string') return SEARCH_COST['Query.imagesForText']! + SEARCH_COST[key]!;
+  return 0;
+}
 
 /** What every request costs before its fields (HTTP, parsing, validation, the answer's JSON), in fields. */
 export const REQUEST_COST = 100;
@@ -130,10 +142,11 @@ export const REQUEST_COST = 100;
  * maximum is left to the service's clearer message.
  */
 const searchesAndLists: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  const search = SEARCH_COST[`${type.name}.${field.name}`];
+  const key = `${type.name}.${field.name}`;
+  const search = SEARCH_COST[key];
   const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_FIRST) : undefined;
   if (search === undefined && first === undefined) return undefined;
-  return (search ?? 1) + (first ?? 1) * Math.max(1, childComplexity);
+  return (search ?? 1) + argumentCost(key, args) + (first ?? 1) * Math.max(1, childComplexity);
 };
 
 /** The cost of a parsed operation, or undefined when its variables are wrong (execution reports them). */

@@ -84,6 +84,7 @@ export class DuplicateService {
     const maxDistance = checkDuplicateDistance(args.maxDistance);
     const after = args.after ? decodeGroupCursor(args.after) : null;
     this.warmup.check('similarImages', true);
-    return toGroups(await this.pairs.groups(first, after, maxDistance));
+    // The same pixels may still differ in the last float digit: 0 means "the same pixels".
+    return toGroups(await this.pairs.groups(first, after, Math.max(maxDistance, DUPLICATES.exactFeatureDistance)));
   }
 }
