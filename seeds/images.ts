@@ -9,7 +9,7 @@ import type { Logger } from '../src/logger.js';
 import type { ImageRepository } from '../src/repositories/imageRepository.js';
 import type { Repositories } from '../src/repositories/index.js';
 import type { SeedStateRepository } from '../src/repositories/seedStateRepository.js';
-import { CaptionTransfer } from '../src/services/captionTransfer.js';
+import { TransferService } from '../src/services/transferService.js';
 import { ImageProjectionCache } from '../src/services/imageProjectionCache.js';
 import { ImageWriter, type EmbeddedPhoto } from '../src/services/imageWriter.js';
 import { SEED_PHASES } from '../src/services/seedPhases.js';
@@ -21,7 +21,7 @@ export const IMAGES_PHASE = SEED_PHASES.images.record;
 const BATCH_SIZE = 16;
 export const ALL_IMAGES = 0;
 /** The `source` of the rows the seed stores. */
-const PASCAL_SOURCE = 'pascal';
+const PASCAL_ORIGIN = 'pascal';
 
 export interface ImageSeedStores {
   images: ImageRepository;
@@ -37,7 +37,7 @@ export function imageSeedStores(
   efSearch: number,
 ): ImageSeedStores {
   const { images, seedState, projections, transfers } = repositories;
-  const writer = new ImageWriter(images, embedder, new ImageProjectionCache(projections), new CaptionTransfer(transfers, efSearch));
+  const writer = new ImageWriter(images, embedder, new ImageProjectionCache(projections), new TransferService(transfers, efSearch));
   return { images, seedState, writer };
 }
 
@@ -171,14 +171,14 @@ export async function embedPlannedImages(
     const [known, deletedBytes] = await Promise.all([images.existing(ids, hashes), images.deleted([], hashes)]);
     // Recorded under the dataset id too, so the next seed skips it without reading it.
     const deletedHere = batch.filter((image) => deletedBytes.hashes.has(image.contentHash));
-    await images.recordDeleted(deletedHere.map(({ id, contentHash }) => ({ id, contentHash, source: PASCAL_SOURCE })));
+    await images.recordDeleted(deletedHere.map(({ id, contentHash }) => ({ id, contentHash, origin: PASCAL_ORIGIN })));
     const fresh = batch.flatMap((image, i) =>
       known.ids.has(image.id) || known.hashes.has(image.contentHash) || deletedBytes.hashes.has(image.contentHash)
         ? []
         : [{ ...image, embedded: embeddings[i]! }],
     );
     // The phases that follow fit the projection and the word model on them, and compute their transfers.
-    const inserted = await writer.store(fresh, PASCAL_SOURCE);
+    const inserted = await writer.store(fresh, PASCAL_ORIGIN);
     embedded += inserted.length;
     storedSoFar += batch.length;
     progress.tick(batch.length);

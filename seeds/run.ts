@@ -15,8 +15,8 @@ import { SEED_PHASES, WARMUP_PHASES, type WarmupPhase } from '../src/services/se
 import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
-import { seedCaptionTransfer } from './captionTransfer.js';
 import { seedDuplicates } from './duplicates.js';
+import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
 import { seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
@@ -187,7 +187,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
   warmup.finish('model');
   const transferred = await timeline.run('transfer', ['model'], () =>
-    seedCaptionTransfer(repositories, config.images.efSearch, logger),
+    seedTransfer(repositories, config.images.efSearch, logger),
   );
   // After the projection: a backfilled photo's candidates are its nearest by the searched vector.
   const hashed = await timeline.run('duplicates', ['projection'], () => seedDuplicates(repositories, logger));

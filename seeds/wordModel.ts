@@ -1,4 +1,4 @@
-// Seed phase `model`: the tag vocabulary, the image → word-space projector
+// Seed phase `model`: the tag vocabulary, the image → word model
 // (trained when none is saved) and every image's word-space vector.
 // Resumable: a saved model is reused, and only images without a vector are
 // projected, in batches, so a killed run continues where it stopped.
@@ -11,17 +11,15 @@ import {
   embeddingVersion,
   type EpochReport,
   foldTagVocabulary,
-  projectorExists,
-  type ProjectorOptions,
-  readProjectorMetadata,
-  saveProjector,
+  wordModelExists,
+  readWordModelMetadata,
+  saveWordModel,
   selectTagWords,
   TAG_FOLDING_VERSION,
   TAG_VOCABULARY_RULES,
   targetDistribution,
-  type TargetKind,
   targetVector,
-  trainProjector,
+  fitWordModel,
 } from '../src/embedding/index.js';
 import type { Config } from '../src/config.js';
 import { l2Normalize } from '../src/lib/vectors.js';
@@ -34,22 +32,10 @@ import type { TagVocabularyRepository } from '../src/repositories/tagVocabularyR
 import type { TrainingImageRow, WordSpaceRepository } from '../src/repositories/wordSpaceRepository.js';
 import { createProgress } from '../src/lib/progress.js';
 import { loadWordNet } from '../src/dataset/wordnet.js';
-import { RECIPES } from './wordModelRecipes.js';
+import { RECIPES, type TargetRecipe, type WordModelRecipe } from './wordModelRecipes.js';
 
 export const MODEL_PHASE = SEED_PHASES.model.record;
 const PROJECT_BATCH = 256;
-
-/**
- * How targets are made: a word-space vector per image (caption words weighted
- * by their IDF over the training photos where `idf`), or a distribution over the tag vocabulary.
- */
-export type TargetRecipe = { kind: TargetKind; classWeight?: number; idf?: boolean } | { kind: 'vocabulary'; classWeight: number };
-
-export interface WordModelRecipe {
-  name: string;
-  target: TargetRecipe;
-  projector: ProjectorOptions;
-}
 
 /** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
 export const DEFAULT_RECIPE_NAME = 'ridge-caption-03';
@@ -57,11 +43,11 @@ export const DEFAULT_RECIPE_NAME = 'ridge-caption-03';
 export function wordModelOptions(config: Config['wordSpace'], recipeName = DEFAULT_RECIPE_NAME): WordModelOptions {
   const recipe = RECIPES[recipeName];
   if (!recipe) throw new Error(`no recipe '${recipeName}': choose one of ${Object.keys(RECIPES).join(', ')}`);
-  const projector = { ...recipe.projector, ...(config.epochs ? { epochs: config.epochs } : {}) };
+  const settings = { ...recipe.settings, ...(config.epochs ? { epochs: config.epochs } : {}) };
   return {
-    projectorDir: config.projectorDir,
+    wordModelDir: config.wordModelDir,
     tagVocabularySize: config.tagVocabularySize,
-    recipe: { ...recipe, projector },
+    recipe: { ...recipe, settings },
   };
 }
 
@@ -74,7 +60,7 @@ export interface WordModelDeps {
 }
 
 export interface WordModelOptions {
-  projectorDir: string;
+  wordModelDir: string;
   recipe: WordModelRecipe;
   tagVocabularySize: number;
   /** Train even if a current model is saved. */
@@ -167,20 +153,20 @@ export async function trainWordModel(
   const toSet = (list: TrainingImageRow[]) => ({ features: list.map((r) => r.features), targets: list.map(targetOf) });
   logger.info(
     `training the image → word model '${recipe.name}' on ${train.length} images (${heldOut.length} held out), ` +
-      `${recipe.projector.epochs} epochs`,
+      `${recipe.settings.epochs} epochs`,
   );
   const started = Date.now();
   const epochs: EpochReport[] = [];
-  const progress = createProgress('training', recipe.projector.epochs, 'epochs');
-  const model = await trainProjector({
+  const progress = createProgress('training', recipe.settings.epochs, 'epochs');
+  const model = await fitWordModel({
     train: toSet(train),
     validation: heldOut.length > 0 ? toSet(heldOut) : undefined,
-    options: recipe.projector,
+    options: recipe.settings,
     vocabulary,
     onEpoch: (report) => {
       epochs.push(report);
       const validation = report.validationLoss === undefined ? '' : ` validation loss ${report.validationLoss.toFixed(4)}`;
-      logger.info(`epoch ${report.epoch}/${recipe.projector.epochs}: loss ${report.loss.toFixed(4)}${validation} (${report.seconds.toFixed(1)} s)`);
+      logger.info(`epoch ${report.epoch}/${recipe.settings.epochs}: loss ${report.loss.toFixed(4)}${validation} (${report.seconds.toFixed(1)} s)`);
       progress.tick();
     },
   });
@@ -193,10 +179,10 @@ export async function trainWordModel(
     epochs,
     seconds,
   };
-  await saveProjector(model, options.projectorDir, {
+  await saveWordModel(model, options.wordModelDir, {
     ...summary,
     target: recipe.target,
-    options: recipe.projector,
+    options: recipe.settings,
     imageEmbedding: embeddingVersion(),
   });
   model.dispose();
@@ -207,7 +193,7 @@ export async function trainWordModel(
   await deps.wordSpace.clearWordEmbeddings();
   await deps.seedState.clear(MODEL_PHASE);
   deps.embedder.reloadWordModel();
-  logger.info(`model saved to ${options.projectorDir} after ${seconds.toFixed(1)} s`);
+  logger.info(`model saved to ${options.wordModelDir} after ${seconds.toFixed(1)} s`);
   return summary;
 }
 
@@ -234,8 +220,8 @@ export async function projectImages(deps: WordModelDeps, logger: Logger): Promis
 }
 
 /** A saved model trained on the image embedding now stored (another recipe's features mean another input space). */
-export function hasCurrentModel(projectorDir: string): boolean {
-  return projectorExists(projectorDir) && readProjectorMetadata(projectorDir).imageEmbedding === embeddingVersion();
+export function hasCurrentModel(wordModelDir: string): boolean {
+  return wordModelExists(wordModelDir) && readWordModelMetadata(wordModelDir).imageEmbedding === embeddingVersion();
 }
 
 export interface SeedWordModelResult {
@@ -250,7 +236,7 @@ export async function seedWordModel(
   logger: Logger,
 ): Promise<SeedWordModelResult> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
-  const current = hasCurrentModel(options.projectorDir);
+  const current = hasCurrentModel(options.wordModelDir);
   const upToDate =
     !options.retrain &&
     vocabularyIsCurrent(previous, options.tagVocabularySize) &&
@@ -259,7 +245,7 @@ export async function seedWordModel(
   if (upToDate) return { skipped: true, projected: 0 };
 
   const tagWords = await ensureTagVocabulary(deps, options.tagVocabularySize, logger);
-  if (!current && projectorExists(options.projectorDir)) {
+  if (!current && wordModelExists(options.wordModelDir)) {
     logger.info('the image embedding changed since the image → word model was trained: retraining');
   }
   const train = options.retrain || !current;

@@ -10,8 +10,8 @@ import { createRepositories, type Repositories } from './repositories/index.js';
 import { applyMigrations, findVectorTypeOids } from './repositories/migrationRepository.js';
 import { runSeeds, type SeedOptions } from '../seeds/run.js';
 import { HealthService } from './services/healthService.js';
-import { CaptionTransfer } from './services/captionTransfer.js';
 import { DuplicateService } from './services/duplicateService.js';
+import { TransferService } from './services/transferService.js';
 import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
@@ -55,14 +55,14 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
   const warmup = new Warmup();
   const embedder = createEmbedder({
     imageModelDir: mobilenetDir(config.assets.dir),
-    projectorDir: config.wordSpace.projectorDir,
+    wordModelDir: config.wordSpace.wordModelDir,
     embedWorkers: config.embedWorkers,
     log: (message) => logger.info(message),
   });
   const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
   const { words, images, imageFiles, textSearch, tags, projections, seedState, transfers, duplicates } = serving;
   const projection = new ImageProjectionCache(projections);
-  const transfer = new CaptionTransfer(transfers, config.images.efSearch);
+  const transfer = new TransferService(transfers, config.images.efSearch);
   const imageService = new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics);
   const services: Services = {
     words: new WordService(words, config.words.efSearch, warmup),

@@ -107,7 +107,7 @@ export interface Config {
   };
   words: { limit: number; efSearch: number; gloveFile?: string };
   images: { limit: number; efSearch: number };
-  wordSpace: { projectorDir: string; tagVocabularySize: number; epochs?: number };
+  wordSpace: { wordModelDir: string; tagVocabularySize: number; epochs?: number };
   embedWorkers: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
@@ -229,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     words: { limit: wordsLimit, efSearch: wordEfSearch, gloveFile: e.GLOVE_FILE && path.resolve(e.GLOVE_FILE) },
     images: { limit: e.IMAGES_LIMIT, efSearch: e.IMAGE_EF_SEARCH },
     wordSpace: {
-      projectorDir: path.join(dataDir, 'models', 'word-projector'),
+      wordModelDir: path.join(dataDir, 'models', 'word-projector'),
       tagVocabularySize: e.TAG_VOCABULARY_SIZE,
       epochs: e.TRAIN_EPOCHS,
     },

@@ -10,7 +10,7 @@ import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal, parsePascalIndex
 import { ensureMobilenet, ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages, pascalDir } from '../src/dataset/pascal.js';
 import { loadConfig } from '../src/config.js';
-import { loadImageModel, mobilenetDir } from '../src/embedding/image.js';
+import { loadImageModel, mobilenetDir } from '../src/embedding/imageEmbedding.js';
 import { noiseImage, realAssetsDir } from './helpers/images.js';
 
 // The page's real shape: a row per image, then a nested table of captions.

@@ -9,7 +9,7 @@ import { ImageDecodeError, ImageQueueFullError, ModelNotTrainedError } from '../
 import { ClientError } from '../src/errors.js';
 import { asGraphQLError } from '../src/graphql/clientErrors.js';
 import { refusalOf } from '../src/http/requestErrors.js';
-import { decodeBase64Image, imageSource, MAX_IMAGE_BYTES } from '../src/services/arguments.js';
+import { decodeBase64Image, queriedImage, MAX_IMAGE_BYTES } from '../src/services/arguments.js';
 import { ImageService } from '../src/services/imageService.js';
 import { ImageTextService } from '../src/services/imageTextService.js';
 import { toClientError } from '../src/services/modelErrors.js';
@@ -47,7 +47,7 @@ describe('argument rules, before any repository or model', () => {
       'BAD_USER_INPUT',
       /exactly one of 'id'.*not both/,
     );
-    assert.deepEqual(imageSource({ id: 'a', image: null }), { id: 'a' });
+    assert.deepEqual(queriedImage({ id: 'a', image: null }), { id: 'a' });
   });
 
   test('similarImages: maxDistance is a cosine distance; an over-long category is refused', async () => {

@@ -74,7 +74,7 @@ for (const kind of storeKinds()) {
           width: 4,
           height: 3,
           contentHash: createHash('sha256').update(photo.id).digest('hex'),
-          source: 'upload',
+          origin: 'upload',
           features: photo.embedding,
           embedding: photo.embedding,
           projectionVersion: null,

@@ -60,7 +60,7 @@ async function storePhotos(t: TestApp): Promise<Map<string, Float32Array>> {
     width: 4,
     height: 3,
     contentHash: createHash('sha256').update(photo.id).digest('hex'),
-    source: 'upload',
+    origin: 'upload',
     features: pseudoVector(photo.id, 768),
     embedding: pseudoVector(photo.id, 768),
     projectionVersion: null,

@@ -6,7 +6,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createLogger } from '../src/logger.js';
-import { loadProjector, projectToWords, saveProjector, trainProjector, TUTORIAL_OPTIONS } from '../src/embedding/projector.js';
+import { loadWordModel, projectToWords, saveWordModel, fitWordModel, TUTORIAL_OPTIONS } from '../src/embedding/wordModel.js';
 import { targetVector } from '../src/embedding/trainingTargets.js';
 import {
   MODEL_PHASE,
@@ -40,11 +40,11 @@ for (const kind of storeKinds()) {
       // A gradient-trained recipe: epochs, seeds and falling loss apply to it.
       options = (dir) => ({
         ...wordModelOptions(t.app.config.wordSpace, 'vocabulary-softmax-class75'),
-        projectorDir: path.join(t.store.env.DATA_DIR!, dir),
+        wordModelDir: path.join(t.store.env.DATA_DIR!, dir),
       });
       ridgeOptions = (dir) => ({
         ...wordModelOptions(t.app.config.wordSpace),
-        projectorDir: path.join(t.store.env.DATA_DIR!, dir),
+        wordModelDir: path.join(t.store.env.DATA_DIR!, dir),
       });
     });
 
@@ -53,7 +53,7 @@ for (const kind of storeKinds()) {
     test('training twice with one seed gives identical weights; loss falls; the split holds out 20%', async () => {
       const first = await trainWordModel(deps(), options('model-a'), quiet);
       const second = await trainWordModel(deps(), options('model-b'), quiet);
-      const weights = (dir: string) => readFileSync(path.join(options(dir).projectorDir, 'weights.bin'));
+      const weights = (dir: string) => readFileSync(path.join(options(dir).wordModelDir, 'weights.bin'));
       assert.ok(weights('model-a').equals(weights('model-b')), 'same bytes');
       assert.deepEqual(
         first.epochs.map((e) => e.loss),
@@ -67,10 +67,10 @@ for (const kind of storeKinds()) {
     });
 
     test('the default recipe fits in closed form: one step, the same bytes twice, nearer its targets than an untrained map', async () => {
-      assert.equal(ridgeOptions('x').recipe.projector.solver, 'ridge');
+      assert.equal(ridgeOptions('x').recipe.settings.solver, 'ridge');
       const first = await trainWordModel(deps(), ridgeOptions('ridge-a'), quiet);
       const second = await trainWordModel(deps(), ridgeOptions('ridge-b'), quiet);
-      const weights = (dir: string) => readFileSync(path.join(ridgeOptions(dir).projectorDir, 'weights.bin'));
+      const weights = (dir: string) => readFileSync(path.join(ridgeOptions(dir).wordModelDir, 'weights.bin'));
       assert.ok(weights('ridge-a').equals(weights('ridge-b')), 'same bytes');
       assert.equal(first.epochs.length, 1);
       assert.deepEqual(first.epochs, second.epochs.map((e) => ({ ...e, seconds: first.epochs[0]!.seconds })));
@@ -85,11 +85,11 @@ for (const kind of storeKinds()) {
       const base = options('model-c');
       await trainWordModel(
         deps(),
-        { ...base, recipe: { ...base.recipe, projector: { ...base.recipe.projector, seed: 7 } } },
+        { ...base, recipe: { ...base.recipe, settings: { ...base.recipe.settings, seed: 7 } } },
         quiet,
       );
-      const a = readFileSync(path.join(options('model-a').projectorDir, 'weights.bin'));
-      const c = readFileSync(path.join(base.projectorDir, 'weights.bin'));
+      const a = readFileSync(path.join(options('model-a').wordModelDir, 'weights.bin'));
+      const c = readFileSync(path.join(base.wordModelDir, 'weights.bin'));
       assert.ok(!a.equals(c));
     });
 
@@ -97,14 +97,14 @@ for (const kind of storeKinds()) {
       const rows = await t.app.repositories.wordSpace.trainingImages();
       const vectors = await t.app.repositories.words.findVectors(['cat', 'dog', 'train']);
       const features = rows.map((row) => row.features);
-      const model = await trainProjector({
+      const model = await fitWordModel({
         train: { features, targets: rows.map((row) => targetVector(row, 'class', vectors)) },
         options: { ...TUTORIAL_OPTIONS, epochs: 2 },
       });
       const before = projectToWords(model, features);
       const dir = path.join(t.store.env.DATA_DIR!, 'model-saved');
-      await saveProjector(model, dir, { test: true });
-      const loaded = await loadProjector(dir);
+      await saveWordModel(model, dir, { test: true });
+      const loaded = await loadWordModel(dir);
       const after = projectToWords(loaded.model, features);
       assert.deepEqual(after, before);
       assert.equal(loaded.metadata.test, true);
@@ -113,7 +113,7 @@ for (const kind of storeKinds()) {
 
     test('the seed phase trains only without a model, projects only what is missing, and a re-run does nothing', async () => {
       const seedOptions = wordModelOptions(t.app.config.wordSpace);
-      rmSync(seedOptions.projectorDir, { recursive: true, force: true });
+      rmSync(seedOptions.wordModelDir, { recursive: true, force: true });
       const first = await seedWordModel(deps(), seedOptions, quiet);
       assert.ok(first.trained, 'trained: no model existed');
       assert.equal(first.projected, 30);

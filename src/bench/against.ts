@@ -11,7 +11,7 @@ import { measureBlock, questions, type BlockResult, type BlockSize, type Questio
 import { startBenchServer, type BenchServer } from './benchServer.js';
 import { checkoutRef, currentCode, type CodeVersion } from './refCheckout.js';
 import { median, summarizeRatios, type RatioSummary } from './ratioStats.js';
-import type { TableRow } from './report.js';
+import type { TableRow } from './benchReport.js';
 import { openSideStore, type Side, type SideStore, type StorePlan } from './sideStores.js';
 import { round } from './stats.js';
 

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCriticalPath, parseTimeline } from './criticalPath.js';
-import type { TableRow } from './report.js';
+import type { TableRow } from './benchReport.js';
 
 const POLL_MS = 500;
 

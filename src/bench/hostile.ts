@@ -20,7 +20,7 @@ import { createLogger } from '../logger.js';
 import type { ClientResult, ClientSpec } from './hostileClient.js';
 import { hugePhoto, runHostileLoads, type LoadOutcome } from './hostileLoads.js';
 import { requestShapes, uploadShape } from './hostileShapes.js';
-import type { TableRow } from './report.js';
+import type { TableRow } from './benchReport.js';
 import { watchRss } from './rss.js';
 import { round } from './stats.js';
 

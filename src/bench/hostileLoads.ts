@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { promisify } from 'node:util';
 import type { App } from '../app.js';
 import type { LoadResult, LoadSpec } from './hostileLoadClient.js';
-import type { TableRow } from './report.js';
+import type { TableRow } from './benchReport.js';
 import { watchRss, type RssWatch } from './rss.js';
 import { round, summarizeLatencies } from './stats.js';
 

@@ -6,7 +6,7 @@ import type { App } from '../app.js';
 import { listPascalImages } from '../dataset/pascal.js';
 import { topK } from '../eval/imageToImage.js';
 import { graphqlBody, runLoad, runLoads, type LoadResult } from './httpLoad.js';
-import { loadRow, type TableRow } from './report.js';
+import { loadRow, type TableRow } from './benchReport.js';
 import { round, summarizeLatencies } from './stats.js';
 import { similarWordsBodies } from './wordBench.js';
 

@@ -18,7 +18,7 @@ import { createRepositories, type Repositories } from '../repositories/index.js'
 import { ImageProjectionCache } from '../services/imageProjectionCache.js';
 import { ImageService } from '../services/imageService.js';
 import { imageSeedStores, interleaveByCategory, seedImages } from '../../seeds/images.js';
-import type { TableRow } from './report.js';
+import type { TableRow } from './benchReport.js';
 import { round } from './stats.js';
 
 export interface ImportBenchOptions {

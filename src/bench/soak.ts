@@ -3,7 +3,7 @@
 import type { App } from '../app.js';
 import { runLoad, type LoadResult } from './httpLoad.js';
 import { imageQueryBodies, uploadBodies } from './imageBench.js';
-import { loadRow, type TableRow } from './report.js';
+import { loadRow, type TableRow } from './benchReport.js';
 import { similarWordsBodies } from './wordBench.js';
 
 /** Refusals that are the documented answer to overload, not failures. */

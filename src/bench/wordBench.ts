@@ -3,7 +3,7 @@
 import type { App } from '../app.js';
 import type { WordIndexParams } from '../repositories/wordRepository.js';
 import { graphqlBody, runLoad, type LoadResult } from './httpLoad.js';
-import { loadRow, type TableRow } from './report.js';
+import { loadRow, type TableRow } from './benchReport.js';
 import { exactWordNeighbours, wordRecallAt, type RecallPoint } from './wordRecall.js';
 
 export const SIMILAR_WORDS_QUERY =

@@ -20,7 +20,7 @@ import { applyMigrations, findVectorTypeOids } from '../repositories/migrationRe
 import { WordRepository, type WordIndexParams } from '../repositories/wordRepository.js';
 import { loadWords } from '../../seeds/words.js';
 import { SeedStateRepository } from '../repositories/seedStateRepository.js';
-import { formatTable, writeResults, type TableRow } from './report.js';
+import { formatTable, writeResults, type TableRow } from './benchReport.js';
 import { round, summarizeLatencies } from './stats.js';
 import { exactWordNeighbours, wordRecallAt, type RecallPoint, type WordTruth } from './wordRecall.js';
 

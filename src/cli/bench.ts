@@ -38,8 +38,9 @@ import { loadConfig } from '../config.js';
 import { writePolicy } from '../graphql/writeProtection.js';
 import { startHttpServer } from '../http/server.js';
 import { createLogger } from '../logger.js';
-import { formatTable, writeResults, type TableRow } from '../bench/report.js';
+import { formatTable, writeResults, type TableRow } from '../bench/benchReport.js';
 import { benchAgainst } from '../bench/against.js';
+import { benchCostRule } from '../bench/costRule.js';
 import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
 import { checkoutRef, currentCode } from '../bench/refCheckout.js';
 import { benchHostile } from '../bench/hostile.js';
@@ -228,6 +229,10 @@ async function runBench(app: App, url: string): Promise<void> {
       const images = await benchImages(app, { url, clients: [1, 16], durationSeconds, recallQueries: 100 }, log);
       sections.images = images.result;
       rows.push(...images.rows);
+      const [photo] = await app.repositories.images.page(1, null);
+      const costRule = await benchCostRule(url, photo!.id);
+      sections.costRule = costRule.result;
+      rows.push(...costRule.rows);
     } else {
       log('images: not seeded, skipped');
     }

@@ -8,14 +8,14 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { App } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
-import { categoryWords, initTfBackend, readProjectorMetadata } from '../embedding/index.js';
+import { categoryWords, initTfBackend, readWordModelMetadata } from '../embedding/index.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { imageToImageMetrics } from '../eval/imageToImage.js';
 import { linearProbe } from '../eval/linearProbe.js';
-import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/report.js';
+import { renderReport, type ReportTable, type SampleGrid, type Thumbnail } from '../eval/evalReport.js';
 import { cocoSummaryRows, evaluateCocoTextSearch } from '../eval/cocoTextSearch.js';
 import { evaluateTextSearchModes, storeSearcher, textSearchSummaryRows } from '../eval/textSearchModes.js';
-import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/imageText.js';
+import { OPEN_VOCABULARY_QUERIES, scoreTags, scoreWordSpace, type ScoredImage, type VocabularyWord } from '../eval/wordModelMetrics.js';
 import { MODEL_PHASE, wordModelOptions } from '../../seeds/wordModel.js';
 import { withApp } from './boot.js';
 import { cocoReport, scoreCocoSample, scoreHeldOutPascal } from './evalCaptions.js';
@@ -130,7 +130,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     featureItems.filter((item) => !heldOutIds.has(item.id)),
     featureItems.filter((item) => heldOutIds.has(item.id)),
   );
-  const training = readProjectorMetadata(config.wordSpace.projectorDir);
+  const training = readWordModelMetadata(config.wordSpace.wordModelDir);
   const textSearchModes = await evaluateTextSearchModes(
     storeSearcher(app.repositories.evalTextSearch, config.images.efSearch),
     pascal.filter((row) => !heldOutIds.has(row.id)),
@@ -256,9 +256,9 @@ async function evaluate(app: App, config: Config): Promise<void> {
 
 /** The served recipe as a ridge recipe (its class weight and ridge strength), for the out-of-fold comparisons. */
 function servedRecipe(config: Config): RidgeRecipe {
-  const { target, projector } = wordModelOptions(config.wordSpace).recipe;
+  const { target, settings } = wordModelOptions(config.wordSpace).recipe;
   const classWeight = target.kind === 'class' ? 1 : target.kind === 'caption' ? 0 : (target.classWeight ?? 0.5);
-  return { classWeight, lambda: projector.ridge ?? 1, idf: 'idf' in target && !!target.idf };
+  return { classWeight, lambda: settings.ridge ?? 1, idf: 'idf' in target && !!target.idf };
 }
 
 /** `--transfer`: the caption transfer's figures alone (the cross-validation, Pascal held out, COCO). */

@@ -21,7 +21,7 @@ import {
   type QueryScore,
 } from '../eval/captionMetrics.js';
 import { COCO_QUERY_WORDS } from '../eval/cocoQueries.js';
-import type { ReportTable, SampleGrid, Thumbnail } from '../eval/report.js';
+import type { ReportTable, SampleGrid, Thumbnail } from '../eval/evalReport.js';
 import { mentions } from '../eval/wordForms.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 import { fuseTags } from '../services/imageTextService.js';

@@ -4,7 +4,7 @@
 import type { App } from '../app.js';
 import { listPascalImages } from '../dataset/pascal.js';
 import { COPY_KINDS, evaluateDuplicates, type DuplicateResults } from '../eval/duplicates.js';
-import type { ReportTable } from '../eval/report.js';
+import type { ReportTable } from '../eval/evalReport.js';
 import { evaluateSteered, STEERED_QUERY, TEXT_WEIGHTS, type SteeredResults } from '../eval/steeredSimilarity.js';
 
 export interface PhotoMeasures {

@@ -32,15 +32,15 @@ import {
   type PoolPhoto,
   type TextSearchRules,
   type TransferPhoto,
-} from '../eval/captionTransfer.js';
+} from '../eval/transfer.js';
 import { captionWordSet, textToImagePrecision, type QueryWord } from '../eval/captionMetrics.js';
-import { OPEN_VOCABULARY_QUERIES, type SearchedVector } from '../eval/imageText.js';
-import type { ReportTable, SampleGrid } from '../eval/report.js';
+import { OPEN_VOCABULARY_QUERIES, type SearchedVector } from '../eval/wordModelMetrics.js';
+import type { ReportTable, SampleGrid } from '../eval/evalReport.js';
 import { mentions } from '../eval/wordForms.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { DEFAULT_RECIPE_NAME } from '../../seeds/wordModel.js';
 import { RECIPES } from '../../seeds/wordModelRecipes.js';
-import type { WordVectors } from '../eval/imageText.js';
+import type { WordVectors } from '../eval/wordModelMetrics.js';
 import { cocoThumbnail, summarise, type CaptionScores, type scoreCocoSample } from './evalCaptions.js';
 
 type Coco = NonNullable<Awaited<ReturnType<typeof scoreCocoSample>>>;
@@ -61,15 +61,15 @@ export interface TransferResults {
 /** The default recipe refitted on a fold (closed-form ridge recipes only: the others take minutes a fit). */
 function defaultWordModel(vectors: WordVectors): FitWordModel {
   const recipe = RECIPES[DEFAULT_RECIPE_NAME]!;
-  const { target, projector } = recipe;
-  if (projector.solver !== 'ridge' || target.kind === 'vocabulary') {
+  const { target, settings } = recipe;
+  if (settings.solver !== 'ridge' || target.kind === 'vocabulary') {
     throw new Error(`the transfer's cross-validation refits the default model per fold: '${recipe.name}' is not a ridge recipe`);
   }
   return (rows) => {
     const map = fitRidge(
       rows.map((row) => row.features),
       rows.map((row) => targetVector(row, target.kind, vectors, target.classWeight)),
-      projector.ridge ?? 1,
+      settings.ridge ?? 1,
     );
     return (features) => l2Normalize(applyLinearMap(map, features));
   };

@@ -16,8 +16,8 @@ import {
   TAG_VOCABULARY_RULES,
 } from '../embedding/index.js';
 import { l2Normalize } from '../lib/vectors.js';
-import { OPEN_VOCABULARY_QUERIES, scoreTags, type VocabularyWord } from '../eval/imageText.js';
-import type { ReportTable } from '../eval/report.js';
+import { OPEN_VOCABULARY_QUERIES, scoreTags, type VocabularyWord } from '../eval/wordModelMetrics.js';
+import type { ReportTable } from '../eval/evalReport.js';
 import {
   foldsOf,
   outOfFoldVectors,

@@ -18,5 +18,5 @@ try {
 await withApp(async (app) => {
   await app.seed({ retrainWordModel: true, wordModelRecipe: values.recipe });
   const done = (await app.repositories.seedState.completed()).get(MODEL_PHASE);
-  app.logger.info(`model '${String(done?.recipe)}' trained in ${Number(done?.trainSeconds).toFixed(0)} s and saved under ${config.wordSpace.projectorDir}`);
+  app.logger.info(`model '${String(done?.recipe)}' trained in ${Number(done?.trainSeconds).toFixed(0)} s and saved under ${config.wordSpace.wordModelDir}`);
 }, config);

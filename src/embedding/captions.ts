@@ -1,5 +1,5 @@
 // The words that describe a Pascal image: its category's name words and the
-// content words of its captions. These become the projector's training targets.
+// content words of its captions. These become the word model's training targets.
 import { STOP_WORDS } from './stopWords.js';
 import { tokenize } from './text.js';
 

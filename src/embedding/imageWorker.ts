@@ -3,7 +3,7 @@
 // one result (features and what the header said, or an error) per image.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ImageDecodeError, loadImageModel, type EmbeddedImage } from './image.js';
+import { ImageDecodeError, loadImageModel, type EmbeddedImage } from './imageEmbedding.js';
 
 export interface EmbedRequest {
   id: number;

@@ -1,15 +1,16 @@
 // The model layer's one way in. Bytes and vectors in, vectors out: nothing
-// here reads a database or knows about GraphQL. Services own the I/O around
-// these (they look the words up, read the current image projection) and turn
-// the typed errors below into client errors.
+// here reads a database or knows about GraphQL. The layers above own the I/O
+// around these: services read the current image projection and turn the typed
+// errors below into client errors; word vectors are looked up by the services
+// for similarWords, and by the SQL itself for imagesForText (textSearchStatement.ts).
 //   embedText(tokens, vectors)          tokens → GloVe space (mean of the known words' vectors)
 //   embedder.embedImage(bytes)          image → 768-d MobileNet features (embedImages: a batch)
 //   applyImageProjection(fit, features) features → the stored, searched vector
-//   embedder.projectToWords(features)   features → 100-d GloVe word space (the trained projector)
+//   embedder.projectToWords(features)   features → 100-d GloVe word space (the trained word model)
 //   perceptualHashes(bytes)             image → dHash, plain and mirrored (duplicates)
-import { loadImageModel, type EmbeddedImage, type ImageModel } from './image.js';
+import { loadImageModel, type EmbeddedImage, type ImageModel } from './imageEmbedding.js';
 import { initTfBackend } from './tfBackend.js';
-import { createWordProjection } from './wordProjection.js';
+import { createWordModelHandle } from './wordModelHandle.js';
 import { ImageEmbeddingPool } from './workerPool.js';
 
 export { categoryWords, captionWordCounts, contentWords } from './captions.js';
@@ -26,13 +27,12 @@ export {
   transferVersion,
   voteKey,
   type CaptionedNeighbour,
-  type TagSource,
   type TransferParameters,
   type VotedWord,
-} from './captionTransfer.js';
+} from './transfer.js';
 export { readGloveSize, readGloveVocabulary, readGloveWords, type GloveWord } from './glove.js';
 export { WordTable, type WordDistance } from './wordTable.js';
-export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './image.js';
+export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './imageEmbedding.js';
 export {
   applyImageProjection,
   fitImageProjection,
@@ -51,14 +51,14 @@ export {
 } from './mobilenet.js';
 export { decodeRgb, ImageDecodeError, toModelInput, type ImageFit, type ImageInfo } from './preprocess.js';
 export {
-  projectorExists,
-  readProjectorMetadata,
-  saveProjector,
-  trainProjector,
+  wordModelExists,
+  readWordModelMetadata,
+  saveWordModel,
+  fitWordModel,
   TUTORIAL_OPTIONS,
   type EpochReport,
-  type ProjectorOptions,
-} from './projector.js';
+  type WordModelSettings,
+} from './wordModel.js';
 export {
   copyHashDistance,
   differenceHash,
@@ -89,15 +89,16 @@ export {
   TAG_FOLDING_VERSION,
   type FoldedTag,
   type TagCandidate,
+  type TagSource,
 } from './tagFolding.js';
 export { applyLinearMap, fitRidge, type LinearMap } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
 export { initTfBackend } from './tfBackend.js';
 export { captionIdf, targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
-export { ModelNotTrainedError } from './wordProjection.js';
+export { ModelNotTrainedError } from './wordModelHandle.js';
 export { ImageQueueFullError } from './workerPool.js';
 
-/** The models that run: MobileNet on image bytes, and the trained image → word-space projector. */
+/** The models that run: MobileNet on image bytes, and the trained image → word model. */
 export interface Embedder {
   /**
    * L2-normalised features and the image's format and size (one inspection);
@@ -117,7 +118,7 @@ export interface Embedder {
   projectToWords(features: Float32Array): Promise<Float32Array>;
   projectManyToWords(features: readonly Float32Array[]): Promise<Float32Array[]>;
   hasWordModel(): boolean;
-  /** Reads the projector's folder again on next use (after `npm run train`). */
+  /** Reads the word model's folder again on next use (after `npm run train`). */
   reloadWordModel(): void;
   /** Image worker threads from now on (no effect when embedding on the calling thread). */
   setImageWorkers(count: number): void;
@@ -128,10 +129,10 @@ export interface Embedder {
 }
 
 export interface EmbedderOptions {
-  /** Folder of the MobileNet TF.js model (see image.ts mobilenetDir). */
+  /** Folder of the MobileNet TF.js model (see imageEmbedding.ts mobilenetDir). */
   imageModelDir: string;
-  /** Folder of the trained image → word-space projector (TF.js format). */
-  projectorDir: string;
+  /** Folder of the trained image → word model (TF.js format). */
+  wordModelDir: string;
   /** Worker threads for image embedding; 0 embeds on the calling thread (tools, evaluation). */
   embedWorkers?: number;
   log?: (message: string) => void;
@@ -149,7 +150,7 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     imageModel.catch(() => (imageModel = undefined));
     return imageModel;
   };
-  const wordProjection = createWordProjection(options.projectorDir);
+  const wordModel = createWordModelHandle(options.wordModelDir);
   // Off the event loop that answers queries: TF.js runs for 60+ ms per image.
   const pool = options.embedWorkers
     ? new ImageEmbeddingPool({
@@ -161,12 +162,12 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     : undefined;
   return {
     async projectToWords(features) {
-      return (await wordProjection.project([features]))[0]!;
+      return (await wordModel.project([features]))[0]!;
     },
-    projectManyToWords: (features) => wordProjection.project(features),
-    hasWordModel: () => wordProjection.exists(),
+    projectManyToWords: (features) => wordModel.project(features),
+    hasWordModel: () => wordModel.exists(),
     queuedImages: () => pool?.queued ?? 0,
-    reloadWordModel: () => wordProjection.reload(),
+    reloadWordModel: () => wordModel.reload(),
     async embedImage(bytes) {
       return pool ? pool.embed(bytes) : (await image()).embedImage(bytes);
     },
@@ -178,7 +179,7 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     },
     async loadModels() {
       // This thread needs a backend too, even when workers embed the images:
-      // it trains and runs the word projector.
+      // it trains and runs the word model.
       await initTfBackend(options.log);
       await (pool ? pool.start() : image());
     },

@@ -6,7 +6,6 @@
 // words are folded into their tags, and a word whose vector nearly equals a
 // better-ranked tag's word is dropped. Thresholds: docs/models.md.
 import { dot, l2Normalize } from '../lib/vectors.js';
-import type { TagSource } from './captionTransfer.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 /** Synonyms fold only when their GloVe vectors are at least this close (cosine). */
@@ -15,6 +14,9 @@ export const SYNONYM_MIN_COSINE = 0.5;
 export const NEAR_DUPLICATE_COSINE = 0.9;
 /** Names the folding rule; stored with the seed so a changed rule refolds the vocabulary. */
 export const TAG_FOLDING_VERSION = `wordnet-main-sense/cos-${SYNONYM_MIN_COSINE}/irregular-plurals`;
+
+/** Where a tag's evidence came from (the API's Tag.source): the photo's own captions, its neighbours' vote, or the model alone. */
+export type TagSource = 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
 
 export interface VocabularyWord {
   text: string;

@@ -1,4 +1,4 @@
-// What the projector learns to predict for a training image: a point in GloVe
+// What the word model learns to predict for a training image: a point in GloVe
 // space (class name, caption words, or both) or, for the vocabulary loss, a
 // distribution over the tag vocabulary.
 import { captionWordCounts, categoryWords } from './captions.js';

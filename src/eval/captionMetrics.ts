@@ -7,7 +7,7 @@
 //   tag recall@10      share of the photo's frequent caption nouns (named in at
 //                      least 3 of its captions) found among its first 10 tags
 import { captionWordCounts, categoryWords, contentWords, lemmaKey } from '../embedding/index.js';
-import { rankByCosine, type SearchedVector } from './imageText.js';
+import { rankByCosine, type SearchedVector } from './wordModelMetrics.js';
 import { mentions, sameWord } from './wordForms.js';
 
 export interface CaptionedImage extends SearchedVector {

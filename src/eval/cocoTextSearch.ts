@@ -65,7 +65,7 @@ async function embedPhotos(app: App, photos: readonly CocoPhoto[], log: (line: s
       width: info.width,
       height: info.height,
       contentHash: sha256(bytes),
-      source: 'coco',
+      origin: 'coco',
       features,
       embedding: searched.vector,
       projectionVersion: searched.projectionVersion,

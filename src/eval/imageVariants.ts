@@ -112,7 +112,7 @@ async function readClassifierKernel(assetsDir: string): Promise<number[][]> {
   return rows;
 }
 
-/** Pooled features plus `weight` × the class-probability-weighted class vector (see image.ts classBlend). */
+/** Pooled features plus `weight` × the class-probability-weighted class vector (see imageEmbedding.ts classBlend). */
 function classBlend(pooled: Float32Array, logits: Float32Array, kernel: number[][], weight: number): Float32Array {
   const p = softmax(logits);
   const prototype = new Float32Array(pooled.length).map((_, i) => kernel[i]!.reduce((acc, w, c) => acc + w * p[c]!, 0));

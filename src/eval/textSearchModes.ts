@@ -8,7 +8,7 @@ import { captionWordCounts, categoryWords } from '../embedding/captions.js';
 import { lemmaKey } from '../embedding/tagVocabulary.js';
 import type { EvalTextSearchRepository } from '../repositories/evalTextSearchRepository.js';
 import { checkTextQuery, textSearchOptions, type TextSearchMode } from '../services/imageTextService.js';
-import { mean, PRECISION_AT } from './imageText.js';
+import { mean, PRECISION_AT } from './wordModelMetrics.js';
 
 export const TEXT_SEARCH_MODES: readonly TextSearchMode[] = ['VECTOR', 'KEYWORD', 'HYBRID'];
 

@@ -6,7 +6,7 @@
 //   by category   5 groups of 4 whole categories held out: every scored photo is
 //                 of a kind its map never saw, as everyday photos are
 // Each gives every training photo an out-of-fold word-space vector; the
-// measures are those of src/eval/imageText.ts and captionMetrics.ts.
+// measures are those of src/eval/wordModelMetrics.ts and captionMetrics.ts.
 import { applyLinearMap, captionIdf, fitRidge, targetVector } from '../embedding/index.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 import { captionWordSet, tagPrecision } from './captionMetrics.js';
@@ -19,7 +19,7 @@ import {
   type ScoredImage,
   type VocabularyWord,
   type WordVectors,
-} from './imageText.js';
+} from './wordModelMetrics.js';
 
 export interface LabImage {
   id: string;

@@ -1,4 +1,4 @@
-// The SDL files in schema/ are the single source of truth for the API.
+// The executable schema: the SDL files in schema/ (the single source of truth for the API) and the resolvers.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// Groups items by a key, keeping first-seen key order.
 /** Items by key, keys in first-seen order, items in input order. */
 export function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
   const groups = new Map<K, T[]>();

@@ -1,3 +1,4 @@
+// Content hashes: the SHA-256 that identifies an image by its bytes.
 import { createHash } from 'node:crypto';
 
 /** Hex SHA-256 of some bytes: the identity of an image's content. */

@@ -1,3 +1,4 @@
+// Runs work inside one database transaction: all of its writes or none.
 import type pg from 'pg';
 
 /** Runs `work` in one transaction on `client`: all of its writes or none. */

@@ -58,7 +58,7 @@ const GROUPS = `
 
 export class DuplicateRepository {
   constructor(
-    private readonly writer: pg.Pool,
+    private readonly primary: pg.Pool,
     private readonly reader: pg.Pool,
   ) {}
 
@@ -70,7 +70,7 @@ export class DuplicateRepository {
 
   /** Photos stored before perceptual hashes, after `afterId` in id order, with their bytes. */
   async unhashed(afterId: string, limit: number): Promise<{ id: string; bytes: Buffer }[]> {
-    const result = await this.writer.query<{ id: string; bytes: Buffer }>(
+    const result = await this.primary.query<{ id: string; bytes: Buffer }>(
       `SELECT i.id, f.bytes FROM images i JOIN image_files f ON f.image_id = i.id
        WHERE i.dhash IS NULL AND i.id > $1 ORDER BY i.id LIMIT $2`,
       [afterId, limit],
@@ -81,7 +81,7 @@ export class DuplicateRepository {
   /** Their hashes stored and their pairs found, in one transaction. */
   async setHashes(rows: readonly { id: string; hashes: PerceptualHashes }[]): Promise<void> {
     if (rows.length === 0) return;
-    await withTransaction(this.writer, async (client) => {
+    await withTransaction(this.primary, async (client) => {
       await client.query(
         `UPDATE images SET dhash = t.hash::bit(64), dhash_mirrored = t.mirrored::bit(64)
          FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, hash, mirrored) WHERE images.id = t.id`,

@@ -29,11 +29,11 @@ export interface ProjectableImage {
 }
 
 export class ImageProjectionRepository {
-  constructor(private readonly writer: pg.Pool) {}
+  constructor(private readonly primary: pg.Pool) {}
 
   /** The current fit; null when none is stored (vectors are the plain features). */
   async current(): Promise<StoredImageProjection | null> {
-    const result = await this.writer.query<ProjectionRow>(
+    const result = await this.primary.query<ProjectionRow>(
       'SELECT version, dims, out_dims, mean, weights, basis, weight FROM image_projection',
     );
     const row = result.rows[0];
@@ -47,13 +47,13 @@ export class ImageProjectionRepository {
   }
 
   async currentVersion(): Promise<string | null> {
-    const result = await this.writer.query<{ version: string }>('SELECT version FROM image_projection');
+    const result = await this.primary.query<{ version: string }>('SELECT version FROM image_projection');
     return result.rows[0]?.version ?? null;
   }
 
   /** Replaces the fit; images not re-projected yet are the ones whose version differs. */
   async save(projection: StoredImageProjection | null): Promise<void> {
-    await withTransaction(this.writer, async (client) => {
+    await withTransaction(this.primary, async (client) => {
       await client.query('DELETE FROM image_projection');
       if (!projection) return;
       const { lda } = projection;
@@ -67,7 +67,7 @@ export class ImageProjectionRepository {
 
   /** Images whose vector was made by another fit (or none), after `afterId` in id order. */
   async stale(version: string | null, afterId: string, limit: number): Promise<ProjectableImage[]> {
-    const result = await this.writer.query<{ id: string; features: number[] }>(
+    const result = await this.primary.query<{ id: string; features: number[] }>(
       `SELECT id, features FROM images
        WHERE projection_version IS DISTINCT FROM $1 AND id > $2 ORDER BY id LIMIT $3`,
       [version, afterId, limit],
@@ -76,13 +76,13 @@ export class ImageProjectionRepository {
   }
 
   async countStale(version: string | null): Promise<number> {
-    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE projection_version IS DISTINCT FROM $1', [
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE projection_version IS DISTINCT FROM $1', [
       version,
     ]);
   }
 
   async setEmbeddings(version: string | null, rows: readonly { id: string; embedding: Float32Array }[]): Promise<void> {
-    await this.writer.query(
+    await this.primary.query(
       `UPDATE images SET embedding = t.embedding, projection_version = $3
        FROM unnest($1::text[], $2::vector[]) AS t(id, embedding) WHERE images.id = t.id`,
       [rows.map((row) => row.id), rows.map((row) => vectorParam(row.embedding)), version],

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { PerceptualHashes } from '../embedding/index.js';
 import { withTransaction } from '../lib/transaction.js';
 import { COLUMNS, type ImageRecord } from './imageColumns.js';
-import { NEAREST, NEAREST_TO_STORED_MANY, type QuerySource } from './imageSearchQueries.js';
+import { NEAREST, NEAREST_TO_STORED_MANY, type QueryTarget } from './imageSearchQueries.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
 import { linkDuplicates, relinkDuplicates } from './duplicateUpkeep.js';
@@ -58,7 +58,7 @@ export const EXACT_SCAN_MAX_ROWS = 20_000;
 
 export class ImageRepository {
   constructor(
-    private readonly writer: pg.Pool,
+    private readonly primary: pg.Pool,
     private readonly reader: pg.Pool,
     private readonly exactScanMaxRows = EXACT_SCAN_MAX_ROWS,
   ) {}
@@ -89,13 +89,13 @@ export class ImageRepository {
 
   async findByContentHash(hash: string): Promise<ImageRecord | null> {
     // The primary: an upload retried right after its first attempt must see it.
-    const result = await this.writer.query<ImageRecord>(`SELECT ${COLUMNS} FROM images WHERE content_hash = $1`, [hash]);
+    const result = await this.primary.query<ImageRecord>(`SELECT ${COLUMNS} FROM images WHERE content_hash = $1`, [hash]);
     return result.rows[0] ?? null;
   }
 
   /** The stored images with these content hashes, by hash (the primary: see findByContentHash). */
   async findByContentHashes(hashes: readonly string[]): Promise<Map<string, ImageRecord>> {
-    const result = await this.writer.query<ImageRecord>(
+    const result = await this.primary.query<ImageRecord>(
       `SELECT ${COLUMNS} FROM images WHERE content_hash = ANY($1::text[])`,
       [hashes],
     );
@@ -104,7 +104,7 @@ export class ImageRepository {
 
   /** Which of these ids or content hashes are stored already (for resumable seeding). */
   async existing(ids: readonly string[], hashes: readonly string[]): Promise<{ ids: Set<string>; hashes: Set<string> }> {
-    const result = await this.writer.query<{ id: string; hash: string }>(
+    const result = await this.primary.query<{ id: string; hash: string }>(
       'SELECT id, content_hash AS hash FROM images WHERE id = ANY($1::text[]) OR content_hash = ANY($2::text[])',
       [ids, hashes],
     );
@@ -120,7 +120,7 @@ export class ImageRepository {
    */
   async insert(images: readonly NewImage[]): Promise<ImageRecord[]> {
     if (images.length === 0) return [];
-    return withTransaction(this.writer, async (client) => {
+    return withTransaction(this.primary, async (client) => {
       const inserted = await client.query<ImageRecord>(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
                              projection_version, word_embedding, caption_words, dhash, dhash_mirrored)
@@ -140,7 +140,7 @@ export class ImageRepository {
           images.map((i) => i.width),
           images.map((i) => i.height),
           images.map((i) => i.contentHash),
-          images.map((i) => i.source),
+          images.map((i) => i.origin),
           images.map((i) => vectorParam(i.features)),
           images.map((i) => vectorParam(i.embedding)),
           images.map((i) => i.projectionVersion),
@@ -170,7 +170,7 @@ export class ImageRepository {
    * transaction: all of it or nothing. False for an unknown id.
    */
   async delete(id: string): Promise<boolean> {
-    return withTransaction(this.writer, async (client) => {
+    return withTransaction(this.primary, async (client) => {
       await markNeighboursStale(client, [id], true);
       const result = await client.query(
         `WITH gone AS (DELETE FROM images WHERE id = $1 RETURNING id, content_hash, source)
@@ -185,18 +185,18 @@ export class ImageRepository {
   }
 
   /** Records images as deleted without deleting anything: a dataset image whose bytes a person deleted under another id. */
-  async recordDeleted(images: readonly Pick<ImageRecord, 'id' | 'contentHash' | 'source'>[]): Promise<void> {
+  async recordDeleted(images: readonly Pick<ImageRecord, 'id' | 'contentHash' | 'origin'>[]): Promise<void> {
     if (images.length === 0) return;
-    await this.writer.query(
+    await this.primary.query(
       `INSERT INTO deleted_images (image_id, content_hash, source)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (image_id) DO NOTHING`,
-      [images.map((i) => i.id), images.map((i) => i.contentHash), images.map((i) => i.source)],
+      [images.map((i) => i.id), images.map((i) => i.contentHash), images.map((i) => i.origin)],
     );
   }
 
   /** Which of these ids and content hashes were deleted by a person (deleteImage). */
   async deleted(ids: readonly string[], hashes: readonly string[]): Promise<{ ids: Set<string>; hashes: Set<string> }> {
-    const result = await this.writer.query<{ id: string; hash: string }>(
+    const result = await this.primary.query<{ id: string; hash: string }>(
       `SELECT image_id AS id, content_hash AS hash FROM deleted_images
        WHERE image_id = ANY($1::text[]) OR content_hash = ANY($2::text[])`,
       [ids, hashes],
@@ -206,7 +206,7 @@ export class ImageRepository {
 
   /** Sets the fields given (undefined: unchanged); null for an unknown id. New captions mark the photos they change stale. */
   async update(id: string, changes: ImageChanges): Promise<ImageRecord | null> {
-    return withTransaction(this.writer, async (client) => {
+    return withTransaction(this.primary, async (client) => {
       const captioned = changes.captions !== undefined;
       // Before and after the change: the photos it was a neighbour of, and those it becomes one of.
       if (captioned) await markNeighboursStale(client, [id], true);
@@ -232,7 +232,7 @@ export class ImageRepository {
 
   /** Stored bytes in id order after `afterId`, for re-embedding with a new recipe. */
   async bytesAfter(afterId: string, limit: number): Promise<{ id: string; bytes: Buffer }[]> {
-    const result = await this.writer.query<{ id: string; bytes: Buffer }>(
+    const result = await this.primary.query<{ id: string; bytes: Buffer }>(
       'SELECT image_id AS id, bytes FROM image_files WHERE image_id > $1 ORDER BY image_id LIMIT $2',
       [afterId, limit],
     );
@@ -246,7 +246,7 @@ export class ImageRepository {
    * when that one is).
    */
   async updateFeatures(rows: readonly { id: string; features: Float32Array }[]): Promise<void> {
-    await withTransaction(this.writer, async (client) => {
+    await withTransaction(this.primary, async (client) => {
       await client.query(
         `UPDATE images SET features = t.features, embedding = t.features, projection_version = NULL
          FROM unnest($1::text[], $2::vector[]) AS t(id, features) WHERE images.id = t.id`,
@@ -274,8 +274,8 @@ export class ImageRepository {
    * exclusive lock for the rewrite: seeding only.
    */
   async compact(): Promise<void> {
-    await this.writer.query('VACUUM FULL images');
-    await this.writer.query('ANALYZE images');
+    await this.primary.query('VACUUM FULL images');
+    await this.primary.query('ANALYZE images');
   }
 
   async categories(): Promise<string[]> {
@@ -323,7 +323,7 @@ export class ImageRepository {
   }
 
   private async nearestTo(
-    source: QuerySource,
+    target: QueryTarget,
     query: string,
     leftOut: string | null,
     options: NearestOptions,
@@ -332,18 +332,18 @@ export class ImageRepository {
     const params: unknown[] = [query, leftOut, options.maxDistance ?? null, options.first, candidates];
     const efSearch = Math.max(options.efSearch, candidates);
     if (!options.category) {
-      return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch }, NEAREST[source].index, params);
+      return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch }, NEAREST[target].index, params);
     }
     params.push(options.category);
     const size = options.categorySize ?? (await this.count(options.category));
     if (size <= this.exactScanMaxRows) {
-      const result = await this.reader.query<ImageMatchRow>({ ...NEAREST[source].exactInCategory, values: params });
+      const result = await this.reader.query<ImageMatchRow>({ ...NEAREST[target].exactInCategory, values: params });
       return result.rows;
     }
     return queryWithHnsw<ImageMatchRow>(
       this.reader,
       { efSearch, iterative: 'relaxed_order' },
-      NEAREST[source].indexInCategory,
+      NEAREST[target].indexInCategory,
       params,
     );
   }

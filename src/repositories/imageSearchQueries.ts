@@ -3,7 +3,7 @@
 import { COLUMNS } from './imageColumns.js';
 import type { HotQuery } from './queryRunner.js';
 
-export type QuerySource = 'vector' | 'stored';
+export type QueryTarget = 'vector' | 'stored';
 
 /** An image's answered columns as a scan reads them, for an outer query to select COLUMNS from. */
 export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_hash, source, created_at';
@@ -14,11 +14,11 @@ export const SCANNED_COLUMNS = 'id, category, captions, width, height, content_h
  * content hash of its image; for a stored image: its id), $3 the largest
  * distance, $4 first, $5 candidates to take from the scan, $6 the category.
  */
-function nearestQueries(source: QuerySource) {
-  const target = source === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
-  const leftOut = source === 'vector' ? 'content_hash' : 'id';
+function nearestQueries(target: QueryTarget) {
+  const nearTo = target === 'vector' ? '$1::vector' : '(SELECT embedding FROM images WHERE id = $1)';
+  const leftOut = target === 'vector' ? 'content_hash' : 'id';
   const query = (scan: string, candidates: string): HotQuery => ({
-    name: `images_nearest_${source}_${scan}`,
+    name: `images_nearest_${target}_${scan}`,
     // distance is null only for an unknown stored id: no rows then.
     text: `SELECT ${COLUMNS}, distance FROM (${candidates}) nearest
            WHERE distance IS NOT NULL AND ($2::text IS NULL OR ${leftOut} <> $2)
@@ -28,7 +28,7 @@ function nearestQueries(source: QuerySource) {
   // Only the answered columns, not the vectors: a scan sorts every row it reads.
   // ORDER BY the alias, not the expression again: a second copy of a stored
   // target is a second subquery, and every row's distance would be computed twice.
-  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance FROM images`;
+  const scored = `SELECT ${SCANNED_COLUMNS}, embedding <=> ${nearTo} AS distance FROM images`;
   return {
     index: query('index', `${scored} ORDER BY distance LIMIT $5`),
     // pgvector 0.8 iterative scans keep walking the graph until enough rows pass the filter.
@@ -37,7 +37,7 @@ function nearestQueries(source: QuerySource) {
     exactInCategory: query(
       'exact_in_category',
       `WITH in_category AS MATERIALIZED (SELECT * FROM images WHERE category = $6)
-       SELECT ${SCANNED_COLUMNS}, embedding <=> ${target} AS distance FROM in_category ORDER BY distance LIMIT $5`,
+       SELECT ${SCANNED_COLUMNS}, embedding <=> ${nearTo} AS distance FROM in_category ORDER BY distance LIMIT $5`,
     ),
   };
 }

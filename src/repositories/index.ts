@@ -1,8 +1,8 @@
 // Every repository, built over the store's pools: the one place that knows
 // which repository reads from the replica and which only from the primary.
 import type pg from 'pg';
-import { CaptionTransferRepository } from './captionTransferRepository.js';
 import { DuplicateRepository } from './duplicateRepository.js';
+import { TransferRepository } from './transferRepository.js';
 import { ImageFileRepository } from './imageFileRepository.js';
 import { EvalTextSearchRepository } from './evalTextSearchRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
@@ -22,7 +22,7 @@ export interface Repositories {
   textSearch: TextSearchRepository;
   tags: TagRepository;
   projections: ImageProjectionRepository;
-  transfers: CaptionTransferRepository;
+  transfers: TransferRepository;
   seedState: SeedStateRepository;
   // Seeding and the evaluation only.
   tagVocabulary: TagVocabularyRepository;
@@ -44,7 +44,7 @@ export function createRepositories(pools: {
     textSearch: new TextSearchRepository(reader),
     tags: new TagRepository(reader),
     projections: new ImageProjectionRepository(primary),
-    transfers: new CaptionTransferRepository(primary),
+    transfers: new TransferRepository(primary),
     seedState: new SeedStateRepository(primary),
     tagVocabulary: new TagVocabularyRepository(primary, reader),
     wordSpace: new WordSpaceRepository(primary, reader),

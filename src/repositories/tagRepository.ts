@@ -45,9 +45,9 @@ export interface TagEvidenceRows {
  * their ids. New bytes: $1 the image vector, $4 its word-space vector, $5 its
  * content hash.
  */
-function tagEvidenceQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
+function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
   const targets =
-    source !== 'vector'
+    target !== 'vector'
       ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions,
                 transfer_neighbours, transfer_distances, transfer_radius IS NOT NULL AS transferred
          FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
@@ -57,11 +57,11 @@ function tagEvidenceQuery(source: 'stored' | 'storedOne' | 'vector'): HotQuery {
   // One image: its vectors as constants (init plans), which an index scan
   // compares ten times faster than a vector taken from the outer row.
   const [imageVector, wordVector] =
-    source === 'storedOne'
+    target === 'storedOne'
       ? ['(SELECT embedding FROM images WHERE id = ($1::text[])[1])', '(SELECT word_embedding FROM images WHERE id = ($1::text[])[1])']
       : ['g.embedding', 'g.word_embedding'];
   return {
-    name: `tag_evidence_${source}`,
+    name: `tag_evidence_${target}`,
     text: `WITH targets AS MATERIALIZED (${targets}),
            nearest AS (
              SELECT g.id AS image_id, s.id, s.distance FROM targets g,
@@ -130,10 +130,10 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
   for (const { kind, imageId, text, tag, distance, synonyms, vector } of rows) {
     if (kind === 'model') model.push({ imageId, text, tag, distance, synonyms, vector: toFloat32(vector!) });
     if (kind !== 'voted') continue;
-    const sources = captionsOf.get(imageId) ?? [];
-    const uses = sources.flatMap((source) => {
-      const count = source.words!.filter((word) => word === text).length;
-      return count > 0 ? [{ place: source.place!, share: count / source.captions! }] : [];
+    const captioned = captionsOf.get(imageId) ?? [];
+    const uses = captioned.flatMap((photo) => {
+      const count = photo.words!.filter((word) => word === text).length;
+      return count > 0 ? [{ place: photo.place!, share: count / photo.captions! }] : [];
     });
     voted.push({
       imageId,
@@ -144,7 +144,7 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
       vector: null,
       neighbours: uses.map((use) => use.place),
       shares: uses.map((use) => use.share),
-      neighbourDistances: sources.filter((source) => source.place! >= 0).map((source) => source.distance),
+      neighbourDistances: captioned.filter((photo) => photo.place! >= 0).map((photo) => photo.distance),
     });
   }
   model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));

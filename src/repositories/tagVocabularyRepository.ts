@@ -19,17 +19,17 @@ const NEAREST_TAGS = {
 
 export class TagVocabularyRepository {
   constructor(
-    private readonly writer: pg.Pool,
+    private readonly primary: pg.Pool,
     private readonly reader: pg.Pool,
   ) {}
 
   async countTagWords(): Promise<number> {
-    return countOf(this.writer, 'SELECT count(*)::int AS n FROM tag_words');
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM tag_words');
   }
 
   /** Replaces the tag vocabulary with the stored words `texts` (chosen by the vocabulary rule), in one transaction. */
   async replaceTagVocabulary(texts: readonly string[]): Promise<number> {
-    return withTransaction(this.writer, async (client) => {
+    return withTransaction(this.primary, async (client) => {
       await client.query('DELETE FROM tag_words');
       const result = await client.query(
         'INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM words WHERE text = ANY($1::text[])',
@@ -58,7 +58,7 @@ export class TagVocabularyRepository {
 
   /** Stores each vocabulary word's tag (words not named keep their own) and every word's synonyms. */
   async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
-    await withTransaction(this.writer, async (client) => {
+    await withTransaction(this.primary, async (client) => {
       await client.query(
         `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
         [[...tagOf.keys()], [...tagOf.values()]],

@@ -83,13 +83,13 @@ export interface WordMatchRow {
 
 export class WordRepository {
   constructor(
-    private readonly writer: pg.Pool,
+    private readonly primary: pg.Pool,
     private readonly reader: pg.Pool,
     readonly index: WordIndexParams,
   ) {}
 
   async count(): Promise<number> {
-    return countOf(this.writer, 'SELECT count(*)::int AS n FROM words');
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM words');
   }
 
   /** The next rank to load: words are inserted in rank order, a batch per transaction. */
@@ -98,7 +98,7 @@ export class WordRepository {
    * the few a seed needs beyond WORDS_LIMIT are stored past a gap (seeds/words.ts).
    */
   async nextRank(): Promise<number> {
-    const result = await this.writer.query<{ next: number }>(
+    const result = await this.primary.query<{ next: number }>(
       `SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM words WHERE rank = 0) THEN 0
               ELSE (SELECT min(w.rank) + 1 FROM words w
                     WHERE NOT EXISTS (SELECT 1 FROM words n WHERE n.rank = w.rank + 1)) END::int AS next`,
@@ -107,7 +107,7 @@ export class WordRepository {
   }
 
   async insertBatch(words: readonly NewWord[]): Promise<void> {
-    await this.writer.query(
+    await this.primary.query(
       `INSERT INTO words (rank, text, embedding)
        SELECT * FROM unnest($1::int[], $2::text[], $3::vector[])
        ON CONFLICT DO NOTHING`,
@@ -117,7 +117,7 @@ export class WordRepository {
 
   /** True when the index exists with this repository's parameters. */
   async hasIndex(): Promise<boolean> {
-    const result = await this.writer.query<{ reloptions: string[] | null }>(
+    const result = await this.primary.query<{ reloptions: string[] | null }>(
       `SELECT reloptions FROM pg_class WHERE relname = $1 AND relkind = 'i'`,
       [WORD_INDEX_NAME],
     );
@@ -126,14 +126,14 @@ export class WordRepository {
   }
 
   async dropIndex(): Promise<void> {
-    await this.writer.query(`DROP INDEX IF EXISTS ${WORD_INDEX_NAME}`);
+    await this.primary.query(`DROP INDEX IF EXISTS ${WORD_INDEX_NAME}`);
   }
 
   /** Builds the index; one built with other parameters is replaced. */
   async createIndex(maintenanceWorkMem: string): Promise<void> {
     if (await this.hasIndex()) return;
     await this.dropIndex();
-    const client = await this.writer.connect();
+    const client = await this.primary.connect();
     try {
       await client.query(`SET maintenance_work_mem = '${maintenanceWorkMem}'`);
       await client.query(
@@ -149,7 +149,7 @@ export class WordRepository {
 
   /** On-disk size of the index, 0 when there is none. */
   async indexBytes(): Promise<number> {
-    const result = await this.writer.query<{ bytes: string | null }>(
+    const result = await this.primary.query<{ bytes: string | null }>(
       'SELECT pg_relation_size(to_regclass($1)) AS bytes',
       [WORD_INDEX_NAME],
     );
@@ -167,7 +167,7 @@ export class WordRepository {
 
   /** Fresh planner statistics after a bulk load. */
   async analyze(): Promise<void> {
-    await this.writer.query('ANALYZE words');
+    await this.primary.query('ANALYZE words');
   }
 
   async findVectors(texts: readonly string[]): Promise<Map<string, Float32Array>> {

@@ -23,13 +23,13 @@ export interface WordSpaceImageRow {
 
 export class WordSpaceRepository {
   constructor(
-    private readonly writer: pg.Pool,
+    private readonly primary: pg.Pool,
     private readonly reader: pg.Pool,
   ) {}
 
-  /** The dataset images with a category: what the projector trains on. */
+  /** The dataset images with a category: what the word model trains on. */
   async trainingImages(): Promise<TrainingImageRow[]> {
-    const result = await this.writer.query<VectorColumn<TrainingImageRow, 'features'>>(
+    const result = await this.primary.query<VectorColumn<TrainingImageRow, 'features'>>(
       `SELECT id, category, captions, features FROM images
        WHERE source = 'pascal' AND category IS NOT NULL ORDER BY id`,
     );
@@ -37,12 +37,12 @@ export class WordSpaceRepository {
   }
 
   async countUnprojected(): Promise<number> {
-    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL');
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL');
   }
 
   /** The next images without a word-space vector, with their image features. */
   async unprojected(limit: number): Promise<{ id: string; features: Float32Array }[]> {
-    const result = await this.writer.query<{ id: string; features: number[] }>(
+    const result = await this.primary.query<{ id: string; features: number[] }>(
       'SELECT id, features FROM images WHERE word_embedding IS NULL ORDER BY id LIMIT $1',
       [limit],
     );
@@ -50,7 +50,7 @@ export class WordSpaceRepository {
   }
 
   async setWordEmbeddings(ids: readonly string[], vectors: readonly Float32Array[]): Promise<void> {
-    await this.writer.query(
+    await this.primary.query(
       `UPDATE images SET word_embedding = t.vector
        FROM unnest($1::text[], $2::vector[]) AS t(id, vector) WHERE images.id = t.id`,
       [ids, vectors.map(vectorParam)],
@@ -59,11 +59,11 @@ export class WordSpaceRepository {
 
   /** A new model makes every stored vector stale. */
   async clearWordEmbeddings(): Promise<void> {
-    await this.writer.query('UPDATE images SET word_embedding = NULL WHERE word_embedding IS NOT NULL');
+    await this.primary.query('UPDATE images SET word_embedding = NULL WHERE word_embedding IS NOT NULL');
   }
 
   async saveSplit(trainIds: readonly string[], heldOutIds: readonly string[]): Promise<void> {
-    await withTransaction(this.writer, async (client) => {
+    await withTransaction(this.primary, async (client) => {
       await client.query('DELETE FROM training_split');
       await client.query(
         `INSERT INTO training_split (image_id, held_out)

@@ -59,10 +59,10 @@ export function decodeBase64Image(base64: string, argument = 'image.base64'): Bu
   return bytes;
 }
 
-export type ImageSource = { id: string } | { image: ImageInput };
+export type QueriedImage = { id: string } | { image: ImageInput };
 
 /** A stored image (`id`) or new bytes (`image`): exactly one of them. */
-export function imageSource(args: { id?: string | null; image?: ImageInput | null }): ImageSource {
+export function queriedImage(args: { id?: string | null; image?: ImageInput | null }): QueriedImage {
   const byId = args.id !== null && args.id !== undefined;
   const byImage = args.image !== null && args.image !== undefined;
   if (byId === byImage) {

@@ -16,10 +16,10 @@ import {
   cleanCaptions,
   cleanCategory,
   decodeBase64Image,
-  imageSource,
+  queriedImage,
   type ImageInput,
 } from './arguments.js';
-import type { CaptionTransfer } from './captionTransfer.js';
+import type { TransferService } from './transferService.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { checkUploadFields, ImageWriter, type AddOptions, type NewUpload, type UploadOutcome } from './imageWriter.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
@@ -82,7 +82,7 @@ export class ImageService {
     private readonly projection: ImageProjectionCache,
     private readonly efSearch: number,
     private readonly warmup: Warmup,
-    private readonly transfer: CaptionTransfer,
+    private readonly transfer: TransferService,
     /** Where OVERLOADED refusals are counted (the server's metrics; tools count none). */
     private readonly refusals?: ModelRefusals,
   ) {
@@ -120,13 +120,13 @@ export class ImageService {
     const first = checkFirst(args.first, 10);
     const maxDistance = checkMaxDistance(args.maxDistance);
     const category = cleanCategory(args.category);
-    const source = imageSource(args);
+    const queried = queriedImage(args);
     if (args.textWeight !== undefined && args.textWeight !== null) {
       throw badInput(`'textWeight' weighs 'text' against the photo: give a 'text' too, or leave 'textWeight' out`);
     }
     // Bad arguments are said first; then whether the images are there yet.
     this.warmup.check('similarImages', true);
-    const query = 'image' in source ? await this.embedInput(source.image) : undefined;
+    const query = 'image' in queried ? await this.embedInput(queried.image) : undefined;
     const options = {
       first,
       category,
@@ -139,7 +139,7 @@ export class ImageService {
       // The same bytes stored already are the query image itself.
       rows = await this.images.nearest(query.vector, { ...options, excludeContentHash: query.contentHash });
     } else {
-      const { id } = source as { id: string };
+      const { id } = queried as { id: string };
       rows = await this.images.nearestToStored(id, options);
       // No rows: an unknown id, or nothing else near enough (checked only then).
       if (rows.length === 0 && !(await this.images.findByIds([id]))[0]) throw noImage(id);
@@ -191,7 +191,7 @@ export class ImageService {
     admitImage(this.embedder, this.refusals);
     // Decoding checks the size: the bytes are then ready to store.
     const bytes = decodeBase64Image(input.base64);
-    const upload = this.writer.addChecked([{ bytes, ...fields }], { source: 'upload', bounded: true });
+    const upload = this.writer.addChecked([{ bytes, ...fields }], { origin: 'upload', bounded: true });
     const [outcome] = await modelCall(upload, this.refusals);
     if (outcome!.status !== 'refused') return outcome!.image;
     // Its fields were checked above: only the bytes can be refused now.
@@ -202,7 +202,7 @@ export class ImageService {
    * Many images at once (`npm run import`): embedded together on the worker
    * pool, one outcome each. Nothing is thrown for an unreadable image.
    */
-  addImages(uploads: readonly NewUpload[], options: AddOptions = { source: 'import', bounded: false }): Promise<UploadOutcome[]> {
+  addImages(uploads: readonly NewUpload[], options: AddOptions = { origin: 'import', bounded: false }): Promise<UploadOutcome[]> {
     return modelCall(this.writer.addMany(uploads, options), this.refusals);
   }
 

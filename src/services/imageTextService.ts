@@ -27,7 +27,7 @@ import {
   checkText,
   cleanCategory,
   decodeBase64Image,
-  imageSource,
+  queriedImage,
   noKnownWords,
   type ImageInput,
 } from './arguments.js';
@@ -140,11 +140,11 @@ export class ImageTextService {
 
   async tagsForImage(args: TagsForImageArgs): Promise<TagMatch[]> {
     const first = checkFirst(args.first, 5);
-    const source = imageSource(args);
+    const queried = queriedImage(args);
     this.warmup.check('tagsForImage');
-    if ('id' in source) return this.storedImageTags(source.id, first);
+    if ('id' in queried) return this.storedImageTags(queried.id, first);
     admitImage(this.embedder, this.refusals);
-    const bytes = decodeBase64Image(source.image.base64);
+    const bytes = decodeBase64Image(queried.image.base64);
     const { features } = await modelCall(this.embedder.embedImage(bytes), this.refusals);
     const wordVector = await modelCall(this.embedder.projectToWords(features), this.refusals);
     const vector = applyImageProjection(await this.projection.current(), features);

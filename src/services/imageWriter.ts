@@ -16,7 +16,7 @@ import { ClientError } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
 import { cleanCaptions, cleanCategory, MAX_IMAGE_BYTES, tooLarge } from './arguments.js';
-import type { CaptionTransfer } from './captionTransfer.js';
+import type { TransferService } from './transferService.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 
 export interface NewUpload {
@@ -43,7 +43,7 @@ export type UploadOutcome =
 
 export interface AddOptions {
   /** Stored in the row: 'upload' (addImage) or 'import'. */
-  source: string;
+  origin: string;
   /**
    * A client's single upload is refused with OVERLOADED when the embedding
    * queue is full; a batch the caller already paces waits its turn.
@@ -92,7 +92,7 @@ export class ImageWriter {
     private readonly images: ImageRepository,
     private readonly embedder: Embedder,
     private readonly projection: ImageProjectionCache,
-    private readonly transfer: CaptionTransfer,
+    private readonly transfer: TransferService,
   ) {}
 
   /** One outcome per upload, in order, each checked here first. Bytes stored already are 'present' and not embedded again. */
@@ -128,7 +128,7 @@ export class ImageWriter {
     const embedded = await this.embedAll(fresh, outcomes, options.bounded);
     const inserted = await this.store(
       embedded.map((candidate) => ({ ...candidate, id: uploadId(candidate.contentHash) })),
-      options.source,
+      options.origin,
     );
     // The new photos' transfers, and their neighbours' when they have captions: before the answer.
     if (inserted.length > 0) await this.transfer.refresh();
@@ -185,7 +185,7 @@ export class ImageWriter {
    * caller refreshes the caption transfers: an upload before it answers, the
    * seed once, in its transfer phase.
    */
-  async store(photos: readonly EmbeddedPhoto[], source: string): Promise<ImageRecord[]> {
+  async store(photos: readonly EmbeddedPhoto[], origin: string): Promise<ImageRecord[]> {
     if (photos.length === 0) return [];
     const features = photos.map((photo) => photo.embedded.features);
     const wordEmbeddings = this.embedder.hasWordModel() ? await this.embedder.projectManyToWords(features) : null;
@@ -201,7 +201,7 @@ export class ImageWriter {
       width: info.width,
       height: info.height,
       contentHash: photo.contentHash,
-      source,
+      origin,
       features,
       embedding: applyImageProjection(projection, features),
       projectionVersion: projection?.version ?? null,

@@ -1,6 +1,6 @@
 // The services the API answers from, built over the repositories and models.
-import type { CaptionTransfer } from './captionTransfer.js';
 import type { DuplicateService } from './duplicateService.js';
+import type { TransferService } from './transferService.js';
 import type { HealthService } from './healthService.js';
 import type { ImageService } from './imageService.js';
 import type { ImageTextService } from './imageTextService.js';
@@ -22,7 +22,7 @@ export interface Services {
   imageText: ImageTextService;
   health: HealthService;
   /** Keeps the transferred caption vectors current after writes. */
-  transfer: CaptionTransfer;
+  transfer: TransferService;
   /** What a first start has ready so far. */
   warmup: Warmup;
   /** What the server does, for GET /metrics. */

@@ -1,4 +1,4 @@
-// Thin: arguments in, service call, shape out.
+// Resolvers of schema/imageText.graphql (tags, imagesForText): arguments in, service call, shape out.
 import type { ImageInput, ImageRecord } from '../../services/imageService.js';
 import type { ImagesForTextArgs, TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';

@@ -1,4 +1,4 @@
-// Thin: arguments in, service call, shape out.
+// Resolvers of schema/images.graphql (images, similar images, uploads and edits): arguments in, service call, shape out.
 import {
   encodeCursor,
   type ImageInput,

@@ -1,4 +1,4 @@
-// Thin: arguments in, service call, shape out.
+// Resolvers of schema/words.graphql (similarWords, Word.similar): arguments in, service call, shape out.
 import type { WordMatch } from '../../services/wordService.js';
 import type { GraphQLContext } from '../context.js';
 

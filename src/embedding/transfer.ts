@@ -7,7 +7,7 @@
 // "Caption transfer").
 import { l2Normalize } from '../lib/vectors.js';
 import { contentWords } from './captions.js';
-import type { TagCandidate } from './tagFolding.js';
+import type { TagCandidate, TagSource } from './tagFolding.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 export interface TransferParameters {
@@ -32,8 +32,6 @@ export const TEXT_VOTE_WORDS = 32;
 /** Names the parameters of stored transfers: another version recomputes them (textVoteWeight applies at query time). */
 export const transferVersion = (p: TransferParameters = TRANSFER) =>
   `k${p.neighbours}-t${p.temperature}-text${p.textWeight}-votes${TEXT_VOTE_WORDS}`;
-
-export type TagSource = 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
 
 /** Each caption's distinct content words, concatenated: a word occurs once per caption that uses it. */
 export const captionWordList = (captions: readonly string[]): string[] => captions.flatMap(contentWords);

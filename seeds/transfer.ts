@@ -7,7 +7,7 @@ import { captionWordList, transferVersion } from '../src/embedding/index.js';
 import { createProgress } from '../src/lib/progress.js';
 import type { Logger } from '../src/logger.js';
 import type { Repositories } from '../src/repositories/index.js';
-import { CaptionTransfer } from '../src/services/captionTransfer.js';
+import { TransferService } from '../src/services/transferService.js';
 
 export const TRANSFER_PHASE = 'transfer';
 const PAGE = 1000;
@@ -25,7 +25,7 @@ async function storeCaptionWords(transfers: Repositories['transfers']): Promise<
   }
 }
 
-export async function seedCaptionTransfer(
+export async function seedTransfer(
   repositories: Pick<Repositories, 'transfers' | 'projections' | 'seedState'>,
   efSearch: number,
   logger: Logger,
@@ -41,7 +41,7 @@ export async function seedCaptionTransfer(
   if (stale > 0) {
     logger.info(`caption transfer: ${stale} photos from their nearest captioned photos`);
     const progress = createProgress('caption transfer', stale, 'images');
-    done = await new CaptionTransfer(repositories.transfers, efSearch).refresh((count) => progress.tick(count));
+    done = await new TransferService(repositories.transfers, efSearch).refresh((count) => progress.tick(count));
     progress.finish();
   }
   if (previous?.version !== version) await repositories.seedState.markDone(TRANSFER_PHASE, { version });

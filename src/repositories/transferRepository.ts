@@ -38,16 +38,16 @@ const NEIGHBOURS = `
   WHERE i.id = ANY($1::text[])
   ORDER BY i.id, n.distance`;
 
-export class CaptionTransferRepository {
-  constructor(private readonly writer: pg.Pool) {}
+export class TransferRepository {
+  constructor(private readonly primary: pg.Pool) {}
 
   async countStale(): Promise<number> {
-    return countOf(this.writer, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL');
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL');
   }
 
   /** A page of captioned photos in id order after `afterId` (to compute their caption words again). */
   async captionsAfter(afterId: string, limit: number): Promise<{ id: string; captions: string[] }[]> {
-    const result = await this.writer.query<{ id: string; captions: string[] }>(
+    const result = await this.primary.query<{ id: string; captions: string[] }>(
       `SELECT id, captions FROM images WHERE id > $1 AND cardinality(captions) > 0 ORDER BY id LIMIT $2`,
       [afterId, limit],
     );
@@ -55,7 +55,7 @@ export class CaptionTransferRepository {
   }
 
   async setCaptionWords(ids: readonly string[], words: readonly (readonly string[])[]): Promise<void> {
-    await this.writer.query(
+    await this.primary.query(
       `UPDATE images SET caption_words = t.words::text[]
        FROM unnest($1::text[], $2::text[]) AS t(id, words) WHERE images.id = t.id`,
       [ids, words.map(toArrayLiteral)],
@@ -64,7 +64,7 @@ export class CaptionTransferRepository {
 
   /** Every photo's caption vector again (after the words are loaded), and every transfer stale. */
   async resetAll(): Promise<void> {
-    await withTransaction(this.writer, async (client) => {
+    await withTransaction(this.primary, async (client) => {
       await fillAllCaptionEmbeddings(client);
       await client.query('UPDATE images SET transfer_radius = NULL');
     });
@@ -76,7 +76,7 @@ export class CaptionTransferRepository {
    * meanwhile waits, and its own refresh sees both writes.
    */
   async refreshStale(limit: number, neighbours: number, efSearch: number, compute: ComputeTransfer): Promise<number> {
-    return withTransaction(this.writer, async (client) => {
+    return withTransaction(this.primary, async (client) => {
       const stale = await client.query<{ id: string }>(
         'SELECT id FROM images WHERE transfer_radius IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [limit],

@@ -1,8 +1,8 @@
-// The trained projector as a service to the rest of the app: loaded lazily
+// The trained word model as a service to the rest of the app: loaded lazily
 // from its folder, reloaded after training, and a clear error while it does
 // not exist yet.
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadProjector, projectorExists, projectToWords } from './projector.js';
+import { loadWordModel, wordModelExists, projectToWords } from './wordModel.js';
 import { initTfBackend } from './tfBackend.js';
 
 /** The image → word model has not been trained (or saved) yet. */
@@ -10,7 +10,7 @@ export class ModelNotTrainedError extends Error {
   override name = 'ModelNotTrainedError';
 }
 
-export interface WordProjection {
+export interface WordModelHandle {
   /** L2-normalised word-space vectors, one per input feature vector. */
   project(features: readonly Float32Array[]): Promise<Float32Array[]>;
   exists(): boolean;
@@ -18,13 +18,13 @@ export interface WordProjection {
   reload(): void;
 }
 
-export function createWordProjection(dir: string): WordProjection {
+export function createWordModelHandle(dir: string): WordModelHandle {
   let model: Promise<tfl.LayersModel> | undefined;
   const load = () => {
-    if (!projectorExists(dir)) {
+    if (!wordModelExists(dir)) {
       throw new ModelNotTrainedError('the image → word model is not trained yet (run `npm run train` or `npm run seed`)');
     }
-    model ??= initTfBackend().then(async () => (await loadProjector(dir)).model);
+    model ??= initTfBackend().then(async () => (await loadWordModel(dir)).model);
     model.catch(() => (model = undefined));
     return model;
   };
@@ -33,7 +33,7 @@ export function createWordProjection(dir: string): WordProjection {
       const loaded = await load();
       return projectToWords(loaded, [...features]);
     },
-    exists: () => projectorExists(dir),
+    exists: () => wordModelExists(dir),
     reload() {
       void model?.then((m) => m.dispose()).catch(() => undefined);
       model = undefined;

@@ -34,7 +34,7 @@ import {
   type SearchedVector,
   type TextQueryWords,
   type WordVectors,
-} from './imageText.js';
+} from './wordModelMetrics.js';
 
 /** The store's text-search rules, which rank the evaluation's in-memory photos as the served search does. */
 export type TextSearchRules = Pick<EvalTextSearchRepository, 'searchedTextVectors' | 'textSearchScores'>;

@@ -4,14 +4,14 @@
 // write answers, so the next query sees them. The seed's transfer phase runs
 // the same refresh over every photo.
 import { TRANSFER, transferredVector, transferredWordVotes } from '../embedding/index.js';
-import type { CaptionTransferRepository } from '../repositories/captionTransferRepository.js';
+import type { TransferRepository } from '../repositories/transferRepository.js';
 
 /** Photos recomputed per transaction. */
 const REFRESH_BATCH = 256;
 
-export class CaptionTransfer {
+export class TransferService {
   constructor(
-    private readonly transfers: CaptionTransferRepository,
+    private readonly transfers: TransferRepository,
     private readonly efSearch: number,
   ) {}
 

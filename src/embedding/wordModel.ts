@@ -11,7 +11,7 @@ import { dot, l2Normalize } from '../lib/vectors.js';
 
 export const WORD_SPACE_DIMENSIONS = 100;
 
-export interface ProjectorOptions {
+export interface WordModelSettings {
   /** 0: a linear map (Dense → BatchNorm) without the hidden layer. */
   hiddenUnits: number;
   dropout: number;
@@ -38,7 +38,7 @@ export interface ProjectorOptions {
 }
 
 /** The tutorial's recipe. */
-export const TUTORIAL_OPTIONS: ProjectorOptions = {
+export const TUTORIAL_OPTIONS: WordModelSettings = {
   hiddenUnits: 2000,
   dropout: 0.5,
   optimizer: 'sgd',
@@ -79,7 +79,7 @@ class SeededDropout extends tfl.layers.Layer {
 }
 tf.serialization.registerClass(SeededDropout);
 
-export function buildProjector(inputDimensions: number, options: ProjectorOptions) {
+export function buildWordModel(inputDimensions: number, options: WordModelSettings) {
   const init = (offset: number) => tfl.initializers.glorotUniform({ seed: options.seed + offset });
   const output = () => tfl.layers.dense({ units: WORD_SPACE_DIMENSIONS, kernelInitializer: init(3) });
   if (options.hiddenUnits === 0) {
@@ -121,21 +121,21 @@ class L2Normalize extends tfl.layers.Layer {
 tf.serialization.registerClass(L2Normalize);
 
 /**
- * The projector followed by fixed layers: unit length, cosine to every
+ * The wordModel followed by fixed layers: unit length, cosine to every
  * vocabulary word divided by the temperature, softmax. Trained with cross-entropy
  * against a distribution over the words, it pulls the image towards its words
- * and away from all others. Shares its weights with `projector`.
+ * and away from all others. Shares its weights with `wordModel`.
  */
-function vocabularyTrainingModel(projector: tfl.Sequential, words: Float32Array[], temperature: number) {
+function vocabularyTrainingModel(wordModel: tfl.Sequential, words: Float32Array[], temperature: number) {
   const kernel = tf.tidy(() => tf.div(tf.transpose(toMatrix(words)), temperature));
   const scores = tfl.layers.dense({ units: words.length, useBias: false, trainable: false, activation: 'softmax' });
-  const output = scores.apply(new L2Normalize({}).apply(projector.outputs[0]!)) as tfl.SymbolicTensor;
+  const output = scores.apply(new L2Normalize({}).apply(wordModel.outputs[0]!)) as tfl.SymbolicTensor;
   scores.setWeights([kernel]);
   kernel.dispose();
-  return tfl.model({ inputs: projector.inputs, outputs: output });
+  return tfl.model({ inputs: wordModel.inputs, outputs: output });
 }
 
-function createOptimizer(options: ProjectorOptions): tf.Optimizer {
+function createOptimizer(options: WordModelSettings): tf.Optimizer {
   return options.optimizer === 'adam'
     ? tf.train.adam(options.learningRate)
     : tf.train.momentum(options.learningRate, 0.9, true);
@@ -175,10 +175,10 @@ export interface EpochReport {
   seconds: number;
 }
 
-export interface TrainProjectorInput {
+export interface TrainWordModelInput {
   train: TrainingSet;
   validation?: TrainingSet;
-  options: ProjectorOptions;
+  options: WordModelSettings;
   /** Unit word vectors (one per row) for the vocabulary loss. */
   vocabulary?: Float32Array[];
   onEpoch?: (report: EpochReport) => void;
@@ -200,7 +200,7 @@ function meanCosineLoss(model: tfl.LayersModel, set: TrainingSet): number {
 }
 
 /** The closed-form recipe: a Dense layer holding the ridge regression's weights. */
-function fitLinearProjector(input: TrainProjectorInput): tfl.Sequential {
+function fitLinearWordModel(input: TrainWordModelInput): tfl.Sequential {
   const { train, validation, options } = input;
   if (options.loss !== 'cosine') throw new Error('the ridge solver fits target vectors: use the cosine loss');
   const started = Date.now();
@@ -218,16 +218,16 @@ function fitLinearProjector(input: TrainProjectorInput): tfl.Sequential {
   return model;
 }
 
-export async function trainProjector(input: TrainProjectorInput): Promise<tfl.Sequential> {
+export async function fitWordModel(input: TrainWordModelInput): Promise<tfl.Sequential> {
   const { train, validation, options } = input;
   await initTfBackend();
   assertFastBackend();
-  if (options.solver === 'ridge') return fitLinearProjector(input);
-  const projector = buildProjector(train.features[0]!.length, options);
+  if (options.solver === 'ridge') return fitLinearWordModel(input);
+  const wordModel = buildWordModel(train.features[0]!.length, options);
   const model =
     options.loss === 'vocabulary'
-      ? vocabularyTrainingModel(projector, requireVocabulary(input.vocabulary), options.temperature)
-      : projector;
+      ? vocabularyTrainingModel(wordModel, requireVocabulary(input.vocabulary), options.temperature)
+      : wordModel;
   model.compile({
     optimizer: createOptimizer(options),
     loss: options.loss === 'vocabulary' ? 'categoricalCrossentropy' : cosineLoss,
@@ -260,7 +260,7 @@ export async function trainProjector(input: TrainProjectorInput): Promise<tfl.Se
   } finally {
     if (validationData) tf.dispose(validationData);
   }
-  return projector;
+  return wordModel;
 }
 
 function requireVocabulary(vocabulary: Float32Array[] | undefined): Float32Array[] {
@@ -284,7 +284,7 @@ const WEIGHTS_FILE = 'weights.bin';
 const METADATA_FILE = 'training.json';
 
 /** Saves in TF.js Layers format (model.json + weights.bin) plus training metadata; atomic by rename. */
-export async function saveProjector(model: tfl.LayersModel, dir: string, metadata: Record<string, unknown>) {
+export async function saveWordModel(model: tfl.LayersModel, dir: string, metadata: Record<string, unknown>) {
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
@@ -307,16 +307,16 @@ export async function saveProjector(model: tfl.LayersModel, dir: string, metadat
   renameSync(partial, dir);
 }
 
-export function projectorExists(dir: string): boolean {
+export function wordModelExists(dir: string): boolean {
   return existsSync(path.join(dir, MODEL_FILE)) && existsSync(path.join(dir, WEIGHTS_FILE));
 }
 
-export function readProjectorMetadata(dir: string): Record<string, unknown> {
+export function readWordModelMetadata(dir: string): Record<string, unknown> {
   const file = path.join(dir, METADATA_FILE);
   return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 }
 
-export async function loadProjector(dir: string): Promise<{ model: tfl.LayersModel; metadata: Record<string, unknown> }> {
+export async function loadWordModel(dir: string): Promise<{ model: tfl.LayersModel; metadata: Record<string, unknown> }> {
   const modelJson = JSON.parse(readFileSync(path.join(dir, MODEL_FILE), 'utf8'));
   const weights = readFileSync(path.join(dir, WEIGHTS_FILE));
   const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
@@ -328,5 +328,5 @@ export async function loadProjector(dir: string): Promise<{ model: tfl.LayersMod
       weightData,
     }),
   );
-  return { model, metadata: readProjectorMetadata(dir) };
+  return { model, metadata: readWordModelMetadata(dir) };
 }
