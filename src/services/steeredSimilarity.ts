@@ -13,7 +13,8 @@ export interface SteeredSimilarArgs extends SimilarImagesArgs {
   textWeight?: number | null;
 }
 
-export const DEFAULT_TEXT_WEIGHT = 0.5;
+/** Chosen on Pascal (`npm run eval`, docs/models.md "Like this photo, but"): the neighbours already keep the likeness. */
+export const DEFAULT_TEXT_WEIGHT = 0.75;
 
 /** How many of the photo's nearest images the text ranks: as deep as each of HYBRID's fused rankings. */
 export const STEERED_DEPTH = FUSION_DEPTH;
