@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { writePolicy } from '../src/graphql/writeProtection.js';
 import type { RunningServer } from '../src/http/server.js';
 import { serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
@@ -398,6 +399,25 @@ for (const kind of storeKinds()) {
         await tab.close();
         await guarded.close();
       }
+    });
+
+    test('the duplicates view lists a recompressed copy with its photo, and deletes the copy after a confirmation', async () => {
+      const photo = assets.images.find((image) => image.category === 'boat')!;
+      const copy = await sharp(readFileSync(photo.file)).jpeg({ quality: 30 }).toBuffer();
+      const added = await gql(server.url, 'mutation ($b: String!) { addImage(image: { base64: $b }) { id } }', { b: copy.toString('base64') });
+      assert.equal(added.errors, undefined, JSON.stringify(added.errors));
+      const copyId = added.data!.addImage.id as string;
+      await page.goto(`${server.url}/`);
+      await page.getByRole('link', { name: 'Duplicates' }).click();
+      const group = page.locator(`.duplicate-group[data-original-id="${photo.id}"]`);
+      await group.waitFor();
+      assert.deepEqual(await gridIds(page, `.duplicate-group[data-original-id="${photo.id}"]`), [photo.id, copyId], 'the photo to keep, then its copy');
+      await browser.screenshot('17-duplicates');
+      await group.getByRole('button', { name: 'Delete this copy' }).click();
+      await group.getByRole('button', { name: `Yes, delete ${copyId}` }).click();
+      await group.getByText(`Copy ${copyId} was deleted.`).waitFor();
+      assert.equal((await gql(server.url, `{ image(id: "${copyId}") { id } }`)).data!.image, null);
+      await browser.screenshot('18-duplicate-deleted');
     });
 
     test('the page asked only our server, and nothing failed in it', () => {

@@ -111,3 +111,24 @@ export async function updateImage(id: string, category: string | null, captions:
     updateImage(id: $id, category: $category, captions: $captions) { ${SUMMARY} } }`;
   return (await graphql<{ updateImage: ImageSummary }>(query, { id, category, captions })).updateImage;
 }
+
+export interface DuplicateCopy {
+  image: ImageSummary;
+  kind: 'EXACT' | 'NEAR';
+  distance: number;
+  mirrored: boolean;
+}
+export interface DuplicateGroup {
+  cursor: string;
+  original: ImageSummary;
+  copies: DuplicateCopy[];
+}
+
+export const DUPLICATE_GROUPS = 12;
+
+/** A page of duplicate groups after `after` (the last group's cursor of the page before). */
+export async function duplicates(after: string | null): Promise<DuplicateGroup[]> {
+  const query = `query ($after: String) { duplicates(first: ${DUPLICATE_GROUPS}, after: $after) {
+    cursor original { ${SUMMARY} } copies { kind distance mirrored image { ${SUMMARY} } } } }`;
+  return (await graphql<{ duplicates: DuplicateGroup[] }>(query, { after })).duplicates;
+}
