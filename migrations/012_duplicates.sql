@@ -5,7 +5,9 @@
 -- hash: src/embedding/perceptualHash.ts). A query reads the pairs, never
 -- compares all photos. Rows stored before this migration get their hashes
 -- and pairs from the seed's duplicates phase (it runs at every start).
-ALTER TABLE images ADD COLUMN dhash bit(64), ADD COLUMN dhash_mirrored bit(64);
+-- pixel_hash: sha256 of the decoded pixels as displayed, so the same image in
+-- other bytes (re-encoded losslessly, other metadata) is an exact copy.
+ALTER TABLE images ADD COLUMN dhash bit(64), ADD COLUMN dhash_mirrored bit(64), ADD COLUMN pixel_hash text;
 
 -- The backfill's work list: empty once every photo is hashed.
 CREATE INDEX images_unhashed ON images (id) WHERE dhash IS NULL;
@@ -17,6 +19,8 @@ CREATE TABLE image_duplicates (
   feature_distance float8 NOT NULL,
   -- dHash bits that differ, the nearer of plain and mirrored.
   hash_distance integer NOT NULL,
+  -- The same decoded pixels.
+  same_pixels boolean NOT NULL,
   PRIMARY KEY (image_id, duplicate_id),
   -- Each pair once.
   CHECK (image_id < duplicate_id)

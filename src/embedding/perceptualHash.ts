@@ -2,6 +2,7 @@
 // a difference hash (dHash) of a tiny greyscale thumbnail, and the duplicate
 // rule that combines it with the image model's features. Pure functions apart
 // from the one decode in `perceptualHashes`.
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { decodeError, MAX_INPUT_PIXELS } from './preprocess.js';
 
@@ -14,6 +15,8 @@ export const HASH_BITS = (GRID_WIDTH - 1) * GRID_HEIGHT;
 export interface PerceptualHashes {
   hash: string;
   mirrored: string;
+  /** sha256 (hex) of the decoded pixels as displayed: equal for the same image in other bytes. */
+  pixels: string;
 }
 
 /**
@@ -46,24 +49,33 @@ export function copyHashDistance(a: PerceptualHashes, b: PerceptualHashes): numb
   return Math.min(hashDistance(a.hash, b.hash), hashDistance(a.hash, b.mirrored));
 }
 
+/** sha256 of the decoded pixels, streamed strip by strip: a 40-megapixel photo is never held whole. */
+async function pixelHash(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  const decoded = open(bytes).rotate().toColourspace('srgb').removeAlpha().raw();
+  const { width, height } = await decoded.clone().metadata().then((m) => m.autoOrient ?? m);
+  hash.update(`${width}x${height}:`);
+  for await (const chunk of decoded) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+const open = (bytes: Uint8Array) => sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' });
+
 /**
- * Both hashes of an image's bytes, as displayed (EXIF orientation applied, so
+ * The hashes of an image's bytes, as displayed (EXIF orientation applied, so
  * a copy rotated by its EXIF tag hashes as the original). Throws
  * ImageDecodeError for unreadable bytes.
  */
 export async function perceptualHashes(bytes: Uint8Array): Promise<PerceptualHashes> {
-  let grid: Buffer;
   try {
-    grid = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' })
-      .rotate()
-      .greyscale()
-      .resize(GRID_WIDTH, GRID_HEIGHT, { fit: 'fill' })
-      .raw()
-      .toBuffer();
+    const [grid, pixels] = await Promise.all([
+      open(bytes).rotate().greyscale().resize(GRID_WIDTH, GRID_HEIGHT, { fit: 'fill' }).raw().toBuffer(),
+      pixelHash(bytes),
+    ]);
+    return { hash: differenceHash(grid), mirrored: differenceHash(grid, true), pixels };
   } catch (err) {
     throw decodeError(err);
   }
-  return { hash: differenceHash(grid), mirrored: differenceHash(grid, true) };
 }
 
 /**
@@ -79,8 +91,6 @@ export const DUPLICATES = {
   maxHashDistance: 12,
   /** Nearest photos by searched vector whose features and hash are compared, per new photo. */
   candidates: 10,
-  /** Features this near and equal hashes: the same pixels (re-encoded, or other metadata). */
-  exactFeatureDistance: 1e-6,
 } as const;
 
 /** The rule, for the evaluation; the store applies the same comparisons to its candidates in SQL. */

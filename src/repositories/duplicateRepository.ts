@@ -18,10 +18,13 @@ export interface DuplicateMemberRow extends ImageRecord {
   hashDistance: number;
   /** The nearer hash is the first member's mirrored one. */
   mirrored: boolean;
+  /** The same decoded pixels as the first member's. */
+  samePixels: boolean;
 }
 
 /**
- * Groups are the connected pairs within `$3` (features distance), each named
+ * Groups are the connected pairs within `$3` (features distance) or of the
+ * same pixels, each named
  * by its smallest id: every member reaches it, and only a photo smaller than
  * all its partners can be one, so the walk starts from those alone. A page:
  * the `$2` groups after `$1` by that id, with their members, the largest
@@ -29,9 +32,9 @@ export interface DuplicateMemberRow extends ImageRecord {
  */
 const GROUPS = `
   WITH RECURSIVE edge AS MATERIALIZED (
-    SELECT image_id AS a, duplicate_id AS b FROM image_duplicates WHERE feature_distance <= $3
+    SELECT image_id AS a, duplicate_id AS b FROM image_duplicates WHERE feature_distance <= $3 OR same_pixels
     UNION ALL
-    SELECT duplicate_id, image_id FROM image_duplicates WHERE feature_distance <= $3
+    SELECT duplicate_id, image_id FROM image_duplicates WHERE feature_distance <= $3 OR same_pixels
   ),
   reach(root, node) AS (
     SELECT a, a FROM edge GROUP BY a HAVING a < min(b)
@@ -47,13 +50,15 @@ const GROUPS = `
            row_number() OVER w AS position,
            first_value(i.features) OVER w AS first_features,
            first_value(i.dhash) OVER w AS first_hash,
-           first_value(i.dhash_mirrored) OVER w AS first_mirrored
+           first_value(i.dhash_mirrored) OVER w AS first_mirrored,
+           first_value(i.pixel_hash) OVER w AS first_pixels
     FROM grouped JOIN page USING (group_id) JOIN images i ON i.id = grouped.node
     WINDOW w AS (PARTITION BY grouped.group_id ORDER BY i.width * i.height DESC, i.created_at, i.id)
   )
   SELECT ${COLUMNS}, group_id AS "groupId", position::int AS position, features <=> first_features AS distance,
          least(bit_count(dhash # first_hash), bit_count(dhash # first_mirrored))::int AS "hashDistance",
-         bit_count(dhash # first_mirrored) < bit_count(dhash # first_hash) AS mirrored
+         bit_count(dhash # first_mirrored) < bit_count(dhash # first_hash) AS mirrored,
+         pixel_hash = first_pixels AS "samePixels"
   FROM members ORDER BY group_id, position`;
 
 export class DuplicateRepository {
@@ -83,9 +88,9 @@ export class DuplicateRepository {
     if (rows.length === 0) return;
     await withTransaction(this.primary, async (client) => {
       await client.query(
-        `UPDATE images SET dhash = t.hash::bit(64), dhash_mirrored = t.mirrored::bit(64)
-         FROM unnest($1::text[], $2::text[], $3::text[]) AS t(id, hash, mirrored) WHERE images.id = t.id`,
-        [rows.map((row) => row.id), rows.map((row) => row.hashes.hash), rows.map((row) => row.hashes.mirrored)],
+        `UPDATE images SET dhash = t.hash::bit(64), dhash_mirrored = t.mirrored::bit(64), pixel_hash = t.pixels
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, hash, mirrored, pixels) WHERE images.id = t.id`,
+        [rows.map((row) => row.id), rows.map((row) => row.hashes.hash), rows.map((row) => row.hashes.mirrored), rows.map((row) => row.hashes.pixels)],
       );
       await linkDuplicates(client, rows.map((row) => row.id));
     });

@@ -123,13 +123,15 @@ export class ImageRepository {
     return withTransaction(this.primary, async (client) => {
       const inserted = await client.query<ImageRecord>(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
-                             projection_version, word_embedding, caption_words, dhash, dhash_mirrored)
+                             projection_version, word_embedding, caption_words, dhash, dhash_mirrored,
+                             pixel_hash)
          SELECT id, category, captions::text[], width, height, hash, source, features, embedding, projection_version,
-                word_embedding, caption_words::text[], dhash::bit(64), dhash_mirrored::bit(64)
+                word_embedding, caption_words::text[], dhash::bit(64), dhash_mirrored::bit(64), pixel_hash
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
-                     $8::vector[], $9::vector[], $10::text[], $11::vector[], $12::text[], $13::text[], $14::text[])
+                     $8::vector[], $9::vector[], $10::text[], $11::vector[], $12::text[], $13::text[], $14::text[],
+                     $15::text[])
            AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
-                word_embedding, caption_words, dhash, dhash_mirrored)
+                word_embedding, caption_words, dhash, dhash_mirrored, pixel_hash)
          ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}`,
         [
@@ -148,6 +150,7 @@ export class ImageRepository {
           images.map((i) => toArrayLiteral(i.captionWords)),
           images.map((i) => i.hashes?.hash ?? null),
           images.map((i) => i.hashes?.mirrored ?? null),
+          images.map((i) => i.hashes?.pixels ?? null),
         ],
       );
       const ids = new Set(inserted.rows.map((row) => row.id));

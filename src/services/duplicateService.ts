@@ -56,19 +56,16 @@ function checkDuplicateDistance(maxDistance: number | null | undefined): number 
   return maxDistance;
 }
 
-const kindOf = (row: DuplicateMemberRow): DuplicateKind =>
-  row.distance <= DUPLICATES.exactFeatureDistance && row.hashDistance === 0 && !row.mirrored ? 'EXACT' : 'NEAR';
 
 /** Rows in group order → groups, each row without the group's fields. */
 function toGroups(rows: readonly DuplicateMemberRow[]): DuplicateGroup[] {
   const groups: DuplicateGroup[] = [];
-  for (const { groupId, position, distance, hashDistance, mirrored, ...image } of rows) {
+  for (const { groupId, position, distance, hashDistance, mirrored, samePixels, ...image } of rows) {
     if (position === 1) {
       groups.push({ cursor: encodeGroupCursor(groupId), original: image, copies: [] });
       continue;
     }
-    const kind = kindOf({ groupId, position, distance, hashDistance, mirrored, ...image });
-    groups.at(-1)!.copies.push({ image, kind, distance, hashDistance, mirrored });
+    groups.at(-1)!.copies.push({ image, kind: samePixels ? 'EXACT' : 'NEAR', distance, hashDistance, mirrored });
   }
   return groups;
 }
@@ -84,7 +81,6 @@ export class DuplicateService {
     const maxDistance = checkDuplicateDistance(args.maxDistance);
     const after = args.after ? decodeGroupCursor(args.after) : null;
     this.warmup.check('similarImages', true);
-    // The same pixels may still differ in the last float digit: 0 means "the same pixels".
-    return toGroups(await this.pairs.groups(first, after, Math.max(maxDistance, DUPLICATES.exactFeatureDistance)));
+    return toGroups(await this.pairs.groups(first, after, maxDistance));
   }
 }
