@@ -86,9 +86,9 @@ export async function perceptualHashes(bytes: Uint8Array): Promise<PerceptualHas
  */
 export const DUPLICATES = {
   /** Cosine distance of the image model's features (not the searched projection, which pulls a class together). */
-  maxFeatureDistance: 0.2,
+  maxFeatureDistance: 0.25,
   /** dHash bits that may differ (of 64), the nearer of plain and mirrored. */
-  maxHashDistance: 12,
+  maxHashDistance: 8,
   /** Nearest photos by searched vector whose features and hash are compared, per new photo. */
   candidates: 10,
 } as const;
