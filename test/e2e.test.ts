@@ -97,10 +97,15 @@ for (const kind of storeKinds()) {
     test('searching "dog" shows dog photos with distances, and related words', async () => {
       await search('dog');
       const ids = await gridIds(page, '.results');
-      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24) { distance matchedCaption image { id category } } }');
+      // The grid ends where the relevance cut ends the list; a link shows the rest.
+      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24, cut: AUTO) { distance matchedCaption image { id category } } }');
       assert.equal(api.errors, undefined);
       const answer = api.data!.imagesForText as { distance: number; matchedCaption: string | null; image: { id: string } }[];
-      assert.deepEqual(ids, answer.map((m) => m.image.id), 'the grid shows the API answer in order');
+      assert.deepEqual(ids, answer.map((m) => m.image.id), 'the grid shows the API answer (cut: AUTO) in order');
+      if (answer.length < 24) {
+        const all = (await gql(server.url, '{ imagesForText(text: "dog", first: 24) { image { id } } }')).data!.imagesForText as { image: { id: string } }[];
+        await page.getByText(`${all.length - answer.length} more, less similar:`).waitFor();
+      }
       const categories = await gridCategories(page, '.results');
       assert.equal(categories[0], 'dog', `first result ${categories[0]}`);
       const dogsInTop10 = categories.slice(0, 10).filter((c) => c === 'dog').length / 10;
@@ -129,6 +134,25 @@ for (const kind of storeKinds()) {
       assert.ok(naturalWidth > 0 && naturalWidth <= 240, `thumbnail width ${naturalWidth}`);
       await page.getByRole('list', { name: 'Related words' }).getByRole('link', { name: 'puppy' }).waitFor();
       await browser.screenshot('02-search-dog');
+    });
+
+    test('"N more, less similar" shows the rest, and "More results" continues after the last photo without repeats', async () => {
+      await search('dog');
+      const cutLink = page.getByRole('link', { name: 'show them' });
+      if (await cutLink.count()) {
+        await cutLink.click();
+        await page.locator('.results .more button, .results .grid').first().waitFor();
+      }
+      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 48) { image { id } } }');
+      const expected = (api.data!.imagesForText as { image: { id: string } }[]).map((m) => m.image.id);
+      await page.locator('.results .grid').first().waitFor();
+      assert.deepEqual(await gridIds(page, '.results'), expected.slice(0, 24), 'the whole first page');
+      if (expected.length > 24) {
+        await page.getByRole('button', { name: 'More results' }).click();
+        await page.locator('.results .grid').nth(1).waitFor();
+        assert.deepEqual(await gridIds(page, '.results'), expected, 'page 2 continues page 1');
+      }
+      await browser.screenshot('02b-search-more');
     });
 
     test('a related word is a link that searches for it', async () => {
