@@ -13,6 +13,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Whether a line at `level` is written (absent: every level is), so callers build lines only when they are. */
+  isEnabled?(level: LogLevel): boolean;
 }
 
 /** `destination`: where lines go (tests read them); default the process's stderr. */
@@ -50,5 +52,11 @@ export function createLogger(
       if (fields) log[method](fields, message);
       else log[method](message);
     };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    isEnabled: (wanted) => wanted !== 'silent' && log.isLevelEnabled(wanted),
+  };
 }

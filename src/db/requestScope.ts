@@ -27,6 +27,10 @@ export class RequestScope {
   private exempted = false;
   private counted = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Model work in progress, and the time model work has taken: not the store's time, so not the budget's. */
+  private modelCalls = 0;
+  private modelStartedAt = 0;
+  private modelMs = 0;
   private readonly listeners = new Set<(reason: StopReason) => void>();
 
   /**
@@ -79,7 +83,7 @@ export class RequestScope {
    * The first refusal is reported to `onStop`: the request stopped there.
    */
   check(): void {
-    if (!this.stopReason && this.budget > 0 && performance.now() - this.startedAt >= this.budget) this.stop('timeout');
+    if (!this.stopReason && this.budget > 0 && this.budgetedMs() >= this.budget) this.stop('timeout');
     if (!this.stopReason) return;
     if (!this.counted) {
       this.counted = true;
@@ -94,9 +98,34 @@ export class RequestScope {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Runs model work (embedding a photo) outside the budget: on a busy machine
+   * the embedding queue alone can outlast it, and a question whose photo was
+   * embedded should still get its search.
+   */
+  async outsideBudget<T>(work: Promise<T>): Promise<T> {
+    if (this.modelCalls++ === 0) {
+      this.modelStartedAt = performance.now();
+      clearTimeout(this.timer);
+    }
+    try {
+      return await work;
+    } finally {
+      if (--this.modelCalls === 0) {
+        this.modelMs += performance.now() - this.modelStartedAt;
+        if (!this.stopReason && !this.exempted) this.arm();
+      }
+    }
+  }
+
+  /** Time since the request began, less its model work. */
+  private budgetedMs(): number {
+    return performance.now() - this.startedAt - this.modelMs;
+  }
+
   private arm(): void {
     if (this.budget <= 0) return;
-    this.timer = setTimeout(() => this.stop('timeout'), this.budget);
+    this.timer = setTimeout(() => this.stop('timeout'), Math.max(0, this.budget - this.budgetedMs()));
     this.timer.unref();
   }
 }
@@ -110,6 +139,11 @@ export function runInScope<T>(scope: RequestScope, work: () => T): T {
 
 export function currentScope(): RequestScope | undefined {
   return storage.getStore();
+}
+
+/** Model work of the current request, if any, outside its time budget. */
+export function outsideBudget<T>(work: Promise<T>): Promise<T> {
+  return currentScope()?.outsideBudget(work) ?? work;
 }
 
 /** Health probes: ahead of the queue, never budgeted (they bound their own wait). */

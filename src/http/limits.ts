@@ -164,12 +164,61 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
   }
 }
 
+/**
+ * The variables a document's cost can depend on: those given to a `first`
+ * argument or to a directive (@skip, @include); the estimators read nothing
+ * else. Found once per document.
+ */
+function costVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  let inside = 0;
+  const enter = () => void inside++;
+  const leave = () => void inside--;
+  visit(document, {
+    Argument: {
+      enter: (node) => void (node.name.value === 'first' && inside++),
+      leave: (node) => void (node.name.value === 'first' && inside--),
+    },
+    Directive: { enter, leave },
+    Variable(node) {
+      if (inside > 0) names.add(node.name.value);
+    },
+  });
+  return [...names];
+}
+
+/** Costs per document, keyed by the operation's name and the values of its costVariables; a few per document. */
+const COSTS_KEPT_PER_DOCUMENT = 32;
+const knownCosts = new WeakMap<DocumentNode, { variables: string[]; costs: Map<string, number> }>();
+
+/**
+ * queryCost, computed once per document and the values it depends on: the
+ * same query with another id costs the same, and walking the document with
+ * its type information each time was the largest part of a cheap request's
+ * own work (docs/performance.md). A cost above the limit is computed again,
+ * so a refused query is refused exactly as before.
+ */
+function cachedQueryCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string): number | undefined {
+  let known = knownCosts.get(document);
+  if (!known) knownCosts.set(document, (known = { variables: costVariables(document), costs: new Map() }));
+  // An absent variable (its default applies) and a null one are different keys.
+  const key = JSON.stringify([operationName ?? null, ...known.variables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : []))]);
+  const cost = known.costs.get(key);
+  if (cost !== undefined && cost <= QUERY_LIMITS.maxCost) return cost;
+  const computed = queryCost(schema, document, variables, operationName);
+  if (computed !== undefined) {
+    if (known.costs.size >= COSTS_KEPT_PER_DOCUMENT) known.costs.clear();
+    known.costs.set(key, computed);
+  }
+  return computed;
+}
+
 const costLimit: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document, schema }) {
         // REQUEST_COST of it is the request itself.
-        const cost = queryCost(schema, document, request.variables ?? {}, request.operationName ?? undefined);
+        const cost = cachedQueryCost(schema, document, request.variables ?? {}, request.operationName ?? undefined);
         if (cost !== undefined && cost > QUERY_LIMITS.maxCost) {
           throw new GraphQLError(
             `the query is too expensive: cost ${cost}, at most ${QUERY_LIMITS.maxCost} (a field answered costs 1, a ` +

@@ -63,8 +63,6 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     res.once('close', () => {
       const durationMs = performance.now() - started;
       const path = req.originalUrl.split('?', 1)[0]!;
-      // A client's path is its input: quoted short, like every echo of it.
-      const shown = logText(path);
       if (path === GRAPHQL_PATH) {
         metrics.observeRequest({
           operation: operation.rootFields ?? 'invalid',
@@ -73,13 +71,16 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
           errorCodes: operation.errorCodes,
         });
       }
+      const level = QUIET_PATHS.has(path) ? 'debug' : 'info';
+      // The line is built only when it is written (a server logging at warn answers most requests without one).
+      if (logger.isEnabled && !logger.isEnabled(level)) return;
+      // A client's path is its input: quoted short, like every echo of it.
+      const shown = logText(path);
       const what = operation.type ? ` ${operation.type} ${operation.rootFields}` : '';
       const reason = operation.reason && logText(operation.reason, MAX_LOGGED_REASON);
       const why = reason ? `: ${operation.errorCodes[0] ?? ''} ${reason}` : '';
       const message = `${req.method} ${shown}${what} ${res.statusCode} in ${durationMs.toFixed(1)} ms${why}`;
-      const fields = logFields(req, res, shown, durationMs, operation, reason);
-      if (QUIET_PATHS.has(path)) logger.debug(message, fields);
-      else logger.info(message, fields);
+      logger[level](message, logFields(req, res, shown, durationMs, operation, reason));
     });
     next();
   };

@@ -2,7 +2,6 @@
 // model's nearest vocabulary words, its captioned neighbours' words), and
 // whether an image is in word space yet.
 import type pg from 'pg';
-import { groupBy } from '../lib/groupBy.js';
 import { queryWithHnsw, type HotQuery } from './queryRunner.js';
 import { toFloat32, vectorParam } from './sqlParams.js';
 import type { TagRow } from './tagRows.js';
@@ -31,29 +30,34 @@ export interface TagEvidenceRows {
 /**
  * Everything tags need, in one statement (the embedded store answers one at a
  * time, and each round trip costs about as much as a small query), as rows
- * of three kinds:
- *   'captions' the captions of each image's k nearest captioned photos (place
- *              0 the nearest, with its distance; the image's own bytes left
- *              out) and, for a stored image, its own (place -1);
+ * of four kinds:
+ *   'stored'   a stored image's k nearest captioned photos as its transfer
+ *              keeps them in its row (migrations/012): their ids, distances,
+ *              caption words concatenated, where each one's words end and
+ *              their caption counts; no join at query time;
+ *   'captions' for an image without a current transfer (seeding, new bytes),
+ *              the captions of its k nearest captioned photos through the
+ *              index of captioned photos (place 0 the nearest, with its
+ *              distance; the image's own bytes left out); and for a stored
+ *              image, its own (place -1);
  *   'model'    the image → word model's nearest vocabulary words (the tag
  *              index), with their vectors;
  *   'voted'    the vocabulary words those captions use, with their distance
  *              to the image's word-space vector.
- * A stored image reads the neighbours its transfer stored (migrations/009);
- * one whose transfer is stale (seeding) searches the index of captioned
- * photos, as new bytes do. $2 k, $3 model candidates. Stored images: $1
- * their ids. New bytes: $1 the image vector, $4 its word-space vector, $5 its
- * content hash.
+ * $2 k, $3 model candidates. Stored images: $1 their ids. New bytes: $1 the
+ * image vector, $4 its word-space vector, $5 its content hash.
  */
 function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
   const targets =
     target !== 'vector'
       ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions,
-                transfer_neighbours, transfer_distances, transfer_radius IS NOT NULL AS transferred
+                transfer_neighbours, transfer_distances, transfer_caption_words, transfer_caption_ends, transfer_caption_counts,
+                transfer_radius IS NOT NULL AND transfer_caption_words IS NOT NULL AS transferred
          FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
       : `SELECT ''::text AS id, $1::vector AS embedding, $4::vector AS word_embedding, $5::text AS content_hash,
                 '{}'::text[] AS caption_words, 0 AS captions, NULL::text[] AS transfer_neighbours,
-                NULL::float8[] AS transfer_distances, false AS transferred`;
+                NULL::float8[] AS transfer_distances, NULL::text[] AS transfer_caption_words,
+                NULL::int[] AS transfer_caption_ends, NULL::int[] AS transfer_caption_counts, false AS transferred`;
   // One image: its vectors as constants (init plans), which an index scan
   // compares ten times faster than a vector taken from the outer row.
   const [imageVector, wordVector] =
@@ -63,40 +67,42 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
   return {
     name: `tag_evidence_${target}`,
     text: `WITH targets AS MATERIALIZED (${targets}),
-           nearest AS (
-             SELECT g.id AS image_id, s.id, s.distance FROM targets g,
-                    unnest(g.transfer_neighbours, g.transfer_distances) AS s(id, distance)
-             WHERE g.transferred
-             UNION ALL
-             SELECT g.id, n.id, n.distance FROM targets g CROSS JOIN LATERAL (
-               -- Only the distance while scanning: the captions are read for the k neighbours alone.
-               SELECT id, embedding <=> ${imageVector} AS distance
-               FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
-               ORDER BY distance LIMIT $2
-             ) n
-             WHERE NOT g.transferred
-           ),
            sources AS MATERIALIZED (
              SELECT n.image_id, n.place, n.distance, c.caption_words AS words, cardinality(c.captions) AS captions
-             FROM (SELECT *, (row_number() OVER (PARTITION BY image_id ORDER BY distance, id) - 1)::int AS place FROM nearest) n
+             FROM (
+               SELECT g.id AS image_id, n.id, n.distance,
+                      (row_number() OVER (PARTITION BY g.id ORDER BY n.distance, n.id) - 1)::int AS place
+               FROM targets g CROSS JOIN LATERAL (
+                 -- Only the distance while scanning: the captions are read for the k neighbours alone.
+                 SELECT id, embedding <=> ${imageVector} AS distance
+                 FROM images WHERE caption_embedding IS NOT NULL AND content_hash IS DISTINCT FROM g.content_hash
+                 ORDER BY distance LIMIT $2
+               ) n
+               WHERE NOT g.transferred
+             ) n
              JOIN images c ON c.id = n.id
              UNION ALL
              SELECT id, -1, NULL, caption_words, captions FROM targets WHERE captions > 0
            )
            SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
-                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector
+                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector,
+                  NULL::text[] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::int[] AS counts
            FROM sources
            UNION ALL
-           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, t.embedding
+           SELECT 'stored', id, NULL, NULL, transfer_caption_words, NULL, NULL, NULL, NULL, NULL,
+                  transfer_neighbours, transfer_distances, transfer_caption_ends, transfer_caption_counts
+           FROM targets WHERE transferred
+           UNION ALL
+           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, t.embedding, NULL, NULL, NULL, NULL
            FROM targets g CROSS JOIN LATERAL (
              SELECT text, tag, synonyms, embedding, embedding <=> ${wordVector} AS distance FROM tag_words
              ORDER BY distance LIMIT $3
            ) t
            UNION ALL
            -- One index scan per image for all its caption words (the scan folds repeated words).
-           SELECT 'voted', g.id, NULL, w.embedding <=> g.word_embedding, NULL, NULL, w.text, w.tag, w.synonyms, NULL
+           SELECT 'voted', g.id, NULL, w.embedding <=> g.word_embedding, NULL, NULL, w.text, w.tag, w.synonyms, NULL, NULL, NULL, NULL, NULL
            FROM targets g JOIN tag_words w
-             ON w.text = ANY(ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))`,
+             ON w.text = ANY(g.transfer_caption_words || ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))`,
   };
 }
 const TAG_EVIDENCE = {
@@ -106,7 +112,7 @@ const TAG_EVIDENCE = {
 };
 
 interface TagEvidenceRow {
-  kind: 'captions' | 'model' | 'voted';
+  kind: 'stored' | 'captions' | 'model' | 'voted';
   imageId: string;
   place: number | null;
   distance: number;
@@ -116,15 +122,48 @@ interface TagEvidenceRow {
   tag: string | null;
   synonyms: string[];
   vector: number[] | null;
+  /** 'stored': the neighbours' ids, distances, where each one's words end, and their caption counts. */
+  ids: string[] | null;
+  distances: number[] | null;
+  ends: number[] | null;
+  counts: number[] | null;
+}
+
+interface CaptionSource {
+  place: number;
+  distance: number;
+  words: readonly string[];
+  captions: number;
+}
+
+/** A 'stored' row's neighbours as caption sources, placed as a search would place them (by distance, then id). */
+function storedSources(row: TagEvidenceRow): CaptionSource[] {
+  const ends = row.ends!;
+  const neighbours = row.ids!.map((id, i) => ({
+    id,
+    distance: row.distances![i]!,
+    words: row.words!.slice(i === 0 ? 0 : ends[i - 1], ends[i]),
+    captions: row.counts![i]!,
+  }));
+  neighbours.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return neighbours.map(({ distance, words, captions }, place) => ({ place, distance, words, captions }));
 }
 
 /** The rows of tagEvidenceQuery as the service takes them: each voted word with the places and shares of the captions using it. */
 function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
-  const captionsOf = groupBy(
-    rows.filter((row) => row.kind === 'captions'),
-    (row) => row.imageId,
-  );
-  for (const list of captionsOf.values()) list.sort((a, b) => a.place! - b.place!);
+  const captionsOf = new Map<string, CaptionSource[]>();
+  const sourcesOf = (imageId: string) => {
+    let list = captionsOf.get(imageId);
+    if (!list) captionsOf.set(imageId, (list = []));
+    return list;
+  };
+  for (const row of rows) {
+    if (row.kind === 'stored') sourcesOf(row.imageId).push(...storedSources(row));
+    if (row.kind === 'captions') {
+      sourcesOf(row.imageId).push({ place: row.place!, distance: row.distance, words: row.words!, captions: row.captions! });
+    }
+  }
+  for (const list of captionsOf.values()) list.sort((a, b) => a.place - b.place);
   const model: ImageTagRow[] = [];
   const voted: VotedWordRow[] = [];
   for (const { kind, imageId, text, tag, distance, synonyms, vector } of rows) {
@@ -132,8 +171,8 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
     if (kind !== 'voted') continue;
     const captioned = captionsOf.get(imageId) ?? [];
     const uses = captioned.flatMap((photo) => {
-      const count = photo.words!.filter((word) => word === text).length;
-      return count > 0 ? [{ place: photo.place!, share: count / photo.captions! }] : [];
+      const count = photo.words.filter((word) => word === text).length;
+      return count > 0 ? [{ place: photo.place, share: count / photo.captions }] : [];
     });
     voted.push({
       imageId,
@@ -144,7 +183,7 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
       vector: null,
       neighbours: uses.map((use) => use.place),
       shares: uses.map((use) => use.share),
-      neighbourDistances: captioned.filter((photo) => photo.place! >= 0).map((photo) => photo.distance),
+      neighbourDistances: captioned.filter((photo) => photo.place >= 0).map((photo) => photo.distance),
     });
   }
   model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));

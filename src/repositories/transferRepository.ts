@@ -38,6 +38,12 @@ const NEIGHBOURS = `
   WHERE i.id = ANY($1::text[])
   ORDER BY i.id, n.distance`;
 
+/** Where each neighbour's caption words end in their concatenation. */
+function captionEnds(neighbours: readonly NeighbourRow[]): number[] {
+  let end = 0;
+  return neighbours.map((n) => (end += n.captionWords.length));
+}
+
 export class TransferRepository {
   constructor(private readonly primary: pg.Pool) {}
 
@@ -96,17 +102,25 @@ export class TransferRepository {
       const neighboursOf = ids.map((id) => byId.get(id)!);
       const results = neighboursOf.map(compute);
       // The neighbours go in as array literals: unnest would flatten a text[][] of ragged rows.
+      // Their caption words go into the row too (migrations/012): tagsForImage reads the row anyway.
+      const literal = (values: readonly (string | number)[]) => toArrayLiteral(values.map(String));
       await client.query(
         `UPDATE images SET transfer_embedding = t.vector, transfer_radius = t.radius,
-                transfer_neighbours = t.neighbours::text[], transfer_distances = t.distances::float8[]
-         FROM unnest($1::text[], $2::vector[], $3::float8[], $4::text[], $5::text[]) AS t(id, vector, radius, neighbours, distances)
+                transfer_neighbours = t.neighbours::text[], transfer_distances = t.distances::float8[],
+                transfer_caption_words = t.words::text[], transfer_caption_ends = t.ends::int[],
+                transfer_caption_counts = t.counts::int[]
+         FROM unnest($1::text[], $2::vector[], $3::float8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+              AS t(id, vector, radius, neighbours, distances, words, ends, counts)
          WHERE images.id = t.id`,
         [
           ids,
           results.map((r) => r.vector && vectorParam(r.vector)),
           results.map((r) => r.radius),
-          neighboursOf.map((n) => toArrayLiteral(n.map((x) => x.id))),
-          neighboursOf.map((n) => toArrayLiteral(n.map((x) => String(x.distance)))),
+          neighboursOf.map((n) => literal(n.map((x) => x.id))),
+          neighboursOf.map((n) => literal(n.map((x) => x.distance))),
+          neighboursOf.map((n) => literal(n.flatMap((x) => x.captionWords))),
+          neighboursOf.map((n) => literal(captionEnds(n))),
+          neighboursOf.map((n) => literal(n.map((x) => x.captionCount))),
         ],
       );
       await client.query('DELETE FROM transfer_votes WHERE image_id = ANY($1::text[])', [ids]);

@@ -1,5 +1,6 @@
 // The model layer's typed errors as the client errors they mean.
 import { ImageDecodeError, ImageQueueFullError, ModelNotTrainedError, type Embedder } from '../embedding/index.js';
+import { outsideBudget } from '../db/requestScope.js';
 import { badInput, ClientError } from '../errors.js';
 
 /** Counts what is refused for load rather than for the request itself (the metrics). */
@@ -34,10 +35,10 @@ export function admitImage(embedder: Embedder, refusals?: ModelRefusals): void {
   }
 }
 
-/** Runs model work, answering its failures as client errors. */
+/** Runs model work outside the request's time budget, answering its failures as client errors. */
 export async function modelCall<T>(work: Promise<T>, refusals?: ModelRefusals, argument?: string): Promise<T> {
   try {
-    return await work;
+    return await outsideBudget(work);
   } catch (err) {
     throw toClientError(err, argument, refusals);
   }
