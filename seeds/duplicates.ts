@@ -1,5 +1,5 @@
 // Seed phase `duplicates`: the perceptual hashes and duplicate pairs of photos
-// stored before migration 012 (new photos get both as they are stored). Each
+// stored before migration 013 (new photos get both as they are stored). Each
 // batch's hashes and pairs are written together, so an interrupted run
 // resumes where it stopped; a store with every photo hashed does nothing.
 import { ImageDecodeError, perceptualHashes } from '../src/embedding/index.js';

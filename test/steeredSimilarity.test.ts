@@ -118,6 +118,21 @@ for (const kind of storeKinds()) {
         assert.equal(refused.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT', JSON.stringify(variables));
       }
     });
+
+    test('the same document costs more with a text than without: a cost known for one is not reused for the other', async () => {
+      await similar({});
+      const schema = buildSchema();
+      const query = (nested: number) => `query ($text: String) {
+        similarImages(id: "query", text: $text, first: 100) { image { similar(first: ${nested}) { distance } } } }`;
+      // The largest nested list whose plain cost is allowed: with a text it is not.
+      let nested = 1;
+      while (queryCost(schema, parse(query(nested + 1)), {})! <= 5000) nested++;
+      assert.ok(queryCost(schema, parse(query(nested)), { text: 'sofa' })! > 5000);
+      for (const [text, refused] of [[null, false], ['sofa', true], [null, false]] as const) {
+        const answer = await gql(server.url, query(nested), { text });
+        assert.equal(answer.errors?.[0]?.extensions?.code === 'BAD_USER_INPUT', refused, `text ${text}: ${JSON.stringify(answer.errors)}`);
+      }
+    });
   });
 }
 

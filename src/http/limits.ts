@@ -165,31 +165,35 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
 }
 
 /**
- * The variables a document's cost can depend on: those given to a `first`
- * argument or to a directive (@skip, @include); the estimators read nothing
- * else. Found once per document.
+ * The variables a document's cost can depend on: by value, those given to a
+ * `first` argument or to a directive (@skip, @include); by presence alone,
+ * those given to `text` (similarImages steered by a text: argumentCost); the
+ * estimators read nothing else. Found once per document.
  */
-function costVariables(document: DocumentNode): string[] {
-  const names = new Set<string>();
+function costVariables(document: DocumentNode): { name: string; presenceOnly: boolean }[] {
+  const found = new Map<string, boolean>();
   let inside = 0;
+  let inText = 0;
   const enter = () => void inside++;
   const leave = () => void inside--;
   visit(document, {
     Argument: {
-      enter: (node) => void (node.name.value === 'first' && inside++),
-      leave: (node) => void (node.name.value === 'first' && inside--),
+      enter: (node) => void (node.name.value === 'first' ? inside++ : node.name.value === 'text' && inText++),
+      leave: (node) => void (node.name.value === 'first' ? inside-- : node.name.value === 'text' && inText--),
     },
     Directive: { enter, leave },
     Variable(node) {
-      if (inside > 0) names.add(node.name.value);
+      const name = node.name.value;
+      if (inside > 0) found.set(name, false);
+      else if (inText > 0 && !found.has(name)) found.set(name, true);
     },
   });
-  return [...names];
+  return [...found].map(([name, presenceOnly]) => ({ name, presenceOnly }));
 }
 
 /** Costs per document, keyed by the operation's name and the values of its costVariables; a few per document. */
 const COSTS_KEPT_PER_DOCUMENT = 32;
-const knownCosts = new WeakMap<DocumentNode, { variables: string[]; costs: Map<string, number> }>();
+const knownCosts = new WeakMap<DocumentNode, { variables: { name: string; presenceOnly: boolean }[]; costs: Map<string, number> }>();
 
 /**
  * queryCost, computed once per document and the values it depends on: the
@@ -202,7 +206,12 @@ function cachedQueryCost(schema: GraphQLSchema, document: DocumentNode, variable
   let known = knownCosts.get(document);
   if (!known) knownCosts.set(document, (known = { variables: costVariables(document), costs: new Map() }));
   // An absent variable (its default applies) and a null one are different keys.
-  const key = JSON.stringify([operationName ?? null, ...known.variables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : []))]);
+  const key = JSON.stringify([
+    operationName ?? null,
+    ...known.variables.map(({ name, presenceOnly }) =>
+      !Object.hasOwn(variables, name) ? [] : presenceOnly ? typeof variables[name] === 'string' : [variables[name]],
+    ),
+  ]);
   const cost = known.costs.get(key);
   if (cost !== undefined && cost <= QUERY_LIMITS.maxCost) return cost;
   const computed = queryCost(schema, document, variables, operationName);

@@ -1,4 +1,4 @@
-// The statement that keeps the duplicate pairs (migrations/012) current
+// The statement that keeps the duplicate pairs (migrations/013) current
 // inside other writes' transactions: a stored photo compared with its nearest
 // photos by features and perceptual hash.
 import type pg from 'pg';
