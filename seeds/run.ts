@@ -15,6 +15,7 @@ import { SEED_PHASES, WARMUP_PHASES, type WarmupPhase } from '../src/services/se
 import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
+import { seedDuplicates } from './duplicates.js';
 import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
@@ -188,8 +189,10 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   const transferred = await timeline.run('transfer', ['model'], () =>
     seedTransfer(repositories, config.images.efSearch, logger),
   );
+  // After the projection: a backfilled photo's candidates are its nearest by the searched vector.
+  const hashed = await timeline.run('duplicates', ['projection'], () => seedDuplicates(repositories, logger));
   // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
-  if (projection.reprojected + model.projected + transferred > 0) {
-    await timeline.run('compact', ['transfer'], () => repositories.images.compact());
+  if (projection.reprojected + model.projected + transferred + hashed > 0) {
+    await timeline.run('compact', ['transfer', 'duplicates'], () => repositories.images.compact());
   }
 }

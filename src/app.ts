@@ -10,12 +10,14 @@ import { createRepositories, type Repositories } from './repositories/index.js';
 import { applyMigrations, findVectorTypeOids } from './repositories/migrationRepository.js';
 import { runSeeds, type SeedOptions } from '../seeds/run.js';
 import { HealthService } from './services/healthService.js';
+import { DuplicateService } from './services/duplicateService.js';
 import { TransferService } from './services/transferService.js';
 import { ImageProjectionCache } from './services/imageProjectionCache.js';
 import { ImageService } from './services/imageService.js';
 import { ImageTextService } from './services/imageTextService.js';
 import { Metrics } from './services/metrics.js';
 import { PhotoFiles } from './services/photoFiles.js';
+import { SteeredSimilarity } from './services/steeredSimilarity.js';
 import type { Services } from './services/index.js';
 import { Warmup } from './services/warmup.js';
 import { WordService } from './services/wordService.js';
@@ -58,12 +60,15 @@ export async function createApp(config: Config, logger: Logger, opening?: Pglite
     log: (message) => logger.info(message),
   });
   const metrics = new Metrics({ queuedImages: () => embedder.queuedImages(), poolUse: () => poolUse(db), warmup });
-  const { words, images, imageFiles, textSearch, tags, projections, seedState, transfers } = serving;
+  const { words, images, imageFiles, textSearch, tags, projections, seedState, transfers, duplicates } = serving;
   const projection = new ImageProjectionCache(projections);
   const transfer = new TransferService(transfers, config.images.efSearch);
+  const imageService = new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics);
   const services: Services = {
     words: new WordService(words, config.words.efSearch, warmup),
-    images: new ImageService(images, embedder, projection, config.images.efSearch, warmup, transfer, metrics),
+    images: imageService,
+    steered: new SteeredSimilarity(imageService, textSearch, words, config.images.efSearch),
+    duplicates: new DuplicateService(duplicates, warmup),
     photos: new PhotoFiles(imageFiles),
     imageText: new ImageTextService(
       textSearch,

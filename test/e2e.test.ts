@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { writePolicy } from '../src/graphql/writeProtection.js';
 import type { RunningServer } from '../src/http/server.js';
 import { serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
@@ -96,10 +97,15 @@ for (const kind of storeKinds()) {
     test('searching "dog" shows dog photos with distances, and related words', async () => {
       await search('dog');
       const ids = await gridIds(page, '.results');
-      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24) { distance matchedCaption image { id category } } }');
+      // The grid ends where the relevance cut ends the list; a link shows the rest.
+      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 24, cut: AUTO) { distance matchedCaption image { id category } } }');
       assert.equal(api.errors, undefined);
       const answer = api.data!.imagesForText as { distance: number; matchedCaption: string | null; image: { id: string } }[];
-      assert.deepEqual(ids, answer.map((m) => m.image.id), 'the grid shows the API answer in order');
+      assert.deepEqual(ids, answer.map((m) => m.image.id), 'the grid shows the API answer (cut: AUTO) in order');
+      if (answer.length < 24) {
+        const all = (await gql(server.url, '{ imagesForText(text: "dog", first: 24) { image { id } } }')).data!.imagesForText as { image: { id: string } }[];
+        await page.getByText(`${all.length - answer.length} more, less similar:`).waitFor();
+      }
       const categories = await gridCategories(page, '.results');
       assert.equal(categories[0], 'dog', `first result ${categories[0]}`);
       const dogsInTop10 = categories.slice(0, 10).filter((c) => c === 'dog').length / 10;
@@ -128,6 +134,25 @@ for (const kind of storeKinds()) {
       assert.ok(naturalWidth > 0 && naturalWidth <= 240, `thumbnail width ${naturalWidth}`);
       await page.getByRole('list', { name: 'Related words' }).getByRole('link', { name: 'puppy' }).waitFor();
       await browser.screenshot('02-search-dog');
+    });
+
+    test('"N more, less similar" shows the rest, and "More results" continues after the last photo without repeats', async () => {
+      await search('dog');
+      const cutLink = page.getByRole('link', { name: 'show them' });
+      if (await cutLink.count()) {
+        await cutLink.click();
+        await page.locator('.results .more button, .results .grid').first().waitFor();
+      }
+      const api = await gql(server.url, '{ imagesForText(text: "dog", first: 48) { image { id } } }');
+      const expected = (api.data!.imagesForText as { image: { id: string } }[]).map((m) => m.image.id);
+      await page.locator('.results .grid').first().waitFor();
+      assert.deepEqual(await gridIds(page, '.results'), expected.slice(0, 24), 'the whole first page');
+      if (expected.length > 24) {
+        await page.getByRole('button', { name: 'More results' }).click();
+        await page.locator('.results .grid').nth(1).waitFor();
+        assert.deepEqual(await gridIds(page, '.results'), expected, 'page 2 continues page 1');
+      }
+      await browser.screenshot('02b-search-more');
     });
 
     test('a related word is a link that searches for it', async () => {
@@ -398,6 +423,25 @@ for (const kind of storeKinds()) {
         await tab.close();
         await guarded.close();
       }
+    });
+
+    test('the duplicates view lists a recompressed copy with its photo, and deletes the copy after a confirmation', async () => {
+      const photo = assets.images.find((image) => image.category === 'boat')!;
+      const copy = await sharp(readFileSync(photo.file)).jpeg({ quality: 30 }).toBuffer();
+      const added = await gql(server.url, 'mutation ($b: String!) { addImage(image: { base64: $b }) { id } }', { b: copy.toString('base64') });
+      assert.equal(added.errors, undefined, JSON.stringify(added.errors));
+      const copyId = added.data!.addImage.id as string;
+      await page.goto(`${server.url}/`);
+      await page.getByRole('link', { name: 'Duplicates' }).click();
+      const group = page.locator(`.duplicate-group[data-original-id="${photo.id}"]`);
+      await group.waitFor();
+      assert.deepEqual(await gridIds(page, `.duplicate-group[data-original-id="${photo.id}"]`), [photo.id, copyId], 'the photo to keep, then its copy');
+      await browser.screenshot('17-duplicates');
+      await group.getByRole('button', { name: 'Delete this copy' }).click();
+      await group.getByRole('button', { name: `Yes, delete ${copyId}` }).click();
+      await group.getByText(`Copy ${copyId} was deleted.`).waitFor();
+      assert.equal((await gql(server.url, `{ image(id: "${copyId}") { id } }`)).data!.image, null);
+      await browser.screenshot('18-duplicate-deleted');
     });
 
     test('the page asked only our server, and nothing failed in it', () => {

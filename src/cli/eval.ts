@@ -1,7 +1,8 @@
 // `npm run eval`: measures the stored models on the held-out images and
 // writes eval/results.json, eval/report.html (tables and image grids), and a
 // printed summary. Needs a seeded store (`npm run seed`). `-- --transfer`
-// measures and prints the caption transfer alone.
+// measures and prints the caption transfer alone; `-- --photos` the
+// "like this photo, but…" and duplicates measures alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -21,6 +22,7 @@ import { withApp } from './boot.js';
 import { cocoReport, scoreCocoSample, scoreHeldOutPascal } from './evalCaptions.js';
 import { chooseWordModel, choiceTables, printChoices, type PhotoSet } from './evalWordModel.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
+import { evaluatePhotos } from './evalPhotos.js';
 import { evaluateTransfer } from './evalTransfer.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
@@ -146,6 +148,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const { grids, samples } = await sampleGrids(app, heldOut);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
   const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
+  const photoMeasures = await evaluatePhotos(app, (line) => app.logger.info(line));
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -170,6 +173,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     cocoSample: coco?.scores ?? null,
     heldOutCaptions: pascalCaptions,
     captionTransfer: transfer.results,
+    ...photoMeasures.results,
     samples,
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -203,6 +207,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ...steeringSummaryRows(steering.cut, steering.exclusion),
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
     ...transfer.summaryRows,
+    ...photoMeasures.summaryRows,
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -243,7 +248,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
         `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
         `measured ${results.measuredAt}`,
       ],
-      tables: [...tables, ...cocoPart.tables, ...transfer.tables],
+      tables: [...tables, ...cocoPart.tables, ...transfer.tables, ...photoMeasures.tables],
       grids: [
         ...grids,
         ...cocoPart.grids,
@@ -280,6 +285,18 @@ async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
   }
 }
 
+/** `--photos`: "like this photo, but…" and duplicates alone, printed and written to eval/photos.json. */
+async function evaluatePhotosOnly(app: App): Promise<void> {
+  const { results, summaryRows } = await evaluatePhotos(app, (line) => app.logger.info(line));
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'photos.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const width = Math.max(...summaryRows.map(([name]) => name.length));
+  for (const [name, value] of summaryRows) process.stdout.write(`${name.padEnd(width)}  ${value.toFixed(3)}\n`);
+}
+
 const config = loadConfig();
-const transferOnly = process.argv.includes('--transfer');
-await withApp((app) => (transferOnly ? evaluateTransferOnly(app, config) : evaluate(app, config)), config);
+const only = process.argv.includes('--transfer') ? 'transfer' : process.argv.includes('--photos') ? 'photos' : undefined;
+await withApp(
+  (app) => (only === 'transfer' ? evaluateTransferOnly(app, config) : only === 'photos' ? evaluatePhotosOnly(app) : evaluate(app, config)),
+  config,
+);

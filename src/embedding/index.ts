@@ -7,6 +7,7 @@
 //   embedder.embedImage(bytes)          image → 768-d MobileNet features (embedImages: a batch)
 //   applyImageProjection(fit, features) features → the stored, searched vector
 //   embedder.projectToWords(features)   features → 100-d GloVe word space (the trained word model)
+//   perceptualHashes(bytes)             image → dHash, plain and mirrored (duplicates)
 import { loadImageModel, type EmbeddedImage, type ImageModel } from './imageEmbedding.js';
 import { initTfBackend } from './tfBackend.js';
 import { createWordModelHandle } from './wordModelHandle.js';
@@ -58,6 +59,15 @@ export {
   type EpochReport,
   type WordModelSettings,
 } from './wordModel.js';
+export {
+  copyHashDistance,
+  differenceHash,
+  DUPLICATES,
+  hashDistance,
+  isDuplicatePair,
+  perceptualHashes,
+  type PerceptualHashes,
+} from './perceptualHash.js';
 export { STOP_WORDS } from './stopWords.js';
 export {
   DEFAULT_TAG_VOCABULARY_RULE,

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { App } from '../app.js';
-import { captionWordCounts, captionWordList } from '../embedding/index.js';
+import { captionWordCounts, captionWordList, perceptualHashes } from '../embedding/index.js';
 import { openDatabase } from '../db/database.js';
 import { sha256 } from '../lib/hash.js';
 import { createRepositories } from '../repositories/index.js';
@@ -70,6 +70,7 @@ async function embedPhotos(app: App, photos: readonly CocoPhoto[], log: (line: s
       embedding: searched.vector,
       projectionVersion: searched.projectionVersion,
       wordEmbedding: await app.embedder.projectToWords(features),
+      hashes: await perceptualHashes(bytes),
       mimeType: info.mimeType,
       bytes,
     });

@@ -19,3 +19,10 @@ export function responseExtensionsPlugin<T extends WithResponseExtensions>(): Ap
     },
   };
 }
+
+/** Words a text search ignored (no vector), in `extensions.unknownWords`; several notes in one request (aliases) are merged. */
+export function noteUnknownWords(ctx: WithResponseExtensions, words: readonly string[]): void {
+  if (words.length === 0) return;
+  const previous = (ctx.responseExtensions.unknownWords as string[] | undefined) ?? [];
+  ctx.responseExtensions.unknownWords = [...new Set([...previous, ...words])];
+}

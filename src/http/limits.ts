@@ -119,6 +119,8 @@ export const SEARCH_COST: Readonly<Record<string, number>> = {
   'Image.tags': 80,
   // The vector side, the neighbours' vote and the full-text side, each 100 deep, fused.
   'Query.imagesForText': 150,
+  // Reads every recorded pair (a recursive walk over them), then the page's groups.
+  'Query.duplicates': 50,
 };
 
 /*
@@ -128,6 +130,15 @@ export const SEARCH_COST: Readonly<Record<string, number>> = {
  * bounded by MAX_TIER), `cut: AUTO` drops matches, and `exclude` checks at
  * most the fused rows (a few hundred) against each excluded word.
  */
+/**
+ * What an argument adds to a field's search: similarImages with `text` runs
+ * imagesForText's ranking over the photo's 100 nearest images besides its own
+ * search, 100 deep instead of `first`.
+ */
+function argumentCost(key: string, args: Record<string, unknown>): number {
+  if (key === 'Query.similarImages' && typeof args.text === 'string') return SEARCH_COST['Query.imagesForText']! + SEARCH_COST[key]!;
+  return 0;
+}
 
 /** What every request costs before its fields (HTTP, parsing, validation, the answer's JSON), in fields. */
 export const REQUEST_COST = 100;
@@ -138,10 +149,11 @@ export const REQUEST_COST = 100;
  * maximum is left to the service's clearer message.
  */
 const searchesAndLists: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  const search = SEARCH_COST[`${type.name}.${field.name}`];
+  const key = `${type.name}.${field.name}`;
+  const search = SEARCH_COST[key];
   const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_FIRST) : undefined;
   if (search === undefined && first === undefined) return undefined;
-  return (search ?? 1) + (first ?? 1) * Math.max(1, childComplexity);
+  return (search ?? 1) + argumentCost(key, args) + (first ?? 1) * Math.max(1, childComplexity);
 };
 
 /** The cost of a parsed operation, or undefined when its variables are wrong (execution reports them). */
@@ -160,31 +172,35 @@ export function queryCost(schema: GraphQLSchema, document: DocumentNode, variabl
 }
 
 /**
- * The variables a document's cost can depend on: those given to a `first`
- * argument or to a directive (@skip, @include); the estimators read nothing
- * else. Found once per document.
+ * The variables a document's cost can depend on: by value, those given to a
+ * `first` argument or to a directive (@skip, @include); by presence alone,
+ * those given to `text` (similarImages steered by a text: argumentCost); the
+ * estimators read nothing else. Found once per document.
  */
-function costVariables(document: DocumentNode): string[] {
-  const names = new Set<string>();
+function costVariables(document: DocumentNode): { name: string; presenceOnly: boolean }[] {
+  const found = new Map<string, boolean>();
   let inside = 0;
+  let inText = 0;
   const enter = () => void inside++;
   const leave = () => void inside--;
   visit(document, {
     Argument: {
-      enter: (node) => void (node.name.value === 'first' && inside++),
-      leave: (node) => void (node.name.value === 'first' && inside--),
+      enter: (node) => void (node.name.value === 'first' ? inside++ : node.name.value === 'text' && inText++),
+      leave: (node) => void (node.name.value === 'first' ? inside-- : node.name.value === 'text' && inText--),
     },
     Directive: { enter, leave },
     Variable(node) {
-      if (inside > 0) names.add(node.name.value);
+      const name = node.name.value;
+      if (inside > 0) found.set(name, false);
+      else if (inText > 0 && !found.has(name)) found.set(name, true);
     },
   });
-  return [...names];
+  return [...found].map(([name, presenceOnly]) => ({ name, presenceOnly }));
 }
 
 /** Costs per document, keyed by the operation's name and the values of its costVariables; a few per document. */
 const COSTS_KEPT_PER_DOCUMENT = 32;
-const knownCosts = new WeakMap<DocumentNode, { variables: string[]; costs: Map<string, number> }>();
+const knownCosts = new WeakMap<DocumentNode, { variables: { name: string; presenceOnly: boolean }[]; costs: Map<string, number> }>();
 
 /**
  * queryCost, computed once per document and the values it depends on: the
@@ -197,7 +213,12 @@ function cachedQueryCost(schema: GraphQLSchema, document: DocumentNode, variable
   let known = knownCosts.get(document);
   if (!known) knownCosts.set(document, (known = { variables: costVariables(document), costs: new Map() }));
   // An absent variable (its default applies) and a null one are different keys.
-  const key = JSON.stringify([operationName ?? null, ...known.variables.map((name) => (Object.hasOwn(variables, name) ? [variables[name]] : []))]);
+  const key = JSON.stringify([
+    operationName ?? null,
+    ...known.variables.map(({ name, presenceOnly }) =>
+      !Object.hasOwn(variables, name) ? [] : presenceOnly ? typeof variables[name] === 'string' : [variables[name]],
+    ),
+  ]);
   const cost = known.costs.get(key);
   if (cost !== undefined && cost <= QUERY_LIMITS.maxCost) return cost;
   const computed = queryCost(schema, document, variables, operationName);

@@ -1,10 +1,12 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
 import type pg from 'pg';
+import type { PerceptualHashes } from '../embedding/index.js';
 import { withTransaction } from '../lib/transaction.js';
 import { COLUMNS, type ImageRecord } from './imageColumns.js';
 import { NEAREST, NEAREST_AFTER, NEAREST_TO_STORED_MANY, type QueryTarget } from './imageSearchQueries.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
+import { linkDuplicates, relinkDuplicates } from './duplicateUpkeep.js';
 import { captionsWritten, markNeighboursStale } from './transferUpkeep.js';
 
 export type { ImageRecord } from './imageColumns.js';
@@ -19,6 +21,8 @@ export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   projectionVersion: string | null;
   /** The image in word space; null until the image → word model exists (the model phase fills it in). */
   wordEmbedding: Float32Array | null;
+  /** Its perceptual hashes: the duplicates it has are found as it is stored (null: the seed's duplicates phase hashes it). */
+  hashes: PerceptualHashes | null;
   mimeType: string;
   bytes: Uint8Array;
 }
@@ -111,7 +115,8 @@ export class ImageRepository {
 
   /**
    * Rows (with their vectors) and bytes in one transaction: all of them or
-   * none, with the photos whose caption transfer they change marked stale. A
+   * none, with the photos whose caption transfer they change marked stale and
+   * their duplicate pairs with the photos stored before them. A
    * row whose id or bytes are stored already (another writer was quicker: a
    * seed beside an upload) is skipped; returns the rows inserted.
    */
@@ -120,13 +125,15 @@ export class ImageRepository {
     return withTransaction(this.primary, async (client) => {
       const inserted = await client.query<ImageRecord>(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
-                             projection_version, word_embedding, caption_words)
+                             projection_version, word_embedding, caption_words, dhash, dhash_mirrored,
+                             pixel_hash)
          SELECT id, category, captions::text[], width, height, hash, source, features, embedding, projection_version,
-                word_embedding, caption_words::text[]
+                word_embedding, caption_words::text[], dhash::bit(64), dhash_mirrored::bit(64), pixel_hash
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
-                     $8::vector[], $9::vector[], $10::text[], $11::vector[], $12::text[])
+                     $8::vector[], $9::vector[], $10::text[], $11::vector[], $12::text[], $13::text[], $14::text[],
+                     $15::text[])
            AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
-                word_embedding, caption_words)
+                word_embedding, caption_words, dhash, dhash_mirrored, pixel_hash)
          ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}`,
         [
@@ -143,10 +150,14 @@ export class ImageRepository {
           images.map((i) => i.projectionVersion),
           images.map((i) => i.wordEmbedding && vectorParam(i.wordEmbedding)),
           images.map((i) => toArrayLiteral(i.captionWords)),
+          images.map((i) => i.hashes?.hash ?? null),
+          images.map((i) => i.hashes?.mirrored ?? null),
+          images.map((i) => i.hashes?.pixels ?? null),
         ],
       );
       const ids = new Set(inserted.rows.map((row) => row.id));
       await captionsWritten(client, [...ids], true);
+      await linkDuplicates(client, [...ids]);
       const files = images.filter((image) => ids.has(image.id));
       await client.query(
         `INSERT INTO image_files (image_id, mime_type, bytes)
@@ -233,13 +244,21 @@ export class ImageRepository {
     return result.rows;
   }
 
-  /** New image-model output: searched as is until the projection phase fits and applies a projection. */
+  /**
+   * New image-model output: searched as is until the projection phase fits
+   * and applies a projection. The rows' duplicate pairs are found again by
+   * the new features (a pair with a photo not re-embedded yet is found again
+   * when that one is).
+   */
   async updateFeatures(rows: readonly { id: string; features: Float32Array }[]): Promise<void> {
-    await this.primary.query(
-      `UPDATE images SET features = t.features, embedding = t.features, projection_version = NULL
-       FROM unnest($1::text[], $2::vector[]) AS t(id, features) WHERE images.id = t.id`,
-      [rows.map((row) => row.id), rows.map((row) => vectorParam(row.features))],
-    );
+    await withTransaction(this.primary, async (client) => {
+      await client.query(
+        `UPDATE images SET features = t.features, embedding = t.features, projection_version = NULL
+         FROM unnest($1::text[], $2::vector[]) AS t(id, features) WHERE images.id = t.id`,
+        [rows.map((row) => row.id), rows.map((row) => vectorParam(row.features))],
+      );
+      await relinkDuplicates(client, rows.map((row) => row.id));
+    });
   }
 
   /** A page in id order, after the cursor id; one extra row tells whether more follow. */

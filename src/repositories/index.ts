@@ -1,6 +1,7 @@
 // Every repository, built over the store's pools: the one place that knows
 // which repository reads from the replica and which only from the primary.
 import type pg from 'pg';
+import { DuplicateRepository } from './duplicateRepository.js';
 import { TransferRepository } from './transferRepository.js';
 import { ImageFileRepository } from './imageFileRepository.js';
 import { EvalTextSearchRepository } from './evalTextSearchRepository.js';
@@ -16,6 +17,7 @@ import { WordSpaceRepository } from './wordSpaceRepository.js';
 export interface Repositories {
   words: WordRepository;
   images: ImageRepository;
+  duplicates: DuplicateRepository;
   imageFiles: ImageFileRepository;
   textSearch: TextSearchRepository;
   tags: TagRepository;
@@ -37,6 +39,7 @@ export function createRepositories(pools: {
   return {
     words: new WordRepository(primary, reader, WORD_INDEX[pools.kind]),
     images: new ImageRepository(primary, reader),
+    duplicates: new DuplicateRepository(primary, reader),
     imageFiles: new ImageFileRepository(reader),
     textSearch: new TextSearchRepository(reader),
     tags: new TagRepository(reader),

@@ -49,6 +49,8 @@ export interface SimilarImagesArgs {
   maxDistance?: number | null;
   after?: string | null;
   cut?: CutMode | null;
+  /** Weighs a text (steeredSimilarity.ts): refused here, where there is none. */
+  textWeight?: number | null;
 }
 
 /** updateImage's arguments: a field left out (undefined) stays as it is; null clears it. */
@@ -140,6 +142,9 @@ export class ImageService {
     const queried = queriedImage(args);
     const cut = checkCut(args.cut);
     const after = args.after ? decodeMatchCursor(args.after, 'image', 'similarImages') : undefined;
+    if (args.textWeight !== undefined && args.textWeight !== null) {
+      throw badInput(`'textWeight' weighs 'text' against the photo: give a 'text' too, or leave 'textWeight' out`);
+    }
     // Bad arguments are said first; then whether the images are there yet.
     this.warmup.check('similarImages', true);
     const query = 'image' in queried ? await this.embedInput(queried.image) : undefined;

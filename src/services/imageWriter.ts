@@ -4,7 +4,14 @@
 // a busy store) and stores them through `store`. A batch embeds its images
 // together on the worker pool; each image succeeds or is refused on its own,
 // with a reason a person can act on.
-import { applyImageProjection, captionWordList, ImageDecodeError, type EmbeddedImage, type Embedder } from '../embedding/index.js';
+import {
+  applyImageProjection,
+  captionWordList,
+  ImageDecodeError,
+  perceptualHashes,
+  type EmbeddedImage,
+  type Embedder,
+} from '../embedding/index.js';
 import { ClientError } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
 import type { ImageRecord, ImageRepository, NewImage } from '../repositories/imageRepository.js';
@@ -182,6 +189,8 @@ export class ImageWriter {
     if (photos.length === 0) return [];
     const features = photos.map((photo) => photo.embedded.features);
     const wordEmbeddings = this.embedder.hasWordModel() ? await this.embedder.projectManyToWords(features) : null;
+    // Decoded again, to a 9×8 thumbnail (sharp's threads, milliseconds each): the model's workers return features only.
+    const hashes = await Promise.all(photos.map((photo) => perceptualHashes(photo.bytes)));
     // One projection for the batch: the searched vectors all come from the same fit.
     const projection = await this.projection.current();
     const rows = photos.map(({ embedded: { features, info }, ...photo }, i): NewImage => ({
@@ -197,6 +206,7 @@ export class ImageWriter {
       embedding: applyImageProjection(projection, features),
       projectionVersion: projection?.version ?? null,
       wordEmbedding: wordEmbeddings?.[i] ?? null,
+      hashes: hashes[i]!,
       mimeType: info.mimeType,
       bytes: photo.bytes,
     }));

@@ -43,6 +43,7 @@ export async function storePhotos(t: TestApp, photos: readonly Photo[]): Promise
     embedding: pseudoVector(photo.id, 768),
     projectionVersion: null,
     wordEmbedding: unit.get(photo.near)!,
+    hashes: null,
     mimeType: 'image/jpeg',
     bytes: Buffer.from(photo.id),
   }));

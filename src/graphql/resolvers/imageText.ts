@@ -2,6 +2,7 @@
 import type { ImageInput, ImageRecord } from '../../services/imageService.js';
 import type { ImagesForTextArgs, TagMatch } from '../../services/imageTextService.js';
 import type { GraphQLContext } from '../context.js';
+import { noteUnknownWords } from '../responseExtensions.js';
 
 const toTag = (tag: TagMatch) => ({
   word: { text: tag.text },
@@ -10,12 +11,6 @@ const toTag = (tag: TagMatch) => ({
   source: tag.source,
 });
 
-/** Several unknown-word notes in one request (aliases) are merged. */
-function noteUnknownWords(ctx: GraphQLContext, words: string[]) {
-  if (words.length === 0) return;
-  const previous = (ctx.responseExtensions.unknownWords as string[] | undefined) ?? [];
-  ctx.responseExtensions.unknownWords = [...new Set([...previous, ...words])];
-}
 
 export const imageTextResolvers = {
   Query: {

@@ -7,7 +7,9 @@ import {
   type ImageUpdate,
   type SimilarImagesArgs,
 } from '../../services/imageService.js';
+import type { SteeredSimilarArgs } from '../../services/steeredSimilarity.js';
 import type { GraphQLContext } from '../context.js';
+import { noteUnknownWords } from '../responseExtensions.js';
 
 /** Matches and pages carry whole rows: prime the loader so nested lookups cost nothing. */
 function primed<T extends ImageRecord>(ctx: GraphQLContext, images: T[]): T[] {
@@ -39,8 +41,13 @@ export const imageResolvers = {
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
       };
     },
-    similarImages: async (_: unknown, args: SimilarImagesArgs, ctx: GraphQLContext) =>
-      primedMatches(ctx, await ctx.services.images.similarImages(args)),
+    similarImages: async (_: unknown, args: SimilarImagesArgs & { text?: string | null }, ctx: GraphQLContext) => {
+      const { text, ...imageArgs } = args;
+      if (text === undefined || text === null) return primedMatches(ctx, await ctx.services.images.similarImages(imageArgs));
+      const steered = await ctx.services.steered.similarImages({ ...imageArgs, text } as SteeredSimilarArgs);
+      noteUnknownWords(ctx, steered.unknownWords);
+      return primedMatches(ctx, steered.matches);
+    },
     categories: (_: unknown, _args: unknown, ctx: GraphQLContext) => ctx.services.images.categories(),
   },
   Mutation: {

@@ -4,6 +4,7 @@ import { errorBox, show } from './dom.js';
 import { categories } from './queries.js';
 import { navigate, parseRoute, type RouteName } from './router.js';
 import { renderBrowse } from './views/browse.js';
+import { renderDuplicates } from './views/duplicates.js';
 import { renderHome } from './views/home.js';
 import { renderImage } from './views/image.js';
 import { renderSearch } from './views/search.js';
@@ -17,6 +18,7 @@ const VIEWS: Record<RouteName, RenderView> = {
   image: renderImage,
   browse: renderBrowse,
   upload: renderUpload,
+  duplicates: renderDuplicates,
 };
 
 const main = document.querySelector('main')!;

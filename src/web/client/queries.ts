@@ -44,14 +44,26 @@ export async function categories(): Promise<string[]> {
   return (await graphql<{ categories: string[] }>('{ categories }')).categories;
 }
 
-/** The matches, and the words of `text` the server did not know (and ignored). */
+/** A match of a ranked list that pages (`after` its `cursor`) and says whether the relevance cut keeps it. */
+export interface PagedMatch extends ImageMatch {
+  cursor: string;
+  scores: { keptByCut: boolean };
+}
+
+/**
+ * A page of matches after `after` (null: the first), each saying whether
+ * `cut: AUTO` keeps it, and the words of `text` the server did not know (and
+ * ignored). One search serves both the cut list and "N more, less similar".
+ */
 export async function imagesForText(
   text: string,
   category: string | null,
-): Promise<{ matches: ImageMatch[]; unknownWords: string[] }> {
-  const query = `query ($text: String!, $category: String) {
-    imagesForText(text: $text, first: ${RESULTS}, category: $category) { ${MATCH} matchedCaption } }`;
-  const { data, extensions } = await graphqlWithExtensions<{ imagesForText: ImageMatch[] }>(query, { text, category });
+  after: string | null = null,
+): Promise<{ matches: PagedMatch[]; unknownWords: string[] }> {
+  const query = `query ($text: String!, $category: String, $after: String) {
+    imagesForText(text: $text, first: ${RESULTS}, category: $category, after: $after, cut: NONE) {
+      ${MATCH} matchedCaption cursor scores { keptByCut } } }`;
+  const { data, extensions } = await graphqlWithExtensions<{ imagesForText: PagedMatch[] }>(query, { text, category, after });
   const unknown = extensions.unknownWords;
   return { matches: data.imagesForText, unknownWords: Array.isArray(unknown) ? unknown.map(String) : [] };
 }
@@ -110,4 +122,25 @@ export async function updateImage(id: string, category: string | null, captions:
   const query = `mutation ($id: ID!, $category: String, $captions: [String!]) {
     updateImage(id: $id, category: $category, captions: $captions) { ${SUMMARY} } }`;
   return (await graphql<{ updateImage: ImageSummary }>(query, { id, category, captions })).updateImage;
+}
+
+export interface DuplicateCopy {
+  image: ImageSummary;
+  kind: 'EXACT' | 'NEAR';
+  distance: number;
+  mirrored: boolean;
+}
+export interface DuplicateGroup {
+  cursor: string;
+  original: ImageSummary;
+  copies: DuplicateCopy[];
+}
+
+export const DUPLICATE_GROUPS = 12;
+
+/** A page of duplicate groups after `after` (the last group's cursor of the page before). */
+export async function duplicates(after: string | null): Promise<DuplicateGroup[]> {
+  const query = `query ($after: String) { duplicates(first: ${DUPLICATE_GROUPS}, after: $after) {
+    cursor original { ${SUMMARY} } copies { kind distance mirrored image { ${SUMMARY} } } } }`;
+  return (await graphql<{ duplicates: DuplicateGroup[] }>(query, { after })).duplicates;
 }

@@ -1,7 +1,7 @@
 // Hash routes (#/search?q=dog) so links, the back button and bookmarks work
 // without any server-side routing: the server serves one page.
-export type RouteName = 'home' | 'search' | 'image' | 'browse' | 'upload';
-const NAMES: readonly RouteName[] = ['home', 'search', 'image', 'browse', 'upload'];
+export type RouteName = 'home' | 'search' | 'image' | 'browse' | 'upload' | 'duplicates';
+const NAMES: readonly RouteName[] = ['home', 'search', 'image', 'browse', 'upload', 'duplicates'];
 
 export interface Route {
   name: RouteName;
