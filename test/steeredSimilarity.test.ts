@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { parse } from 'graphql';
 import { captionWordList } from '../src/embedding/index.js';
 import { buildSchema } from '../src/graphql/schema.js';
-import { queryCost } from '../src/http/limits.js';
+import { queryCost } from '../src/http/queryCost.js';
 import type { RunningServer } from '../src/http/server.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 import { createLogger } from '../src/logger.js';

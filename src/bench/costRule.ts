@@ -1,9 +1,9 @@
 // The query cost rule against real time: each shape's fastest time over a few
-// rounds divided by its cost (src/http/limits.ts queryCost). The rule is kept
+// rounds divided by its cost (src/http/queryCost.ts). The rule is kept
 // when time per unit of cost stays within a factor of 3 across the shapes.
 import { parse } from 'graphql';
 import { buildSchema } from '../graphql/schema.js';
-import { queryCost } from '../http/limits.js';
+import { queryCost } from '../http/queryCost.js';
 import type { TableRow } from './benchReport.js';
 
 /** The web page's queries and the allowed fan-outs; $ID is a stored photo's id. */
