@@ -11,7 +11,7 @@ import {
 } from '../src/eval/captionMetrics.js';
 import { COCO_QUERY_WORDS } from '../src/eval/cocoQueries.js';
 import { inflections, mentions, sameWord } from '../src/eval/wordForms.js';
-import { seededRandom } from '../src/embedding/wordModel.js';
+import { seededRandom } from '../src/lib/seededRandom.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 
 const DIMENSIONS = 16;

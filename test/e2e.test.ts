@@ -376,7 +376,7 @@ for (const kind of storeKinds()) {
 
     test('on a server with WRITE_TOKENS a change asks for the token once, says when it is wrong, and keeps it for the tab', async () => {
       const token = 'e2e-write-token-5b1d';
-      const guarded = await startTestServer(t.app, writePolicy({ env: 'test', writes: { tokens: [token], allowAnonymous: false } }));
+      const guarded = await startTestServer(t.app, { writes: writePolicy({ env: 'test', writes: { tokens: [token], allowAnonymous: false } }) });
       const tab = await launchBrowser(`e2e-${kind}-token`);
       const photos = ['cat', 'boat', 'sofa'].map((category) => otherPascalImage(category, assets.images).file);
       const dialog = tab.page.getByRole('dialog', { name: 'Write token needed' });

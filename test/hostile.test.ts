@@ -12,12 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import { REQUEST_LIMITS } from '../src/http/limits.js';
 import type { RunningServer } from '../src/http/server.js';
-import { startHttpServer } from '../src/http/server.js';
 import { runImport } from '../src/import/importJob.js';
 import { apiSink } from '../src/import/sinks.js';
 import { sha256 } from '../src/lib/hash.js';
 import type { Logger } from '../src/logger.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import { createTestApp, OPEN_WRITES, startTestServer, type TestApp } from './helpers/app.js';
 import { paddedQuery, postGraphQL, request, type Answer } from './helpers/graphql.js';
 import { noiseImage, realAssetsDir } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
@@ -155,16 +154,7 @@ for (const kind of storeKinds()) {
 
     before(async () => {
       t = await createTestApp(kind, { NODE_ENV: 'production', EMBED_WORKERS: '1' });
-      server = await startHttpServer(t.app.services, {
-        port: 0,
-        host: '127.0.0.1',
-        production: true,
-          writes: { kind: 'open', reason: 'allowed' },
-        corsOrigins: t.app.config.corsOrigins,
-        metrics: t.app.config.metrics,
-        logger,
-        timeouts: TEST_TIMEOUTS,
-      });
+      server = await startTestServer(t.app, { writes: OPEN_WRITES, logger, timeouts: TEST_TIMEOUTS });
     });
     after(async () => {
       await server?.close();

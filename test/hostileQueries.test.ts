@@ -12,8 +12,8 @@ import { COST_SHAPES } from '../src/bench/costRule.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { QUERY_LIMITS } from '../src/http/limits.js';
 import { queryCost } from '../src/http/queryCost.js';
-import { startHttpServer, type RunningServer } from '../src/http/server.js';
-import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import type { RunningServer } from '../src/http/server.js';
+import { OPEN_WRITES, serveDuringSuite, startTestServer, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 
 const CATEGORIES = ['cat', 'dog', 'horse'];
@@ -109,16 +109,7 @@ for (const kind of storeKinds()) {
     const extraServers: RunningServer[] = [];
     /** Another server on the same app, with its own time budget. */
     const serverWithBudget = async (timeBudgetMs: number) => {
-      const started = await startHttpServer(t.app.services, {
-        port: 0,
-        host: '127.0.0.1',
-        production: true,
-        writes: { kind: 'open', reason: 'allowed' },
-        logger: t.app.logger,
-        corsOrigins: t.app.config.corsOrigins,
-        metrics: t.app.config.metrics,
-        timeBudgetMs,
-      });
+      const started = await startTestServer(t.app, { writes: OPEN_WRITES, timeBudgetMs });
       extraServers.push(started);
       return started;
     };

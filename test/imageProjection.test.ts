@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyImageProjection, fitImageProjection, projectionVersion } from '../src/embedding/imageProjection.js';
 import { l2Normalize } from '../src/lib/vectors.js';
-import { seededRandom } from '../src/embedding/wordModel.js';
+import { seededRandom } from '../src/lib/seededRandom.js';
 
 const DIMS = 32;
 const random = seededRandom(7);

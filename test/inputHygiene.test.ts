@@ -10,9 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { logText, oneLine } from '../src/http/logText.js';
 import type { RunningServer } from '../src/http/server.js';
-import { startHttpServer } from '../src/http/server.js';
 import type { LogFields, Logger } from '../src/logger.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import { createTestApp, OPEN_WRITES, startTestServer, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
 
 /** Collects what the server logs, message and fields as one JSON line each, as the JSON log format writes them. */
@@ -46,15 +45,7 @@ for (const kind of storeKinds()) {
     before(async () => {
       t = await createTestApp(kind, { NODE_ENV: 'production', EMBED_WORKERS: '1' });
       await t.app.loadModels();
-      server = await startHttpServer(t.app.services, {
-        port: 0,
-        host: '127.0.0.1',
-        production: true,
-        writes: { kind: 'open', reason: 'allowed' },
-        corsOrigins: t.app.config.corsOrigins,
-        metrics: t.app.config.metrics,
-        logger,
-      });
+      server = await startTestServer(t.app, { writes: OPEN_WRITES, logger });
     });
     after(async () => {
       await server?.close();

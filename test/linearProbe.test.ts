@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { seededRandom } from '../src/embedding/wordModel.js';
+import { seededRandom } from '../src/lib/seededRandom.js';
 import { initTfBackend } from '../src/embedding/tfBackend.js';
 import { linearProbe, type ProbeItem } from '../src/eval/linearProbe.js';
 

@@ -13,6 +13,7 @@ import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql, postGraphQL } from './helpers/graphql.js';
 import { storeKinds } from './helpers/stores.js';
 import { storePhotos, type Photo } from './helpers/textPhotos.js';
+import type { MatchScores } from '../src/services/matchScores.js';
 
 const PHOTOS: Photo[] = [
   { id: 'dog-lawn', near: 'dog', category: 'dog', captions: ['A dog runs on the lawn.'] },
@@ -40,17 +41,7 @@ const SIMILAR = `query ($id: ID!, $first: Int, $after: String, $cut: Cut) {
 const WORDS = `query ($word: String!, $first: Int, $after: String) {
   similarWords(word: $word, first: $first, after: $after) { word { text } distance cursor } }`;
 
-interface Scores {
-  rankScore: number;
-  cosine: number | null;
-  vote: number | null;
-  vectorScore: number | null;
-  vectorRank: number | null;
-  keywordScore: number | null;
-  keywordRank: number | null;
-  cutScore: number;
-  keptByCut: boolean;
-}
+type Scores = MatchScores;
 interface Match {
   image: { id: string };
   distance: number;

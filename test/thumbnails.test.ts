@@ -8,11 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import type { RunningServer } from '../src/http/server.js';
-import { startHttpServer } from '../src/http/server.js';
 import { ThumbnailCache } from '../src/http/thumbnails.js';
 import { createLogger } from '../src/logger.js';
 import { SLICE_BYTES } from '../src/services/photoFiles.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import { createTestApp, OPEN_WRITES, startTestServer, type TestApp } from './helpers/app.js';
 import { countPoolCheckouts, realAssetsDir } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -32,16 +31,7 @@ for (const kind of storeKinds()) {
     before(async () => {
       t = await createTestApp(kind, { EMBED_WORKERS: '1' });
       await t.app.loadModels();
-      server = await startHttpServer(t.app.services, {
-        port: 0,
-        host: '127.0.0.1',
-        production: false,
-        writes: { kind: 'open', reason: 'allowed' },
-        corsOrigins: t.app.config.corsOrigins,
-        metrics: t.app.config.metrics,
-        logger: createLogger('silent'),
-        thumbnailCacheBytes: 8 * 1024 * 1024,
-      });
+      server = await startTestServer(t.app, { writes: OPEN_WRITES, logger: createLogger('silent'), thumbnailCacheBytes: 8 * 1024 * 1024 });
       // Several MB: many slices.
       const source = readFileSync(listPascalImages(realAssetsDir())[0]!.file);
       large = await sharp(source).resize({ width: 3000 }).jpeg({ quality: 100 }).toBuffer();

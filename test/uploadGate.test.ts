@@ -11,9 +11,8 @@ import sharp from 'sharp';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import { MAX_BODY_BYTES, UPLOADS_AT_ONCE } from '../src/http/limits.js';
 import type { RunningServer } from '../src/http/server.js';
-import { startHttpServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
-import { createTestApp, type TestApp } from './helpers/app.js';
+import { createTestApp, OPEN_WRITES, startTestServer, type TestApp } from './helpers/app.js';
 import { realAssetsDir } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
@@ -124,13 +123,8 @@ for (const kind of storeKinds()) {
     before(async () => {
       t = await createTestApp(kind, { NODE_ENV: 'production', EMBED_WORKERS: '1' });
       await t.app.loadModels();
-      server = await startHttpServer(t.app.services, {
-        port: 0,
-        host: '127.0.0.1',
-        production: true,
-        writes: { kind: 'open', reason: 'allowed' },
-        corsOrigins: t.app.config.corsOrigins,
-        metrics: t.app.config.metrics,
+      server = await startTestServer(t.app, {
+        writes: OPEN_WRITES,
         logger: createLogger('silent'),
         timeouts: TIMEOUTS,
         uploads: { minBytesPerSecond: FLOOR },

@@ -1,23 +1,12 @@
 // Ratios of paired rounds (this / against): their median and a bootstrap
 // confidence interval of that median, resampling whole rounds.
+import { seededRandom } from '../lib/seededRandom.js';
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** A small seeded generator (mulberry32): the same rounds give the same interval. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface RatioSummary {
@@ -31,7 +20,8 @@ export interface RatioSummary {
 
 export function summarizeRatios(ratios: readonly number[], resamples = 2_000): RatioSummary {
   const finite = ratios.filter(Number.isFinite);
-  const next = random(finite.length * 7919 + 17);
+  // Seeded: the same rounds give the same interval.
+  const next = seededRandom(finite.length * 7919 + 17);
   const medians: number[] = [];
   for (let i = 0; i < resamples && finite.length > 0; i++) {
     medians.push(median(Array.from(finite, () => finite[Math.floor(next() * finite.length)]!)));

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertFastBackend, initTfBackend } from './tfBackend.js';
 import { fitRidge } from './ridgeRegression.js';
+import { seededRandom } from '../lib/seededRandom.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 
 export const WORD_SPACE_DIMENSIONS = 100;
@@ -139,18 +140,6 @@ function createOptimizer(options: WordModelSettings): tf.Optimizer {
   return options.optimizer === 'adam'
     ? tf.train.adam(options.learningRate)
     : tf.train.momentum(options.learningRate, 0.9, true);
-}
-
-/** A small seeded PRNG (mulberry32) for the epoch shuffles. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function shuffledOrder(n: number, random: () => number): number[] {

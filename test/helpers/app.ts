@@ -5,7 +5,7 @@ import { after, before } from 'node:test';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { writePolicy, type WritePolicy } from '../../src/graphql/writeProtection.js';
-import { startHttpServer, type RunningServer } from '../../src/http/server.js';
+import { startHttpServer, type HttpOptions, type RunningServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import { buildTestGlove } from './glove.js';
 import { buildTestAssets, type TestAssets } from './images.js';
@@ -45,16 +45,21 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
 }
 
 /** Served as `npm start` would serve it; `writes` overrides the configured write policy. */
-export async function startTestServer(app: App, writes: WritePolicy = writePolicy(app.config)): Promise<RunningServer> {
+/** Every change allowed, whatever the app's NODE_ENV: suites that test something else than the write policy. */
+export const OPEN_WRITES: WritePolicy = { kind: 'open', reason: 'allowed' };
+
+/** A server for `app` on a free port, as its config says, with `options` on top (a logger, timeouts, limits). */
+export async function startTestServer(app: App, options: Partial<HttpOptions> = {}): Promise<RunningServer> {
   return startHttpServer(app.services, {
     port: 0,
     host: '127.0.0.1',
     production: app.config.env === 'production',
-    writes,
+    writes: writePolicy(app.config),
     logger: app.logger,
     corsOrigins: app.config.corsOrigins,
     metrics: app.config.metrics,
     timeBudgetMs: app.config.requestTimeBudgetMs,
+    ...options,
   });
 }
 
