@@ -4,28 +4,19 @@
 // does not; weight 0 is similarImages alone; arguments are checked; the
 // query cost counts the text's search.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { parse } from 'graphql';
-import { captionWordList } from '../src/embedding/index.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { queryCost } from '../src/http/queryCost.js';
 import type { RunningServer } from '../src/http/server.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 import { createLogger } from '../src/logger.js';
-import type { NewImage } from '../src/repositories/imageRepository.js';
 import { fuseSteered } from '../src/services/steeredSimilarity.js';
 import { seedWords } from '../seeds/words.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
 import { storeKinds } from './helpers/stores.js';
-
-/** A deterministic unit vector from a name. */
-function pseudoVector(name: string, dims = 768): Float32Array {
-  const vector = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) vector[i] = createHash('sha256').update(`${name}:${i}`).digest().readInt16BE(0);
-  return l2Normalize(vector);
-}
+import { photoRow, pseudoVector } from './helpers/textPhotos.js';
 
 /** The query photo's vector moved `away` towards a vector of its own: larger is further. */
 const near = (name: string, away: number) => {
@@ -66,24 +57,9 @@ for (const kind of storeKinds()) {
         const { words, seedState, images } = t.app.repositories;
         await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, createLogger('silent'));
         const vectors = await words.findVectors(['cat', 'street']);
-        const rows: NewImage[] = PHOTOS.map((photo) => ({
-          id: photo.id,
-          category: null,
-          captions: photo.captions,
-          captionWords: captionWordList(photo.captions),
-          width: 4,
-          height: 3,
-          contentHash: createHash('sha256').update(photo.id).digest('hex'),
-          origin: 'upload',
-          features: photo.embedding,
-          embedding: photo.embedding,
-          projectionVersion: null,
-          wordEmbedding: l2Normalize(vectors.get(photo.word)!),
-          hashes: null,
-          mimeType: 'image/jpeg',
-          bytes: Buffer.from(photo.id),
-        }));
-        await images.insert(rows);
+        await images.insert(
+          PHOTOS.map((photo) => photoRow({ ...photo, category: null, wordEmbedding: l2Normalize(vectors.get(photo.word)!) })),
+        );
         stored = true;
       }
       const answer = await gql(server.url, SIMILAR, { id: 'query', first: 4, ...variables });

@@ -18,19 +18,21 @@ export interface Photo {
 }
 
 /** A deterministic unit vector of `dims` numbers from a name (stands for image features nobody searches here). */
-function pseudoVector(name: string, dims: number): Float32Array {
+export function pseudoVector(name: string, dims = 768): Float32Array {
   const vector = new Float32Array(dims);
   for (let i = 0; i < dims; i++) vector[i] = createHash('sha256').update(`${name}:${i}`).digest().readInt16BE(0);
   return l2Normalize(vector);
 }
 
-/** Seeds the words, stores `photos`; returns the unit vectors of their words (and snow, dogs). */
-export async function storePhotos(t: TestApp, photos: readonly Photo[]): Promise<Map<string, Float32Array>> {
-  const { words, seedState, images } = t.app.repositories;
-  await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, createLogger('silent'));
-  const vectors = await words.findVectors([...photos.map((p) => p.near), 'snow', 'dogs']);
-  const unit = new Map([...vectors].map(([word, vector]) => [word, l2Normalize(vector)]));
-  const rows: NewImage[] = photos.map((photo) => ({
+/** A stored photo made of vectors alone: `embedding` stands for its image features, `wordEmbedding` for its word-space vector. */
+export function photoRow(photo: {
+  id: string;
+  category: string | null;
+  captions: string[];
+  embedding: Float32Array;
+  wordEmbedding: Float32Array;
+}): NewImage {
+  return {
     id: photo.id,
     category: photo.category,
     captions: photo.captions,
@@ -39,15 +41,27 @@ export async function storePhotos(t: TestApp, photos: readonly Photo[]): Promise
     height: 3,
     contentHash: createHash('sha256').update(photo.id).digest('hex'),
     origin: 'upload',
-    features: pseudoVector(photo.id, 768),
-    embedding: pseudoVector(photo.id, 768),
+    features: photo.embedding,
+    embedding: photo.embedding,
     projectionVersion: null,
-    wordEmbedding: unit.get(photo.near)!,
+    wordEmbedding: photo.wordEmbedding,
     hashes: null,
     mimeType: 'image/jpeg',
     bytes: Buffer.from(photo.id),
-  }));
-  await images.insert(rows);
+  };
+}
+
+/** Seeds the words, stores `photos`; returns the unit vectors of their words (and snow, dogs). */
+export async function storePhotos(t: TestApp, photos: readonly Photo[]): Promise<Map<string, Float32Array>> {
+  const { words, seedState, images } = t.app.repositories;
+  await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, createLogger('silent'));
+  const vectors = await words.findVectors([...photos.map((p) => p.near), 'snow', 'dogs']);
+  const unit = new Map([...vectors].map(([word, vector]) => [word, l2Normalize(vector)]));
+  await images.insert(
+    photos.map((photo) =>
+      photoRow({ ...photo, embedding: pseudoVector(photo.id, 768), wordEmbedding: unit.get(photo.near)! }),
+    ),
+  );
   return unit;
 }
 
