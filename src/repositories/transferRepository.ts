@@ -48,7 +48,7 @@ export class TransferRepository {
   constructor(private readonly primary: pg.Pool) {}
 
   async countStale(): Promise<number> {
-    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL');
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL AND NOT reference');
   }
 
   /** A page of captioned photos in id order after `afterId` (to compute their caption words again). */
@@ -80,7 +80,7 @@ export class TransferRepository {
       const ids = page.rows.map((row) => row.id);
       if (ids.length === 0) return undefined;
       await fillCaptionEmbeddings(client, ids);
-      await client.query('UPDATE images SET transfer_radius = NULL WHERE id = ANY($1::text[])', [ids]);
+      await client.query('UPDATE images SET transfer_radius = NULL WHERE id = ANY($1::text[]) AND NOT reference', [ids]);
       return ids.at(-1);
     });
   }
@@ -93,7 +93,8 @@ export class TransferRepository {
   async refreshStale(limit: number, neighbours: number, efSearch: number, compute: ComputeTransfer): Promise<number> {
     return withTransaction(this.primary, async (client) => {
       const stale = await client.query<{ id: string }>(
-        'SELECT id FROM images WHERE transfer_radius IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+        // Reference photos need no transfer of their own (migrations/014).
+        'SELECT id FROM images WHERE transfer_radius IS NULL AND NOT reference ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [limit],
       );
       const ids = stale.rows.map((row) => row.id);
