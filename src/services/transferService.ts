@@ -8,11 +8,11 @@ import type { TransferRepository } from '../repositories/transferRepository.js';
 
 /**
  * Photos recomputed per transaction: the embedded store answers nothing else
- * meanwhile (one connection), so a transaction stays short (about 0.1 s) and
+ * meanwhile (one connection), so a transaction stays short (tens of ms) and
  * questions asked during a long refresh (the seed's, after readiness) are
  * answered between two.
  */
-const REFRESH_BATCH = 32;
+const REFRESH_BATCH = 16;
 
 export class TransferService {
   constructor(
