@@ -122,14 +122,21 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
   };
 }
 
-/** A row of the fused list as a match: no vector (no known word) reads as distance 1, no similarity known. */
-function textMatch(row: TextMatchRow, cursor: string, cut: number, keptByCut: boolean): ImageMatch {
+/**
+ * A row of the fused list as a match: no vector (no known word) reads as
+ * distance 1, no similarity known. Its cursor and scores are built when asked for.
+ */
+function textMatch(row: TextMatchRow, cursor: TextCursor, cut: number, keptByCut: boolean): ImageMatch {
   return {
     image: imageRecordOf(row),
     distance: row.distance ?? 1,
     matchedCaption: row.matchedCaption,
-    cursor,
-    scores: textMatchScores(row, cut, keptByCut),
+    get cursor() {
+      return encodeMatchCursor(cursor);
+    },
+    get scores() {
+      return textMatchScores(row, cut, keptByCut);
+    },
   };
 }
 
@@ -247,7 +254,7 @@ export class ImageTextService {
     const kept = keptBeforeDrop(scores, CUT_RATIO[query.mode]);
     const matches = paged
       .slice(0, cut === 'AUTO' ? kept : paged.length)
-      .map(({ row, cursor }, i) => textMatch(row, encodeMatchCursor(cursor), scores[i]!, i < kept));
+      .map(({ row, cursor }, i) => textMatch(row, cursor, scores[i]!, i < kept));
     return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
   }
 
