@@ -34,7 +34,7 @@ import { photoRow, pseudoVector } from './helpers/textPhotos.js';
 import { writeZip } from './helpers/zipFiles.js';
 
 const quiet = createLogger('silent');
-/** More than one of the seed's batches (16), so an interruption leaves the set half stored. */
+/** Several of the seed's batches (8), so an interruption leaves the set half stored. */
 const REFERENCE_PHOTOS = 20;
 
 /** `vector` moved `away` towards a vector of `name`'s own: larger is further. */
