@@ -5,7 +5,7 @@
 // only dog.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { contentWords, EVIDENCE_NEIGHBOURS, lemmaKey } from '../src/embedding/index.js';
+import { contentWords, EVIDENCE_NEIGHBOURS, lemmaKey, TEXT_VOTE_SHIFT, TRANSFER } from '../src/embedding/index.js';
 import type { RunningServer } from '../src/http/server.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 import { seedWords } from '../seeds/words.js';
@@ -137,6 +137,24 @@ for (const kind of storeKinds()) {
       const keyword = await gql(server.url, '{ imagesForText(text: "dog", first: 3, mode: KEYWORD) { evidence { weight } } }');
       assert.equal(keyword.errors, undefined);
       assert.ok((keyword.data!.imagesForText as { evidence: unknown[] }[]).every((m) => m.evidence.length === 0));
+    });
+
+    test('the vote rule: a single word scores its cosine + weight × its vote exactly as before; of two words, both half-voted beat one fully voted', async () => {
+      const { evalTextSearch } = t.app.repositories;
+      const single = [
+        { cosine: 0.31, votes: [0.42], keyCount: 1 },
+        { cosine: 0.5, votes: [], keyCount: 1 },
+        { cosine: -0.2, votes: [1], keyCount: 1 },
+      ].map((input) => ({ ...input, voteWeight: TRANSFER.textVoteWeight, voteShift: TEXT_VOTE_SHIFT }));
+      const scores = await evalTextSearch.textSearchScores(single);
+      single.forEach((input, i) => assert.equal(scores[i], input.cosine + input.voteWeight * (input.votes[0] ?? 0)));
+      // The mean would rank [1, 0] (0.5) above [0.45, 0.45] (0.45); all words together rank it below.
+      const [both, one, none] = await evalTextSearch.textSearchScores(
+        [[0.45, 0.45], [1], []].map((votes) => ({ cosine: 0, votes, keyCount: 2, voteWeight: 1, voteShift: TEXT_VOTE_SHIFT })),
+      );
+      assert.ok(both! > one! && one! > none!, `${both} > ${one} > ${none}`);
+      assert.ok(Math.abs(both! - 0.45) < 1e-9, 'equal votes: their value');
+      assert.equal(none, 0);
     });
 
     test('a text of two words ranks the photo whose neighbours\' captions use both above the one whose neighbours\' use one', async () => {

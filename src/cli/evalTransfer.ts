@@ -78,8 +78,9 @@ function defaultWordModel(vectors: WordVectors): FitWordModel {
 /** The half of the COCO sample stored with captions: the photos whose seeded hash of their id is even. */
 const inTaughtHalf = (id: string) => createHash('sha1').update(`${HALF_SEED}:${id}`).digest()[0]! % 2 === 0;
 
-export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: string) => void) {
-  const { wordSpace, tags, tagVocabulary, images, words, evalTextSearch: rules } = app.repositories;
+/** The stored Pascal photos as transfer measures them (their searched image vectors and model vectors), and the held-out ids. */
+export async function pascalTransferPhotos(app: App) {
+  const { wordSpace, tags, images } = app.repositories;
   const rows = await wordSpace.trainingImages();
   const heldOutIds = new Set((await wordSpace.heldOutImages()).map((row) => row.id));
   const [searched, modelVectors] = await Promise.all([
@@ -91,6 +92,28 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     imageVector: l2Normalize(searched[i]!),
     wordVector: l2Normalize(modelVectors[i]!),
   }));
+  return { rows, pascal, heldOutIds };
+}
+
+/** Photos embedded by the evaluation (not stored) as transfer measures them: the image vector searched as similarImages would, and the model's. */
+export async function transferPhotos(
+  app: App,
+  photos: readonly { id: string; captions: readonly string[] }[],
+  features: readonly Float32Array[],
+  wordVectors: readonly Float32Array[],
+): Promise<TransferPhoto[]> {
+  const projected = await Promise.all(features.map((f) => app.services.images.searchVector(f)));
+  return photos.map((photo, i) => ({
+    id: photo.id,
+    captions: photo.captions,
+    imageVector: l2Normalize(projected[i]!.vector),
+    wordVector: wordVectors[i]!,
+  }));
+}
+
+export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: string) => void) {
+  const { tagVocabulary, words, evalTextSearch: rules } = app.repositories;
+  const { rows, pascal, heldOutIds } = await pascalTransferPhotos(app);
   const needed = new Set<string>([...OPEN_VOCABULARY_QUERIES, ...rows.flatMap((row) => categoryWords(row.category))]);
   for (const caption of [...rows.flatMap((r) => r.captions), ...(coco?.sample.flatMap((p) => p.captions) ?? [])]) {
     for (const word of captionWordList([caption])) needed.add(word);
@@ -120,13 +143,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
   let cocoHalves: TransferResults['cocoHalves'] = null;
   let reportGrid: SampleGrid[] = [];
   if (coco) {
-    const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
-    const photos: TransferPhoto[] = coco.sample.map((photo, i) => ({
-      id: photo.id,
-      captions: photo.captions,
-      imageVector: l2Normalize(projected[i]!.vector),
-      wordVector: coco.photos[i]!.vector,
-    }));
+    const photos = await transferPhotos(app, coco.sample, coco.features, coco.photos.map((photo) => photo.vector));
     const pascalPool = buildPool(pascal, vectors);
     const score = (subset: readonly TransferPhoto[], near: readonly (readonly Neighbour[])[], tagsBy: boolean, textBy: boolean) =>
       scoreCoco(subset, near, scorer, coco.queries, tagsBy, textBy, rules);

@@ -21,6 +21,7 @@ export {
   neighbourWeights,
   OWN_CAPTIONS,
   scoreTags,
+  TEXT_VOTE_SHIFT,
   textVoteKeys,
   textVoters,
   TRANSFER,

@@ -26,6 +26,14 @@ export interface TransferParameters {
 // Chosen by the cross-validation inside the training split for the served model (docs/models.md, "Caption transfer").
 export const TRANSFER: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
 
+/**
+ * A text of several words: a photo's vote is the shifted geometric mean of its
+ * votes for the words (exp of the mean of ln(vote + shift), less shift; the
+ * store's text_vote), so the words count together. Chosen on the training
+ * data (docs/search.md, "Texts of several words").
+ */
+export const TEXT_VOTE_SHIFT = 0.01;
+
 /** The words a photo keeps for text search: its neighbours' most voted (the rest add little to a score). */
 export const TEXT_VOTE_WORDS = 32;
 

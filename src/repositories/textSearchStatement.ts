@@ -12,6 +12,8 @@ export interface TextSearchOptions {
   voteKeys: readonly string[];
   /** How much the neighbours' vote adds to a vector's cosine. */
   voteWeight: number;
+  /** The shift of the vote's shifted geometric mean over the text's keys (text_vote, migrations/015). */
+  voteShift: number;
   /** Rank by the captions' full-text match (KEYWORD, HYBRID). */
   byCaption: boolean;
   /** Reciprocal rank fusion: a row scores Σ 1 / (rrfK + rank) over the rankings it is in. */
@@ -32,9 +34,9 @@ export interface TextSearchOptions {
 export interface TextMatchScores {
   /** The fused score the list is ordered by: Σ 1 / (rrfK + rank). */
   fused: number;
-  /** The vector side: cosine + vote weight × mean vote (text_search_score); null outside its list. */
+  /** The vector side: cosine + vote weight × vote (text_search_score); null outside its list. */
   vectorScore: number | null;
-  /** The mean of the neighbours' votes for the text's keys; null outside the vector list. */
+  /** The neighbours' vote for the text's keys together (text_vote); null outside the vector list. */
   vote: number | null;
   /** 1-based place in the vector ranking; null when not in it. */
   vectorRank: number | null;
@@ -55,7 +57,7 @@ export interface TextMatchRow extends ImageRecord, TextMatchScores {
 }
 
 /** The parameter a statement's filter (a category, the ids searched) is bound to. */
-export const FILTER_PARAM = '$16';
+export const FILTER_PARAM = '$17';
 
 /**
  * Parameters: $1 the text's words, $2 the text, $3 rank by vector, $4 rank by
@@ -63,7 +65,8 @@ export const FILTER_PARAM = '$16';
  * distance, $8 first, $9 each word's vote key, $10 the vote's weight, $11 ids
  * left out of the fused list, $12 fused rows skipped (a page), $13 the
  * excluded words, $14 their vote keys, $15 the score at which an excluded
- * word drops a photo, $16 (FILTER_PARAM) the category or the ids searched.
+ * word drops a photo, $16 the vote's shift, $17 (FILTER_PARAM) the category
+ * or the ids searched.
  *
  * The text's vector is the mean of its known words' GloVe vectors, looked up
  * here rather than in a round trip of its own; every row names the known
@@ -72,8 +75,10 @@ export const FILTER_PARAM = '$16';
  *
  * The vector side searches text_embedding (searched_text_vector of the
  * model's and the transferred vector) and scores a photo by text_search_score:
- * its cosine + the vote weight × the mean of its stored votes for the text's
- * keys (caption transfer). Both rules live in the store (migration 011).
+ * its cosine + the vote weight × text_vote, its stored votes for the text's
+ * keys (caption transfer) taken together: a single key's vote, several keys'
+ * shifted geometric mean, so a photo whose neighbours say all the words
+ * beats one whose neighbours say one (migrations 011, 015).
  *
  * The text's words are OR-ed, so any caption word counts; photos whose
  * captions hold more of the words rank first, then by ts_rank_cd (alone, it
@@ -137,8 +142,10 @@ export function searchQuery(name: string, filter: string): HotQuery {
            by_vector AS (
              SELECT id, distance, score, vote, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
                SELECT c.id, c.distance,
-                      text_search_score(1 - c.distance, sum(t.vote), cardinality((SELECT keys FROM text_vector)), $10::float8) AS score,
-                      coalesce(sum(t.vote), 0) / greatest(cardinality((SELECT keys FROM text_vector)), 1) AS vote
+                      text_search_score(1 - c.distance, array_agg(t.vote::float8) FILTER (WHERE t.vote IS NOT NULL),
+                                        cardinality((SELECT keys FROM text_vector)), $10::float8, $16::float8) AS score,
+                      text_vote(array_agg(t.vote::float8) FILTER (WHERE t.vote IS NOT NULL),
+                                cardinality((SELECT keys FROM text_vector)), $16::float8) AS vote
                FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
                GROUP BY c.id, c.distance
                ORDER BY score DESC, c.distance, c.id LIMIT $6
@@ -168,7 +175,8 @@ export function searchQuery(name: string, filter: string): HotQuery {
                    OR EXISTS (
                      SELECT 1 FROM excluded e
                      WHERE text_search_score(coalesce(1 - (x.text_embedding <=> e.vector), 0),
-                             (SELECT tv.vote FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key), 1, $10::float8) >= $15))))
+                             ARRAY(SELECT tv.vote::float8 FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key),
+                             1, $10::float8, $16::float8) >= $15))))
              ORDER BY score DESC, distance, id LIMIT $8 OFFSET $12
            )
            SELECT ${COLUMNS}, fused.distance,
@@ -218,6 +226,7 @@ export function runTextSearch(
     options.exclude?.words ?? [],
     options.exclude?.voteKeys ?? [],
     options.exclude?.minScore ?? 0,
+    options.voteShift,
   ];
   if (filtered) values.push(filterValue);
   return queryWithHnsw<TextMatchRow>(

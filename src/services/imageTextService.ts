@@ -7,6 +7,7 @@ import {
   foldTags,
   type FoldedTag,
   scoreTags,
+  TEXT_VOTE_SHIFT,
   textVoteKeys,
   textVoters,
   tokenize,
@@ -115,6 +116,7 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
     byVector: mode !== 'KEYWORD',
     voteKeys: query.tokens.map(voteKey),
     voteWeight: TRANSFER.textVoteWeight,
+    voteShift: TEXT_VOTE_SHIFT,
     byCaption: mode !== 'VECTOR',
     rrfK,
     // Captions alone need only `first`; the vector side fuses the cosine with the
