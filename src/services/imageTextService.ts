@@ -131,17 +131,24 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
 
 /**
  * A row of the fused list as a match: no vector (no known word) reads as
- * distance 1, no similarity known; the vote keys of its known words, which
- * ImageMatch.evidence explains (none in KEYWORD: no vote was asked).
+ * distance 1, no similarity known. Its cursor, its scores and the vote keys of
+ * its known words (which ImageMatch.evidence explains; none in KEYWORD: no
+ * vote was asked) are built when asked for.
  */
-function textMatch(row: TextMatchRow, cursor: string, cut: number, keptByCut: boolean, mode: TextSearchMode): ImageMatch {
+function textMatch(row: TextMatchRow, cursor: TextCursor, cut: number, keptByCut: boolean, mode: TextSearchMode): ImageMatch {
   return {
     image: imageRecordOf(row),
     distance: row.distance ?? 1,
     matchedCaption: row.matchedCaption,
-    cursor,
-    scores: textMatchScores(row, cut, keptByCut),
-    voteKeys: mode === 'KEYWORD' ? [] : textVoteKeys(row.knownWords),
+    get cursor() {
+      return encodeMatchCursor(cursor);
+    },
+    get scores() {
+      return textMatchScores(row, cut, keptByCut);
+    },
+    get voteKeys() {
+      return mode === 'KEYWORD' ? [] : textVoteKeys(row.knownWords);
+    },
   };
 }
 
@@ -273,7 +280,7 @@ export class ImageTextService {
     const kept = keptBeforeDrop(scores, CUT_RATIO[query.mode]);
     const matches = paged
       .slice(0, cut === 'AUTO' ? kept : paged.length)
-      .map(({ row, cursor }, i) => textMatch(row, encodeMatchCursor(cursor), scores[i]!, i < kept, query.mode));
+      .map(({ row, cursor }, i) => textMatch(row, cursor, scores[i]!, i < kept, query.mode));
     return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
   }
 
