@@ -52,6 +52,8 @@ export interface WordPairResults {
   tuning: WordPairSet[];
   /** The COCO sample, no COCO caption stored: the model alone, the mean of the words' votes (before), the served rule (after). */
   coco: (Omit<WordPairSet, 'trials'> & { modelOnly: number; before: number; after: number }) | null;
+  /** With `--tune`: the same with the reference photos embedded for tuning in the pool too (what a store with the reference set votes with). */
+  cocoWithReference: { referencePhotos: number; before: number; after: number } | null;
 }
 
 /** The reference set's first `n` photos as listed (file, captions), or [] when it is not in the assets. */
@@ -125,6 +127,7 @@ export async function evaluateWordPairs(
   }
 
   let cocoResult: WordPairResults['coco'] = null;
+  let cocoWithReference: WordPairResults['cocoWithReference'] = null;
   if (coco) {
     const photos = await transferPhotos(app, coco.sample, coco.features, coco.photos.map((photo) => photo.vector));
     const pascalPool = buildPool(pascal, vectors);
@@ -144,18 +147,34 @@ export async function evaluateWordPairs(
       before: await at(near, MEAN_SHIFT),
       after: await at(near, TEXT_VOTE_SHIFT),
     };
+    if (referencePhotos.length > 0) {
+      const withReference = buildPool([...pascal, ...referencePhotos], vectors);
+      const nearer = photos.map((photo) => nearestInPool(photo, withReference, TRANSFER.neighbours));
+      cocoWithReference = {
+        referencePhotos: referencePhotos.length,
+        before: await at(nearer, MEAN_SHIFT),
+        after: await at(nearer, TEXT_VOTE_SHIFT),
+      };
+    }
   }
-  return { served: { shift: TEXT_VOTE_SHIFT }, minPairCaptions: MIN_PAIR_CAPTIONS, tuning, coco: cocoResult };
+  return { served: { shift: TEXT_VOTE_SHIFT }, minPairCaptions: MIN_PAIR_CAPTIONS, tuning, coco: cocoResult, cocoWithReference };
 }
 
 /** Summary lines of the full evaluation. */
 export function wordPairSummaryRows(r: WordPairResults): [string, number][] {
   if (!r.coco) return [];
   const label = `COCO no COCO captions, word-pair P@10 (${r.coco.pairs} pairs used together in ≥ ${r.minPairCaptions} captions)`;
+  const withReference = r.cocoWithReference;
   return [
     [`${label}, model only`, r.coco.modelOnly],
     [`${label}, mean of the words' votes (before)`, r.coco.before],
     [`${label}, all words together, shift ${r.served.shift} (after)`, r.coco.after],
+    ...(withReference
+      ? ([
+          [`${label}, ${withReference.referencePhotos} reference photos also voting, mean (before)`, withReference.before],
+          [`${label}, ${withReference.referencePhotos} reference photos also voting, all words together (after)`, withReference.after],
+        ] as [string, number][])
+      : []),
   ];
 }
 

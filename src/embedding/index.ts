@@ -17,6 +17,7 @@ export { categoryWords, captionWordCounts, contentWords } from './captions.js';
 export {
   captionWordList,
   EVIDENCE_NEIGHBOURS,
+  heaviestVoters,
   modelWordScore,
   neighbourWeights,
   OWN_CAPTIONS,

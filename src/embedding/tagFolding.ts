@@ -98,7 +98,7 @@ export interface TagCandidate {
   synonyms: string[];
   /** Where the word came from (scoreTags); the model alone when not said. */
   source?: TagSource;
-  /** The neighbours whose captions voted for its tag, heaviest first (scoreTags); none when not said. */
+  /** The neighbours whose captions voted for its tag, in no order (scoreTags; heaviestVoters picks the evidence); none when not said. */
   voters?: readonly TagVoter[];
 }
 

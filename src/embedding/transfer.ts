@@ -226,7 +226,7 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
     const source: TagSource = own > 0 ? 'CAPTION' : vote > 0 ? 'SIMILAR_PHOTOS' : 'MODEL';
     const score = own + p.tagWeight * vote + (1 - p.tagWeight) * modelWordScore(word);
     const { text, tag, distance, vector, synonyms } = word;
-    return { text, tag, distance, vector, synonyms, score, source, voters: heaviestVoters(voters) };
+    return { text, tag, distance, vector, synonyms, score, source, voters };
   });
   return scored.sort((a, b) => b.score - a.score || a.distance - b.distance || (a.text < b.text ? -1 : 1));
 }

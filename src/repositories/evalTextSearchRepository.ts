@@ -51,9 +51,12 @@ export class EvalTextSearchRepository {
   async textSearchScores(inputs: readonly TextScoreInput[]): Promise<Float64Array> {
     // The votes go in as array literals: unnest would flatten a float8[][] of ragged rows.
     const result = await this.reader.query<{ score: number }>(
-      `SELECT text_search_score(u.cosine, u.votes::float8[], u.key_count, u.vote_weight, u.vote_shift) AS score
+      `SELECT text_search_score(u.cosine, text_vote(a.vote_sum, a.log_sum, a.voted, u.key_count, u.vote_shift), u.vote_weight) AS score
        FROM unnest($1::float8[], $2::text[], $3::int[], $4::float8[], $5::float8[]) WITH ORDINALITY
             AS u(cosine, votes, key_count, vote_weight, vote_shift, n)
+       CROSS JOIN LATERAL (
+         SELECT sum(v) AS vote_sum, sum(ln(v + u.vote_shift)) AS log_sum, count(v)::int AS voted FROM unnest(u.votes::float8[]) AS v
+       ) a
        ORDER BY u.n`,
       [
         inputs.map((i) => i.cosine),

@@ -135,8 +135,9 @@ function statementText(filter: string, shape: StatementShape): string {
                    OR EXISTS (
                      SELECT 1 FROM excluded e
                      WHERE text_search_score(coalesce(1 - (x.text_embedding <=> e.vector), 0),
-                             ARRAY(SELECT tv.vote::float8 FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key),
-                             1, $10::float8, $12::float8) >= ${excludedMinScore})))`,
+                             -- One key: its vote alone (text_vote reads only the sum then).
+                             text_vote((SELECT tv.vote FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key), NULL, NULL, 1, $12::float8),
+                             $10::float8) >= ${excludedMinScore})))`,
         ]
       : []),
   ];
@@ -191,14 +192,16 @@ function statementText(filter: string, shape: StatementShape): string {
            ),
            by_vector AS (
              SELECT id, distance, score, vote, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
-               SELECT c.id, c.distance,
-                      text_search_score(1 - c.distance, array_agg(t.vote::float8) FILTER (WHERE t.vote IS NOT NULL),
-                                        cardinality((SELECT keys FROM text_vector)), $10::float8, $12::float8) AS score,
-                      text_vote(array_agg(t.vote::float8) FILTER (WHERE t.vote IS NOT NULL),
-                                cardinality((SELECT keys FROM text_vector)), $12::float8) AS vote
-               FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
-               GROUP BY c.id, c.distance
-               ORDER BY score DESC, c.distance, c.id LIMIT $6
+               SELECT id, distance, vote, text_search_score(1 - distance, vote, $10::float8) AS score FROM (
+                 -- The votes' aggregates as text_vote takes them; the key count a plain column, so the rules inline.
+                 SELECT a.id, a.distance, text_vote(a.vote_sum, a.log_sum, a.voted, k.key_count, $12::float8) AS vote
+                 FROM (
+                   SELECT c.id, c.distance, sum(t.vote) AS vote_sum, sum(ln(t.vote + $12::float8)) AS log_sum, count(t.vote)::int AS voted
+                   FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
+                   GROUP BY c.id, c.distance
+                 ) a CROSS JOIN (SELECT cardinality(keys) AS key_count FROM text_vector) k
+               ) with_vote
+               ORDER BY score DESC, distance, id LIMIT $6
              ) scored
              WHERE $7::float8 IS NULL OR distance <= $7
            ),

@@ -6,6 +6,7 @@ import {
   dropStopWords,
   foldTags,
   type FoldedTag,
+  heaviestVoters,
   scoreTags,
   TEXT_VOTE_SHIFT,
   textVoteKeys,
@@ -48,8 +49,8 @@ import type { Warmup } from './warmup.js';
 
 /** A tag: its word, the cosine distance of its nearest form, the forms folded into it, where it came from, and who voted. */
 export interface TagMatch extends Omit<FoldedTag, 'voters'> {
-  /** The neighbours whose captions voted for it, heaviest first (Tag.evidence). */
-  votes: Vote[];
+  /** The neighbours whose captions voted for it, heaviest first, at most EVIDENCE_NEIGHBOURS (Tag.evidence). */
+  readonly votes: Vote[];
 }
 
 export interface TagsForImageArgs {
@@ -164,7 +165,13 @@ export function fuseTags(
     neighbourDistances: voted[0]?.neighbourDistances ?? [],
   });
   const neighbourIds = voted[0]?.neighbourIds ?? [];
-  return foldTags(scored, first).map(({ voters, ...tag }) => ({ ...tag, votes: votesOf(voters, neighbourIds) }));
+  // Who voted is sorted out only when Tag.evidence asks.
+  return foldTags(scored, first).map(({ voters, ...tag }) => ({
+    ...tag,
+    get votes() {
+      return votesOf(heaviestVoters(voters), neighbourIds);
+    },
+  }));
 }
 
 export class ImageTextService {

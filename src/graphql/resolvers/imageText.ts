@@ -11,7 +11,10 @@ const toTag = (tag: TagMatch) => ({
   distance: tag.distance,
   synonyms: tag.synonyms,
   source: tag.source,
-  votes: tag.votes,
+  // Read only by Tag.evidence.
+  get votes() {
+    return tag.votes;
+  },
 });
 type TagShape = ReturnType<typeof toTag>;
 
