@@ -257,7 +257,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
       grids: [
         ...grids,
         ...cocoPart.grids,
-        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source)', grids: transfer.grids },
+        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source; ← the photos that voted: Tag.evidence, with their weights)', grids: transfer.grids },
       ],
     }),
   );

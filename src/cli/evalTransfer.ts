@@ -13,6 +13,7 @@ import {
   captionWordList,
   categoryWords,
   fitRidge,
+  heaviestVoters,
   targetVector,
   TRANSFER,
   type FoldedTag,
@@ -199,8 +200,14 @@ async function scoreCoco(
   return summarise(scored, textToImagePrecision(scored, queries));
 }
 
-const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>) =>
-  tags.map((tag) => `${tag.text}${mentions(captionWords, [tag.text]) ? ' ✓' : ''} (${tag.source.toLowerCase().replace('_', ' ')})`);
+/** Each tag, ✓ when the captions use it, its source, and its evidence (Tag.evidence: the voting neighbours and their weights) when `near` is given. */
+const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>, near: readonly Neighbour[] = []) =>
+  tags.map((tag) => {
+    const evidence = heaviestVoters(tag.voters).map((voter) => `${near[voter.place]?.photo.id} ${voter.weight.toFixed(2)}`);
+    return `${tag.text}${mentions(captionWords, [tag.text]) ? ' ✓' : ''} (${tag.source.toLowerCase().replace('_', ' ')})${
+      evidence.length > 0 ? ` ← ${evidence.join(', ')}` : ''
+    }`;
+  });
 
 /** 12 COCO photos' first 10 tags beside their captions: the model alone, then with the Pascal captions' transfer. */
 async function tagGrid(coco: Coco, photos: readonly TransferPhoto[], near: readonly (readonly Neighbour[])[], scorer: TagScorer) {
@@ -215,7 +222,7 @@ async function tagGrid(coco: Coco, photos: readonly TransferPhoto[], near: reado
         'before:',
         ...labelled(scorer.tags(photo, NO_NEIGHBOURS, TRANSFER), captionWords),
         'after:',
-        ...labelled(scorer.tags(photo, near[i]!, TRANSFER), captionWords),
+        ...labelled(scorer.tags(photo, near[i]!, TRANSFER), captionWords, near[i]!),
       ],
       results: [await cocoThumbnail(coco.sample[i]!, photo.captions.join(' / '))],
     });
