@@ -3,7 +3,9 @@
 // answered as soon as its data exists: the words first (then answered from
 // memory), then the word index on the database's thread beside the images on
 // every core, then the image projection, the image → word model and the
-// caption transfer.
+// caption transfer. Once the four questions are ready, the reference set
+// (seeds/reference.ts) in the background: every step after readiness runs in
+// short statements, so questions are answered in between.
 import { availableParallelism } from 'node:os';
 import type { Config } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
@@ -16,6 +18,7 @@ import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import { seedDuplicates } from './duplicates.js';
+import { seedReference } from './reference.js';
 import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
@@ -30,6 +33,8 @@ export interface SeedOptions {
   wordModelRecipe?: string;
   /** Awaited as each phase that has work to do starts (the warm-up tests ask questions there). */
   duringPhase?: (phase: WarmupPhase) => Promise<void>;
+  /** Called once the four questions are ready, before the background phases (the reference set). */
+  onReady?: () => void;
 }
 
 export interface SeedDeps {
@@ -53,6 +58,8 @@ const PHASE_ESTIMATES = {
   imageSecondsPerCore: 0.12,
   projectionSeconds: 3,
   modelSeconds: 60,
+  /** The reference set: 7,091 small photos (224×224), embedded on every core, stored and taught. */
+  referenceSeconds: 600,
 };
 
 /** Plans the phases an earlier run has not finished, so "about N s" adds up what is left. */
@@ -66,8 +73,10 @@ async function planWarmup({ config, repositories, warmup }: SeedDeps, seedWorker
     images: [(images * PHASE_ESTIMATES.imageSecondsPerCore) / seedWorkers, images],
     projection: [PHASE_ESTIMATES.projectionSeconds, 0],
     model: [PHASE_ESTIMATES.modelSeconds, 0],
+    reference: [PHASE_ESTIMATES.referenceSeconds, 0],
   };
   for (const phase of WARMUP_PHASES) {
+    if (phase === 'reference' && config.referenceSet === 'none') continue;
     if (!done.has(SEED_PHASES[phase].record)) warmup.plan(phase, ...plans[phase]);
   }
 }
@@ -194,5 +203,24 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
   if (projection.reprojected + model.projected + transferred + hashed > 0) {
     await timeline.run('compact', ['transfer', 'duplicates'], () => repositories.images.compact());
+  }
+  options.onReady?.();
+  if (!warmup.planned('reference')) return;
+  // Answers improve while it runs: it never holds readiness back.
+  await deps.loadModels();
+  embedder.setImageWorkers(seedWorkers);
+  try {
+    await timeline.run('reference', ['model', 'transfer'], () =>
+      seedReference(deps, {
+        onPlanned: (total, stored) => warmup.start('reference', total, stored),
+        onStored: (stored, total) => warmup.progress('reference', stored, total),
+      }),
+    );
+  } catch (err) {
+    // The server answers without it; the next start resumes it.
+    logger.error(`the reference set was not loaded: ${(err as Error).message} (REFERENCE_SET=none turns it off)`);
+  } finally {
+    embedder.setImageWorkers(config.embedWorkers);
+    warmup.finish('reference');
   }
 }

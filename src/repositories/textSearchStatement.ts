@@ -3,6 +3,7 @@
 // for each filter a caller needs; one statement per filter, prepared by name.
 import type pg from 'pg';
 import { COLUMNS, type ImageRecord } from './imageColumns.js';
+import { scopeCondition, type PhotoScope } from './imageSearchQueries.js';
 import { queryWithHnsw, type HotQuery } from './queryRunner.js';
 
 export interface TextSearchOptions {
@@ -26,6 +27,8 @@ export interface TextSearchOptions {
   efSearch: number;
   /** A page: fused rows to skip, and photos left out of the fused list (an earlier tier's); none by default. */
   page?: { offset: number; leftOut: readonly string[] };
+  /** The owner's photos alone (default), or reference photos too. */
+  scope?: PhotoScope;
   /** "Not this": words whose photos are dropped, with their vote keys and the score at which a photo counts as theirs. */
   exclude?: { words: readonly string[]; voteKeys: readonly string[]; minScore: number };
 }
@@ -106,23 +109,29 @@ export interface TextSearchStatements {
  *
  * An excluded word drops a photo whose captions use it, or whose score for
  * it alone (text_search_score of its cosine and its vote) reaches its minimum score.
+ *
+ * `scope` 'owned' leaves reference photos out (migrations/014) by a constant
+ * condition, so the partial indexes of owned photos serve the searches;
+ * reference photos have no votes of their own (no transfer).
  */
-export function searchQuery(name: string, filter: string): TextSearchStatements {
+export function searchQuery(name: string, ownFilter: string, scope: PhotoScope = 'owned'): TextSearchStatements {
   const statements = new Map<string, HotQuery>();
   return {
-    filtered: filter !== '',
+    filtered: ownFilter !== '',
     forShape(shape) {
       const key = `${shape.leftOut ? '_paged' : ''}${shape.exclude ? '_excluding' : ''}`;
       let statement = statements.get(key);
-      if (!statement) statements.set(key, (statement = { name: name + key, text: statementText(filter, shape) }));
+      if (!statement) statements.set(key, (statement = { name: name + key, text: statementText(ownFilter, scope, shape) }));
       return statement;
     },
   };
 }
 
-function statementText(filter: string, shape: StatementShape): string {
+function statementText(ownFilter: string, scope: PhotoScope, shape: StatementShape): string {
+  const owned = scopeCondition(scope);
+  const filter = owned ? `${ownFilter} AND ${owned}` : ownFilter;
   // The optional parameters, numbered on from the last fixed one.
-  let next = filter ? 14 : 13;
+  let next = ownFilter ? 14 : 13;
   const leftOut = shape.leftOut ? `$${next++}` : undefined;
   const [excludedWords, excludedKeys, excludedMinScore] = shape.exclude ? [`$${next++}`, `$${next++}`, `$${next++}`] : [];
   const fusedConditions = [
@@ -152,8 +161,9 @@ function statementText(filter: string, shape: StatementShape): string {
            ),`
     : '';
   // A filter is checked while walking a word's votes, so the walk goes on until enough photos pass it.
-  const votedWalk = filter
-    ? `SELECT t.image_id FROM transfer_votes t JOIN images ON images.id = t.image_id WHERE t.word = key ${filter}`
+  // (Reference photos have no votes: the walk needs no scope.)
+  const votedWalk = ownFilter
+    ? `SELECT t.image_id FROM transfer_votes t JOIN images ON images.id = t.image_id WHERE t.word = key ${ownFilter}`
     : 'SELECT t.image_id FROM transfer_votes t WHERE t.word = key';
   const wordsIn = (document: string) => `(SELECT count(*) FROM unnest(terms.each_word) AS word WHERE ${document} @@ word)`;
   return `WITH text_vector AS MATERIALIZED (

@@ -38,7 +38,7 @@ import {
 } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { excludeOption, splitExcluded } from './excludedWords.js';
-import type { ImageMatch } from './imageService.js';
+import { photoScope, type ImageMatch } from './imageService.js';
 import { decodeMatchCursor, encodeMatchCursor, type TextCursor } from './matchCursors.js';
 import { cutScore, textMatchScores, type TextSearchMode } from './matchScores.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
@@ -70,6 +70,7 @@ export interface ImagesForTextArgs {
   mode?: TextSearchMode | null;
   cut?: CutMode | null;
   exclude?: readonly string[] | null;
+  includeReference?: boolean | null;
 }
 
 /**
@@ -269,16 +270,19 @@ export class ImageTextService {
     const query = checkTextQuery(args);
     const cut = checkCut(args.cut);
     const category = cleanCategory(args.category);
-    const fingerprint = sha256(JSON.stringify([query.mode, query.text, query.excluded, category ?? null, query.maxDistance ?? null])).slice(0, 16);
+    const scope = photoScope(args.includeReference);
+    const fingerprint = sha256(
+      JSON.stringify([query.mode, query.text, query.excluded, category ?? null, query.maxDistance ?? null, scope]),
+    ).slice(0, 16);
     const start: TextCursor = args.after
       ? decodeMatchCursor(args.after, 'text', 'imagesForText')
       : { kind: 'text', query: fingerprint, tier: 0, offset: 0 };
     if (start.query !== fingerprint) {
-      throw badInput(`'after' is a cursor of another imagesForText query: page with the same text, mode, category, maxDistance and exclude`);
+      throw badInput(`'after' is a cursor of another imagesForText query: page with the same text, mode, category, maxDistance, exclude and includeReference`);
     }
     this.warmup.check('imagesForText');
     const { tokens, text } = query;
-    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category };
+    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category, scope };
     // The words' vectors are looked up inside the search; only an empty answer asks why.
     const paged = await readPage((options) => this.textSearch.searchImages(tokens, text, options), base, FUSION_DEPTH, start, query.first);
     // A page past the end is only the end: the first page has said what was wrong.
