@@ -26,6 +26,7 @@ interface Captioned {
   cluster: 'a' | 'b';
   spread: number;
   captions: string[];
+  reference?: boolean;
 }
 
 // dog: a1 (1), a2 (1), a4 (1/2), a5 (1) — four voters, so evidence shows three; beach: a1, a2 (1/2), a3.
@@ -34,14 +35,15 @@ const CAPTIONED: Captioned[] = [
   { id: 'a2', cluster: 'a', spread: 0.25, captions: ['Two dogs on a beach.', 'Dogs in the water.'] },
   { id: 'a3', cluster: 'a', spread: 0.3, captions: ['A cat on the beach.'] },
   { id: 'a4', cluster: 'a', spread: 0.35, captions: ['A cat asleep.', 'A dog asleep on a sofa.'] },
-  { id: 'a5', cluster: 'a', spread: 0.4, captions: ['A black dog.'] },
+  // A reference photo: it teaches, and evidence shows it, though no search answers with it.
+  { id: 'a5', cluster: 'a', spread: 0.4, captions: ['A black dog.'], reference: true },
   { id: 'b1', cluster: 'b', spread: 0.2, captions: ['A dog in the grass.', 'A dog running.'] },
   { id: 'b2', cluster: 'b', spread: 0.25, captions: ['A brown dog.'] },
 ];
 const VOCABULARY = ['dog', 'dogs', 'beach', 'cat', 'sand', 'water', 'grass', 'sofa', 'brown', 'black'];
 
 interface EvidenceResult {
-  image: { id: string };
+  image: { id: string; reference?: boolean };
   weight: number;
   caption: string;
 }
@@ -82,7 +84,7 @@ for (const kind of storeKinds()) {
     const tagsOf = async (id: string) => {
       const res = await gql(
         server.url,
-        'query ($id: ID) { tagsForImage(id: $id, first: 10) { word { text } source synonyms evidence { image { id } weight caption } } }',
+        'query ($id: ID) { tagsForImage(id: $id, first: 10) { word { text } source synonyms evidence { image { id reference } weight caption } } }',
         { id },
       );
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
@@ -103,7 +105,8 @@ for (const kind of storeKinds()) {
       assert.equal(dog.evidence.length, EVIDENCE_NEIGHBOURS, 'four neighbours voted: three shown');
       // a1 is nearest and all its captions say dog; a4, far and with half its captions, weighs least of the four.
       assert.equal(dog.evidence[0]!.image.id, 'a1');
-      assert.ok(dog.evidence.every((e) => ['a1', 'a2', 'a5'].includes(e.image.id)), JSON.stringify(dog.evidence));
+      assert.deepEqual(dog.evidence.map((e) => e.image.id).sort(), ['a1', 'a2', 'a5'], JSON.stringify(dog.evidence));
+      assert.deepEqual(dog.evidence.map((e) => e.image.reference), dog.evidence.map((e) => e.image.id === 'a5'), 'the reference photo shows');
       for (const e of dog.evidence) {
         assert.ok(usesAny(e.caption, ['dog']), `${e.image.id}: "${e.caption}" uses dog`);
         assert.ok(CAPTIONED.find((photo) => photo.id === e.image.id)!.captions.includes(e.caption));
