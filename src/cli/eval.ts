@@ -2,7 +2,8 @@
 // writes eval/results.json, eval/report.html (tables and image grids), and a
 // printed summary. Needs a seeded store (`npm run seed`). `-- --transfer`
 // measures and prints the caption transfer alone; `-- --photos` the
-// "like this photo, but…" and duplicates measures alone.
+// "like this photo, but…" and duplicates measures alone; `-- --word-pairs
+// [--tune]` texts of two words alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -24,6 +25,7 @@ import { chooseWordModel, choiceTables, printChoices, type PhotoSet } from './ev
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { evaluatePhotos } from './evalPhotos.js';
 import { evaluateTransfer } from './evalTransfer.js';
+import { evaluateWordPairs, printWordPairs, wordPairSummaryRows } from './evalWordPairs.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
 const CHOICES_ONLY = process.argv.includes('--choices');
@@ -148,6 +150,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const { grids, samples } = await sampleGrids(app, heldOut);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
   const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
+  const wordPairs = await evaluateWordPairs(app, coco, { tune: false }, (line) => app.logger.info(line));
   const photoMeasures = await evaluatePhotos(app, (line) => app.logger.info(line));
 
   const results = {
@@ -173,6 +176,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     cocoSample: coco?.scores ?? null,
     heldOutCaptions: pascalCaptions,
     captionTransfer: transfer.results,
+    wordPairs,
     ...photoMeasures.results,
     samples,
   };
@@ -207,6 +211,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ...steeringSummaryRows(steering.cut, steering.exclusion),
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
     ...transfer.summaryRows,
+    ...wordPairSummaryRows(wordPairs),
     ...photoMeasures.summaryRows,
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
@@ -252,7 +257,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
       grids: [
         ...grids,
         ...cocoPart.grids,
-        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source)', grids: transfer.grids },
+        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source; ← the photos that voted: Tag.evidence, with their weights)', grids: transfer.grids },
       ],
     }),
   );
@@ -285,6 +290,15 @@ async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
   }
 }
 
+/** `--word-pairs`: texts of two words alone (with `--tune`, reference photos too), printed and written to eval/word-pairs.json. */
+async function evaluateWordPairsOnly(app: App, config: Config): Promise<void> {
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  const results = await evaluateWordPairs(app, coco, { tune: process.argv.includes('--tune') }, (line) => app.logger.info(line));
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'word-pairs.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printWordPairs(results, (text) => process.stdout.write(text));
+}
+
 /** `--photos`: "like this photo, but…" and duplicates alone, printed and written to eval/photos.json. */
 async function evaluatePhotosOnly(app: App): Promise<void> {
   const { results, summaryRows } = await evaluatePhotos(app, (line) => app.logger.info(line));
@@ -295,8 +309,6 @@ async function evaluatePhotosOnly(app: App): Promise<void> {
 }
 
 const config = loadConfig();
-const only = process.argv.includes('--transfer') ? 'transfer' : process.argv.includes('--photos') ? 'photos' : undefined;
-await withApp(
-  (app) => (only === 'transfer' ? evaluateTransferOnly(app, config) : only === 'photos' ? evaluatePhotosOnly(app) : evaluate(app, config)),
-  config,
-);
+const ONLY = { '--transfer': evaluateTransferOnly, '--photos': evaluatePhotosOnly, '--word-pairs': evaluateWordPairsOnly } as const;
+const only = Object.entries(ONLY).find(([flag]) => process.argv.includes(flag))?.[1];
+await withApp((app) => (only ?? evaluate)(app, config), config);

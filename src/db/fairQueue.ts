@@ -32,6 +32,11 @@ export class FairQueue {
   /** Resolves with a release function once it is `scope`'s turn. */
   acquire(scope: RequestScope | undefined): Promise<() => void> {
     scope?.check();
+    // A free turn and no one waiting: granted now, with no waiter to list or stop listening for.
+    if (this.running < this.slots && this.turns.length === 0 && this.probes.length === 0) {
+      this.running++;
+      return Promise.resolve(this.releaser());
+    }
     return new Promise((resolve, reject) => {
       let unlisten = () => {};
       const waiter: Waiter = {
@@ -96,13 +101,18 @@ export class FairQueue {
       const waiter = this.next();
       if (!waiter) return;
       this.running++;
-      let released = false;
-      waiter.grant(() => {
-        if (released) return;
-        released = true;
-        this.running--;
-        this.dispatch();
-      });
+      waiter.grant(this.releaser());
     }
+  }
+
+  /** Ends a granted turn, once, and gives the next waiter its turn. */
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      this.dispatch();
+    };
   }
 }

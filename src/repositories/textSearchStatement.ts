@@ -13,6 +13,8 @@ export interface TextSearchOptions {
   voteKeys: readonly string[];
   /** How much the neighbours' vote adds to a vector's cosine. */
   voteWeight: number;
+  /** The shift of the vote's shifted geometric mean over the text's keys (text_vote, migrations/015). */
+  voteShift: number;
   /** Rank by the captions' full-text match (KEYWORD, HYBRID). */
   byCaption: boolean;
   /** Reciprocal rank fusion: a row scores Σ 1 / (rrfK + rank) over the rankings it is in. */
@@ -35,9 +37,9 @@ export interface TextSearchOptions {
 export interface TextMatchScores {
   /** The fused score the list is ordered by: Σ 1 / (rrfK + rank). */
   fused: number;
-  /** The vector side: cosine + vote weight × mean vote (text_search_score); null outside its list. */
+  /** The vector side: cosine + vote weight × vote (text_search_score); null outside its list. */
   vectorScore: number | null;
-  /** The mean of the neighbours' votes for the text's keys; null outside the vector list. */
+  /** The neighbours' vote for the text's keys together (text_vote); null outside the vector list. */
   vote: number | null;
   /** 1-based place in the vector ranking; null when not in it. */
   vectorRank: number | null;
@@ -58,7 +60,7 @@ export interface TextMatchRow extends ImageRecord, TextMatchScores {
 }
 
 /** The parameter a statement's filter (a category, the ids searched) is bound to. */
-export const FILTER_PARAM = '$12';
+export const FILTER_PARAM = '$13';
 
 /**
  * The parts of the statement a search may not need, each left out of the
@@ -81,8 +83,8 @@ export interface TextSearchStatements {
  * Parameters: $1 the text's words, $2 the text, $3 rank by vector, $4 rank by
  * caption, $5 the fusion constant, $6 candidates per ranking, $7 the largest
  * distance, $8 first, $9 each word's vote key, $10 the vote's weight, $11
- * fused rows skipped (a page), $12 (FILTER_PARAM) the category or the ids
- * searched; then, numbered on from the last, the ids left out of the fused
+ * fused rows skipped (a page), $12 the vote's shift, $13 (FILTER_PARAM) the
+ * category or the ids searched; then, numbered on from the last, the ids left out of the fused
  * list (shape.leftOut), and the excluded words, their vote keys and the score
  * at which an excluded word drops a photo (shape.exclude).
  *
@@ -93,8 +95,10 @@ export interface TextSearchStatements {
  *
  * The vector side searches text_embedding (searched_text_vector of the
  * model's and the transferred vector) and scores a photo by text_search_score:
- * its cosine + the vote weight × the mean of its stored votes for the text's
- * keys (caption transfer). Both rules live in the store (migration 011).
+ * its cosine + the vote weight × text_vote, its stored votes for the text's
+ * keys (caption transfer) taken together: a single key's vote, several keys'
+ * shifted geometric mean, so a photo whose neighbours say all the words
+ * beats one whose neighbours say one (migrations 011, 015).
  *
  * The text's words are OR-ed, so any caption word counts; photos whose
  * captions hold more of the words rank first, then by ts_rank_cd (alone, it
@@ -127,7 +131,7 @@ function statementText(ownFilter: string, scope: PhotoScope, shape: StatementSha
   const owned = scopeCondition(scope);
   const filter = owned ? `${ownFilter} AND ${owned}` : ownFilter;
   // The optional parameters, numbered on from the last fixed one.
-  let next = ownFilter ? 13 : 12;
+  let next = ownFilter ? 14 : 13;
   const leftOut = shape.leftOut ? `$${next++}` : undefined;
   const [excludedWords, excludedKeys, excludedMinScore] = shape.exclude ? [`$${next++}`, `$${next++}`, `$${next++}`] : [];
   const fusedConditions = [
@@ -140,7 +144,9 @@ function statementText(ownFilter: string, scope: PhotoScope, shape: StatementSha
                    OR EXISTS (
                      SELECT 1 FROM excluded e
                      WHERE text_search_score(coalesce(1 - (x.text_embedding <=> e.vector), 0),
-                             (SELECT tv.vote FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key), 1, $10::float8) >= ${excludedMinScore})))`,
+                             -- One key: its vote alone (text_vote reads only the sum then).
+                             text_vote((SELECT tv.vote FROM transfer_votes tv WHERE tv.image_id = x.id AND tv.word = e.key), NULL, NULL, 1, $12::float8),
+                             $10::float8) >= ${excludedMinScore})))`,
         ]
       : []),
   ];
@@ -196,12 +202,16 @@ function statementText(ownFilter: string, scope: PhotoScope, shape: StatementSha
            ),
            by_vector AS (
              SELECT id, distance, score, vote, row_number() OVER (ORDER BY score DESC, distance, id) AS rank FROM (
-               SELECT c.id, c.distance,
-                      text_search_score(1 - c.distance, sum(t.vote), cardinality((SELECT keys FROM text_vector)), $10::float8) AS score,
-                      coalesce(sum(t.vote), 0) / greatest(cardinality((SELECT keys FROM text_vector)), 1) AS vote
-               FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
-               GROUP BY c.id, c.distance
-               ORDER BY score DESC, c.distance, c.id LIMIT $6
+               SELECT id, distance, vote, text_search_score(1 - distance, vote, $10::float8) AS score FROM (
+                 -- The votes' aggregates as text_vote takes them; the key count a plain column, so the rules inline.
+                 SELECT a.id, a.distance, text_vote(a.vote_sum, a.log_sum, a.voted, k.key_count, $12::float8) AS vote
+                 FROM (
+                   SELECT c.id, c.distance, sum(t.vote) AS vote_sum, sum(ln(t.vote + $12::float8)) AS log_sum, count(t.vote)::int AS voted
+                   FROM candidates c LEFT JOIN transfer_votes t ON t.image_id = c.id AND t.word = ANY((SELECT keys FROM text_vector)::text[])
+                   GROUP BY c.id, c.distance
+                 ) a CROSS JOIN (SELECT cardinality(keys) AS key_count FROM text_vector) k
+               ) with_vote
+               ORDER BY score DESC, distance, id LIMIT $6
              ) scored
              WHERE $7::float8 IS NULL OR distance <= $7
            ),
@@ -267,6 +277,7 @@ export function runTextSearch(
     options.voteKeys,
     options.voteWeight,
     options.page?.offset ?? 0,
+    options.voteShift,
   ];
   if (statements.filtered) values.push(filterValue);
   if (shape.leftOut) values.push(leftOut);

@@ -40,6 +40,8 @@ export interface ImageMatch {
   /** Its place in the list, for the next page's `after`. */
   cursor: string;
   scores: MatchScores;
+  /** imagesForText: the vote keys of the text's known words, whose voters ImageMatch.evidence shows (none elsewhere). */
+  voteKeys?: readonly string[];
 }
 
 export interface SimilarImagesArgs {
