@@ -32,9 +32,11 @@ export interface PhotoSet {
   record: string;
   /** The progress line's label. */
   label: string;
+  /** Photos embedded together and stored in one transaction. */
+  batchSize: number;
 }
 
-export const PASCAL_SET: PhotoSet = { name: 'Pascal Sentences', origin: 'pascal', reference: false, record: IMAGES_PHASE, label: 'images' };
+export const PASCAL_SET: PhotoSet = { name: 'Pascal Sentences', origin: 'pascal', reference: false, record: IMAGES_PHASE, label: 'images', batchSize: BATCH_SIZE };
 
 /** A photo file of a set, with its id in the store. */
 export interface SetPhoto {
@@ -218,8 +220,8 @@ export async function embedPlannedImages(
     hooks.onStored?.(storedSoFar, plan.wanted);
     await hooks.afterStore?.(storedSoFar);
   };
-  for (let start = 0; start < missing.length; start += BATCH_SIZE) {
-    const batch = await Promise.all(missing.slice(start, start + BATCH_SIZE).map(prepare));
+  for (let start = 0; start < missing.length; start += set.batchSize) {
+    const batch = await Promise.all(missing.slice(start, start + set.batchSize).map(prepare));
     const embeddings = await embedder.embedImages(batch.map((image) => image.bytes));
     hooks.onEmbedded?.(plan.stored + start + batch.length, plan.wanted);
     // After a failure no later batch is stored: the store is left as a stop would leave it.

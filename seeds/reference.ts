@@ -3,7 +3,7 @@
 // they teach tags and text search (their captions are the nearest captioned
 // photos of the owner's), and no answer lists them unless asked. Embedded
 // through the image model and stored through the ImageWriter in batches, as
-// every photo is; every REFRESH_EVERY photos, and at the end, the caption
+// every photo is, 8 a transaction; every REFRESH_EVERY photos, and at the end, the caption
 // transfers they change are refreshed, so answers improve while it runs.
 // Resumable (stored photos are skipped), done once (a later start only reads
 // the seed state), and off with REFERENCE_SET=none or after `npm run
@@ -26,6 +26,8 @@ export const FLICKR8K_SET: PhotoSet = {
   reference: true,
   record: REFERENCE_PHASE,
   label: 'reference',
+  // It runs after readiness: each batch's transaction (rows, bytes, duplicates, neighbours marked) stays short.
+  batchSize: 8,
 };
 
 /** Reference photos stored between two refreshes of the transfers they change. */

@@ -196,7 +196,7 @@ for (const kind of storeKinds()) {
       const similar = await gridIds(page, 'main');
       assert.ok(similar.length >= 5, `${similar.length} similar photos`);
       assert.ok(!similar.includes(firstId), 'the photo itself is not among its similar photos');
-      const large = page.locator('.photo img');
+      const large = page.locator('.photo figure img');
       assert.match((await large.getAttribute('src'))!, new RegExp(`^/images/${firstId}\\?w=\\d+$`));
       assert.ok(((await large.getAttribute('alt')) ?? '').length > 3);
       await browser.screenshot('04-image-view');

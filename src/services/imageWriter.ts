@@ -86,15 +86,9 @@ function checkUpload(upload: NewUpload): CheckedUpload | Refusal {
   }
 }
 
-/** A reference photo teaches with its captions: one without any is refused, with the reason. */
-function referenceNeedsCaptions(upload: CheckedUpload | Refusal): CheckedUpload | Refusal {
-  if ('status' in upload || upload.captions.some((caption) => captionWordList([caption]).length > 0)) return upload;
-  return {
-    status: 'refused',
-    field: 'input',
-    reason: 'a reference photo needs captions (it teaches with them): none were found for it, so it is not stored',
-  };
-}
+/** A reference photo teaches with its captions: one without a caption word is refused, with the reason. */
+const teachesNothing = (upload: CheckedUpload) => !upload.captions.some((caption) => captionWordList([caption]).length > 0);
+const NO_CAPTIONS = 'a reference photo needs captions (it teaches with them): none were found for it, so it is not stored';
 
 /** Uploads get an id from their content, so the same bytes always have the same id. */
 export const uploadId = (contentHash: string) => `upload-${contentHash.slice(0, 20)}`;
@@ -109,8 +103,7 @@ export class ImageWriter {
 
   /** One outcome per upload, in order, each checked here first. Bytes stored already are 'present' and not embedded again. */
   addMany(uploads: readonly NewUpload[], options: AddOptions): Promise<UploadOutcome[]> {
-    const checked = uploads.map(checkUpload);
-    return this.write(options.reference ? checked.map(referenceNeedsCaptions) : checked, options);
+    return this.write(uploads.map(checkUpload), options);
   }
 
   /** As addMany, for uploads their caller has checked already (addImage checks the fields before decoding the bytes). */
@@ -130,6 +123,9 @@ export class ImageWriter {
     for (const candidate of candidates) {
       if (stored.has(candidate.contentHash)) {
         outcomes[candidate.index] = { status: 'present', image: stored.get(candidate.contentHash)! };
+      } else if (options.reference && teachesNothing(candidate)) {
+        // Stored already is 'present' whatever its captions now; a new one must teach.
+        outcomes[candidate.index] = { status: 'refused', field: 'input', reason: NO_CAPTIONS };
       } else if (firstOfHash.has(candidate.contentHash)) {
         // The same bytes twice in one batch: the second is present once the first is stored.
         continue;
