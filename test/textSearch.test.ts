@@ -93,6 +93,24 @@ for (const kind of storeKinds()) {
       assert.ok(hybrid[0]!.distance > vector[2]!.distance, 'the photo is far from the word in vector space');
     });
 
+    test('a query without matchedCaption gets the same matches; one that asks through a fragment gets the caption', async () => {
+      await search('snow');
+      const plain = await gql(server.url, 'query ($text: String!) { imagesForText(text: $text, first: 10) { image { id } distance } }', {
+        text: 'dog on the grass',
+      });
+      const viaFragment = await gql(
+        server.url,
+        'query ($text: String!) { imagesForText(text: $text, first: 10) { ...M } } fragment M on ImageMatch { image { id } distance matchedCaption }',
+        { text: 'dog on the grass' },
+      );
+      const asked = await search('dog on the grass');
+      const withoutCaption = plain.data!.imagesForText as Match[];
+      assert.deepEqual(ids(withoutCaption), ids(asked));
+      assert.deepEqual(withoutCaption.map((m) => m.distance), asked.map((m) => m.distance));
+      assert.deepEqual(viaFragment.data!.imagesForText, asked);
+      assert.ok(asked.some((m) => m.matchedCaption !== null), 'a caption fits');
+    });
+
     test('HYBRID (the default) fuses both: captioned matches first, photos without captions still rank by their vector', async () => {
       const matches = await search('dog');
       assert.equal(matches.length, PHOTOS.length);

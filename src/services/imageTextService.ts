@@ -266,7 +266,7 @@ export class ImageTextService {
    * still searches captions; only a text that matches nothing, none of whose
    * words has a vector, is refused (VECTOR needs a known word).
    */
-  async imagesForText(args: ImagesForTextArgs): Promise<ImagesForText> {
+  async imagesForText(args: ImagesForTextArgs, wanted: { matchedCaption: boolean } = { matchedCaption: true }): Promise<ImagesForText> {
     const query = checkTextQuery(args);
     const cut = checkCut(args.cut);
     const category = cleanCategory(args.category);
@@ -282,7 +282,7 @@ export class ImageTextService {
     }
     this.warmup.check('imagesForText');
     const { tokens, text } = query;
-    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category, scope };
+    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category, scope, matchedCaption: wanted.matchedCaption };
     // The words' vectors are looked up inside the search; only an empty answer asks why.
     const paged = await readPage((options) => this.textSearch.searchImages(tokens, text, options), base, FUSION_DEPTH, start, query.first);
     // A page past the end is only the end: the first page has said what was wrong.

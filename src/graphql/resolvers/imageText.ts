@@ -1,9 +1,11 @@
 // Resolvers of schema/imageText.graphql (tags, imagesForText): arguments in, service call, shape out.
+import type { GraphQLResolveInfo } from 'graphql';
 import type { ImageInput, ImageMatch, ImageRecord } from '../../services/imageService.js';
 import type { ImagesForTextArgs, TagMatch } from '../../services/imageTextService.js';
 import { tagEvidence, textEvidence, type Vote } from '../../services/voteEvidence.js';
 import type { GraphQLContext } from '../context.js';
 import { noteUnknownWords } from '../responseExtensions.js';
+import { selectsField } from '../selectedFields.js';
 
 const toTag = (tag: TagMatch) => ({
   word: { text: tag.text },
@@ -30,8 +32,9 @@ export const imageTextResolvers = {
       ctx: GraphQLContext,
     ) =>
       (await ctx.services.imageText.tagsForImage(args)).map(toTag),
-    imagesForText: async (_: unknown, args: ImagesForTextArgs, ctx: GraphQLContext) => {
-      const result = await ctx.services.imageText.imagesForText(args);
+    imagesForText: async (_: unknown, args: ImagesForTextArgs, ctx: GraphQLContext, info: GraphQLResolveInfo) => {
+      // Each match's caption is parsed again in the statement: only when the query asks for it.
+      const result = await ctx.services.imageText.imagesForText(args, { matchedCaption: selectsField(info, 'matchedCaption') });
       noteUnknownWords(ctx, result.unknownWords);
       for (const match of result.matches) ctx.loaders.imageById.prime(match.image.id, match.image);
       return result.matches;
