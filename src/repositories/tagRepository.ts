@@ -170,6 +170,30 @@ export interface StoredNeighbour {
   captionCount: number;
 }
 
+/** One image's caption sources read once: each word's places and shares (place order), the neighbours' distances and ids. */
+interface ImageCaptionUses {
+  byWord: Map<string, { places: number[]; shares: number[] }>;
+  neighbourDistances: number[];
+  neighbourIds: string[];
+}
+
+/** `sources` in place order (the photo's own captions, -1, first). */
+function captionUses(sources: readonly CaptionSource[]): ImageCaptionUses {
+  const byWord = new Map<string, { places: number[]; shares: number[] }>();
+  for (const photo of sources) {
+    const counts = new Map<string, number>();
+    for (const word of photo.words) counts.set(word, (counts.get(word) ?? 0) + 1);
+    for (const [word, count] of counts) {
+      let uses = byWord.get(word);
+      if (!uses) byWord.set(word, (uses = { places: [], shares: [] }));
+      uses.places.push(photo.place);
+      uses.shares.push(count / photo.captions);
+    }
+  }
+  const neighbours = sources.filter((photo) => photo.place >= 0);
+  return { byWord, neighbourDistances: neighbours.map((photo) => photo.distance), neighbourIds: neighbours.map((photo) => photo.id) };
+}
+
 /** The rows of tagEvidenceQuery as the service takes them: each voted word with the places and shares of the captions using it. */
 function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
   const captionsOf = new Map<string, CaptionSource[]>();
@@ -184,17 +208,21 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
       sourcesOf(row.imageId).push({ id: row.ids![0]!, place: row.place!, distance: row.distance, words: row.words!, captions: row.captions! });
     }
   }
-  for (const list of captionsOf.values()) list.sort((a, b) => a.place - b.place);
+  // Per image, once: where each caption word is used (place and share, in place order) and the
+  // neighbours' distances and ids, which every voted word of the image shares.
+  const usesOf = new Map<string, ImageCaptionUses>();
+  for (const [imageId, list] of captionsOf) {
+    list.sort((a, b) => a.place - b.place);
+    usesOf.set(imageId, captionUses(list));
+  }
+  const none = captionUses([]);
   const model: ImageTagRow[] = [];
   const voted: VotedWordRow[] = [];
   for (const { kind, imageId, text, tag, distance, synonyms, vector } of rows) {
     if (kind === 'model') model.push({ imageId, text, tag, distance, synonyms, vector: toFloat32(vector!) });
     if (kind !== 'voted') continue;
-    const captioned = captionsOf.get(imageId) ?? [];
-    const uses = captioned.flatMap((photo) => {
-      const count = photo.words.filter((word) => word === text).length;
-      return count > 0 ? [{ place: photo.place, share: count / photo.captions }] : [];
-    });
+    const { byWord, neighbourDistances, neighbourIds } = usesOf.get(imageId) ?? none;
+    const uses = byWord.get(text);
     voted.push({
       imageId,
       text,
@@ -202,10 +230,10 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
       distance,
       synonyms,
       vector: null,
-      neighbours: uses.map((use) => use.place),
-      shares: uses.map((use) => use.share),
-      neighbourDistances: captioned.filter((photo) => photo.place >= 0).map((photo) => photo.distance),
-      neighbourIds: captioned.filter((photo) => photo.place >= 0).map((photo) => photo.id),
+      neighbours: uses ? uses.places : [],
+      shares: uses ? uses.shares : [],
+      neighbourDistances,
+      neighbourIds,
     });
   }
   model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));
