@@ -13,6 +13,13 @@ export type HnswSettings = {
    * every distance: several times slower for 768-d vectors).
    */
   seqScan?: boolean;
+  /**
+   * true: the prepared statement's generic plan at every execution. PostgreSQL
+   * plans a statement anew for each execution while its generic plan's
+   * estimated cost is above the custom plans', and planning a large statement
+   * costs more than running it on a small store.
+   */
+  genericPlan?: boolean;
 };
 
 /** A query run often: prepared once per connection under `name`, then only bound and executed. */
@@ -33,6 +40,7 @@ function settingsSql(settings: HnswSettings): string {
     // 20,000 is pgvector's default.
     `SET hnsw.max_scan_tuples = ${Math.trunc(settings.maxScanTuples ?? 20_000)}`,
     `SET enable_seqscan = ${settings.seqScan === false ? 'off' : 'on'}`,
+    `SET plan_cache_mode = ${settings.genericPlan ? 'force_generic_plan' : 'auto'}`,
   ].join('; ');
 }
 
