@@ -45,7 +45,9 @@ export interface TagEvidenceRows {
  *   'model'    the image → word model's nearest vocabulary words (the tag
  *              index), with their vectors;
  *   'voted'    the vocabulary words those captions use, with their distance
- *              to the image's word-space vector.
+ *              to the image's word-space vector: one row per image, the
+ *              words in `ids`, their tags in `words`, their distances, and
+ *              their synonyms one word after another (`ends`: how many each).
  * $2 k, $3 model candidates. Stored images: $1 their ids. New bytes: $1 the
  * image vector, $4 its word-space vector, $5 its content hash.
  */
@@ -101,10 +103,20 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
              ORDER BY distance LIMIT $3
            ) t
            UNION ALL
-           -- One index scan per image for all its caption words (the scan folds repeated words).
-           SELECT 'voted', g.id, NULL, w.embedding <=> g.word_embedding, NULL, NULL, w.text, w.tag, w.synonyms, NULL, NULL, NULL, NULL, NULL
-           FROM targets g JOIN tag_words w
-             ON w.text = ANY(g.transfer_caption_words || ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))`,
+           -- One index scan per image for all its caption words (the scan folds repeated words), and one
+           -- row per image: the words as arrays (each word's synonyms one after another), which cost less
+           -- to send and read than a row per word.
+           SELECT 'voted', g.id, NULL, NULL, v.tags, NULL, NULL, NULL, v.synonyms, NULL, v.texts, v.distances, v.synonym_counts, NULL
+           FROM targets g CROSS JOIN LATERAL (
+             SELECT array_agg(w.text ORDER BY w.text) FILTER (WHERE first_synonym) AS texts,
+                    array_agg(w.tag ORDER BY w.text) FILTER (WHERE first_synonym) AS tags,
+                    array_agg(w.embedding <=> g.word_embedding ORDER BY w.text) FILTER (WHERE first_synonym) AS distances,
+                    array_agg(coalesce(cardinality(w.synonyms), 0) ORDER BY w.text) FILTER (WHERE first_synonym) AS synonym_counts,
+                    array_agg(s.word ORDER BY w.text, s.n) FILTER (WHERE s.word IS NOT NULL) AS synonyms
+             FROM tag_words w LEFT JOIN LATERAL unnest(w.synonyms) WITH ORDINALITY AS s(word, n) ON true,
+                  LATERAL (SELECT coalesce(s.n, 1) = 1 AS first_synonym) f
+             WHERE w.text = ANY(g.transfer_caption_words || ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))
+           ) v`,
   };
 }
 const TAG_EVIDENCE = {
@@ -124,7 +136,10 @@ interface TagEvidenceRow {
   tag: string | null;
   synonyms: string[];
   vector: number[] | null;
-  /** 'stored': the neighbours' ids, distances, where each one's words end, and their caption counts. */
+  /**
+   * 'stored': the neighbours' ids, distances, where each one's words end, and their caption counts.
+   * 'voted': the words (ids), their distances, how many synonyms each has in `synonyms` (ends); their tags in `words`.
+   */
   ids: string[] | null;
   distances: number[] | null;
   ends: number[] | null;
@@ -218,22 +233,28 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
   const none = captionUses([]);
   const model: ImageTagRow[] = [];
   const voted: VotedWordRow[] = [];
-  for (const { kind, imageId, text, tag, distance, synonyms, vector } of rows) {
-    if (kind === 'model') model.push({ imageId, text, tag, distance, synonyms, vector: toFloat32(vector!) });
-    if (kind !== 'voted') continue;
+  for (const row of rows) {
+    const { kind, imageId } = row;
+    if (kind === 'model') model.push({ imageId, text: row.text, tag: row.tag, distance: row.distance, synonyms: row.synonyms, vector: toFloat32(row.vector!) });
+    if (kind !== 'voted' || !row.ids) continue;
     const { byWord, neighbourDistances, neighbourIds } = usesOf.get(imageId) ?? none;
-    const uses = byWord.get(text);
-    voted.push({
-      imageId,
-      text,
-      tag,
-      distance,
-      synonyms,
-      vector: null,
-      neighbours: uses ? uses.places : [],
-      shares: uses ? uses.shares : [],
-      neighbourDistances,
-      neighbourIds,
+    let synonymsStart = 0;
+    row.ids.forEach((text, i) => {
+      const synonymsEnd = synonymsStart + row.ends![i]!;
+      const uses = byWord.get(text);
+      voted.push({
+        imageId,
+        text,
+        tag: row.words![i] ?? null,
+        distance: row.distances![i]!,
+        synonyms: (row.synonyms ?? []).slice(synonymsStart, synonymsEnd),
+        vector: null,
+        neighbours: uses ? uses.places : [],
+        shares: uses ? uses.shares : [],
+        neighbourDistances,
+        neighbourIds,
+      });
+      synonymsStart = synonymsEnd;
     });
   }
   model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));
