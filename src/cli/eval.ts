@@ -24,6 +24,8 @@ import { chooseWordModel, choiceTables, printChoices, type PhotoSet } from './ev
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { evaluatePhotos } from './evalPhotos.js';
 import { evaluateTransfer } from './evalTransfer.js';
+import { evaluateReference } from './evalReference.js';
+import { CV_HEADER, cvRow, describe } from './evalReferenceChoice.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
 const CHOICES_ONLY = process.argv.includes('--choices');
@@ -285,6 +287,25 @@ async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
   }
 }
 
+/** `--reference`: the reference set's part alone, printed and written to eval/reference.json. */
+async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
+  const { results } = await evaluateReference(app, config);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'reference.json'), `${JSON.stringify(results, null, 2)}\n`);
+  if (results.chosen) {
+    process.stdout.write(`${CV_HEADER.join(' | ')}\n`);
+    for (const trial of results.chosen.trials) process.stdout.write(`${cvRow(trial).map((x) => (typeof x === 'number' ? x.toFixed(3) : x)).join(' | ')}\n`);
+    process.stdout.write(`chosen: ${JSON.stringify(results.chosen.chosen)}\nConSE: ${describe(results.chosen.conse.best)}\n`);
+  }
+  process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
+  process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
+  process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
+  for (const when of ['before', 'after'] as const) {
+    const s = results.coco?.[when];
+    if (s) process.stdout.write(`COCO ${when}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
+  }
+}
+
 /** `--photos`: "like this photo, but…" and duplicates alone, printed and written to eval/photos.json. */
 async function evaluatePhotosOnly(app: App): Promise<void> {
   const { results, summaryRows } = await evaluatePhotos(app, (line) => app.logger.info(line));
@@ -295,8 +316,15 @@ async function evaluatePhotosOnly(app: App): Promise<void> {
 }
 
 const config = loadConfig();
-const only = process.argv.includes('--transfer') ? 'transfer' : process.argv.includes('--photos') ? 'photos' : undefined;
+const only = (['transfer', 'photos', 'reference'] as const).find((part) => process.argv.includes(`--${part}`));
 await withApp(
-  (app) => (only === 'transfer' ? evaluateTransferOnly(app, config) : only === 'photos' ? evaluatePhotosOnly(app) : evaluate(app, config)),
+  (app) =>
+    only === 'transfer'
+      ? evaluateTransferOnly(app, config)
+      : only === 'photos'
+        ? evaluatePhotosOnly(app)
+        : only === 'reference'
+          ? evaluateReferenceOnly(app, config)
+          : evaluate(app, config),
   config,
 );
