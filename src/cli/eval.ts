@@ -26,6 +26,7 @@ import { evaluatePhotos } from './evalPhotos.js';
 import { evaluateTransfer } from './evalTransfer.js';
 import { evaluateReference } from './evalReference.js';
 import { CV_HEADER, cvRow, describe } from './evalReferenceChoice.js';
+import { referenceSummaryRows, referenceTables, referenceTagGrid } from './evalReferenceReport.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
 const CHOICES_ONLY = process.argv.includes('--choices');
@@ -151,6 +152,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
   const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
   const photoMeasures = await evaluatePhotos(app, (line) => app.logger.info(line));
+  const reference = await evaluateReference(app, config, false);
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -176,6 +178,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     heldOutCaptions: pascalCaptions,
     captionTransfer: transfer.results,
     ...photoMeasures.results,
+    referenceSet: reference?.results ?? null,
     samples,
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -210,6 +213,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
     ...transfer.summaryRows,
     ...photoMeasures.summaryRows,
+    ...(reference ? referenceSummaryRows(reference) : []),
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -250,11 +254,14 @@ async function evaluate(app: App, config: Config): Promise<void> {
         `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
         `measured ${results.measuredAt}`,
       ],
-      tables: [...tables, ...cocoPart.tables, ...transfer.tables, ...photoMeasures.tables],
+      tables: [...tables, ...cocoPart.tables, ...transfer.tables, ...photoMeasures.tables, ...(reference ? referenceTables(reference) : [])],
       grids: [
         ...grids,
         ...cocoPart.grids,
         { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source)', grids: transfer.grids },
+        ...(reference
+          ? [{ heading: 'COCO sample: tags before (Pascal captions, parameters before issue 25) and after (with the reference set, served parameters)', grids: await referenceTagGrid(reference) }]
+          : []),
       ],
     }),
   );
@@ -289,7 +296,9 @@ async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
 
 /** `--reference`: the reference set's part alone, printed and written to eval/reference.json. */
 async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
-  const { results } = await evaluateReference(app, config);
+  const reference = await evaluateReference(app, config);
+  if (!reference) throw new Error('no reference set (flickr8k-reference) in ASSETS_DIR');
+  const { results } = reference;
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(path.join(OUT_DIR, 'reference.json'), `${JSON.stringify(results, null, 2)}\n`);
   if (results.chosen) {

@@ -63,7 +63,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   const log = (line: string) => app.logger.info(line);
   const { wordSpace, images, words, tagVocabulary, evalTextSearch: rules } = app.repositories;
   const reference = await withFeatures(app, config, 'reference', listReferenceSet(config.assets.dir), REFERENCE_LIMIT);
-  if (reference.length === 0) throw new Error('no reference set in ASSETS_DIR');
+  if (reference.length === 0) return null;
   const pascalRows = await wordSpace.trainingImages();
   const pascalClasses = new Map(
     (await withFeatures(app, config, 'pascal', listPascalImages(config.assets.dir), REFERENCE_LIMIT)).map((photo) => [photo.id, photo.classes]),
@@ -152,5 +152,5 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   };
 }
 
-export type ReferenceEvaluation = Awaited<ReturnType<typeof evaluateReference>>;
+export type ReferenceEvaluation = NonNullable<Awaited<ReturnType<typeof evaluateReference>>>;
 export type { CvResult, PreparedCv };

@@ -183,7 +183,7 @@ export async function scoreCoco(
   return summarise(scored, textToImagePrecision(scored, queries));
 }
 
-const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>) =>
+export const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>) =>
   tags.map((tag) => `${tag.text}${mentions(captionWords, [tag.text]) ? ' ✓' : ''} (${tag.source.toLowerCase().replace('_', ' ')})`);
 
 /** 12 COCO photos' first 10 tags beside their captions: the model alone, then with the Pascal captions' transfer. */
