@@ -4,7 +4,10 @@
 // time: the recipe at today's parameters, then (k, T), then the tag weight
 // and the text weights, then ConSE. A setting that loses more than FLOOR_SLACK
 // of today's Pascal class figures (class text → image, the class word among
-// the first 5 tags) is not eligible.
+// the first 5 tags) is not eligible. Settings within TIE of the best figure
+// are a tie, won by the cheaper or more familiar one: the fewer neighbours
+// (a tag query reads every neighbour's caption words), then the values
+// nearest today's, then no ConSE.
 import type { TransferParameters } from '../embedding/index.js';
 import type { TextSearchRules } from '../eval/transfer.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
@@ -32,11 +35,31 @@ const GRID = {
   temperature: [0.05, 0.1, 0.2],
   tagWeight: [0.5, 0.7, 0.8, 0.9, 1],
   textWeight: [0.5, 1, 2, 4],
-  textVoteWeight: [0, 0.5, 1, 2],
+  textVoteWeight: [0, 0.5, 1, 2, 4],
   conseWeight: [0.25, 0.5, 1],
 };
 /** How much of today's Pascal class figures a setting may lose. */
 const FLOOR_SLACK = 0.02;
+/** Figures of merit this close to the best are a tie (the folds' noise: neighbouring settings differ by about this). */
+const TIE = 0.005;
+
+/** How far a setting is from today's: neighbours first, then the other values' relative changes, then ConSE. */
+function distanceFromToday(r: CvSetting): number[] {
+  const change = (a: number, b: number) => Math.abs(Math.log((a + 0.1) / (b + 0.1)));
+  const { p } = r;
+  return [
+    p.neighbours,
+    change(p.temperature, TRANSFER_BEFORE.temperature) + change(p.tagWeight, TRANSFER_BEFORE.tagWeight) +
+      change(p.textWeight, TRANSFER_BEFORE.textWeight) + change(p.textVoteWeight, TRANSFER_BEFORE.textVoteWeight),
+    r.recipe,
+    r.conseWeight,
+  ];
+}
+const nearer = (a: CvSetting, b: CvSetting) => {
+  const [da, db] = [distanceFromToday(a), distanceFromToday(b)];
+  const i = da.findIndex((x, j) => x !== db[j]);
+  return i >= 0 && da[i]! < db[i]!;
+};
 
 export interface Choice {
   trials: CvResult[];
@@ -58,8 +81,11 @@ export async function chooseSettings(cv: PreparedCv, rules: TextSearchRules, log
   const today = await run({ recipe: 0, p: TRANSFER_BEFORE, conseWeight: 0 });
   const eligible = (r: CvResult) =>
     r.pascal.classTextToImage >= today.pascal.classTextToImage - FLOOR_SLACK && r.pascal.tagsTop5 >= today.pascal.tagsTop5 - FLOOR_SLACK;
-  const best = (rows: readonly CvResult[], merit: (r: CvResult) => number) =>
-    rows.reduce((a, b) => ((eligible(b) ? merit(b) : -1) > (eligible(a) ? merit(a) : -1) ? b : a));
+  const best = (rows: readonly CvResult[], merit: (r: CvResult) => number) => {
+    const score = (r: CvResult) => (eligible(r) ? merit(r) : -1);
+    const top = Math.max(...rows.map(score));
+    return rows.filter((r) => score(r) >= top - TIE).reduce((a, b) => (nearer(b, a) ? b : a));
+  };
   const both = (r: CvResult) => tagMerit(r) + textMerit(r);
 
   const recipeRows = [today];
