@@ -97,9 +97,11 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   }));
   const training = pascal.filter((photo) => !heldOutIds.has(photo.id));
   const queries = cvQueryWords([...training, ...referenceCv], new Set(vocabulary.map((word) => word.text)), vectors);
-  const cv = prepareCv(training, referenceCv, REFERENCE_RECIPES, vectors, scorer, queries, log);
+  // Without the search, only the two recipes compared are fitted.
+  const recipes = choose ? REFERENCE_RECIPES : [...new Set([TODAY_RECIPE, SERVED_RECIPE])];
+  const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log);
   const chosen = choose ? await chooseSettings(cv, rules, log) : null;
-  const at = (recipe: RidgeRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: REFERENCE_RECIPES.indexOf(recipe), p, conseWeight: 0 }, rules);
+  const at = (recipe: RidgeRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
   const crossValidation = { before: await at(TODAY_RECIPE, TRANSFER_BEFORE), after: await at(SERVED_RECIPE, TRANSFER) };
 
   // Held out: Pascal's 200 and the COCO sample, never read above.
