@@ -306,6 +306,7 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
     for (const trial of results.chosen.trials) process.stdout.write(`${cvRow(trial).map((x) => (typeof x === 'number' ? x.toFixed(3) : x)).join(' | ')}\n`);
     process.stdout.write(`chosen: ${JSON.stringify(results.chosen.chosen)}\nConSE: ${describe(results.chosen.conse.best)}\n`);
   }
+  for (const trial of results.conseTrials ?? []) process.stdout.write(`ConSE: ${describe(trial)}\n`);
   process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
   process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
   process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);

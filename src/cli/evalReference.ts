@@ -36,7 +36,7 @@ import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { scoreCocoSample, type CaptionScores } from './evalCaptions.js';
 import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvResult, type PreparedCv } from './evalReferenceCv.js';
-import { chooseSettings, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
+import { chooseSettings, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
 import { scoreCoco } from './evalTransfer.js';
 
 const limitArg = process.argv.indexOf('--reference-limit');
@@ -101,6 +101,10 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   const recipes = choose ? REFERENCE_RECIPES : [...new Set([TODAY_RECIPE, SERVED_RECIPE])];
   const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log);
   const chosen = choose ? await chooseSettings(cv, rules, log) : null;
+  // `--conse`: the ConSE weights alone at the served setting (the search's last stage).
+  const conseTrials = process.argv.includes('--conse')
+    ? await Promise.all(CONSE_WEIGHTS.map((conseWeight) => scoreSetting(cv, { recipe: recipes.indexOf(SERVED_RECIPE), p: TRANSFER, conseWeight }, rules)))
+    : null;
   const at = (recipe: RidgeRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
   const crossValidation = { before: await at(TODAY_RECIPE, TRANSFER_BEFORE), after: await at(SERVED_RECIPE, TRANSFER) };
 
@@ -146,7 +150,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     };
   }
   return {
-    results: { referencePhotos: reference.length, cvQueryWords: queries.map((q) => q.word), chosen, crossValidation, pascalFloors, coco: cocoScores },
+    results: { referencePhotos: reference.length, cvQueryWords: queries.map((q) => q.word), chosen, conseTrials, crossValidation, pascalFloors, coco: cocoScores },
     cv,
     coco,
     cocoPhotos,

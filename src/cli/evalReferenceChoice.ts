@@ -11,7 +11,7 @@
 import type { TransferParameters } from '../embedding/index.js';
 import type { TextSearchRules } from '../eval/transfer.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
-import { scoreSetting, tagMerit, textMerit, type CvResult, type CvSetting, type PreparedCv } from './evalReferenceCv.js';
+import { scoreSetting, tagMerit, textMerit, type CvResult, type CvSetting, type FusedVectors, type PreparedCv } from './evalReferenceCv.js';
 
 /** The transfer's parameters before issue 25 (chosen on Pascal's 800 training photos alone). */
 export const TRANSFER_BEFORE: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
@@ -38,6 +38,7 @@ const GRID = {
   textVoteWeight: [0, 0.5, 1, 2, 4],
   conseWeight: [0.25, 0.5, 1],
 };
+export const CONSE_WEIGHTS = [0, ...GRID.conseWeight];
 /** How much of today's Pascal class figures a setting may lose. */
 const FLOOR_SLACK = 0.02;
 /** Figures of merit this close to the best are a tie (the folds' noise: neighbouring settings differ by about this). */
@@ -70,7 +71,7 @@ export interface Choice {
 
 export async function chooseSettings(cv: PreparedCv, rules: TextSearchRules, log: (line: string) => void): Promise<Choice> {
   const trials: CvResult[] = [];
-  const fused = new Map<Float32Array, Float32Array>();
+  const fused: FusedVectors = new Map();
   const run = async (s: CvSetting) => {
     const started = Date.now();
     const result = await scoreSetting(cv, s, rules, fused);

@@ -136,12 +136,14 @@ export function prepareCv(
 }
 
 /** One set of one fold under a setting: tags and text search as served, scored against the photos' own captions. */
-async function scoreSet(cv: PreparedCv, set: FoldSet, s: CvSetting, rules: TextSearchRules, fused: Map<Float32Array, Float32Array>) {
+async function scoreSet(cv: PreparedCv, set: FoldSet, s: CvSetting, rules: TextSearchRules, fused: FusedVectors) {
+  const byModel = fused.get(s.conseWeight) ?? new Map<Float32Array, Float32Array>();
+  fused.set(s.conseWeight, byModel);
   const photos: (TransferPhoto & { category: string | null })[] = set.photos.map((photo, i) => {
     const model = set.wordVectors[s.recipe]![i]!;
     // The same fused vector object for the same inputs, so the scorer's cache holds across trials.
-    let wordVector = s.conseWeight === 0 ? model : fused.get(model);
-    if (!wordVector) fused.set(model, (wordVector = withConse(model, photo.conse, s.conseWeight)));
+    let wordVector = s.conseWeight === 0 ? model : byModel.get(model);
+    if (!wordVector) byModel.set(model, (wordVector = withConse(model, photo.conse, s.conseWeight)));
     return { id: photo.id, captions: photo.captions, imageVector: photo.imageVector, wordVector, category: photo.category };
   });
   const pascal = photos.filter((photo): photo is typeof photo & { category: string } => photo.category !== null);
@@ -168,8 +170,11 @@ async function scoreSet(cv: PreparedCv, set: FoldSet, s: CvSetting, rules: TextS
 const meanOf = <T extends object>(rows: readonly T[]): T =>
   Object.fromEntries(Object.keys(rows[0]!).map((key) => [key, average(rows.map((row) => row[key as keyof T] as number))])) as T;
 
+/** Model vectors with ConSE fused in, by ConSE weight and model vector (kept between trials). */
+export type FusedVectors = Map<number, Map<Float32Array, Float32Array>>;
+
 /** A setting's figures, each the mean over the folds. */
-export async function scoreSetting(cv: PreparedCv, s: CvSetting, rules: TextSearchRules, fused = new Map<Float32Array, Float32Array>()): Promise<CvResult> {
+export async function scoreSetting(cv: PreparedCv, s: CvSetting, rules: TextSearchRules, fused: FusedVectors = new Map()): Promise<CvResult> {
   const pascal = [];
   const reference = [];
   for (const fold of cv.folds) {
