@@ -39,6 +39,7 @@ import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvResult, typ
 import { chooseSettings, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
 import { scoreCoco } from './evalTransfer.js';
 
+const SEARCH_VECTOR_BATCH = 8;
 const limitArg = process.argv.indexOf('--reference-limit');
 const REFERENCE_LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : undefined;
 
@@ -111,7 +112,12 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   // Held out: Pascal's 200 and the COCO sample, never read above.
   const searched = await images.findEmbeddings(pascalRows.map((row) => row.id));
   const pascalImage = new Map(pascalRows.map((row, i) => [row.id, l2Normalize(searched[i]!)]));
-  const referenceImage = await Promise.all(referenceCv.map(async (photo) => l2Normalize((await app.services.images.searchVector(photo.features)).vector)));
+  const referenceImage: Float32Array[] = [];
+  // A batch at a time: each reads the stored projection, and 7,091 at once would wait for connections.
+  for (let start = 0; start < referenceCv.length; start += SEARCH_VECTOR_BATCH) {
+    const batch = referenceCv.slice(start, start + SEARCH_VECTOR_BATCH);
+    referenceImage.push(...(await Promise.all(batch.map(async (photo) => l2Normalize((await app.services.images.searchVector(photo.features)).vector)))));
+  }
   const pool = {
     before: buildPool(pascal.map((photo) => ({ ...photo, imageVector: pascalImage.get(photo.id)! })), vectors),
     reference: buildPool(referenceCv.map((photo, i) => ({ ...photo, imageVector: referenceImage[i]! })), vectors),
