@@ -51,6 +51,9 @@ export interface SeedDeps {
   loadModels: () => Promise<void>;
 }
 
+/** Rows rewritten, as a share of the table, that make the seed compact it afterwards. */
+const COMPACT_SHARE = 0.2;
+
 /** Seconds a phase takes before it has measured itself: rough, for "about N s" while warming up. */
 const PHASE_ESTIMATES = {
   wordsPerSecond: 4_000,
@@ -200,8 +203,11 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   );
   // After the projection: a backfilled photo's candidates are its nearest by the searched vector.
   const hashed = await timeline.run('duplicates', ['projection'], () => seedDuplicates(repositories, logger));
-  // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
-  if (projection.reprojected + model.projected + transferred + hashed > 0) {
+  // These phases rewrite image rows; searches scan them, so leave no dead copies behind. Only
+  // after rewrites of a good share of the table (a first start): the VACUUM reads the whole
+  // table and its indexes while questions wait, which a restart's few stale transfers are not worth.
+  const rewritten = projection.reprojected + model.projected + transferred + hashed;
+  if (rewritten > 0 && rewritten >= COMPACT_SHARE * (await repositories.images.count(undefined, 'withReference'))) {
     await timeline.run('compact', ['transfer', 'duplicates'], () => repositories.images.compact());
   }
   options.onReady?.();

@@ -22,6 +22,11 @@ export class FairQueue {
 
   constructor(private readonly slots = 1) {}
 
+  /** Whether a turn is granted now. */
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
   /** Calls waiting for a turn. */
   get waiting(): number {
     let count = this.probes.length;
