@@ -14,7 +14,9 @@
 #
 # Kept small to stay within CI's budget: WORDS_LIMIT=40000 (the seed loads the
 # class, caption and tag words beyond it) and IMAGES_LIMIT=100 (20 on the
-# embedded store).
+# embedded store). The compose run stores no reference set (REFERENCE_SET=none);
+# the embedded run keeps the default, so its docker stop and docker kill land
+# while the reference set is being stored after readiness.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -120,6 +122,7 @@ services:
     environment:
       WORDS_LIMIT: "40000"
       IMAGES_LIMIT: "100"
+      REFERENCE_SET: "none"
 EOF
 compose() {
   SEMSEARCH_IMAGE=$IMAGE SEMSEARCH_DB_IMAGE=$DB_IMAGE SEMSEARCH_PORT=$PORT WRITE_TOKENS=$TOKEN \

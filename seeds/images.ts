@@ -1,7 +1,8 @@
-// Embeds the Pascal Sentences images and stores them through the ImageWriter,
-// as every photo is stored (rows, bytes, embeddings). Resumable: each batch
-// is one transaction, and a re-run skips every image whose id or content hash
-// is stored already, so nothing is embedded twice.
+// Embeds the Pascal Sentences images (and the reference set's, seeds/reference.ts)
+// and stores them through the ImageWriter, as every photo is stored (rows,
+// bytes, embeddings). Resumable: each batch is one transaction, and a re-run
+// skips every image whose id or content hash is stored already, so nothing is
+// embedded twice.
 import { readFile } from 'node:fs/promises';
 import { listPascalImages, type PascalImage } from '../src/dataset/pascal.js';
 import { type Embedder, embeddingVersion } from '../src/embedding/index.js';
@@ -20,8 +21,30 @@ import { createProgress } from '../src/lib/progress.js';
 export const IMAGES_PHASE = SEED_PHASES.images.record;
 const BATCH_SIZE = 16;
 export const ALL_IMAGES = 0;
-/** The `source` of the rows the seed stores. */
-const PASCAL_ORIGIN = 'pascal';
+
+/** A collection of photo files the seed stores: what it is called, how its rows are marked, the seed state row that records it done. */
+export interface PhotoSet {
+  name: string;
+  /** The rows' `source`. */
+  origin: string;
+  /** Stored as reference photos (migrations/014). */
+  reference: boolean;
+  record: string;
+  /** The progress line's label. */
+  label: string;
+  /** Photos embedded together and stored in one transaction. */
+  batchSize: number;
+}
+
+export const PASCAL_SET: PhotoSet = { name: 'Pascal Sentences', origin: 'pascal', reference: false, record: IMAGES_PHASE, label: 'images', batchSize: BATCH_SIZE };
+
+/** A photo file of a set, with its id in the store. */
+export interface SetPhoto {
+  id: string;
+  category: string | null;
+  file: string;
+  captions: string[];
+}
 
 export interface ImageSeedStores {
   images: ImageRepository;
@@ -101,17 +124,18 @@ export function interleaveByCategory(images: readonly PascalImage[]): PascalImag
 
 type PreparedImage = Omit<EmbeddedPhoto, 'embedded'>;
 
-async function prepare(image: PascalImage): Promise<PreparedImage> {
+async function prepare(image: SetPhoto): Promise<PreparedImage> {
   const bytes = await readFile(image.file);
   return { id: image.id, category: image.category, captions: image.captions, contentHash: sha256(bytes), bytes };
 }
 
 export interface ImageSeedPlan {
+  set: PhotoSet;
   /** Seeded by an earlier run: nothing to do. */
   skipped: boolean;
   wanted: number;
   stored: number;
-  missing: PascalImage[];
+  missing: SetPhoto[];
 }
 
 export interface ImageSeedHooks {
@@ -119,6 +143,8 @@ export interface ImageSeedHooks {
   onEmbedded?(embedded: number, total: number): void;
   /** Images stored so far, of how many. */
   onStored?(stored: number, total: number): void;
+  /** Awaited after each batch is stored, before the next is (the reference set refreshes transfers there). */
+  afterStore?(stored: number): Promise<void>;
 }
 
 /** What is missing: the store is asked before the phase starts (the embedded store may then be busy with the word index). */
@@ -131,15 +157,24 @@ export async function planImages(
   await reembedIfRecipeChanged(images, seedState, embedder, logger);
   const all = interleaveByCategory(listPascalImages(options.assetsDir));
   const listed = options.limit === ALL_IMAGES ? all : all.slice(0, options.limit);
+  return planSet({ images, seedState }, PASCAL_SET, listed);
+}
+
+/** What of `listed` is missing: photos a person deleted stay deleted, stored ones are skipped. */
+export async function planSet(
+  { images, seedState }: Pick<ImageSeedStores, 'images' | 'seedState'>,
+  set: PhotoSet,
+  listed: readonly SetPhoto[],
+): Promise<ImageSeedPlan> {
   // A person deleted these (deleteImage): they stay deleted.
   const deleted = await images.deleted(listed.map((image) => image.id), []);
   const wanted = listed.filter((image) => !deleted.ids.has(image.id));
-  const previous = (await seedState.completed()).get(IMAGES_PHASE);
+  const previous = (await seedState.completed()).get(set.record);
   const stored = await images.existing(wanted.map((image) => image.id), []);
   const skipped = Boolean(previous) && stored.ids.size >= wanted.length;
-  if (!skipped) await seedState.clear(IMAGES_PHASE);
+  if (!skipped) await seedState.clear(set.record);
   const missing = wanted.filter((image) => !stored.ids.has(image.id));
-  return { skipped, wanted: wanted.length, stored: stored.ids.size, missing };
+  return { set, skipped, wanted: wanted.length, stored: stored.ids.size, missing };
 }
 
 /**
@@ -156,9 +191,9 @@ export async function embedPlannedImages(
 ): Promise<SeedImagesResult> {
   if (plan.skipped) return { skipped: true, images: await images.count(), embedded: 0, seconds: 0 };
   const started = Date.now();
-  const { missing } = plan;
-  logger.info(`embedding ${missing.length} Pascal Sentences images (${plan.stored} stored already)`);
-  const progress = createProgress('images', plan.wanted, 'images', process.stderr, plan.stored);
+  const { missing, set } = plan;
+  logger.info(`embedding ${missing.length} ${set.name} images (${plan.stored} stored already)`);
+  const progress = createProgress(set.label, plan.wanted, 'images', process.stderr, plan.stored);
   let embedded = 0;
   let storedSoFar = plan.stored;
   let storing: Promise<void> = Promise.resolve();
@@ -171,24 +206,26 @@ export async function embedPlannedImages(
     const [known, deletedBytes] = await Promise.all([images.existing(ids, hashes), images.deleted([], hashes)]);
     // Recorded under the dataset id too, so the next seed skips it without reading it.
     const deletedHere = batch.filter((image) => deletedBytes.hashes.has(image.contentHash));
-    await images.recordDeleted(deletedHere.map(({ id, contentHash }) => ({ id, contentHash, origin: PASCAL_ORIGIN })));
+    await images.recordDeleted(deletedHere.map(({ id, contentHash }) => ({ id, contentHash, origin: set.origin })));
     const fresh = batch.flatMap((image, i) =>
       known.ids.has(image.id) || known.hashes.has(image.contentHash) || deletedBytes.hashes.has(image.contentHash)
         ? []
         : [{ ...image, embedded: embeddings[i]! }],
     );
     // The phases that follow fit the projection and the word model on them, and compute their transfers.
-    const inserted = await writer.store(fresh, PASCAL_ORIGIN);
+    const inserted = await writer.store(fresh, set.origin, set.reference);
     embedded += inserted.length;
     storedSoFar += batch.length;
     progress.tick(batch.length);
     hooks.onStored?.(storedSoFar, plan.wanted);
+    await hooks.afterStore?.(storedSoFar);
   };
-  for (let start = 0; start < missing.length; start += BATCH_SIZE) {
-    const batch = await Promise.all(missing.slice(start, start + BATCH_SIZE).map(prepare));
+  for (let start = 0; start < missing.length; start += set.batchSize) {
+    const batch = await Promise.all(missing.slice(start, start + set.batchSize).map(prepare));
     const embeddings = await embedder.embedImages(batch.map((image) => image.bytes));
     hooks.onEmbedded?.(plan.stored + start + batch.length, plan.wanted);
-    storing = storing.then(() => store(batch, embeddings)).catch((err: unknown) => {
+    // After a failure no later batch is stored: the store is left as a stop would leave it.
+    storing = storing.then(() => (failed ? undefined : store(batch, embeddings))).catch((err: unknown) => {
       failed ??= err as Error;
     });
     // A failed store ends the phase now rather than after every image is embedded.
@@ -198,10 +235,10 @@ export async function embedPlannedImages(
   if (failed) throw failed;
   progress.finish();
   const seconds = (Date.now() - started) / 1000;
-  const count = await images.count();
+  const count = set.reference ? plan.stored + embedded : await images.count();
   const msPerImage = embedded > 0 ? (1000 * seconds) / embedded : 0;
-  logger.info(`images ready: ${count} images, ${embedded} embedded in ${seconds.toFixed(1)} s (${msPerImage.toFixed(0)} ms/image)`);
-  await seedState.markDone(IMAGES_PHASE, { images: count, embedded, seconds, msPerImage });
+  logger.info(`${set.label} ready: ${count} images, ${embedded} embedded in ${seconds.toFixed(1)} s (${msPerImage.toFixed(0)} ms/image)`);
+  await seedState.markDone(set.record, { images: count, embedded, seconds, msPerImage });
   return { skipped: false, images: count, embedded, seconds };
 }
 

@@ -3,7 +3,9 @@
 // answered as soon as its data exists: the words first (then answered from
 // memory), then the word index on the database's thread beside the images on
 // every core, then the image projection, the image → word model and the
-// caption transfer.
+// caption transfer. Once the four questions are ready, the reference set
+// (seeds/reference.ts) in the background: every step after readiness runs in
+// short statements, so questions are answered in between.
 import { availableParallelism } from 'node:os';
 import type { Config } from '../src/config.js';
 import type { Database } from '../src/db/database.js';
@@ -16,6 +18,7 @@ import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import { seedDuplicates } from './duplicates.js';
+import { seedReference } from './reference.js';
 import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
@@ -30,6 +33,8 @@ export interface SeedOptions {
   wordModelRecipe?: string;
   /** Awaited as each phase that has work to do starts (the warm-up tests ask questions there). */
   duringPhase?: (phase: WarmupPhase) => Promise<void>;
+  /** Called once the four questions are ready, before the background phases (the reference set). */
+  onReady?: () => void;
 }
 
 export interface SeedDeps {
@@ -46,6 +51,9 @@ export interface SeedDeps {
   loadModels: () => Promise<void>;
 }
 
+/** Rows rewritten, as a share of the table, that make the seed compact it afterwards. */
+const COMPACT_SHARE = 0.2;
+
 /** Seconds a phase takes before it has measured itself: rough, for "about N s" while warming up. */
 const PHASE_ESTIMATES = {
   wordsPerSecond: 4_000,
@@ -53,6 +61,8 @@ const PHASE_ESTIMATES = {
   imageSecondsPerCore: 0.12,
   projectionSeconds: 3,
   modelSeconds: 60,
+  /** The reference set: 7,091 small photos (224×224), embedded on every core, stored and taught. */
+  referenceSeconds: 600,
 };
 
 /** Plans the phases an earlier run has not finished, so "about N s" adds up what is left. */
@@ -66,8 +76,10 @@ async function planWarmup({ config, repositories, warmup }: SeedDeps, seedWorker
     images: [(images * PHASE_ESTIMATES.imageSecondsPerCore) / seedWorkers, images],
     projection: [PHASE_ESTIMATES.projectionSeconds, 0],
     model: [PHASE_ESTIMATES.modelSeconds, 0],
+    reference: [PHASE_ESTIMATES.referenceSeconds, 0],
   };
   for (const phase of WARMUP_PHASES) {
+    if (phase === 'reference' && config.referenceSet === 'none') continue;
     if (!done.has(SEED_PHASES[phase].record)) warmup.plan(phase, ...plans[phase]);
   }
 }
@@ -191,8 +203,30 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   );
   // After the projection: a backfilled photo's candidates are its nearest by the searched vector.
   const hashed = await timeline.run('duplicates', ['projection'], () => seedDuplicates(repositories, logger));
-  // These phases rewrite image rows; searches scan them, so leave no dead copies behind.
-  if (projection.reprojected + model.projected + transferred + hashed > 0) {
+  // These phases rewrite image rows; searches scan them, so leave no dead copies behind. Only
+  // after rewrites of a good share of the table (a first start): the VACUUM reads the whole
+  // table and its indexes while questions wait, which a restart's few stale transfers are not worth.
+  const rewritten = projection.reprojected + model.projected + transferred + hashed;
+  if (rewritten > 0 && rewritten >= COMPACT_SHARE * (await repositories.images.count(undefined, 'withReference'))) {
     await timeline.run('compact', ['transfer', 'duplicates'], () => repositories.images.compact());
+  }
+  options.onReady?.();
+  if (!warmup.planned('reference')) return;
+  // Answers improve while it runs: it never holds readiness back.
+  await deps.loadModels();
+  embedder.setImageWorkers(seedWorkers);
+  try {
+    await timeline.run('reference', ['model', 'transfer'], () =>
+      seedReference(deps, {
+        onPlanned: (total, stored) => warmup.start('reference', total, stored),
+        onStored: (stored, total) => warmup.progress('reference', stored, total),
+      }),
+    );
+  } catch (err) {
+    // The server answers without it; the next start resumes it.
+    logger.error(`the reference set was not loaded: ${(err as Error).message} (REFERENCE_SET=none turns it off)`);
+  } finally {
+    embedder.setImageWorkers(config.embedWorkers);
+    warmup.finish('reference');
   }
 }

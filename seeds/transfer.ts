@@ -10,7 +10,12 @@ import type { Repositories } from '../src/repositories/index.js';
 import { TransferService } from '../src/services/transferService.js';
 
 export const TRANSFER_PHASE = 'transfer';
-const PAGE = 1000;
+/**
+ * Photos per statement. The phase runs after the store is ready: on the
+ * embedded store's one connection, each statement makes questions wait, so
+ * each stays short (tens of milliseconds).
+ */
+const PAGE = 25;
 
 /** Every captioned photo's caption words again (stores from before the transfer, or another word rule). */
 async function storeCaptionWords(transfers: Repositories['transfers']): Promise<void> {
@@ -34,7 +39,7 @@ export async function seedTransfer(
   const previous = (await repositories.seedState.completed()).get(TRANSFER_PHASE);
   if (previous?.version !== version) {
     await storeCaptionWords(repositories.transfers);
-    await repositories.transfers.resetAll();
+    for (let after: string | undefined = ''; after !== undefined; ) after = await repositories.transfers.resetPageAfter(after, PAGE);
   }
   const stale = await repositories.transfers.countStale();
   let done = 0;

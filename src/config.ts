@@ -38,6 +38,9 @@ const envSchema = z.object({
     .string()
     .url()
     .default('https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.75_224/'),
+  ASSETS_BASE_URL_FLICKR8K: z.string().url().default('https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/'),
+  // The reference set the seed loads after the store is ready (README, "The reference set"); none: no reference photos.
+  REFERENCE_SET: z.enum(['flickr8k', 'none']).default('flickr8k'),
   ASSETS_DOWNLOAD: z
     .enum(['true', 'false'])
     .default('true')
@@ -104,7 +107,11 @@ export interface Config {
     download: boolean;
     pascalBaseUrl: string;
     mobilenetBaseUrl: string;
+    /** Where Flickr8k_Dataset.zip and Flickr8k_text.zip are, for an online machine without the prepared reference set. */
+    flickr8kBaseUrl: string;
   };
+  /** The reference set the seed loads once the four questions are ready; 'none': no reference photos. */
+  referenceSet: 'flickr8k' | 'none';
   words: { limit: number; efSearch: number; gloveFile?: string };
   images: { limit: number; efSearch: number };
   wordSpace: { wordModelDir: string; tagVocabularySize: number; epochs?: number };
@@ -225,7 +232,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       download: e.ASSETS_DOWNLOAD,
       pascalBaseUrl: e.ASSETS_BASE_URL_PASCAL,
       mobilenetBaseUrl: e.ASSETS_BASE_URL_MOBILENET,
+      flickr8kBaseUrl: e.ASSETS_BASE_URL_FLICKR8K,
     },
+    referenceSet: e.REFERENCE_SET,
     words: { limit: wordsLimit, efSearch: wordEfSearch, gloveFile: e.GLOVE_FILE && path.resolve(e.GLOVE_FILE) },
     images: { limit: e.IMAGES_LIMIT, efSearch: e.IMAGE_EF_SEARCH },
     wordSpace: {

@@ -68,6 +68,7 @@ for (const kind of storeKinds()) {
           GLOVE_FILE: await buildTestGlove(),
           WORDS_LIMIT: '0',
           TRAIN_EPOCHS: '5',
+          REFERENCE_SET: 'none',
           ASSETS_DIR: realAssetsDir(),
           ASSETS_DOWNLOAD: 'false',
         };

@@ -175,10 +175,28 @@ for (const kind of storeKinds()) {
       const tags = page.getByRole('list', { name: 'Predicted tags' }).getByRole('link');
       await tags.first().waitFor();
       assert.ok((await tags.count()) >= 1);
+      // The similar photos that voted for a tag: small thumbnails, the caption that used the word on hover, as the API says.
+      const voted = (
+        await gql(server.url, 'query ($id: ID!) { image(id: $id) { tags(first: 8) { word { text } evidence { caption image { id } } } } }', {
+          id: firstId,
+        })
+      ).data!.image.tags.find((tag: { evidence: unknown[] }) => tag.evidence.length > 0) as
+        | { word: { text: string }; evidence: { caption: string; image: { id: string } }[] }
+        | undefined;
+      assert.ok(voted, 'a tag of a dog photo among captioned photos has neighbours that voted');
+      const thumbnails = page
+        .getByRole('list', { name: 'Predicted tags' })
+        .locator('li')
+        .filter({ has: page.getByRole('link', { name: voted.word.text, exact: true }) })
+        .locator('.evidence img');
+      assert.equal(await thumbnails.count(), voted.evidence.length);
+      assert.equal(await thumbnails.first().getAttribute('data-image-id'), voted.evidence[0]!.image.id);
+      assert.ok((await thumbnails.first().getAttribute('title'))!.includes(voted.evidence[0]!.caption));
+      assert.match((await thumbnails.first().getAttribute('src'))!, new RegExp(`^/images/${voted.evidence[0]!.image.id}\\?w=\\d+$`));
       const similar = await gridIds(page, 'main');
       assert.ok(similar.length >= 5, `${similar.length} similar photos`);
       assert.ok(!similar.includes(firstId), 'the photo itself is not among its similar photos');
-      const large = page.locator('.photo img');
+      const large = page.locator('.photo figure img');
       assert.match((await large.getAttribute('src'))!, new RegExp(`^/images/${firstId}\\?w=\\d+$`));
       assert.ok(((await large.getAttribute('alt')) ?? '').length > 3);
       await browser.screenshot('04-image-view');

@@ -32,6 +32,7 @@ function cliEnv(storeEnv: Record<string, string>, gloveFile: string): Record<str
     WORDS_LIMIT: '0',
     IMAGES_LIMIT: '20',
     TRAIN_EPOCHS: '1',
+    REFERENCE_SET: 'none',
     LOG_LEVEL: 'info',
     NODE_ENV: 'development',
   };

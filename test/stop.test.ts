@@ -165,6 +165,7 @@ for (const kind of storeKinds()) {
         WORDS_LIMIT: '0',
         IMAGES_LIMIT: String(IMAGES),
         TRAIN_EPOCHS: '1',
+        REFERENCE_SET: 'none',
         PORT: '0',
         HOST: '127.0.0.1',
         LOG_LEVEL: 'info',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 import type { RunningServer } from '../src/http/server.js';
-import { candidatesFor, foldTags, lemmaKey, textVoteKeys, TRANSFER } from '../src/embedding/index.js';
+import { candidatesFor, foldTags, lemmaKey, TEXT_VOTE_SHIFT, textVoteKeys, TRANSFER } from '../src/embedding/index.js';
 import { toFloat32 } from '../src/repositories/sqlParams.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
@@ -187,14 +187,20 @@ for (const kind of storeKinds()) {
 
       const served = await t.app.services.imageText.imagesForText({ text: 'dog grass', first: 50, mode: 'VECTOR' });
       assert.equal(served.matches.length, 50);
-      const votes = await t.app.db.primary.query<{ image_id: string; vote_sum: number }>(
-        `SELECT image_id, sum(vote)::float8 AS vote_sum FROM transfer_votes WHERE word = ANY($1::text[]) GROUP BY image_id`,
+      const votes = await t.app.db.primary.query<{ image_id: string; votes: number[] }>(
+        `SELECT image_id, array_agg(vote::float8) AS votes FROM transfer_votes WHERE word = ANY($1::text[]) GROUP BY image_id`,
         [textVoteKeys(['dog', 'grass'])],
       );
-      const voteSum = new Map(votes.rows.map((row) => [row.image_id, row.vote_sum]));
-      assert.ok(voteSum.size > 0, 'photos voted for the words');
+      const votesOf = new Map(votes.rows.map((row) => [row.image_id, row.votes]));
+      assert.ok(votesOf.size > 0, 'photos voted for the words');
       const scores = await evalTextSearch.textSearchScores(
-        served.matches.map((m) => ({ cosine: 1 - m.distance, voteSum: voteSum.get(m.image.id) ?? 0, keyCount: 2, voteWeight: TRANSFER.textVoteWeight })),
+        served.matches.map((m) => ({
+          cosine: 1 - m.distance,
+          votes: votesOf.get(m.image.id) ?? [],
+          keyCount: 2,
+          voteWeight: TRANSFER.textVoteWeight,
+          voteShift: TEXT_VOTE_SHIFT,
+        })),
       );
       const reranked = served.matches
         .map((m, i) => ({ id: m.image.id, distance: m.distance, score: scores[i]! }))

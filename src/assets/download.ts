@@ -3,8 +3,11 @@
 // (model.json and the weight files it lists). Files are written to a temp
 // name and renamed, so an interrupted download resumes and never leaves a
 // half file under the final name; files present already are skipped.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createProgress } from '../lib/progress.js';
 import { captionsPath, imagePath, pascalDir } from '../dataset/pascal.js';
 
@@ -66,6 +69,43 @@ async function fetchBytes(url: string): Promise<Buffer> {
       return Buffer.from(await response.arrayBuffer());
     } catch (err) {
       lastError = err;
+    }
+  }
+  throw new Error(`download failed after ${ATTEMPTS} attempts: ${url}: ${(lastError as Error).message}`);
+}
+
+/**
+ * A large file streamed to disk (never held in memory) under a temporary
+ * name, renamed when complete; present already: nothing is fetched. A
+ * stalled transfer (no byte for TIMEOUT_MS) is retried.
+ */
+export async function downloadToFile(url: string, file: string, onBytes?: (bytes: number, total: number) => void): Promise<boolean> {
+  if (present(file)) return false;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const partial = `${file}.part`;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const stalled = new AbortController();
+    let timer = setTimeout(() => stalled.abort(), TIMEOUT_MS);
+    try {
+      const response = await fetch(url, { signal: stalled.signal });
+      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      const total = Number(response.headers.get('content-length') ?? 0);
+      let received = 0;
+      const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      body.on('data', (chunk: Buffer) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stalled.abort(), TIMEOUT_MS);
+        received += chunk.length;
+        onBytes?.(received, total);
+      });
+      await pipeline(body, createWriteStream(partial));
+      renameSync(partial, file);
+      return true;
+    } catch (err) {
+      lastError = err;
+    } finally {
+      clearTimeout(timer);
     }
   }
   throw new Error(`download failed after ${ATTEMPTS} attempts: ${url}: ${(lastError as Error).message}`);

@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { Config } from '../config.js';
 import { mobilenetDir } from '../embedding/index.js';
 import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal } from './download.js';
+import { downloadFlickr8k } from './flickr8k.js';
 import { pascalDir } from '../dataset/pascal.js';
+import { referenceCaptionsFile, referenceDir } from '../dataset/referenceSet.js';
 
 type AssetsConfig = Config['assets'];
 
@@ -26,4 +28,12 @@ export async function ensurePascal(assets: AssetsConfig, log?: (message: string)
   if (complete) return;
   if (!assets.download) throw refuse('The Pascal Sentences dataset', root);
   await downloadPascal({ baseUrl: assets.pascalBaseUrl, assetsDir: assets.dir, log });
+}
+
+export async function ensureReferenceSet(assets: AssetsConfig, log?: (message: string) => void): Promise<void> {
+  const root = referenceDir(assets.dir);
+  const complete = existsSync(referenceCaptionsFile(root)) && !existsSync(path.join(root, DOWNLOADING_MARKER));
+  if (complete) return;
+  if (!assets.download) throw refuse('The reference set (flickr8k-reference)', root);
+  await downloadFlickr8k({ baseUrl: assets.flickr8kBaseUrl, assetsDir: assets.dir, log });
 }

@@ -39,7 +39,7 @@ function serverEnv(options: AgainstOptions): NodeJS.ProcessEnv {
 
 /** What decides a seeded store's content: the cache key's settings part. */
 function settingsKey(options: AgainstOptions, env: NodeJS.ProcessEnv): string {
-  const names = ['IMAGES_LIMIT', 'WORDS_LIMIT', 'GLOVE_FILE', 'ASSETS_DIR', 'TRAIN_EPOCHS', 'TAG_VOCABULARY_SIZE', 'EMBED_WORKERS'];
+  const names = ['IMAGES_LIMIT', 'WORDS_LIMIT', 'GLOVE_FILE', 'ASSETS_DIR', 'TRAIN_EPOCHS', 'TAG_VOCABULARY_SIZE', 'EMBED_WORKERS', 'REFERENCE_SET'];
   const settings = Object.fromEntries(names.map((name) => [name, env[name] ?? '']));
   return createHash('sha1').update(JSON.stringify({ store: options.store.kind, settings })).digest('hex').slice(0, 10);
 }

@@ -2,7 +2,8 @@
 // writes eval/results.json, eval/report.html (tables and image grids), and a
 // printed summary. Needs a seeded store (`npm run seed`). `-- --transfer`
 // measures and prints the caption transfer alone; `-- --photos` the
-// "like this photo, but…" and duplicates measures alone.
+// "like this photo, but…" and duplicates measures alone; `-- --word-pairs
+// [--tune]` texts of two words alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -27,6 +28,7 @@ import { evaluateTransfer } from './evalTransfer.js';
 import { evaluateReference } from './evalReference.js';
 import { CV_HEADER, cvRow, describe } from './evalReferenceChoice.js';
 import { referenceSummaryRows, referenceTables, referenceTagGrid } from './evalReferenceReport.js';
+import { evaluateWordPairs, printWordPairs, wordPairSummaryRows } from './evalWordPairs.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
 const CHOICES_ONLY = process.argv.includes('--choices');
@@ -151,6 +153,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const { grids, samples } = await sampleGrids(app, heldOut);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
   const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
+  const wordPairs = await evaluateWordPairs(app, coco, { tune: false }, (line) => app.logger.info(line));
   const photoMeasures = await evaluatePhotos(app, (line) => app.logger.info(line));
   const reference = await evaluateReference(app, config, false);
 
@@ -177,6 +180,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     cocoSample: coco?.scores ?? null,
     heldOutCaptions: pascalCaptions,
     captionTransfer: transfer.results,
+    wordPairs,
     ...photoMeasures.results,
     referenceSet: reference?.results ?? null,
     samples,
@@ -212,6 +216,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ...steeringSummaryRows(steering.cut, steering.exclusion),
     ...(cocoTextSearch ? cocoSummaryRows(cocoTextSearch) : []),
     ...transfer.summaryRows,
+    ...wordPairSummaryRows(wordPairs),
     ...photoMeasures.summaryRows,
     ...(reference ? referenceSummaryRows(reference) : []),
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
@@ -258,7 +263,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
       grids: [
         ...grids,
         ...cocoPart.grids,
-        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source)', grids: transfer.grids },
+        { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source; ← the photos that voted: Tag.evidence, with their weights)', grids: transfer.grids },
         ...(reference
           ? [{ heading: 'COCO sample: tags before (Pascal captions, parameters before issue 25) and after (with the reference set, served parameters)', grids: await referenceTagGrid(reference) }]
           : []),
@@ -316,6 +321,15 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
   }
 }
 
+/** `--word-pairs`: texts of two words alone (with `--tune`, reference photos too), printed and written to eval/word-pairs.json. */
+async function evaluateWordPairsOnly(app: App, config: Config): Promise<void> {
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  const results = await evaluateWordPairs(app, coco, { tune: process.argv.includes('--tune') }, (line) => app.logger.info(line));
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'word-pairs.json'), `${JSON.stringify(results, null, 2)}\n`);
+  printWordPairs(results, (text) => process.stdout.write(text));
+}
+
 /** `--photos`: "like this photo, but…" and duplicates alone, printed and written to eval/photos.json. */
 async function evaluatePhotosOnly(app: App): Promise<void> {
   const { results, summaryRows } = await evaluatePhotos(app, (line) => app.logger.info(line));
@@ -326,15 +340,11 @@ async function evaluatePhotosOnly(app: App): Promise<void> {
 }
 
 const config = loadConfig();
-const only = (['transfer', 'photos', 'reference'] as const).find((part) => process.argv.includes(`--${part}`));
-await withApp(
-  (app) =>
-    only === 'transfer'
-      ? evaluateTransferOnly(app, config)
-      : only === 'photos'
-        ? evaluatePhotosOnly(app)
-        : only === 'reference'
-          ? evaluateReferenceOnly(app, config)
-          : evaluate(app, config),
-  config,
-);
+const ONLY = {
+  '--transfer': evaluateTransferOnly,
+  '--photos': evaluatePhotosOnly,
+  '--word-pairs': evaluateWordPairsOnly,
+  '--reference': evaluateReferenceOnly,
+} as const;
+const only = Object.entries(ONLY).find(([flag]) => process.argv.includes(flag))?.[1];
+await withApp((app) => (only ?? evaluate)(app, config), config);

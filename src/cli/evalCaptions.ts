@@ -72,7 +72,7 @@ async function tagsOf(app: App, vector: Float32Array): Promise<string[]> {
 }
 
 /** Each photo's image features and word-space vector, as the API computes them for new bytes. */
-async function embedCocoPhotos(app: App, photos: readonly CocoSamplePhoto[]): Promise<{ features: Float32Array[]; vectors: Float32Array[] }> {
+export async function embedCocoPhotos(app: App, photos: readonly { file: string }[]): Promise<{ features: Float32Array[]; vectors: Float32Array[] }> {
   const features: Float32Array[] = [];
   const vectors: Float32Array[] = [];
   for (let start = 0; start < photos.length; start += EMBED_BATCH) {

@@ -9,11 +9,12 @@
 // parameters, the model fitted on Pascal's training split) and after (Pascal
 // and the reference set, the served parameters, the model fitted on both).
 // `--reference-limit N` reads only the first N reference photos (quick runs).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app.js';
 import type { Config } from '../config.js';
 import { listPascalImages } from '../dataset/pascal.js';
-import { listReferenceSet } from '../dataset/referenceSet.js';
+import { listReferencePhotos, referenceCaptionsFile, referenceDir } from '../dataset/referenceSet.js';
 import {
   applyLinearMap,
   captionWordList,
@@ -63,7 +64,8 @@ export function fitRecipe(rows: readonly CvPhoto[], recipe: RidgeRecipe, vectors
 export async function evaluateReference(app: App, config: Config, choose = process.argv.includes('--choose')) {
   const log = (line: string) => app.logger.info(line);
   const { wordSpace, images, words, tagVocabulary, evalTextSearch: rules } = app.repositories;
-  const reference = await withFeatures(app, config, 'reference', listReferenceSet(config.assets.dir), REFERENCE_LIMIT);
+  if (!existsSync(referenceCaptionsFile(referenceDir(config.assets.dir)))) return null;
+  const reference = await withFeatures(app, config, 'reference', listReferencePhotos(config.assets.dir), REFERENCE_LIMIT);
   if (reference.length === 0) return null;
   const pascalRows = await wordSpace.trainingImages();
   const pascalClasses = new Map(

@@ -71,7 +71,11 @@ export async function referenceTagGrid(evaluation: ReferenceEvaluation): Promise
   for (let i = 0; i < coco.sample.length && grids.length < GRID_TAG_PHOTOS; i += step) {
     const captionWords = captionWordSet(coco.sample[i]!.captions);
     const tags = (when: 'before' | 'after') =>
-      labelled(scorer.tags(cocoPhotos[when].photos[i]!, cocoPhotos[when].near[i]!, when === 'before' ? TRANSFER_BEFORE : TRANSFER).slice(0, TAGS_SHOWN), captionWords);
+      labelled(
+        scorer.tags(cocoPhotos[when].photos[i]!, cocoPhotos[when].near[i]!, when === 'before' ? TRANSFER_BEFORE : TRANSFER).slice(0, TAGS_SHOWN),
+        captionWords,
+        cocoPhotos[when].near[i]!,
+      );
     grids.push({
       title: `${coco.sample[i]!.id}: before → after`,
       words: ['before:', ...tags('before'), 'after:', ...tags('after')],

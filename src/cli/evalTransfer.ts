@@ -13,6 +13,7 @@ import {
   captionWordList,
   categoryWords,
   fitRidge,
+  heaviestVoters,
   targetVector,
   TRANSFER,
   type FoldedTag,
@@ -78,8 +79,9 @@ function defaultWordModel(vectors: WordVectors): FitWordModel {
 /** The half of the COCO sample stored with captions: the photos whose seeded hash of their id is even. */
 const inTaughtHalf = (id: string) => createHash('sha1').update(`${HALF_SEED}:${id}`).digest()[0]! % 2 === 0;
 
-export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: string) => void) {
-  const { wordSpace, tags, tagVocabulary, images, words, evalTextSearch: rules } = app.repositories;
+/** The stored Pascal photos as transfer measures them (their searched image vectors and model vectors), and the held-out ids. */
+export async function pascalTransferPhotos(app: App) {
+  const { wordSpace, tags, images } = app.repositories;
   const rows = await wordSpace.trainingImages();
   const heldOutIds = new Set((await wordSpace.heldOutImages()).map((row) => row.id));
   const [searched, modelVectors] = await Promise.all([
@@ -91,6 +93,28 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     imageVector: l2Normalize(searched[i]!),
     wordVector: l2Normalize(modelVectors[i]!),
   }));
+  return { rows, pascal, heldOutIds };
+}
+
+/** Photos embedded by the evaluation (not stored) as transfer measures them: the image vector searched as similarImages would, and the model's. */
+export async function transferPhotos(
+  app: App,
+  photos: readonly { id: string; captions: readonly string[] }[],
+  features: readonly Float32Array[],
+  wordVectors: readonly Float32Array[],
+): Promise<TransferPhoto[]> {
+  const projected = await Promise.all(features.map((f) => app.services.images.searchVector(f)));
+  return photos.map((photo, i) => ({
+    id: photo.id,
+    captions: photo.captions,
+    imageVector: l2Normalize(projected[i]!.vector),
+    wordVector: wordVectors[i]!,
+  }));
+}
+
+export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: string) => void) {
+  const { tagVocabulary, words, evalTextSearch: rules } = app.repositories;
+  const { rows, pascal, heldOutIds } = await pascalTransferPhotos(app);
   const needed = new Set<string>([...OPEN_VOCABULARY_QUERIES, ...rows.flatMap((row) => categoryWords(row.category))]);
   for (const caption of [...rows.flatMap((r) => r.captions), ...(coco?.sample.flatMap((p) => p.captions) ?? [])]) {
     for (const word of captionWordList([caption])) needed.add(word);
@@ -120,13 +144,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
   let cocoHalves: TransferResults['cocoHalves'] = null;
   let reportGrid: SampleGrid[] = [];
   if (coco) {
-    const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
-    const photos: TransferPhoto[] = coco.sample.map((photo, i) => ({
-      id: photo.id,
-      captions: photo.captions,
-      imageVector: l2Normalize(projected[i]!.vector),
-      wordVector: coco.photos[i]!.vector,
-    }));
+    const photos = await transferPhotos(app, coco.sample, coco.features, coco.photos.map((photo) => photo.vector));
     const pascalPool = buildPool(pascal, vectors);
     const score = (subset: readonly TransferPhoto[], near: readonly (readonly Neighbour[])[], tagsBy: boolean, textBy: boolean) =>
       scoreCoco(subset, near, scorer, coco.queries, tagsBy, textBy, rules);
@@ -183,8 +201,14 @@ export async function scoreCoco(
   return summarise(scored, textToImagePrecision(scored, queries));
 }
 
-export const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>) =>
-  tags.map((tag) => `${tag.text}${mentions(captionWords, [tag.text]) ? ' ✓' : ''} (${tag.source.toLowerCase().replace('_', ' ')})`);
+/** Each tag, ✓ when the captions use it, its source, and its evidence (Tag.evidence: the voting neighbours and their weights) when `near` is given. */
+export const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>, near: readonly Neighbour[] = []) =>
+  tags.map((tag) => {
+    const evidence = heaviestVoters(tag.voters).map((voter) => `${near[voter.place]?.photo.id} ${voter.weight.toFixed(2)}`);
+    return `${tag.text}${mentions(captionWords, [tag.text]) ? ' ✓' : ''} (${tag.source.toLowerCase().replace('_', ' ')})${
+      evidence.length > 0 ? ` ← ${evidence.join(', ')}` : ''
+    }`;
+  });
 
 /** 12 COCO photos' first 10 tags beside their captions: the model alone, then with the Pascal captions' transfer. */
 async function tagGrid(coco: Coco, photos: readonly TransferPhoto[], near: readonly (readonly Neighbour[])[], scorer: TagScorer) {
@@ -199,7 +223,7 @@ async function tagGrid(coco: Coco, photos: readonly TransferPhoto[], near: reado
         'before:',
         ...labelled(scorer.tags(photo, NO_NEIGHBOURS, TRANSFER), captionWords),
         'after:',
-        ...labelled(scorer.tags(photo, near[i]!, TRANSFER), captionWords),
+        ...labelled(scorer.tags(photo, near[i]!, TRANSFER), captionWords, near[i]!),
       ],
       results: [await cocoThumbnail(coco.sample[i]!, photo.captions.join(' / '))],
     });

@@ -1,7 +1,9 @@
-// `npm run import -- <files or folders…> [--category NAME] [--captions-from-sidecar] [--url URL]`
+// `npm run import -- <files or folders…> [--category NAME] [--captions-from-sidecar | --captions-coco FILE |
+// --captions-flickr FILE] [--reference] [--url URL]`
 // Stores photos in bulk: into the store named by DATABASE_URL (or the embedded
 // one), or with --url through a running server's API. Re-runnable: photos
-// stored already are skipped.
+// stored already are skipped. --reference stores a captioned set as reference
+// photos (they teach tags and text search; no answer lists them unless asked).
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
@@ -19,11 +21,18 @@ import {
 import { apiSink, ImportRefusedError, storeSink } from '../import/sinks.js';
 import { createLogger } from '../logger.js';
 import { cleanCategory } from '../services/arguments.js';
+import { readCaptionFile, type CaptionsByFile } from '../dataset/captionFiles.js';
 
-const USAGE = `usage: npm run import -- <files or folders…> [--category NAME] [--captions-from-sidecar] [--url URL]
+const USAGE = `usage: npm run import -- <files or folders…> [--category NAME] [--captions-from-sidecar | --captions-coco FILE |
+       --captions-flickr FILE] [--reference] [--url URL]
   Folders are walked recursively for .jpg, .jpeg, .png and .webp files.
   --category NAME          the category of every imported photo
   --captions-from-sidecar  captions from photo.jpg.txt or photo.txt beside each photo, one a line
+  --captions-coco FILE     captions from a COCO captions JSON (captions_train2017.json), by file name
+  --captions-flickr FILE   captions from a Flickr8k/Flickr30k token file (Flickr8k.token.txt), by file name
+  --reference              store them as reference photos: they teach tags and text search, and no
+                           answer lists them unless asked (includeReference); a photo without captions
+                           is refused. Not with --url.
   --url URL                send through a running server's API (SEMSEARCH_TOKEN: its write token)`;
 
 /** Exit code when the command itself is wrong or the store cannot be opened: nothing was read. */
@@ -41,6 +50,9 @@ try {
     options: {
       category: { type: 'string' },
       'captions-from-sidecar': { type: 'boolean', default: false },
+      'captions-coco': { type: 'string' },
+      'captions-flickr': { type: 'string' },
+      reference: { type: 'boolean', default: false },
       url: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,6 +73,17 @@ try {
   fail(`--category: ${(err as Error).message}`);
 }
 if (args.url !== undefined && !/^https?:\/\/[^/]/.test(args.url)) fail(`--url must be an http(s) URL, got '${args.url}'`);
+const captionSources = [args['captions-from-sidecar'], args['captions-coco'], args['captions-flickr']].filter(Boolean);
+if (captionSources.length > 1) fail('give one source of captions: --captions-from-sidecar, --captions-coco or --captions-flickr');
+if (args.reference && args.url !== undefined) fail('--reference stores into the store itself: run it without --url (stop the server first on the embedded store)');
+if (args.reference && captionSources.length === 0) fail('--reference needs captions: --captions-from-sidecar, --captions-coco FILE or --captions-flickr FILE');
+let captionsByFile: CaptionsByFile | undefined;
+try {
+  if (args['captions-coco']) captionsByFile = readCaptionFile(args['captions-coco'], 'coco');
+  if (args['captions-flickr']) captionsByFile = readCaptionFile(args['captions-flickr'], 'flickr');
+} catch (err) {
+  fail(`captions: ${(err as Error).message}`);
+}
 
 const config = loadConfig();
 // Migrations and model loading stay quiet: the progress bar and summary say what happens.
@@ -92,12 +115,12 @@ if (args.url !== undefined) {
     );
   }
   await app.embedder.loadModels();
-  sink = storeSink(app.services.images);
+  sink = storeSink(app.services.images, args.reference);
 }
 
 let report: ImportReport;
 try {
-  report = await runImport(found.files, sink, { category, captionsFromSidecar: args['captions-from-sidecar'] });
+  report = await runImport(found.files, sink, { category, captionsFromSidecar: args['captions-from-sidecar'], captionsByFile });
 } catch (err) {
   await app?.close();
   if (err instanceof ImportRefusedError) fail(err.message);

@@ -61,8 +61,8 @@ void stopRequested.then((signal) => {
   return stop(0);
 });
 
-try {
-  await app.seed();
+// Ready once the four questions are: the reference set is learnt afterwards, in the background.
+const reportReady = () => {
   const seeded = performance.now();
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   logger.info(
@@ -72,6 +72,10 @@ try {
   );
   // Nothing waited for it on a restart; new image bytes will.
   void app.loadModels().catch(() => undefined);
+};
+
+try {
+  await app.seed({ onReady: reportReady });
 } catch (err) {
   // Stopped by a signal mid-seed: not a failure; the next start resumes the seed.
   if (!stopping) logger.error(`seeding failed: ${(err as Error).message}`);

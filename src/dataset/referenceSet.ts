@@ -1,26 +1,34 @@
-// The reference set on disk (ASSETS_DIR/flickr8k-reference): 7,091 everyday
-// photos (Flickr8k, squashed to 224×224) with 5 captions each, which may be
-// used to train, tune and serve. The evaluation reads it from here.
+// The reference set on disk: flickr8k-reference/images/<file>.jpg with their
+// captions in flickr8k-reference/captions.jsonl (`{"file", "captions"}` a
+// line). A prepared copy in ASSETS_DIR is used as it is; an online machine
+// builds the same layout from the public Flickr8k archives (assets/flickr8k.ts).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseCaptionLines } from './captionFiles.js';
 
-export const REFERENCE_SET_DIR_NAME = 'flickr8k-reference';
+export const REFERENCE_DIR_NAME = 'flickr8k-reference';
+/** The `source` of the reference set's rows. */
+export const REFERENCE_ORIGIN = 'flickr8k';
 
 export interface ReferencePhoto {
-  /** The file stem ("1000268201_693b08cb0e"). */
+  /** The file stem ('1000268201_693b08cb0e'): its id in the store. */
   id: string;
   file: string;
   captions: string[];
 }
 
-/** Every photo of the set, in the order of captions.jsonl; [] when the set is not there. */
-export function listReferenceSet(assetsDir: string): ReferencePhoto[] {
-  const root = path.join(assetsDir, REFERENCE_SET_DIR_NAME);
-  const index = path.join(root, 'captions.jsonl');
-  if (!existsSync(index)) return [];
-  return readFileSync(index, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as { file: string; captions: string[] })
-    .map((row) => ({ id: path.parse(row.file).name, captions: row.captions, file: path.join(root, 'images', row.file) }));
+export const referenceDir = (assetsDir: string) => path.join(assetsDir, REFERENCE_DIR_NAME);
+export const referenceCaptionsFile = (root: string) => path.join(root, 'captions.jsonl');
+export const referenceImagePath = (root: string, file: string) => path.join(root, 'images', file);
+
+/** Every photo listed with captions whose image file is there, in file order (a stable seeding order). */
+export function listReferencePhotos(assetsDir: string): ReferencePhoto[] {
+  const root = referenceDir(assetsDir);
+  const captionsFile = referenceCaptionsFile(root);
+  if (!existsSync(captionsFile)) throw new Error(`the reference set is missing: no ${REFERENCE_DIR_NAME}/captions.jsonl in ASSETS_DIR (${assetsDir})`);
+  const captions = parseCaptionLines(readFileSync(captionsFile, 'utf8'));
+  return [...captions]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([file, list]) => ({ id: file.replace(/\.[^.]+$/, ''), file: referenceImagePath(root, file), captions: list }))
+    .filter((photo) => existsSync(photo.file));
 }

@@ -22,6 +22,11 @@ export class FairQueue {
 
   constructor(private readonly slots = 1) {}
 
+  /** Whether a turn is granted now. */
+  get busy(): boolean {
+    return this.running > 0;
+  }
+
   /** Calls waiting for a turn. */
   get waiting(): number {
     let count = this.probes.length;
@@ -32,6 +37,11 @@ export class FairQueue {
   /** Resolves with a release function once it is `scope`'s turn. */
   acquire(scope: RequestScope | undefined): Promise<() => void> {
     scope?.check();
+    // A free turn and no one waiting: granted now, with no waiter to list or stop listening for.
+    if (this.running < this.slots && this.turns.length === 0 && this.probes.length === 0) {
+      this.running++;
+      return Promise.resolve(this.releaser());
+    }
     return new Promise((resolve, reject) => {
       let unlisten = () => {};
       const waiter: Waiter = {
@@ -96,13 +106,18 @@ export class FairQueue {
       const waiter = this.next();
       if (!waiter) return;
       this.running++;
-      let released = false;
-      waiter.grant(() => {
-        if (released) return;
-        released = true;
-        this.running--;
-        this.dispatch();
-      });
+      waiter.grant(this.releaser());
     }
+  }
+
+  /** Ends a granted turn, once, and gives the next waiter its turn. */
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      this.dispatch();
+    };
   }
 }

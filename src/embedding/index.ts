@@ -16,11 +16,15 @@ import { ImageEmbeddingPool } from './workerPool.js';
 export { categoryWords, captionWordCounts, contentWords } from './captions.js';
 export {
   captionWordList,
+  EVIDENCE_NEIGHBOURS,
+  heaviestVoters,
   modelWordScore,
   neighbourWeights,
   OWN_CAPTIONS,
   scoreTags,
+  TEXT_VOTE_SHIFT,
   textVoteKeys,
+  textVoters,
   TRANSFER,
   transferredVector,
   transferredWordVotes,
@@ -90,6 +94,7 @@ export {
   type FoldedTag,
   type TagCandidate,
   type TagSource,
+  type TagVoter,
 } from './tagFolding.js';
 export { applyLinearMap, fitRidge, ridgeStatistics, solveRidge, type LinearMap, type RidgeStatistics } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';

@@ -98,6 +98,14 @@ export interface TagCandidate {
   synonyms: string[];
   /** Where the word came from (scoreTags); the model alone when not said. */
   source?: TagSource;
+  /** The neighbours whose captions voted for its tag, in no order (scoreTags; heaviestVoters picks the evidence); none when not said. */
+  voters?: readonly TagVoter[];
+}
+
+/** A neighbour (by its place, nearest first) and its part of a tag's vote. */
+export interface TagVoter {
+  place: number;
+  weight: number;
 }
 
 export interface FoldedTag {
@@ -105,6 +113,7 @@ export interface FoldedTag {
   distance: number;
   synonyms: string[];
   source: TagSource;
+  voters: readonly TagVoter[];
 }
 
 /** The first `first` tags of candidates sorted best first: one per tag, no near-duplicates; a tag's distance is its nearest word's. */
@@ -124,7 +133,7 @@ export function foldTags(
     if (vector && chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
     seen.add(lemmaKey(tag));
     if (vector) chosen.push(vector);
-    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms, source: candidate.source ?? 'MODEL' });
+    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms, source: candidate.source ?? 'MODEL', voters: candidate.voters ?? [] });
   }
   return tags;
 }

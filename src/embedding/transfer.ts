@@ -7,7 +7,7 @@
 // "Caption transfer" and "Issue 25").
 import { l2Normalize } from '../lib/vectors.js';
 import { contentWords } from './captions.js';
-import type { TagCandidate, TagSource } from './tagFolding.js';
+import type { TagCandidate, TagSource, TagVoter } from './tagFolding.js';
 import { lemmaKey } from './tagVocabulary.js';
 
 export interface TransferParameters {
@@ -27,6 +27,14 @@ export interface TransferParameters {
 // reference set, for a pool of about 8,000 captioned photos (docs/models.md,
 // "Issue 25"; before: k 10, T 0.2, chosen with Pascal's 800 alone).
 export const TRANSFER: TransferParameters = { neighbours: 20, temperature: 0.1, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
+
+/**
+ * A text of several words: a photo's vote is the shifted geometric mean of its
+ * votes for the words (exp of the mean of ln(vote + shift), less shift; the
+ * store's text_vote), so the words count together. Chosen on the training
+ * data (docs/search.md, "Texts of several words").
+ */
+export const TEXT_VOTE_SHIFT = 0.01;
 
 /** The words a photo keeps for text search: its neighbours' most voted (the rest add little to a score). */
 export const TEXT_VOTE_WORDS = 32;
@@ -95,20 +103,51 @@ export function transferredWordVotes(
   neighbours: readonly CaptionedNeighbour[],
   p: TransferParameters = TRANSFER,
 ): [word: string, vote: number][] {
-  const weights = neighbourWeights(neighbours.map((n) => n.distance), p.temperature);
   const votes = new Map<string, number>();
-  neighbours.forEach((neighbour, j) => {
-    const uses = new Map<string, number>();
-    for (const word of neighbour.captionWords) uses.set(voteKey(word), (uses.get(voteKey(word)) ?? 0) + 1);
-    for (const [key, count] of uses) {
-      // Two forms in one caption (dog, dogs) count that caption once.
-      const share = Math.min(1, count / Math.max(neighbour.captionCount, 1));
-      votes.set(key, (votes.get(key) ?? 0) + weights[j]! * share);
-    }
-  });
+  for (const byKey of neighbourWordVotes(neighbours, p)) {
+    for (const [key, vote] of byKey) votes.set(key, (votes.get(key) ?? 0) + vote);
+  }
   return [...votes]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, TEXT_VOTE_WORDS);
+}
+
+/** Each neighbour's part of the word votes (in their order): by voteKey, its softmax weight × the share of its captions using it. */
+function neighbourWordVotes(neighbours: readonly CaptionedNeighbour[], p: TransferParameters): Map<string, number>[] {
+  const weights = neighbourWeights(neighbours.map((n) => n.distance), p.temperature);
+  return neighbours.map((neighbour, j) => {
+    const uses = new Map<string, number>();
+    for (const word of neighbour.captionWords) uses.set(voteKey(word), (uses.get(voteKey(word)) ?? 0) + 1);
+    // Two forms in one caption (dog, dogs) count that caption once.
+    return new Map([...uses].map(([key, count]) => [key, weights[j]! * Math.min(1, count / Math.max(neighbour.captionCount, 1))]));
+  });
+}
+
+/** How many voting neighbours Tag.evidence and ImageMatch.evidence show. */
+export const EVIDENCE_NEIGHBOURS = 3;
+
+/** The heaviest EVIDENCE_NEIGHBOURS voters, heaviest first (ties: nearest first). */
+export const heaviestVoters = (voters: readonly TagVoter[]): TagVoter[] =>
+  voters
+    .filter((voter) => voter.weight > 0)
+    .sort((a, b) => b.weight - a.weight || a.place - b.place)
+    .slice(0, EVIDENCE_NEIGHBOURS);
+
+/**
+ * Which neighbours voted for a text's keys in the votes a photo stores
+ * (transferredWordVotes: a key outside its TEXT_VOTE_WORDS got no vote), and
+ * each one's part: its votes for the stored keys, summed over the text's keys
+ * and divided by their number (its share of their mean vote).
+ */
+export function textVoters(neighbours: readonly CaptionedNeighbour[], keys: readonly string[], p: TransferParameters = TRANSFER): TagVoter[] {
+  const stored = new Set(transferredWordVotes(neighbours, p).map(([key]) => key));
+  const counted = [...new Set(keys)].filter((key) => stored.has(key));
+  return heaviestVoters(
+    neighbourWordVotes(neighbours, p).map((byKey, place) => ({
+      place,
+      weight: counted.reduce((sum, key) => sum + (byKey.get(key) ?? 0), 0) / Math.max(new Set(keys).size, 1),
+    })),
+  );
 }
 
 /** The keys a text's known words search the stored votes by. */
@@ -130,6 +169,7 @@ export interface VotedWord extends TagCandidate {
 export interface ScoredTag extends TagCandidate {
   score: number;
   source: TagSource;
+  voters: TagVoter[];
 }
 
 /**
@@ -167,11 +207,15 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
   const evidenceFor = (tag: string) => {
     let vote = 0;
     let own = 0;
+    const voters: TagVoter[] = [];
     for (const [n, share] of uses.get(tag) ?? []) {
       if (n === OWN_CAPTIONS) own = share;
-      else vote += (weights[n] ?? 0) * share;
+      else {
+        vote += (weights[n] ?? 0) * share;
+        voters.push({ place: n, weight: (weights[n] ?? 0) * share });
+      }
     }
-    return { vote, own };
+    return { vote, own, voters };
   };
 
   const candidates = new Map<string, TagCandidate>();
@@ -180,11 +224,11 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
     if (!candidates.has(word.text)) candidates.set(word.text, word);
   }
   const scored = [...candidates.values()].map((word): ScoredTag => {
-    const { vote, own } = evidenceFor(tagOf(word));
+    const { vote, own, voters } = evidenceFor(tagOf(word));
     const source: TagSource = own > 0 ? 'CAPTION' : vote > 0 ? 'SIMILAR_PHOTOS' : 'MODEL';
     const score = own + p.tagWeight * vote + (1 - p.tagWeight) * modelWordScore(word);
     const { text, tag, distance, vector, synonyms } = word;
-    return { text, tag, distance, vector, synonyms, score, source };
+    return { text, tag, distance, vector, synonyms, score, source, voters };
   });
   return scored.sort((a, b) => b.score - a.score || a.distance - b.distance || (a.text < b.text ? -1 : 1));
 }

@@ -60,6 +60,7 @@ async function embedPhotos(app: App, photos: readonly CocoPhoto[], log: (line: s
     rows.push({
       id: photo.id,
       category: null,
+      reference: false,
       captions: [...photo.captions],
       captionWords: captionWordList(photo.captions),
       width: info.width,

@@ -13,6 +13,7 @@ import {
   captionWordList,
   foldTags,
   scoreTags,
+  TEXT_VOTE_SHIFT,
   textVoteKeys,
   transferredVector,
   transferredWordVotes,
@@ -198,7 +199,8 @@ export class TagScorer {
  * searched vector (the store's searched_text_vector of its model vector and
  * the vector transferred from its neighbours) and its score for each query
  * (the store's text_search_score of that vector's cosine and the neighbours'
- * votes for the query's words). Two round trips to the store in all.
+ * votes for the query's words, taken together with `voteShift`). Two round
+ * trips to the store in all.
  */
 export async function searchedTexts<T extends TransferPhoto>(
   photos: readonly T[],
@@ -206,6 +208,7 @@ export async function searchedTexts<T extends TransferPhoto>(
   queries: readonly TextQueryWords[],
   p: TransferParameters,
   rules: TextSearchRules,
+  voteShift = TEXT_VOTE_SHIFT,
 ): Promise<(T & Required<SearchedVector>)[]> {
   const used = photos.map((_, i) => neighbours[i]!.slice(0, p.neighbours));
   const transferred = used.map(
@@ -219,9 +222,10 @@ export async function searchedTexts<T extends TransferPhoto>(
     );
     return queries.map((query, j) => ({
       cosine: dot(query.vector, vectors[i]!),
-      voteSum: keys[j]!.reduce((sum, key) => sum + (votes.get(key) ?? 0), 0),
+      votes: keys[j]!.flatMap((key) => (votes.has(key) ? [votes.get(key)!] : [])),
       keyCount: keys[j]!.length,
       voteWeight: p.textVoteWeight,
+      voteShift,
     }));
   });
   const scores = await rules.textSearchScores(inputs);

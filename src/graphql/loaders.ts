@@ -8,14 +8,17 @@ import DataLoader from 'dataloader';
 import type { Services } from '../services/index.js';
 import type { ImageMatch, ImageRecord } from '../services/imageService.js';
 import type { TagMatch } from '../services/imageTextService.js';
+import type { Vote } from '../services/voteEvidence.js';
 import type { WordMatch } from '../services/wordService.js';
 
 export interface Loaders {
   imageById: DataLoader<string, ImageRecord | null>;
   tagsFor(first: number): DataLoader<string, TagMatch[]>;
   /** `first` as the client gave it: the service checks it and applies its default. */
-  similarImagesTo(first: number | null | undefined): DataLoader<string, ImageMatch[]>;
+  similarImagesTo(first: number | null | undefined, includeReference?: boolean | null): DataLoader<string, ImageMatch[]>;
   similarWordsTo(first: number | null | undefined): DataLoader<string, WordMatch[]>;
+  /** ImageMatch.evidence: who voted for a photo's text-search vote for some keys; every match of a response in one read. */
+  textVotes: DataLoader<{ imageId: string; keys: readonly string[] }, Vote[], string>;
 }
 
 /** One loader per `first`, made when first asked for. */
@@ -36,10 +39,15 @@ function byFirst<V, F extends number | null | undefined>(
 
 export function createLoaders(services: Services): Loaders {
   const slice = services.searchesPerStatement;
+  const similarOwned = byFirst((ids, first) => services.images.similarToEach(ids, first), slice);
+  const similarWithReference = byFirst((ids, first) => services.images.similarToEach(ids, first, true), slice);
   return {
     imageById: new DataLoader((ids) => services.images.findByIds(ids)),
     tagsFor: byFirst((ids, first) => services.imageText.tagsForImages(ids, first), slice),
-    similarImagesTo: byFirst((ids, first) => services.images.similarToEach(ids, first), slice),
+    similarImagesTo: (first, includeReference) => (includeReference ? similarWithReference : similarOwned)(first),
     similarWordsTo: byFirst((texts, first) => services.words.similarToEach(texts, first), slice),
+    textVotes: new DataLoader((asked) => services.imageText.textVotes(asked), {
+      cacheKeyFn: ({ imageId, keys }) => JSON.stringify([imageId, keys]),
+    }),
   };
 }

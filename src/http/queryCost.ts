@@ -5,6 +5,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import { EVIDENCE_NEIGHBOURS } from '../embedding/index.js';
 import { MAX_FIRST } from '../services/arguments.js';
 
 /**
@@ -44,6 +45,12 @@ function argumentCost(key: string, args: Record<string, unknown>): number {
   return 0;
 }
 
+/** Lists without `first` that hold up to a fixed number of items (Tag.evidence and ImageMatch.evidence: 3 voters, each an Image). */
+const FIXED_LISTS: Readonly<Record<string, number>> = {
+  'Tag.evidence': EVIDENCE_NEIGHBOURS,
+  'ImageMatch.evidence': EVIDENCE_NEIGHBOURS,
+};
+
 /** What every request costs before its fields (HTTP, parsing, validation, the answer's JSON), in fields. */
 export const REQUEST_COST = 100;
 
@@ -55,7 +62,7 @@ export const REQUEST_COST = 100;
 const searchesAndLists: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const key = `${type.name}.${field.name}`;
   const search = SEARCH_COST[key];
-  const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_FIRST) : undefined;
+  const first = typeof args.first === 'number' && args.first > 0 ? Math.min(args.first, MAX_FIRST) : FIXED_LISTS[key];
   if (search === undefined && first === undefined) return undefined;
   return (search ?? 1) + argumentCost(key, args) + (first ?? 1) * Math.max(1, childComplexity);
 };

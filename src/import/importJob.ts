@@ -4,10 +4,12 @@
 // embedding workers never wait for files. Safe to re-run: bytes stored
 // already are skipped by their content hash, and the sink says so.
 import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { sha256 } from '../lib/hash.js';
 import { createProgress } from '../lib/progress.js';
 import { MAX_IMAGE_BYTES, tooLarge } from '../services/arguments.js';
 import type { NewUpload } from '../services/imageWriter.js';
+import type { CaptionsByFile } from '../dataset/captionFiles.js';
 import { readError, readSidecarCaptions } from './files.js';
 
 /** Where imported images go; one outcome per upload, in order. */
@@ -20,6 +22,8 @@ export type SinkOutcome = { status: 'added' | 'present'; id: string } | { status
 export interface ImportOptions {
   category?: string;
   captionsFromSidecar?: boolean;
+  /** Captions by file name (a COCO or Flickr caption file): a photo's are those of its base name. */
+  captionsByFile?: CaptionsByFile;
   /** Files per batch handed to the sink. */
   batchSize?: number;
   /** Where the progress bar goes; none when null. */
@@ -94,7 +98,11 @@ async function readOne(file: string, options: ImportOptions): Promise<ReadFile |
     const { size } = await stat(file);
     if (size > MAX_IMAGE_BYTES) return { file, reason: tooLarge(size) };
     const bytes = await readFile(file);
-    const captions = options.captionsFromSidecar ? await readSidecarCaptions(file) : undefined;
+    const captions = options.captionsByFile
+      ? options.captionsByFile.get(path.basename(file))
+      : options.captionsFromSidecar
+        ? await readSidecarCaptions(file)
+        : undefined;
     return { file, contentHash: sha256(bytes), upload: { bytes, category: options.category, captions } };
   } catch (err) {
     return { file, reason: readError(err) };

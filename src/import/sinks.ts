@@ -7,10 +7,11 @@ import type { ImageService } from '../services/imageService.js';
 import { uploadId, type NewUpload } from '../services/imageWriter.js';
 import type { ImportSink, SinkOutcome } from './importJob.js';
 
-export function storeSink(images: ImageService): ImportSink {
+/** `reference`: the photos are stored as reference photos (each needs captions, or is refused with the reason). */
+export function storeSink(images: ImageService, reference = false): ImportSink {
   return {
     async add(uploads) {
-      const outcomes = await images.addImages(uploads);
+      const outcomes = await images.addImages(uploads, { origin: 'import', bounded: false, reference });
       return outcomes.map((outcome) => (outcome.status === 'refused' ? outcome : { status: outcome.status, id: outcome.image.id }));
     },
   };

@@ -28,13 +28,20 @@ export interface DuplicateMemberRow extends ImageRecord {
  * by its smallest id: every member reaches it, and only a photo smaller than
  * all its partners can be one, so the walk starts from those alone. A page:
  * the `$2` groups after `$1` by that id, with their members, the largest
- * photo first (then the oldest, then by id).
+ * photo first (then the oldest, then by id). Pairs with a reference photo
+ * count only when `$4` asks for reference photos.
  */
 const GROUPS = `
-  WITH RECURSIVE edge AS MATERIALIZED (
-    SELECT image_id AS a, duplicate_id AS b FROM image_duplicates WHERE feature_distance <= $3 OR same_pixels
+  WITH RECURSIVE pair AS MATERIALIZED (
+    SELECT image_id, duplicate_id FROM image_duplicates d
+    WHERE (feature_distance <= $3 OR same_pixels)
+      AND ($4::boolean OR NOT EXISTS (
+        SELECT 1 FROM images r WHERE r.id IN (d.image_id, d.duplicate_id) AND r.reference))
+  ),
+  edge AS MATERIALIZED (
+    SELECT image_id AS a, duplicate_id AS b FROM pair
     UNION ALL
-    SELECT duplicate_id, image_id FROM image_duplicates WHERE feature_distance <= $3 OR same_pixels
+    SELECT duplicate_id, image_id FROM pair
   ),
   reach(root, node) AS (
     SELECT a, a FROM edge GROUP BY a HAVING a < min(b)
@@ -68,8 +75,8 @@ export class DuplicateRepository {
   ) {}
 
   /** Up to `first` groups after the group `afterGroupId`, in group id order, their members in order. */
-  async groups(first: number, afterGroupId: string | null, maxFeatureDistance: number): Promise<DuplicateMemberRow[]> {
-    const result = await this.reader.query<DuplicateMemberRow>(GROUPS, [afterGroupId, first, maxFeatureDistance]);
+  async groups(first: number, afterGroupId: string | null, maxFeatureDistance: number, includeReference = false): Promise<DuplicateMemberRow[]> {
+    const result = await this.reader.query<DuplicateMemberRow>(GROUPS, [afterGroupId, first, maxFeatureDistance, includeReference]);
     return result.rows;
   }
 

@@ -5,8 +5,10 @@ import type pg from 'pg';
 import { DUPLICATES } from '../embedding/index.js';
 
 /**
- * For each photo `$1`: its `$2` nearest other photos by searched vector (the
- * HNSW index), kept as a pair when their pixels are the same, or their
+ * For each photo `$1`: its `$2` nearest other photos of the owner's by
+ * searched vector (their HNSW index, migrations/014: a reference photo is
+ * paired with the owner's photos stored before it, never with another
+ * reference photo), kept as a pair when their pixels are the same, or their
  * features are within `$3` and their hashes (the nearer of plain and
  * mirrored) within `$4` bits.
  */
@@ -16,7 +18,7 @@ const LINK_DUPLICATES = `
   FROM images n CROSS JOIN LATERAL (
     SELECT o.id, o.pixel_hash, o.features <=> n.features AS feature_distance,
            least(bit_count(o.dhash # n.dhash), bit_count(o.dhash # n.dhash_mirrored))::int AS hash_distance
-    FROM images o WHERE o.id <> n.id
+    FROM images o WHERE o.id <> n.id AND NOT o.reference
     ORDER BY o.embedding <=> n.embedding LIMIT $2
   ) c
   WHERE n.id = ANY($1::text[]) AND n.dhash IS NOT NULL

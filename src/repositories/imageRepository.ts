@@ -3,13 +3,14 @@ import type pg from 'pg';
 import type { PerceptualHashes } from '../embedding/index.js';
 import { withTransaction } from '../lib/transaction.js';
 import { COLUMNS, type ImageRecord } from './imageColumns.js';
-import { NEAREST, NEAREST_AFTER, NEAREST_TO_STORED_MANY, type QueryTarget } from './imageSearchQueries.js';
+import { NEAREST, NEAREST_AFTER, NEAREST_TO_STORED_MANY, scopeCondition, type PhotoScope, type QueryTarget } from './imageSearchQueries.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
 import { linkDuplicates, relinkDuplicates } from './duplicateUpkeep.js';
 import { captionsWritten, markNeighboursStale } from './transferUpkeep.js';
 
 export type { ImageRecord } from './imageColumns.js';
+export type { PhotoScope } from './imageSearchQueries.js';
 
 export interface NewImage extends Omit<ImageRecord, 'createdAt'> {
   /** Each caption's distinct content words, concatenated (captionWordList). */
@@ -37,6 +38,8 @@ export interface ImageChanges {
 
 export interface NearestOptions {
   first: number;
+  /** The owner's photos alone (the default), or reference photos too. */
+  scope?: PhotoScope;
   category?: string;
   /** How many images `category` holds, when the caller has counted them already (it picks the scan). */
   categorySize?: number;
@@ -58,6 +61,9 @@ export interface ImageMatchRow extends ImageRecord {
  */
 export const EXACT_SCAN_MAX_ROWS = 20_000;
 
+/** ` AND <condition>` of `scope` for a WHERE clause, or nothing. */
+const andScope = (scope: PhotoScope) => (scope === 'owned' ? ` AND ${scopeCondition(scope)}` : '');
+
 export class ImageRepository {
   constructor(
     private readonly primary: pg.Pool,
@@ -65,11 +71,12 @@ export class ImageRepository {
     private readonly exactScanMaxRows = EXACT_SCAN_MAX_ROWS,
   ) {}
 
-  async count(category?: string): Promise<number> {
-    return countOf(this.reader, 'SELECT count(*)::int AS n FROM images WHERE $1::text IS NULL OR category = $1', [
+  async count(category?: string, scope: PhotoScope = 'owned'): Promise<number> {
+    return countOf(this.reader, `SELECT count(*)::int AS n FROM images WHERE ($1::text IS NULL OR category = $1) ${andScope(scope)}`, [
       category ?? null,
     ]);
   }
+
 
   /** In the order of `ids`; null where there is no such image. */
   async findByIds(ids: readonly string[]): Promise<(ImageRecord | null)[]> {
@@ -126,14 +133,14 @@ export class ImageRepository {
       const inserted = await client.query<ImageRecord>(
         `INSERT INTO images (id, category, captions, width, height, content_hash, source, features, embedding,
                              projection_version, word_embedding, caption_words, dhash, dhash_mirrored,
-                             pixel_hash)
+                             pixel_hash, reference)
          SELECT id, category, captions::text[], width, height, hash, source, features, embedding, projection_version,
-                word_embedding, caption_words::text[], dhash::bit(64), dhash_mirrored::bit(64), pixel_hash
+                word_embedding, caption_words::text[], dhash::bit(64), dhash_mirrored::bit(64), pixel_hash, reference
          FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[],
                      $8::vector[], $9::vector[], $10::text[], $11::vector[], $12::text[], $13::text[], $14::text[],
-                     $15::text[])
+                     $15::text[], $16::boolean[])
            AS t(id, category, captions, width, height, hash, source, features, embedding, projection_version,
-                word_embedding, caption_words, dhash, dhash_mirrored, pixel_hash)
+                word_embedding, caption_words, dhash, dhash_mirrored, pixel_hash, reference)
          ON CONFLICT DO NOTHING
          RETURNING ${COLUMNS}`,
         [
@@ -153,6 +160,7 @@ export class ImageRepository {
           images.map((i) => i.hashes?.hash ?? null),
           images.map((i) => i.hashes?.mirrored ?? null),
           images.map((i) => i.hashes?.pixels ?? null),
+          images.map((i) => i.reference),
         ],
       );
       const ids = new Set(inserted.rows.map((row) => row.id));
@@ -262,10 +270,10 @@ export class ImageRepository {
   }
 
   /** A page in id order, after the cursor id; one extra row tells whether more follow. */
-  async page(first: number, afterId: string | null, category?: string): Promise<ImageRecord[]> {
+  async page(first: number, afterId: string | null, category?: string, scope: PhotoScope = 'owned'): Promise<ImageRecord[]> {
     const result = await this.reader.query<ImageRecord>(
       `SELECT ${COLUMNS} FROM images
-       WHERE ($1::text IS NULL OR id > $1) AND ($2::text IS NULL OR category = $2)
+       WHERE ($1::text IS NULL OR id > $1) AND ($2::text IS NULL OR category = $2) ${andScope(scope)}
        ORDER BY id LIMIT $3`,
       [afterId, category ?? null, first],
     );
@@ -273,19 +281,21 @@ export class ImageRepository {
   }
 
   /**
-   * Rewrites the table without the dead row versions that bulk updates leave
-   * (an exact scan reads every page: 12 MB instead of 4 MB for 1000 images
-   * after the seed's rewrites, 1.5 ms instead of 1.0 ms a search). Takes an
-   * exclusive lock for the rewrite: seeding only.
+   * Frees the dead row versions that bulk updates leave (their space is reused
+   * by later writes, and an HNSW index stops walking their entries), then
+   * refreshes the planner's statistics. A plain VACUUM, not VACUUM FULL: it
+   * runs after the store is ready, and a rewrite of the table would hold it
+   * (and the embedded store's one connection) for seconds, making questions
+   * wait past their time budget. Two short statements.
    */
   async compact(): Promise<void> {
-    await this.primary.query('VACUUM FULL images');
+    await this.primary.query('VACUUM images');
     await this.primary.query('ANALYZE images');
   }
 
-  async categories(): Promise<string[]> {
+  async categories(scope: PhotoScope = 'owned'): Promise<string[]> {
     const result = await this.reader.query<{ category: string }>(
-      'SELECT DISTINCT category FROM images WHERE category IS NOT NULL ORDER BY category',
+      `SELECT DISTINCT category FROM images WHERE category IS NOT NULL ${andScope(scope)} ORDER BY category`,
     );
     return result.rows.map((row) => row.category);
   }
@@ -314,12 +324,12 @@ export class ImageRepository {
    * Nearest images to each of several stored ones (Image.similar of a list),
    * in one statement, each without itself; [] for an unknown id.
    */
-  async nearestToStoredMany(ids: readonly string[], first: number, efSearch: number): Promise<ImageMatchRow[][]> {
+  async nearestToStoredMany(ids: readonly string[], first: number, efSearch: number, scope: PhotoScope = 'owned'): Promise<ImageMatchRow[][]> {
     const candidates = first + 1;
     const rows = await queryWithHnsw<ImageMatchRow & { ord: number }>(
       this.reader,
       { efSearch: Math.max(efSearch, candidates) },
-      NEAREST_TO_STORED_MANY,
+      NEAREST_TO_STORED_MANY[scope],
       [ids, first, candidates],
     );
     const byParent = ids.map((): ImageMatchRow[] => []);
@@ -337,7 +347,8 @@ export class ImageRepository {
     const candidates = options.first + (leftOut ? 1 : 0);
     const params: unknown[] = [query, leftOut, options.maxDistance ?? null, options.first, candidates];
     if (after) params.push(after.distance, after.id);
-    const queries = (after ? NEAREST_AFTER : NEAREST)[target];
+    const scope = options.scope ?? 'owned';
+    const queries = (after ? NEAREST_AFTER : NEAREST)[scope][target];
     const efSearch = Math.max(options.efSearch, candidates);
     // A page after the first: the index scan walks on (strictly in order) past what it skips.
     const walk = after ? ({ iterative: 'strict_order' } as const) : {};
@@ -345,7 +356,7 @@ export class ImageRepository {
       return queryWithHnsw<ImageMatchRow>(this.reader, { efSearch, ...walk }, queries.index, params);
     }
     params.push(options.category);
-    const size = options.categorySize ?? (await this.count(options.category));
+    const size = options.categorySize ?? (await this.count(options.category, scope));
     if (size <= this.exactScanMaxRows) {
       const result = await this.reader.query<ImageMatchRow>({ ...queries.exactInCategory, values: params });
       return result.rows;

@@ -7,6 +7,7 @@ import { ImageFileRepository } from './imageFileRepository.js';
 import { EvalTextSearchRepository } from './evalTextSearchRepository.js';
 import { ImageProjectionRepository } from './imageProjectionRepository.js';
 import { ImageRepository } from './imageRepository.js';
+import { ReferencePhotoRepository } from './referencePhotoRepository.js';
 import { SeedStateRepository } from './seedStateRepository.js';
 import { TagRepository } from './tagRepository.js';
 import { TagVocabularyRepository } from './tagVocabularyRepository.js';
@@ -24,6 +25,7 @@ export interface Repositories {
   projections: ImageProjectionRepository;
   transfers: TransferRepository;
   seedState: SeedStateRepository;
+  referencePhotos: ReferencePhotoRepository;
   // Seeding and the evaluation only.
   tagVocabulary: TagVocabularyRepository;
   wordSpace: WordSpaceRepository;
@@ -46,6 +48,7 @@ export function createRepositories(pools: {
     projections: new ImageProjectionRepository(primary),
     transfers: new TransferRepository(primary),
     seedState: new SeedStateRepository(primary),
+    referencePhotos: new ReferencePhotoRepository(primary),
     tagVocabulary: new TagVocabularyRepository(primary, reader),
     wordSpace: new WordSpaceRepository(primary, reader),
     evalTextSearch: new EvalTextSearchRepository(reader),

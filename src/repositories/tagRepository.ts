@@ -19,6 +19,8 @@ export interface VotedWordRow extends Omit<ImageTagRow, 'vector'> {
   shares: number[];
   /** All the image's neighbours' distances, nearest first. */
   neighbourDistances: number[];
+  /** Their ids, in the same order. */
+  neighbourIds: string[];
 }
 
 /** What tags are made of, per image: the model's nearest vocabulary words and the captions' words. */
@@ -68,7 +70,7 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
     name: `tag_evidence_${target}`,
     text: `WITH targets AS MATERIALIZED (${targets}),
            sources AS MATERIALIZED (
-             SELECT n.image_id, n.place, n.distance, c.caption_words AS words, cardinality(c.captions) AS captions
+             SELECT n.image_id, n.place, n.distance, c.caption_words AS words, cardinality(c.captions) AS captions, c.id AS source_id
              FROM (
                SELECT g.id AS image_id, n.id, n.distance,
                       (row_number() OVER (PARTITION BY g.id ORDER BY n.distance, n.id) - 1)::int AS place
@@ -82,11 +84,11 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
              ) n
              JOIN images c ON c.id = n.id
              UNION ALL
-             SELECT id, -1, NULL, caption_words, captions FROM targets WHERE captions > 0
+             SELECT id, -1, NULL, caption_words, captions, id FROM targets WHERE captions > 0
            )
            SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
                   NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector,
-                  NULL::text[] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::int[] AS counts
+                  ARRAY[source_id] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::int[] AS counts
            FROM sources
            UNION ALL
            SELECT 'stored', id, NULL, NULL, transfer_caption_words, NULL, NULL, NULL, NULL, NULL,
@@ -130,23 +132,42 @@ interface TagEvidenceRow {
 }
 
 interface CaptionSource {
+  /** The captioned photo's id (the image's own for place -1). */
+  id: string;
   place: number;
   distance: number;
   words: readonly string[];
   captions: number;
 }
 
-/** A 'stored' row's neighbours as caption sources, placed as a search would place them (by distance, then id). */
-function storedSources(row: TagEvidenceRow): CaptionSource[] {
-  const ends = row.ends!;
-  const neighbours = row.ids!.map((id, i) => ({
+/** A photo's stored transfer (migrations/009, 012) as arrays: its neighbours' ids, distances, caption words, their ends and caption counts. */
+interface StoredTransferArrays {
+  ids: string[] | null;
+  distances: number[] | null;
+  words: string[] | null;
+  ends: number[] | null;
+  counts: number[] | null;
+}
+
+/** A photo's stored neighbours, placed as a search would place them (by distance, then id). */
+function storedSources(row: StoredTransferArrays): CaptionSource[] {
+  const ends = row.ends ?? [];
+  const neighbours = (row.ids ?? []).map((id, i) => ({
     id,
     distance: row.distances![i]!,
     words: row.words!.slice(i === 0 ? 0 : ends[i - 1], ends[i]),
     captions: row.counts![i]!,
   }));
   neighbours.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return neighbours.map(({ distance, words, captions }, place) => ({ place, distance, words, captions }));
+  return neighbours.map((neighbour, place) => ({ ...neighbour, place }));
+}
+
+/** A captioned neighbour as a photo's stored transfer keeps it (text search's votes were computed from these). */
+export interface StoredNeighbour {
+  id: string;
+  distance: number;
+  captionWords: readonly string[];
+  captionCount: number;
 }
 
 /** The rows of tagEvidenceQuery as the service takes them: each voted word with the places and shares of the captions using it. */
@@ -160,7 +181,7 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
   for (const row of rows) {
     if (row.kind === 'stored') sourcesOf(row.imageId).push(...storedSources(row));
     if (row.kind === 'captions') {
-      sourcesOf(row.imageId).push({ place: row.place!, distance: row.distance, words: row.words!, captions: row.captions! });
+      sourcesOf(row.imageId).push({ id: row.ids![0]!, place: row.place!, distance: row.distance, words: row.words!, captions: row.captions! });
     }
   }
   for (const list of captionsOf.values()) list.sort((a, b) => a.place - b.place);
@@ -184,6 +205,7 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
       neighbours: uses.map((use) => use.place),
       shares: uses.map((use) => use.share),
       neighbourDistances: captioned.filter((photo) => photo.place >= 0).map((photo) => photo.distance),
+      neighbourIds: captioned.filter((photo) => photo.place >= 0).map((photo) => photo.id),
     });
   }
   model.sort((a, b) => (a.imageId < b.imageId ? -1 : a.imageId > b.imageId ? 1 : a.distance - b.distance || (a.text < b.text ? -1 : 1)));
@@ -224,5 +246,26 @@ export class TagRepository {
     // No sequential scan: the planner would rather compute every photo's distance than walk the captioned photos' index.
     const settings = { efSearch: Math.max(efSearch, neighbours, candidates), seqScan: false };
     return assembleTagEvidence(await queryWithHnsw<TagEvidenceRow>(this.reader, settings, query, values));
+  }
+
+  /**
+   * Each photo's neighbours as its stored transfer keeps them, nearest first
+   * (empty: none stored yet), in the order of `ids`: what its text search
+   * votes were computed from (ImageMatch.evidence).
+   */
+  async storedNeighbours(ids: readonly string[]): Promise<StoredNeighbour[][]> {
+    const result = await this.reader.query<StoredTransferArrays & { id: string }>(
+      `SELECT id, transfer_neighbours AS ids, transfer_distances AS distances, transfer_caption_words AS words,
+              transfer_caption_ends AS ends, transfer_caption_counts AS counts
+       FROM images WHERE id = ANY($1::text[]) AND transfer_caption_words IS NOT NULL`,
+      [ids],
+    );
+    const byId = new Map(
+      result.rows.map((row) => [
+        row.id,
+        storedSources(row).map(({ id, distance, words, captions }) => ({ id, distance, captionWords: words, captionCount: captions })),
+      ]),
+    );
+    return ids.map((id) => byId.get(id) ?? []);
   }
 }

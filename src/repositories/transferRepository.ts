@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { countOf } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
-import { fillAllCaptionEmbeddings } from './transferUpkeep.js';
+import { fillCaptionEmbeddings } from './transferUpkeep.js';
 
 export interface NeighbourRow {
   id: string;
@@ -48,7 +48,7 @@ export class TransferRepository {
   constructor(private readonly primary: pg.Pool) {}
 
   async countStale(): Promise<number> {
-    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL');
+    return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE transfer_radius IS NULL AND NOT reference');
   }
 
   /** A page of captioned photos in id order after `afterId` (to compute their caption words again). */
@@ -68,11 +68,20 @@ export class TransferRepository {
     );
   }
 
-  /** Every photo's caption vector again (after the words are loaded), and every transfer stale. */
-  async resetAll(): Promise<void> {
-    await withTransaction(this.primary, async (client) => {
-      await fillAllCaptionEmbeddings(client);
-      await client.query('UPDATE images SET transfer_radius = NULL');
+  /**
+   * A page of photos in id order after `afterId`: their caption vectors again
+   * (after the words are loaded) and their transfers stale. Returns the page's
+   * last id, or undefined past the end. A page at a time, so that the
+   * embedded store answers questions between pages.
+   */
+  async resetPageAfter(afterId: string, limit: number): Promise<string | undefined> {
+    return withTransaction(this.primary, async (client) => {
+      const page = await client.query<{ id: string }>('SELECT id FROM images WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+      const ids = page.rows.map((row) => row.id);
+      if (ids.length === 0) return undefined;
+      await fillCaptionEmbeddings(client, ids);
+      await client.query('UPDATE images SET transfer_radius = NULL WHERE id = ANY($1::text[]) AND NOT reference', [ids]);
+      return ids.at(-1);
     });
   }
 
@@ -84,7 +93,8 @@ export class TransferRepository {
   async refreshStale(limit: number, neighbours: number, efSearch: number, compute: ComputeTransfer): Promise<number> {
     return withTransaction(this.primary, async (client) => {
       const stale = await client.query<{ id: string }>(
-        'SELECT id FROM images WHERE transfer_radius IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+        // Reference photos need no transfer of their own (migrations/014).
+        'SELECT id FROM images WHERE transfer_radius IS NULL AND NOT reference ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [limit],
       );
       const ids = stale.rows.map((row) => row.id);

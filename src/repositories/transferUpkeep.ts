@@ -41,7 +41,7 @@ export async function markNeighboursStale(client: pg.ClientBase, ids: readonly s
   if (ids.length > 0) await client.query(MARK_NEIGHBOURS_STALE, [ids, captionedOnly]);
 }
 
-/** Every photo's caption vector again (after the words are loaded). */
-export async function fillAllCaptionEmbeddings(client: pg.ClientBase): Promise<void> {
-  await client.query(FILL_CAPTION_EMBEDDINGS.replace('WHERE i.id = ANY($1::text[])', ''));
+/** These photos' caption vectors again (after the words are loaded). */
+export async function fillCaptionEmbeddings(client: pg.ClientBase, ids: readonly string[]): Promise<void> {
+  await client.query(FILL_CAPTION_EMBEDDINGS, [ids]);
 }

@@ -2,7 +2,7 @@
 // bytes, "a stored image or new bytes", and categories.
 import { MAX_TEXT_LENGTH } from '../embedding/index.js';
 import { badInput, MAX_QUOTED_INPUT, quoted } from '../errors.js';
-import type { ImageRepository } from '../repositories/imageRepository.js';
+import type { ImageRepository, PhotoScope } from '../repositories/imageRepository.js';
 
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 /** MAX_IMAGE_BYTES for people, in messages: "10 MiB". */
@@ -120,10 +120,10 @@ export function cleanCaptions(captions: readonly string[] | null | undefined): s
  * refused: an unknown category is a typo more often than an empty answer, so
  * the error says which exist.
  */
-export async function categorySize(images: ImageRepository, category: string): Promise<number> {
-  const size = await images.count(category);
+export async function categorySize(images: ImageRepository, category: string, scope: PhotoScope = 'owned'): Promise<number> {
+  const size = await images.count(category, scope);
   if (size > 0) return size;
-  const known = await images.categories();
+  const known = await images.categories(scope);
   throw badInput(`No images in category ${quoted(category)}. Categories: ${known.join(', ') || '(none yet)'}`, {
     categories: known,
   });

@@ -30,6 +30,7 @@ export interface DuplicatesArgs {
   first?: number | null;
   after?: string | null;
   maxDistance?: number | null;
+  includeReference?: boolean | null;
 }
 
 const CURSOR_PREFIX = 'duplicates:';
@@ -81,6 +82,6 @@ export class DuplicateService {
     const maxDistance = checkDuplicateDistance(args.maxDistance);
     const after = args.after ? decodeGroupCursor(args.after) : null;
     this.warmup.check('similarImages', true);
-    return toGroups(await this.pairs.groups(first, after, maxDistance));
+    return toGroups(await this.pairs.groups(first, after, maxDistance, args.includeReference ?? false));
   }
 }

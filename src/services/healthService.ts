@@ -15,6 +15,8 @@ export interface Readiness {
   phases?: Partial<Record<WarmupPhase, PhaseReport>>;
   /** While this process seeds, for people: what is warming up and for about how long. */
   message?: string;
+  /** Once ready, while a background phase runs (the reference set), for people: what it does and for about how long. */
+  learning?: string;
   /** busy: no answer within READINESS_TIMEOUT_MS, or the embedded store building the word index. */
   database: 'ok' | 'unreachable' | 'busy';
   missingPhases: string[];
@@ -68,7 +70,9 @@ export class HealthService {
 
   async readiness(): Promise<Readiness> {
     const models = this.models;
-    const seeding = this.warmup.active ? { phases: this.warmup.report(), message: this.warmup.summary() } : {};
+    const seeding = this.warmup.active
+      ? { phases: this.warmup.report(), message: this.warmup.summary(), learning: this.warmup.background() }
+      : {};
     const busy = this.gate.busy;
     if (busy) {
       const capabilities = this.warmup.capabilities();

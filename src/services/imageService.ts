@@ -8,6 +8,7 @@ import type {
   ImageMatchRow,
   ImageRecord,
   ImageRepository,
+  PhotoScope,
 } from '../repositories/imageRepository.js';
 import {
   categorySize,
@@ -39,6 +40,8 @@ export interface ImageMatch {
   /** Its place in the list, for the next page's `after`. */
   cursor: string;
   scores: MatchScores;
+  /** imagesForText: the vote keys of the text's known words, whose voters ImageMatch.evidence shows (none elsewhere). */
+  voteKeys?: readonly string[];
 }
 
 export interface SimilarImagesArgs {
@@ -51,6 +54,7 @@ export interface SimilarImagesArgs {
   cut?: CutMode | null;
   /** Weighs a text (steeredSimilarity.ts): refused here, where there is none. */
   textWeight?: number | null;
+  includeReference?: boolean | null;
 }
 
 /** updateImage's arguments: a field left out (undefined) stays as it is; null clears it. */
@@ -64,6 +68,9 @@ export interface ImagePage {
   hasNextPage: boolean;
   totalCount: number;
 }
+
+/** Which photos a question returns: reference photos only when it asks for them. */
+export const photoScope = (includeReference?: boolean | null): PhotoScope => (includeReference ? 'withReference' : 'owned');
 
 export const encodeCursor = (id: string) => Buffer.from(`image:${id}`, 'utf8').toString('base64url');
 
@@ -81,14 +88,22 @@ export interface SearchVector {
   projectionVersion: string | null;
 }
 
-/** Nearest-image rows as matches: each with its cursor and scores, ended at the first large drop for cut: AUTO. */
+/**
+ * Nearest-image rows as matches, ended at the first large drop for cut: AUTO.
+ * Each cursor and score set is built when a query asks for it (most never do):
+ * ten cursors' JSON and base64 were a measurable part of a search's CPU.
+ */
 function distanceMatches(rows: readonly ImageMatchRow[], cut: CutMode): ImageMatch[] {
   const kept = keptBeforeDrop(rows.map((row) => 1 - row.distance), CUT_RATIO.IMAGES);
   return rows.slice(0, cut === 'AUTO' ? kept : rows.length).map(({ distance, ...image }, i) => ({
     image,
     distance,
-    cursor: encodeMatchCursor({ kind: 'image', distance, key: image.id }),
-    scores: imageMatchScores(distance, i < kept),
+    get cursor() {
+      return encodeMatchCursor({ kind: 'image', distance, key: image.id });
+    },
+    get scores() {
+      return imageMatchScores(distance, i < kept);
+    },
   }));
 }
 
@@ -118,19 +133,25 @@ export class ImageService {
     return this.images.findByIds(ids);
   }
 
-  categories(): Promise<string[]> {
-    return this.images.categories();
+  categories(includeReference?: boolean | null): Promise<string[]> {
+    return this.images.categories(photoScope(includeReference));
   }
 
-  async page(args: { first?: number | null; after?: string | null; category?: string | null }): Promise<ImagePage> {
+  async page(args: {
+    first?: number | null;
+    after?: string | null;
+    category?: string | null;
+    includeReference?: boolean | null;
+  }): Promise<ImagePage> {
     const first = checkFirst(args.first, 20);
     const afterId = args.after ? decodeCursor(args.after) : null;
     const category = cleanCategory(args.category);
+    const scope = photoScope(args.includeReference);
     // A category's size is counted once: it is both the check and the total.
-    const total = category ? await categorySize(this.images, category) : undefined;
+    const total = category ? await categorySize(this.images, category, scope) : undefined;
     const [rows, totalCount] = await Promise.all([
-      this.images.page(first + 1, afterId, category),
-      total ?? this.images.count(),
+      this.images.page(first + 1, afterId, category, scope),
+      total ?? this.images.count(undefined, scope),
     ]);
     return { nodes: rows.slice(0, first), hasNextPage: rows.length > first, totalCount };
   }
@@ -148,10 +169,12 @@ export class ImageService {
     // Bad arguments are said first; then whether the images are there yet.
     this.warmup.check('similarImages', true);
     const query = 'image' in queried ? await this.embedInput(queried.image) : undefined;
+    const scope = photoScope(args.includeReference);
     const options = {
       first,
+      scope,
       category,
-      categorySize: category ? await categorySize(this.images, category) : undefined,
+      categorySize: category ? await categorySize(this.images, category, scope) : undefined,
       maxDistance,
       efSearch: this.efSearch,
       after: after && { distance: after.distance, id: after.key },
@@ -174,10 +197,10 @@ export class ImageService {
    * statement for all of them; NOT_FOUND (as an Error in its place) for an
    * image deleted meanwhile.
    */
-  async similarToEach(ids: readonly string[], first?: number | null): Promise<(ImageMatch[] | Error)[]> {
+  async similarToEach(ids: readonly string[], first?: number | null, includeReference?: boolean | null): Promise<(ImageMatch[] | Error)[]> {
     const limit = checkFirst(first, 10);
     this.warmup.check('similarImages', true);
-    const rows = await this.images.nearestToStoredMany(ids, limit, this.efSearch);
+    const rows = await this.images.nearestToStoredMany(ids, limit, this.efSearch, photoScope(includeReference));
     const empty = ids.filter((_, i) => rows[i]!.length === 0);
     const stored = new Set(empty.length > 0 ? (await this.images.findByIds(empty)).flatMap((image) => (image ? [image.id] : [])) : []);
     return ids.map((id, i) =>

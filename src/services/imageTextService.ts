@@ -6,7 +6,11 @@ import {
   dropStopWords,
   foldTags,
   type FoldedTag,
+  heaviestVoters,
   scoreTags,
+  TEXT_VOTE_SHIFT,
+  textVoteKeys,
+  textVoters,
   tokenize,
   voteKey,
   TRANSFER,
@@ -34,16 +38,20 @@ import {
 } from './arguments.js';
 import type { ImageProjectionCache } from './imageProjectionCache.js';
 import { excludeOption, splitExcluded } from './excludedWords.js';
-import type { ImageMatch } from './imageService.js';
+import { photoScope, type ImageMatch } from './imageService.js';
 import { decodeMatchCursor, encodeMatchCursor, type TextCursor } from './matchCursors.js';
 import { cutScore, textMatchScores, type TextSearchMode } from './matchScores.js';
 import { admitImage, modelCall, type ModelRefusals } from './modelErrors.js';
 import { checkCut, CUT_RATIO, keptBeforeDrop, type CutMode } from './relevanceCut.js';
 import { readPage } from './textPages.js';
+import { votesOf, type Vote } from './voteEvidence.js';
 import type { Warmup } from './warmup.js';
 
-/** A tag: its word, the cosine distance of its nearest form, the forms folded into it, and where it came from. */
-export type TagMatch = FoldedTag;
+/** A tag: its word, the cosine distance of its nearest form, the forms folded into it, where it came from, and who voted. */
+export interface TagMatch extends Omit<FoldedTag, 'voters'> {
+  /** The neighbours whose captions voted for it, heaviest first, at most EVIDENCE_NEIGHBOURS (Tag.evidence). */
+  readonly votes: Vote[];
+}
 
 export interface TagsForImageArgs {
   id?: string | null;
@@ -62,6 +70,7 @@ export interface ImagesForTextArgs {
   mode?: TextSearchMode | null;
   cut?: CutMode | null;
   exclude?: readonly string[] | null;
+  includeReference?: boolean | null;
 }
 
 /**
@@ -109,6 +118,7 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
     byVector: mode !== 'KEYWORD',
     voteKeys: query.tokens.map(voteKey),
     voteWeight: TRANSFER.textVoteWeight,
+    voteShift: TEXT_VOTE_SHIFT,
     byCaption: mode !== 'VECTOR',
     rrfK,
     // Captions alone need only `first`; the vector side fuses the cosine with the
@@ -121,14 +131,26 @@ export function textSearchOptions(query: CheckedTextQuery, efSearch: number, rrf
   };
 }
 
-/** A row of the fused list as a match: no vector (no known word) reads as distance 1, no similarity known. */
-function textMatch(row: TextMatchRow, cursor: string, cut: number, keptByCut: boolean): ImageMatch {
+/**
+ * A row of the fused list as a match: no vector (no known word) reads as
+ * distance 1, no similarity known. Its cursor, its scores and the vote keys of
+ * its known words (which ImageMatch.evidence explains; none in KEYWORD: no
+ * vote was asked) are built when asked for.
+ */
+function textMatch(row: TextMatchRow, cursor: TextCursor, cut: number, keptByCut: boolean, mode: TextSearchMode): ImageMatch {
   return {
     image: imageRecordOf(row),
     distance: row.distance ?? 1,
     matchedCaption: row.matchedCaption,
-    cursor,
-    scores: textMatchScores(row, cut, keptByCut),
+    get cursor() {
+      return encodeMatchCursor(cursor);
+    },
+    get scores() {
+      return textMatchScores(row, cut, keptByCut);
+    },
+    get voteKeys() {
+      return mode === 'KEYWORD' ? [] : textVoteKeys(row.knownWords);
+    },
   };
 }
 
@@ -143,7 +165,14 @@ export function fuseTags(
     voted,
     neighbourDistances: voted[0]?.neighbourDistances ?? [],
   });
-  return foldTags(scored, first);
+  const neighbourIds = voted[0]?.neighbourIds ?? [];
+  // Who voted is sorted out only when Tag.evidence asks.
+  return foldTags(scored, first).map(({ voters, ...tag }) => ({
+    ...tag,
+    get votes() {
+      return votesOf(heaviestVoters(voters), neighbourIds);
+    },
+  }));
 }
 
 export class ImageTextService {
@@ -216,6 +245,22 @@ export class ImageTextService {
   }
 
   /**
+   * Which neighbours voted for each photo's text-search vote for `keys`, and
+   * each one's part (ImageMatch.evidence): from the neighbours the photo's
+   * stored transfer keeps, by the weighting that computed its votes. One
+   * read for all the photos asked.
+   */
+  async textVotes(asked: readonly { imageId: string; keys: readonly string[] }[]): Promise<Vote[][]> {
+    const ids = [...new Set(asked.map((a) => a.imageId))];
+    const stored = await this.tags.storedNeighbours(ids);
+    const neighboursOf = new Map(ids.map((id, i) => [id, stored[i]!]));
+    return asked.map(({ imageId, keys }) => {
+      const neighbours = neighboursOf.get(imageId) ?? [];
+      return votesOf(textVoters(neighbours, keys, TRANSFER), neighbours.map((n) => n.id));
+    });
+  }
+
+  /**
    * Images for a text by word-space vector, by caption, or both fused (see
    * TextSearchMode in the schema), a page at a time. A word without a vector
    * still searches captions; only a text that matches nothing, none of whose
@@ -225,16 +270,19 @@ export class ImageTextService {
     const query = checkTextQuery(args);
     const cut = checkCut(args.cut);
     const category = cleanCategory(args.category);
-    const fingerprint = sha256(JSON.stringify([query.mode, query.text, query.excluded, category ?? null, query.maxDistance ?? null])).slice(0, 16);
+    const scope = photoScope(args.includeReference);
+    const fingerprint = sha256(
+      JSON.stringify([query.mode, query.text, query.excluded, category ?? null, query.maxDistance ?? null, scope]),
+    ).slice(0, 16);
     const start: TextCursor = args.after
       ? decodeMatchCursor(args.after, 'text', 'imagesForText')
       : { kind: 'text', query: fingerprint, tier: 0, offset: 0 };
     if (start.query !== fingerprint) {
-      throw badInput(`'after' is a cursor of another imagesForText query: page with the same text, mode, category, maxDistance and exclude`);
+      throw badInput(`'after' is a cursor of another imagesForText query: page with the same text, mode, category, maxDistance, exclude and includeReference`);
     }
     this.warmup.check('imagesForText');
     const { tokens, text } = query;
-    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category };
+    const base = { ...textSearchOptions(query, this.settings.imageEfSearch), category, scope };
     // The words' vectors are looked up inside the search; only an empty answer asks why.
     const paged = await readPage((options) => this.textSearch.searchImages(tokens, text, options), base, FUSION_DEPTH, start, query.first);
     // A page past the end is only the end: the first page has said what was wrong.
@@ -243,7 +291,7 @@ export class ImageTextService {
     const kept = keptBeforeDrop(scores, CUT_RATIO[query.mode]);
     const matches = paged
       .slice(0, cut === 'AUTO' ? kept : paged.length)
-      .map(({ row, cursor }, i) => textMatch(row, encodeMatchCursor(cursor), scores[i]!, i < kept));
+      .map(({ row, cursor }, i) => textMatch(row, cursor, scores[i]!, i < kept, query.mode));
     return { matches, unknownWords: tokens.filter((token) => !known.includes(token)) };
   }
 

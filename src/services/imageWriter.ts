@@ -44,6 +44,8 @@ export type UploadOutcome =
 export interface AddOptions {
   /** Stored in the row: 'upload' (addImage) or 'import'. */
   origin: string;
+  /** Store them as reference photos (migrations/014): each needs captions, or is refused. */
+  reference?: boolean;
   /**
    * A client's single upload is refused with OVERLOADED when the embedding
    * queue is full; a batch the caller already paces waits its turn.
@@ -84,6 +86,10 @@ function checkUpload(upload: NewUpload): CheckedUpload | Refusal {
   }
 }
 
+/** A reference photo teaches with its captions: one without a caption word is refused, with the reason. */
+const teachesNothing = (upload: CheckedUpload) => !upload.captions.some((caption) => captionWordList([caption]).length > 0);
+const NO_CAPTIONS = 'a reference photo needs captions (it teaches with them): none were found for it, so it is not stored';
+
 /** Uploads get an id from their content, so the same bytes always have the same id. */
 export const uploadId = (contentHash: string) => `upload-${contentHash.slice(0, 20)}`;
 
@@ -117,6 +123,9 @@ export class ImageWriter {
     for (const candidate of candidates) {
       if (stored.has(candidate.contentHash)) {
         outcomes[candidate.index] = { status: 'present', image: stored.get(candidate.contentHash)! };
+      } else if (options.reference && teachesNothing(candidate)) {
+        // Stored already is 'present' whatever its captions now; a new one must teach.
+        outcomes[candidate.index] = { status: 'refused', field: 'input', reason: NO_CAPTIONS };
       } else if (firstOfHash.has(candidate.contentHash)) {
         // The same bytes twice in one batch: the second is present once the first is stored.
         continue;
@@ -129,6 +138,7 @@ export class ImageWriter {
     const inserted = await this.store(
       embedded.map((candidate) => ({ ...candidate, id: uploadId(candidate.contentHash) })),
       options.origin,
+      options.reference ?? false,
     );
     // The new photos' transfers, and their neighbours' when they have captions: before the answer.
     if (inserted.length > 0) await this.transfer.refresh();
@@ -185,7 +195,7 @@ export class ImageWriter {
    * caller refreshes the caption transfers: an upload before it answers, the
    * seed once, in its transfer phase.
    */
-  async store(photos: readonly EmbeddedPhoto[], origin: string): Promise<ImageRecord[]> {
+  async store(photos: readonly EmbeddedPhoto[], origin: string, reference = false): Promise<ImageRecord[]> {
     if (photos.length === 0) return [];
     const features = photos.map((photo) => photo.embedded.features);
     const wordEmbeddings = this.embedder.hasWordModel() ? await this.embedder.projectManyToWords(features) : null;
@@ -202,6 +212,7 @@ export class ImageWriter {
       height: info.height,
       contentHash: photo.contentHash,
       origin,
+      reference,
       features,
       embedding: applyImageProjection(projection, features),
       projectionVersion: projection?.version ?? null,

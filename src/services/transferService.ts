@@ -6,8 +6,13 @@
 import { TRANSFER, transferredVector, transferredWordVotes } from '../embedding/index.js';
 import type { TransferRepository } from '../repositories/transferRepository.js';
 
-/** Photos recomputed per transaction. */
-const REFRESH_BATCH = 256;
+/**
+ * Photos recomputed per transaction: the embedded store answers nothing else
+ * meanwhile (one connection), so a transaction stays short (tens of ms) and
+ * questions asked during a long refresh (the seed's, after readiness) are
+ * answered between two.
+ */
+const REFRESH_BATCH = 8;
 
 export class TransferService {
   constructor(

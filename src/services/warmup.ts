@@ -21,6 +21,8 @@ interface PhaseStatus {
   done: number;
   total: number;
   startedAt?: number;
+  /** Done when it started (a resumed phase): the rate counts only what this run did. */
+  doneAtStart?: number;
   /** What the phase should take before it has a rate of its own. */
   estimateSeconds: number;
 }
@@ -96,6 +98,7 @@ export class Warmup {
     status.startedAt = Date.now();
     if (total !== undefined) status.total = total;
     status.done = done;
+    status.doneAtStart = done;
   }
 
   progress(phase: WarmupPhase, done: number, total?: number): void {
@@ -155,7 +158,8 @@ export class Warmup {
     if (!status || status.state === 'done') return 0;
     if (status.state === 'planned' || status.startedAt === undefined) return status.estimateSeconds;
     const elapsed = (now - status.startedAt) / 1000;
-    if (status.done > 0 && status.total > 0) return (elapsed * (status.total - status.done)) / status.done;
+    const doneHere = status.done - (status.doneAtStart ?? 0);
+    if (doneHere > 0 && status.total > 0) return (elapsed * (status.total - status.done)) / doneHere;
     // Past its estimate (a loaded machine): a fraction of what it has taken, never "0 s".
     return Math.max(status.estimateSeconds - elapsed, 0.1 * elapsed);
   }
@@ -209,6 +213,15 @@ export class Warmup {
       `${TITLES[capability]} (${capability}) is not ready yet: the server is ${this.preparing(capability)}; about ${eta} s until it answers. Retry then.`,
       { details: { warming: { [capability]: state } }, retryAfterSeconds: eta },
     );
+  }
+
+  /** For people, while a background phase runs (the four questions ready): what it does, how far it is, about how long is left. */
+  background(now = Date.now()): string | undefined {
+    const status = this.phases.get('reference');
+    if (!status || status.state !== 'running') return undefined;
+    const eta = Math.max(1, Math.round(this.remaining('reference', now)));
+    const count = status.total > 0 ? ` (${status.done}/${status.total} photos)` : '';
+    return `The server is ${status.what}${count}, about ${eta} s left: tags and text search improve meanwhile.`;
   }
 
   /** For people, while some question is not ready: what is warming up and until about when. */

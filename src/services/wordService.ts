@@ -14,8 +14,15 @@ export interface WordMatch {
 
 type WordDistance = Omit<WordMatch, 'cursor'>;
 
+/** Each cursor is encoded when a query asks for it: most never do. */
 const withCursors = (matches: readonly WordDistance[]): WordMatch[] =>
-  matches.map((match) => ({ ...match, cursor: encodeMatchCursor({ kind: 'word', distance: match.distance, key: match.text }) }));
+  matches.map(({ text, distance }) => ({
+    text,
+    distance,
+    get cursor() {
+      return encodeMatchCursor({ kind: 'word', distance, key: text });
+    },
+  }));
 
 export class WordService {
   constructor(

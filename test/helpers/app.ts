@@ -28,6 +28,8 @@ export async function createTestApp(kind: StoreKind, env: Record<string, string>
     // Tests that seed keep it small: a few dozen images, a short training run.
     IMAGES_LIMIT: '24',
     TRAIN_EPOCHS: '5',
+    // Only the suites about the reference set load one.
+    REFERENCE_SET: 'none',
     ...store.env,
     ...env,
   };

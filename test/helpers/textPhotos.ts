@@ -31,6 +31,7 @@ export function photoRow(photo: {
   captions: string[];
   embedding: Float32Array;
   wordEmbedding: Float32Array;
+  reference?: boolean;
 }): NewImage {
   return {
     id: photo.id,
@@ -41,6 +42,7 @@ export function photoRow(photo: {
     height: 3,
     contentHash: createHash('sha256').update(photo.id).digest('hex'),
     origin: 'upload',
+    reference: photo.reference ?? false,
     features: photo.embedding,
     embedding: photo.embedding,
     projectionVersion: null,

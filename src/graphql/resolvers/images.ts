@@ -30,7 +30,7 @@ export const imageResolvers = {
     image: (_: unknown, args: { id: string }, ctx: GraphQLContext) => ctx.loaders.imageById.load(args.id),
     images: async (
       _: unknown,
-      args: { first?: number | null; after?: string | null; category?: string | null },
+      args: { first?: number | null; after?: string | null; category?: string | null; includeReference?: boolean | null },
       ctx: GraphQLContext,
     ) => {
       const page = await ctx.services.images.page(args);
@@ -48,7 +48,8 @@ export const imageResolvers = {
       noteUnknownWords(ctx, steered.unknownWords);
       return primedMatches(ctx, steered.matches);
     },
-    categories: (_: unknown, _args: unknown, ctx: GraphQLContext) => ctx.services.images.categories(),
+    categories: (_: unknown, args: { includeReference?: boolean | null }, ctx: GraphQLContext) =>
+      ctx.services.images.categories(args.includeReference),
   },
   Mutation: {
     addImage: (
@@ -64,7 +65,7 @@ export const imageResolvers = {
   Image: {
     url: (image: ImageRecord) => `/images/${encodeURIComponent(image.id)}`,
     // Batched: every Image.similar of a response in one statement per `first`.
-    similar: async (image: ImageRecord, args: { first?: number | null }, ctx: GraphQLContext) =>
-      primedMatches(ctx, await ctx.loaders.similarImagesTo(args.first).load(image.id)),
+    similar: async (image: ImageRecord, args: { first?: number | null; includeReference?: boolean | null }, ctx: GraphQLContext) =>
+      primedMatches(ctx, await ctx.loaders.similarImagesTo(args.first, args.includeReference).load(image.id)),
   },
 };

@@ -6,7 +6,14 @@ export interface WordParent {
   text: string;
 }
 
-const toWordMatch = (match: WordMatch) => ({ word: { text: match.text }, distance: match.distance, cursor: match.cursor });
+// The cursor is read from the match only when the query selects it (the service encodes it then).
+const toWordMatch = (match: WordMatch) => ({
+  word: { text: match.text },
+  distance: match.distance,
+  get cursor() {
+    return match.cursor;
+  },
+});
 
 export const wordResolvers = {
   Query: {

@@ -1,13 +1,13 @@
 // Pieces several views share: thumbnail grids, word chips, links.
 import { h } from './dom.js';
-import type { ImageMatch, ImageSummary, WordMatch } from './queries.js';
+import type { Evidence, ImageMatch, ImageSummary, WordMatch } from './queries.js';
 import { href } from './router.js';
 
 export const THUMBNAIL_WIDTH = 240;
 export const LARGE_WIDTH = 800;
 
 /** The server's resized copy of an image (never the full-size original in grids). */
-export function sizedUrl(image: ImageSummary, width: number): string {
+export function sizedUrl(image: { url: string }, width: number): string {
   const url = new URL(image.url, location.href);
   url.searchParams.set('w', String(width));
   return url.origin === location.origin ? url.pathname + url.search : url.toString();
@@ -58,7 +58,30 @@ export function thumbnailGrid(items: (ImageSummary | ImageMatch)[], label: strin
 /** How a tag's source reads beside it. */
 const SOURCE_LABELS = { CAPTION: 'caption', SIMILAR_PHOTOS: 'similar photos', MODEL: 'model' } as const;
 
-/** Words as links that search for themselves; a tag says where it came from. */
+/** Width of a voting photo's thumbnail beside a tag (served twice as wide for sharp screens). */
+const EVIDENCE_WIDTH = 28;
+
+/** The photos that voted for a tag, small, each with its caption that used the word on hover (they may be reference photos). */
+function evidenceThumbnails(evidence: readonly Evidence[], word: string): HTMLElement | null {
+  if (evidence.length === 0) return null;
+  return h(
+    'span',
+    { class: 'evidence', 'aria-label': `Similar photos whose captions say “${word}”` },
+    evidence.map((vote) => {
+      const says = `“${vote.caption}” (vote ${vote.weight.toFixed(2)})`;
+      return h('img', {
+        src: sizedUrl(vote.image, EVIDENCE_WIDTH * 2),
+        alt: says,
+        title: says,
+        'data-image-id': vote.image.id,
+        width: EVIDENCE_WIDTH,
+        height: EVIDENCE_WIDTH,
+      });
+    }),
+  );
+}
+
+/** Words as links that search for themselves; a tag says where it came from, and which similar photos voted for it. */
 export function wordChips(words: WordMatch[], label: string): HTMLElement {
   return h(
     'ul',
@@ -69,6 +92,7 @@ export function wordChips(words: WordMatch[], label: string): HTMLElement {
         {},
         h('a', { href: href('search', { q: match.word.text }), title: distanceLabel(match.distance) }, match.word.text),
         match.source ? h('small', { class: 'source' }, SOURCE_LABELS[match.source]) : null,
+        evidenceThumbnails(match.evidence ?? [], match.word.text),
       ),
     ),
   );

@@ -13,11 +13,19 @@ export interface ImageMatch {
   /** imagesForText: the caption that best matches the words searched for. */
   matchedCaption?: string | null;
 }
+/** A captioned photo that voted for a tag: its part of the vote and its caption that used the word. */
+export interface Evidence {
+  image: { id: string; url: string };
+  weight: number;
+  caption: string;
+}
 export interface WordMatch {
   word: { text: string };
   distance: number;
   /** Tags: where the word came from. */
   source?: 'CAPTION' | 'SIMILAR_PHOTOS' | 'MODEL';
+  /** Tags: the similar photos that voted for it. */
+  evidence?: Evidence[];
 }
 export interface ImageDetail extends ImageSummary {
   width: number;
@@ -39,6 +47,7 @@ export const RESULTS = 24;
 export const PAGE_SIZE = 24;
 const WORDS = 12;
 const TAGS = 8;
+const TAG = 'distance source word { text } evidence { weight caption image { id url } }';
 
 export async function categories(): Promise<string[]> {
   return (await graphql<{ categories: string[] }>('{ categories }')).categories;
@@ -75,7 +84,7 @@ export async function similarWords(text: string): Promise<WordMatch[]> {
 
 export async function imageDetail(id: string): Promise<ImageDetail | null> {
   const query = `query ($id: ID!) { image(id: $id) { ${SUMMARY} width height
-    tags(first: ${TAGS}) { distance source word { text } }
+    tags(first: ${TAGS}) { ${TAG} }
     similar(first: ${RESULTS}) { ${MATCH} } } }`;
   return (await graphql<{ image: ImageDetail | null }>(query, { id })).image;
 }
@@ -84,7 +93,7 @@ export async function imageDetail(id: string): Promise<ImageDetail | null> {
 export async function describePhoto(base64: string): Promise<{ similar: ImageMatch[]; tags: WordMatch[] }> {
   const query = `query ($image: ImageInput!) {
     similar: similarImages(image: $image, first: ${RESULTS}) { ${MATCH} }
-    tags: tagsForImage(image: $image, first: ${TAGS}) { distance source word { text } } }`;
+    tags: tagsForImage(image: $image, first: ${TAGS}) { ${TAG} } }`;
   return graphql(query, { image: { base64 } });
 }
 

@@ -1,6 +1,7 @@
 // After a first start the server answers each question as soon as its data is
 // ready: a line under the header says what is still warming up (from /readyz),
-// and goes away once everything is ready.
+// then, while the reference set is learnt, its progress and time left, and
+// goes away once everything is done.
 import { h } from './dom.js';
 
 const POLL_MS = 5_000;
@@ -8,6 +9,7 @@ const POLL_MS = 5_000;
 interface Readiness {
   ready: boolean;
   message?: string;
+  learning?: string;
 }
 
 async function readiness(): Promise<Readiness | undefined> {
@@ -24,11 +26,12 @@ export async function showWarmingUp(header: Element): Promise<void> {
   const line = h('p', { class: 'warming', role: 'status' });
   for (;;) {
     const state = await readiness();
-    if (!state || state.ready || !state.message) {
+    const text = state?.ready ? state.learning : state?.message;
+    if (!state || !text) {
       line.remove();
       if (state?.ready) return;
     } else {
-      line.textContent = state.message;
+      line.textContent = text;
       if (!line.isConnected) header.after(line);
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));

@@ -1,0 +1,67 @@
+// The seed's work after readiness (the caption transfer, the compaction, the
+// reference set) lets questions through, on each store: a question asked
+// while a long refresh of caption transfers runs is answered between its
+// transactions, before the refresh is done, and the compaction rewrites no
+// table (a rewrite holds the table, and the embedded store's one connection,
+// for seconds: questions asked right after readiness were answered TIMEOUT).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { l2Normalize } from '../src/lib/vectors.js';
+import { createLogger } from '../src/logger.js';
+import { seedWords } from '../seeds/words.js';
+import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { storeKinds } from './helpers/stores.js';
+import { photoRow, pseudoVector } from './helpers/textPhotos.js';
+
+const PHOTOS = 120;
+const WORDS = ['dog', 'cat', 'horse', 'boat', 'car', 'tree'];
+
+for (const kind of storeKinds()) {
+  describe(`work after readiness lets questions through, on ${kind}`, () => {
+    let t: TestApp;
+    serveDuringSuite(kind, (app) => {
+      t = app;
+    });
+
+    async function storeStalePhotos(): Promise<void> {
+      const { words, seedState, images } = t.app.repositories;
+      await seedWords(words, seedState, { limit: 0, indexMemory: '64MB', gloveFile: t.env.GLOVE_FILE }, createLogger('silent'));
+      const vectors = await words.findVectors(WORDS);
+      const rows = Array.from({ length: PHOTOS }, (_, i) => {
+        const word = WORDS[i % WORDS.length]!;
+        return photoRow({
+          id: `photo-${String(i).padStart(3, '0')}`,
+          category: null,
+          // Every other photo captioned: each has captioned neighbours to learn from.
+          captions: i % 2 === 0 ? [`A ${word} in a picture.`] : [],
+          embedding: pseudoVector(`photo-${i}`),
+          wordEmbedding: l2Normalize(vectors.get(word)!),
+        });
+      });
+      await images.insert(rows);
+      assert.equal(await t.app.repositories.transfers.countStale(), PHOTOS, 'every stored photo waits for its transfer');
+    }
+
+    test('a question asked while the caption transfers are refreshed is answered before the refresh is done', async () => {
+      await storeStalePhotos();
+      let refreshed = 0;
+      const refresh = t.app.services.transfer.refresh((count) => {
+        refreshed += count;
+      });
+      // Asked as the refresh takes the store: it waits for one short transaction, not for all of them.
+      const answer = t.app.services.words.similarWords('dog', 3).then(() => refreshed);
+      const [refreshedWhenAnswered, total] = await Promise.all([answer, refresh]);
+      assert.equal(total, PHOTOS);
+      assert.ok(refreshedWhenAnswered < PHOTOS, `answered after ${refreshedWhenAnswered} of ${PHOTOS} photos were refreshed`);
+      assert.equal(await t.app.repositories.transfers.countStale(), 0);
+    });
+
+    test('the compaction after the transfer rewrites no table: questions are not held while it runs', async () => {
+      const fileOf = async () =>
+        (await t.app.db.primary.query<{ file: string }>("SELECT pg_relation_filenode('images')::text AS file")).rows[0]!.file;
+      const before = await fileOf();
+      await t.app.repositories.images.compact();
+      assert.equal(await fileOf(), before, 'the table was rewritten (VACUUM FULL holds it exclusively)');
+    });
+  });
+}
