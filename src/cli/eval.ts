@@ -315,7 +315,7 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
   process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
   process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
   process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
-  for (const when of ['before', 'after'] as const) {
+  for (const when of ['before', 'after', 'afterPascalModel'] as const) {
     const s = results.coco?.[when];
     if (s) process.stdout.write(`COCO ${when}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
   }

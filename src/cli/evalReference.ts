@@ -138,7 +138,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   const pascalFloors = { before: await pascalHeldOut('before', TRANSFER_BEFORE), after: await pascalHeldOut('after', TRANSFER) };
 
   const coco = await scoreCocoSample(app, config.assets.dir);
-  let cocoScores: Record<'before' | 'after', CaptionScores> | null = null;
+  let cocoScores: Record<'before' | 'after' | 'afterPascalModel', CaptionScores> | null = null;
   let cocoPhotos: Record<'before' | 'after', { photos: TransferPhoto[]; near: ReturnType<typeof nearestInPool> }> | null = null;
   if (coco) {
     const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
@@ -155,6 +155,17 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     cocoScores = {
       before: await scoreCoco(cocoPhotos.before.photos, cocoPhotos.before.near, scorer, coco.queries, true, true, rules, TRANSFER_BEFORE),
       after: await scoreCoco(cocoPhotos.after.photos, cocoPhotos.after.near, scorer, coco.queries, true, true, rules, TRANSFER),
+      // The reference pool and the served parameters, the model still fitted on Pascal's training split alone.
+      afterPascalModel: await scoreCoco(
+        cocoPhotos.after.photos.map((photo, i) => ({ ...photo, wordVector: models.before(coco.features[i]!) })),
+        cocoPhotos.after.near,
+        scorer,
+        coco.queries,
+        true,
+        true,
+        rules,
+        TRANSFER,
+      ),
     };
   }
   return {

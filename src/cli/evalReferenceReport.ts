@@ -35,10 +35,15 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
       [`${label}: tag precision@5`, f.tagPrecisionAt5],
     );
   }
-  for (const when of ['before', 'after'] as const) {
+  const cocoLabels = {
+    before: 'Pascal pool, today',
+    after: 'Pascal + reference pool, served, model fitted on both',
+    afterPascalModel: 'Pascal + reference pool, served, model fitted on Pascal alone',
+  } as const;
+  for (const when of ['before', 'after', 'afterPascalModel'] as const) {
     const s = r.coco?.[when];
     if (!s) continue;
-    const label = `COCO no COCO captions, ${when === 'before' ? 'Pascal pool, today' : 'Pascal + reference pool, served'}`;
+    const label = `COCO no COCO captions, ${cocoLabels[when]}`;
     rows.push(
       [`${label}: text→image P@10`, s.textToImage!.mean],
       [`${label}: tag precision@5`, s.tagPrecisionAt5],
