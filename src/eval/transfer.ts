@@ -94,11 +94,7 @@ function packRows(rows: readonly Float32Array[]): Float32Array {
   return packed;
 }
 
-/**
- * Each photo's `k` nearest pool photos but itself, nearest first (exact; ties
- * by id). The pool's vectors are packed once, so thousands of photos against
- * thousands of pool photos take seconds.
- */
+/** Each photo's `k` nearest pool photos but itself, nearest first (exact; ties by id), over the pool packed once. */
 export function nearestInPool(
   photos: readonly { id: string; imageVector: Float32Array }[],
   pool: readonly PoolPhoto[],
@@ -124,10 +120,10 @@ export function nearestInPool(
   });
 }
 
-/** Tags as served, with the work that does not depend on the parameters kept between trials. */
 /** Tags scored per photo: precision@5, recall@10. */
 export const TAGS_SCORED = 10;
 
+/** Tags as served, with the work that does not depend on the parameters kept between trials. */
 export class TagScorer {
   private readonly index: Map<string, TagWord>;
   private readonly modelCache = new WeakMap<Float32Array, TagCandidate[]>();
