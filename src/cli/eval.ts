@@ -306,6 +306,16 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
   const { results } = reference;
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(path.join(OUT_DIR, 'reference.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const tagsHeading = 'COCO sample: tags before (Pascal captions, parameters before issue 25) and after (with the reference set, served parameters)';
+  writeFileSync(
+    path.join(OUT_DIR, 'reference.html'),
+    renderReport({
+      title: 'semsearch evaluation: the reference set',
+      summary: referenceSummaryRows(reference).map(([name, value]) => `${name}: ${value.toFixed(3)}`),
+      tables: referenceTables(reference),
+      grids: [{ heading: tagsHeading, grids: await referenceTagGrid(reference) }],
+    }),
+  );
   if (results.chosen) {
     process.stdout.write(`${CV_HEADER.join(' | ')}\n`);
     for (const trial of results.chosen.trials) process.stdout.write(`${cvRow(trial).map((x) => (typeof x === 'number' ? x.toFixed(3) : x)).join(' | ')}\n`);
