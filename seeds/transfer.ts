@@ -15,7 +15,7 @@ export const TRANSFER_PHASE = 'transfer';
  * embedded store's one connection, each statement makes questions wait, so
  * each stays short (tens of milliseconds).
  */
-const PAGE = 100;
+const PAGE = 25;
 
 /** Every captioned photo's caption words again (stores from before the transfer, or another word rule). */
 async function storeCaptionWords(transfers: Repositories['transfers']): Promise<void> {

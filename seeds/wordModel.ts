@@ -121,6 +121,13 @@ async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepo
   return words.findVectors([...trainingWords(rows)]);
 }
 
+/** Captioned photos other than Pascal's that a caption target can learn from: at least one caption word has a vector. */
+async function captionedOthers(deps: WordModelDeps): Promise<TrainingImageRow[]> {
+  const others = (await deps.wordSpace.otherCaptionedImages()).map((row) => ({ ...row, category: '' }));
+  const vectors = await wordVectorsFor(others, deps.words);
+  return others.filter((row) => [...captionWordCounts(row.captions).keys()].some((word) => vectors.has(word)));
+}
+
 /** `train`: the photos the map is fitted on (the IDF of caption words is theirs). */
 async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[], train: readonly TrainingImageRow[], deps: WordModelDeps) {
   if (recipe.kind !== 'vocabulary') {
@@ -136,20 +143,26 @@ async function targetsFor(recipe: TargetRecipe, rows: readonly TrainingImageRow[
   };
 }
 
-/** Trains on the split's training images, saves the model and the split, and marks every vector stale. */
+/**
+ * Trains on the split's training images and, for a caption-target recipe, on
+ * every other captioned photo (the reference set: issue 25); saves the model
+ * and the split, and marks every vector stale.
+ */
 export async function trainWordModel(
   deps: WordModelDeps,
   options: WordModelOptions,
   logger: Logger,
 ): Promise<TrainingSummary> {
   const rows = await deps.wordSpace.trainingImages();
-  const { train, heldOut } = splitItems(
+  const { train: pascalTrain, heldOut } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     options.heldOutPerCategory ?? HELD_OUT_PER_CATEGORY,
   );
-  if (train.length === 0) throw new Error('no training images: seed the images first (`npm run seed`)');
+  if (pascalTrain.length === 0) throw new Error('no training images: seed the images first (`npm run seed`)');
   const { recipe } = options;
-  const { targetOf, vocabulary } = await targetsFor(recipe.target, rows, train, deps);
+  const others = recipe.target.kind === 'caption' ? await captionedOthers(deps) : [];
+  const train = [...pascalTrain, ...others];
+  const { targetOf, vocabulary } = await targetsFor(recipe.target, [...rows, ...others], train, deps);
   const toSet = (list: TrainingImageRow[]) => ({ features: list.map((r) => r.features), targets: list.map(targetOf) });
   logger.info(
     `training the image → word model '${recipe.name}' on ${train.length} images (${heldOut.length} held out), ` +
@@ -187,7 +200,7 @@ export async function trainWordModel(
   });
   model.dispose();
   await deps.wordSpace.saveSplit(
-    train.map((row) => row.id),
+    pascalTrain.map((row) => row.id),
     heldOut.map((row) => row.id),
   );
   await deps.wordSpace.clearWordEmbeddings();

@@ -12,7 +12,7 @@ import { seedImageProjection } from '../seeds/imageProjection.js';
 import { IMAGE_EMBEDDING_PHASE, imageSeedStores, seedImages } from '../seeds/images.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
-import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { countStatements, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
@@ -305,8 +305,8 @@ for (const kind of storeKinds()) {
         `{ ${ids.map((id, i) => `i${i}: image(id: "${id}") { id category }`).join(' ')} }`;
       const ids = assets.images.slice(0, 8).map((image) => image.id);
       let eight: Record<string, { id: string }> = {};
-      const one = await countPoolCheckouts(pools, () => gql(server.url, lookup(ids.slice(0, 1))));
-      const many = await countPoolCheckouts(pools, async () => (eight = (await gql(server.url, lookup(ids))).data!));
+      const one = await countStatements(pools, () => gql(server.url, lookup(ids.slice(0, 1))));
+      const many = await countStatements(pools, async () => (eight = (await gql(server.url, lookup(ids))).data!));
       assert.equal(one, 1);
       assert.equal(many, 1, `${many} queries for 8 images`);
       assert.deepEqual(Object.values(eight).map((image) => image.id), ids);

@@ -9,7 +9,7 @@ import { candidatesFor, foldTags, lemmaKey, TEXT_VOTE_SHIFT, textVoteKeys, TRANS
 import { toFloat32 } from '../src/repositories/sqlParams.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
-import { countPoolCheckouts, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
+import { countStatements, mirrored, otherPascalImage, type TestAssets } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const CATEGORIES = ['bird', 'boat', 'cat', 'dog', 'sofa'];
@@ -241,9 +241,9 @@ for (const kind of storeKinds()) {
     test('Image.tags is batched by a DataLoader: the query count does not grow with the images', async () => {
       const query = (first: number) => `{ images(first: ${first}) { edges { node { id tags(first: 3) { word { text } } } } } }`;
       const pools = [t.app.db.primary, t.app.db.reader];
-      const few = await countPoolCheckouts(pools, () => gql(server.url, query(2)));
+      const few = await countStatements(pools, () => gql(server.url, query(2)));
       let many: Record<string, any> | undefined;
-      const manyCount = await countPoolCheckouts(pools, async () => (many = (await gql(server.url, query(30))).data!));
+      const manyCount = await countStatements(pools, async () => (many = (await gql(server.url, query(30))).data!));
       // One statement per searchesPerStatement images (the embedded store's slice; all of them on a server).
       const slices = (n: number) => Math.ceil(n / t.app.services.searchesPerStatement);
       assert.equal(manyCount - slices(30), few - slices(2), `${few} queries for 2 images, ${manyCount} for 30`);

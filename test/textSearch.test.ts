@@ -10,7 +10,7 @@ import type { RunningServer } from '../src/http/server.js';
 import { storeSearcher } from '../src/eval/textSearchModes.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { gql } from './helpers/graphql.js';
-import { countPoolCheckouts } from './helpers/images.js';
+import { countStatements } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 import { storePhotos, type Photo } from './helpers/textPhotos.js';
 
@@ -154,8 +154,8 @@ for (const kind of storeKinds()) {
       await search('dog');
       const pools = [t.app.db.primary, t.app.db.reader];
       for (const mode of ['VECTOR', 'KEYWORD', 'HYBRID'] as const) {
-        const checkouts = await countPoolCheckouts(pools, () => t.app.services.imageText.imagesForText({ text: 'dog grass', mode }));
-        assert.equal(checkouts, 1, mode);
+        const statements = await countStatements(pools, () => t.app.services.imageText.imagesForText({ text: 'dog grass', mode }));
+        assert.equal(statements, 1, mode);
       }
       const answer = await t.app.services.imageText.imagesForText({ text: 'dog qqzx', mode: 'VECTOR' });
       assert.ok(answer.matches.length > 0);

@@ -12,7 +12,7 @@ import { ThumbnailCache } from '../src/http/thumbnails.js';
 import { createLogger } from '../src/logger.js';
 import { SLICE_BYTES } from '../src/services/photoFiles.js';
 import { createTestApp, OPEN_WRITES, startTestServer, type TestApp } from './helpers/app.js';
-import { countPoolCheckouts, realAssetsDir } from './helpers/images.js';
+import { countStatements, realAssetsDir } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 async function get(url: string): Promise<{ status: number; bytes: Buffer; headers: Headers }> {
@@ -26,7 +26,7 @@ for (const kind of storeKinds()) {
     let server: RunningServer;
     let large: Buffer;
     let id: string;
-    const queries = (run: () => Promise<unknown>) => countPoolCheckouts([t.app.db.primary, t.app.db.reader], run);
+    const queries = (run: () => Promise<unknown>) => countStatements([t.app.db.primary, t.app.db.reader], run);
 
     before(async () => {
       t = await createTestApp(kind, { EMBED_WORKERS: '1' });

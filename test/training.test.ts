@@ -16,6 +16,7 @@ import {
   type WordModelOptions,
 } from '../seeds/wordModel.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
+import { noiseImage } from './helpers/images.js';
 import { storeKinds } from './helpers/stores.js';
 
 const quiet = createLogger('silent');
@@ -79,6 +80,26 @@ for (const kind of storeKinds()) {
       assert.ok(Number.isFinite(first.epochs[0]!.validationLoss), 'validation loss');
       const projected = await t.app.embedder.projectManyToWords((await t.app.repositories.wordSpace.trainingImages()).map((r) => r.features));
       assert.ok(projected.every((v) => Math.abs(Math.hypot(...v) - 1) < 1e-5), 'unit vectors');
+    });
+
+    test('a caption-target recipe also learns from captioned photos that are not Pascal\'s; the split stays Pascal\'s', async () => {
+      const before = await trainWordModel(deps(), ridgeOptions('ridge-pascal'), quiet);
+      const base64 = (await noiseImage({ seed: 25 })).toString('base64');
+      const added = await t.app.services.images.addImage({ base64 }, null, ['a dog runs on the beach', 'a brown dog on sand']);
+      try {
+        const after = await trainWordModel(deps(), ridgeOptions('ridge-with-others'), quiet);
+        assert.equal(after.trainImages, before.trainImages + 1);
+        assert.equal(after.heldOutImages, before.heldOutImages);
+        const weights = (dir: string) => readFileSync(path.join(ridgeOptions(dir).wordModelDir, 'weights.bin'));
+        assert.ok(!weights('ridge-pascal').equals(weights('ridge-with-others')), 'the captioned photo moved the map');
+        const split = await t.app.db.primary.query('SELECT 1 FROM training_split WHERE image_id = $1', [added.id]);
+        assert.equal(split.rowCount, 0);
+        // A class-target recipe cannot learn from a photo without a category.
+        const classRecipe = await trainWordModel(deps(), options('model-class-target'), quiet);
+        assert.equal(classRecipe.trainImages, before.trainImages);
+      } finally {
+        await t.app.services.images.deleteImage(added.id);
+      }
     });
 
     test('another seed gives other weights', async () => {

@@ -25,6 +25,9 @@ import { chooseWordModel, choiceTables, printChoices, type PhotoSet } from './ev
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { evaluatePhotos } from './evalPhotos.js';
 import { evaluateTransfer } from './evalTransfer.js';
+import { evaluateReference } from './evalReference.js';
+import { CV_HEADER, cvRow, describe } from './evalReferenceChoice.js';
+import { referenceSummaryRows, referenceTables, referenceTagGrid } from './evalReferenceReport.js';
 import { evaluateWordPairs, printWordPairs, wordPairSummaryRows } from './evalWordPairs.js';
 
 /** `npm run eval -- --choices`: only the recipe, vocabulary rule and hubness comparisons. */
@@ -152,6 +155,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
   const wordPairs = await evaluateWordPairs(app, coco, { tune: false }, (line) => app.logger.info(line));
   const photoMeasures = await evaluatePhotos(app, (line) => app.logger.info(line));
+  const reference = await evaluateReference(app, config, false);
 
   const results = {
     measuredAt: new Date().toISOString(),
@@ -178,6 +182,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     captionTransfer: transfer.results,
     wordPairs,
     ...photoMeasures.results,
+    referenceSet: reference?.results ?? null,
     samples,
   };
   mkdirSync(OUT_DIR, { recursive: true });
@@ -213,6 +218,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
     ...transfer.summaryRows,
     ...wordPairSummaryRows(wordPairs),
     ...photoMeasures.summaryRows,
+    ...(reference ? referenceSummaryRows(reference) : []),
     ['reference: 20-way linear classifier on the features, top-1 (held out)', probe.top1],
     ['reference: its top-5', probe.top5],
     ['reference: its class score as text→image P@10', probe.precisionAt10],
@@ -253,11 +259,14 @@ async function evaluate(app: App, config: Config): Promise<void> {
         `model '${recipe}', ${heldOut.length} held-out images, tag vocabulary ${vocabulary.length} words, store ${app.db.kind}`,
         `measured ${results.measuredAt}`,
       ],
-      tables: [...tables, ...cocoPart.tables, ...transfer.tables, ...photoMeasures.tables],
+      tables: [...tables, ...cocoPart.tables, ...transfer.tables, ...photoMeasures.tables, ...(reference ? referenceTables(reference) : [])],
       grids: [
         ...grids,
         ...cocoPart.grids,
         { heading: 'COCO sample: tags before (the model alone) and after caption transfer (✓ captions use the tag; its source; ← the photos that voted: Tag.evidence, with their weights)', grids: transfer.grids },
+        ...(reference
+          ? [{ heading: 'COCO sample: tags before (Pascal captions, parameters before issue 25) and after (with the reference set, served parameters)', grids: await referenceTagGrid(reference) }]
+          : []),
       ],
     }),
   );
@@ -290,6 +299,38 @@ async function evaluateTransferOnly(app: App, config: Config): Promise<void> {
   }
 }
 
+/** `--reference`: the reference set's part alone, printed and written to eval/reference.json. */
+async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
+  const reference = await evaluateReference(app, config);
+  if (!reference) throw new Error('no reference set (flickr8k-reference) in ASSETS_DIR');
+  const { results } = reference;
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(path.join(OUT_DIR, 'reference.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const tagsHeading = 'COCO sample: tags before (Pascal captions, parameters before issue 25) and after (with the reference set, served parameters)';
+  writeFileSync(
+    path.join(OUT_DIR, 'reference.html'),
+    renderReport({
+      title: 'semsearch evaluation: the reference set',
+      summary: referenceSummaryRows(reference).map(([name, value]) => `${name}: ${value.toFixed(3)}`),
+      tables: referenceTables(reference),
+      grids: [{ heading: tagsHeading, grids: await referenceTagGrid(reference) }],
+    }),
+  );
+  if (results.chosen) {
+    process.stdout.write(`${CV_HEADER.join(' | ')}\n`);
+    for (const trial of results.chosen.trials) process.stdout.write(`${cvRow(trial).map((x) => (typeof x === 'number' ? x.toFixed(3) : x)).join(' | ')}\n`);
+    process.stdout.write(`chosen: ${JSON.stringify(results.chosen.chosen)}\nConSE: ${describe(results.chosen.conse.best)}\n`);
+  }
+  for (const trial of results.conseTrials ?? []) process.stdout.write(`ConSE: ${describe(trial)}\n`);
+  process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
+  process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
+  process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
+  for (const when of ['before', 'after', 'afterPascalModel'] as const) {
+    const s = results.coco?.[when];
+    if (s) process.stdout.write(`COCO ${when}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
+  }
+}
+
 /** `--word-pairs`: texts of two words alone (with `--tune`, reference photos too), printed and written to eval/word-pairs.json. */
 async function evaluateWordPairsOnly(app: App, config: Config): Promise<void> {
   const coco = await scoreCocoSample(app, config.assets.dir);
@@ -309,6 +350,11 @@ async function evaluatePhotosOnly(app: App): Promise<void> {
 }
 
 const config = loadConfig();
-const ONLY = { '--transfer': evaluateTransferOnly, '--photos': evaluatePhotosOnly, '--word-pairs': evaluateWordPairsOnly } as const;
+const ONLY = {
+  '--transfer': evaluateTransferOnly,
+  '--photos': evaluatePhotosOnly,
+  '--word-pairs': evaluateWordPairsOnly,
+  '--reference': evaluateReferenceOnly,
+} as const;
 const only = Object.entries(ONLY).find(([flag]) => process.argv.includes(flag))?.[1];
 await withApp((app) => (only ?? evaluate)(app, config), config);

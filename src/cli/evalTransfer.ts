@@ -130,7 +130,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
   const served = TRANSFER;
 
   const trainingPool = buildPool(training, vectors);
-  const heldOutNeighbours = heldOut.map((photo) => nearestInPool(photo, trainingPool, served.neighbours));
+  const heldOutNeighbours = nearestInPool(heldOut, trainingPool, served.neighbours);
   const pascalScores = async (near: readonly (readonly Neighbour[])[]) => ({
     ...scorePascalTags(heldOut, near, scorer, served),
     ...(await scorePascalText(heldOut, near, vectors, served, rules)),
@@ -148,7 +148,7 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     const pascalPool = buildPool(pascal, vectors);
     const score = (subset: readonly TransferPhoto[], near: readonly (readonly Neighbour[])[], tagsBy: boolean, textBy: boolean) =>
       scoreCoco(subset, near, scorer, coco.queries, tagsBy, textBy, rules);
-    const near = photos.map((photo) => nearestInPool(photo, pascalPool, served.neighbours));
+    const near = nearestInPool(photos, pascalPool, served.neighbours);
     cocoScores = {
       modelOnly: await score(photos, near, false, false),
       transferTags: await score(photos, near, true, false),
@@ -161,8 +161,8 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
     cocoHalves = {
       rule: `stored with captions: the photos whose sha1("${HALF_SEED}:<id>") starts with an even byte (${taught.length})`,
       photos: measured.length,
-      before: await score(measured, measured.map((photo) => nearestInPool(photo, pascalPool, served.neighbours)), true, true),
-      after: await score(measured, measured.map((photo) => nearestInPool(photo, taughtPool, served.neighbours)), true, true),
+      before: await score(measured, nearestInPool(measured, pascalPool, served.neighbours), true, true),
+      after: await score(measured, nearestInPool(measured, taughtPool, served.neighbours), true, true),
     };
     reportGrid = await tagGrid(coco, photos, near, scorer);
   }
@@ -176,8 +176,8 @@ export async function evaluateTransfer(app: App, coco: Coco | null, log: (line: 
   return { results, summaryRows: summaryRows(results), tables: tables(results), grids: reportGrid };
 }
 
-/** COCO photos' tags (precision@5, recall@10) and text → image P@10 over the query words, by the model or by transfer. */
-async function scoreCoco(
+/** Photos' tags (precision@5, recall@10) and text → image P@10 over the query words, by the model or by transfer with `p`. */
+export async function scoreCoco(
   photos: readonly TransferPhoto[],
   neighbours: readonly (readonly Neighbour[])[],
   scorer: TagScorer,
@@ -185,9 +185,10 @@ async function scoreCoco(
   tagsByTransfer: boolean,
   textByTransfer: boolean,
   rules: TextSearchRules,
+  p: TransferParameters = TRANSFER,
 ): Promise<CaptionScores> {
   const searched: readonly SearchedVector[] = textByTransfer
-    ? await searchedTexts(photos, neighbours, queries.map((query) => ({ words: [query.word], vector: query.vector })), TRANSFER, rules)
+    ? await searchedTexts(photos, neighbours, queries.map((query) => ({ words: [query.word], vector: query.vector })), p, rules)
     : photos.map((photo) => ({ vector: photo.wordVector }));
   const scored = photos.map((photo, i) => ({
     id: photo.id,
@@ -195,13 +196,13 @@ async function scoreCoco(
     captionWords: captionWordSet(photo.captions),
     vector: searched[i]!.vector,
     textScores: searched[i]!.textScores,
-    tags: scorer.tags(photo, tagsByTransfer ? neighbours[i]! : NO_NEIGHBOURS, TRANSFER).map((tag) => tag.text),
+    tags: scorer.tags(photo, tagsByTransfer ? neighbours[i]! : NO_NEIGHBOURS, p).map((tag) => tag.text),
   }));
   return summarise(scored, textToImagePrecision(scored, queries));
 }
 
 /** Each tag, ✓ when the captions use it, its source, and its evidence (Tag.evidence: the voting neighbours and their weights) when `near` is given. */
-const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>, near: readonly Neighbour[] = []) =>
+export const labelled = (tags: readonly FoldedTag[], captionWords: ReadonlySet<string>, near: readonly Neighbour[] = []) =>
   tags.map((tag) => {
     const evidence = heaviestVoters(tag.voters).map((voter) => `${near[voter.place]?.photo.id} ${voter.weight.toFixed(2)}`);
     return `${tag.text}${mentions(captionWords, [tag.text]) ? ' ✓' : ''} (${tag.source.toLowerCase().replace('_', ' ')})${

@@ -108,7 +108,7 @@ export async function evaluateWordPairs(
     await sweep(
       'Pascal training split, each photo against the other training photos',
       training,
-      training.map((photo) => nearestInPool(photo, trainingPool, TRANSFER.neighbours)),
+      nearestInPool(training, trainingPool, TRANSFER.neighbours),
       trainingQueries(training.map((photo) => photo.captions)),
       app,
     ),
@@ -119,7 +119,7 @@ export async function evaluateWordPairs(
       await sweep(
         `${referencePhotos.length} reference photos, each against Pascal and the other reference photos`,
         referencePhotos,
-        referencePhotos.map((photo) => nearestInPool(photo, pool, TRANSFER.neighbours)),
+        nearestInPool(referencePhotos, pool, TRANSFER.neighbours),
         trainingQueries(reference.map((photo) => photo.captions)),
         app,
       ),
@@ -131,7 +131,7 @@ export async function evaluateWordPairs(
   if (coco) {
     const photos = await transferPhotos(app, coco.sample, coco.features, coco.photos.map((photo) => photo.vector));
     const pascalPool = buildPool(pascal, vectors);
-    const near = photos.map((photo) => nearestInPool(photo, pascalPool, TRANSFER.neighbours));
+    const near = nearestInPool(photos, pascalPool, TRANSFER.neighbours);
     const queries = wordPairQueries(
       coco.sample.map((photo) => photo.captions),
       COCO_QUERY_WORDS.map(([word, forms]) => ({ word, forms })),
@@ -149,7 +149,7 @@ export async function evaluateWordPairs(
     };
     if (referencePhotos.length > 0) {
       const withReference = buildPool([...pascal, ...referencePhotos], vectors);
-      const nearer = photos.map((photo) => nearestInPool(photo, withReference, TRANSFER.neighbours));
+      const nearer = nearestInPool(photos, withReference, TRANSFER.neighbours);
       cocoWithReference = {
         referencePhotos: referencePhotos.length,
         before: await at(nearer, MEAN_SHIFT),

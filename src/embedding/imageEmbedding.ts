@@ -41,11 +41,22 @@ export function embeddingVersion(options: ImageEmbeddingOptions = IMAGE_EMBEDDIN
   return `${MOBILENET_DIR_NAME}/${options.fit}${options.flipAverage ? '+mirror' : ''}/class-blend-${options.classBlend}`;
 }
 
+/** How many of MobileNet's ImageNet classes an embedding reports (the zero-shot ConSE signal reads them). */
+export const TOP_IMAGENET_CLASSES = 10;
+
+/** An ImageNet class (index into the model's metadata.json labels) and its predicted probability. */
+export interface ImageNetClass {
+  index: number;
+  probability: number;
+}
+
 /** An image's features, and what its header said (format, displayed size): one inspection serves both. */
 export interface EmbeddedImage {
   /** L2-normalised. */
   features: Float32Array;
   info: ImageInfo;
+  /** The TOP_IMAGENET_CLASSES most probable ImageNet classes, most probable first (from the same model call). */
+  classes: ImageNetClass[];
 }
 
 export interface ImageModel {
@@ -63,20 +74,35 @@ export function mobilenetDir(assetsDir: string): string {
 
 const unit = (x: tf.Tensor2D) => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 
-/** One (not yet normalised) embedding row per preprocessed input. */
+/** The `count` largest probabilities of a row, largest first (ties by index). */
+function topClasses(probabilities: Float32Array, count = TOP_IMAGENET_CLASSES): ImageNetClass[] {
+  const top: ImageNetClass[] = [];
+  probabilities.forEach((probability, index) => {
+    if (top.length === count && probability <= top[count - 1]!.probability) return;
+    top.push({ index, probability });
+    top.sort((a, b) => b.probability - a.probability || a.index - b.index);
+    if (top.length > count) top.pop();
+  });
+  return top;
+}
+
+/** One (not yet normalised) embedding row per preprocessed input, and its most probable ImageNet classes. */
 function predictEmbeddings(
   model: tfl.LayersModel,
   kernel: tf.Tensor2D,
   classBlend: number,
   inputs: readonly Float32Array[],
-): Float32Array[] {
+): { embedding: Float32Array; classes: ImageNetClass[] }[] {
   assertFastBackend();
-  return predictRows(model, inputs, (pooled, logits) => {
+  const width = kernel.shape[0];
+  const rows = predictRows(model, inputs, (pooled, logits) => {
     const features = unit(pooled);
-    if (classBlend === 0) return features;
-    const prototype = tf.matMul(tf.softmax(logits), kernel, false, true) as tf.Tensor2D;
-    return tf.add(features, tf.mul(unit(prototype), classBlend));
+    const probabilities = tf.softmax(logits);
+    if (classBlend === 0) return tf.concat([features, probabilities], 1);
+    const prototype = tf.matMul(probabilities, kernel, false, true) as tf.Tensor2D;
+    return tf.concat([tf.add(features, tf.mul(unit(prototype), classBlend)) as tf.Tensor2D, probabilities], 1);
   });
+  return rows.map((row) => ({ embedding: row.subarray(0, width), classes: topClasses(row.subarray(width)) }));
 }
 
 const add = (a: Float32Array, b: Float32Array) => a.map((x, i) => x + b[i]!);
@@ -92,16 +118,19 @@ export async function loadImageModel(
   const size = MOBILENET_INPUT_SIZE;
   const predict = (inputs: Float32Array[]) => predictEmbeddings(model, kernel, options.classBlend, inputs);
 
-  function features(decoded: readonly { rgb: Uint8Array }[]): Float32Array[] {
+  function features(decoded: readonly { rgb: Uint8Array }[]): { features: Float32Array; classes: ImageNetClass[] }[] {
     const inputs = decoded.map(({ rgb }) => toModelInput(rgb, size));
-    if (!options.flipAverage) return predict(inputs).map(l2Normalize);
+    if (!options.flipAverage) return predict(inputs).map((row) => ({ features: l2Normalize(row.embedding), classes: row.classes }));
     const both = predict([...inputs, ...decoded.map(({ rgb }) => toModelInput(rgb, size, true))]);
-    return inputs.map((_, i) => l2Normalize(add(both[i]!, both[i + inputs.length]!)));
+    return inputs.map((_, i) => ({
+      features: l2Normalize(add(both[i]!.embedding, both[i + inputs.length]!.embedding)),
+      classes: both[i]!.classes,
+    }));
   }
 
   async function embedImages(images: readonly Uint8Array[]): Promise<EmbeddedImage[]> {
     const decoded = await Promise.all(images.map((bytes) => decodeRgb(bytes, size, options.fit)));
-    return features(decoded).map((vector, i) => ({ features: vector, info: decoded[i]!.info }));
+    return features(decoded).map((row, i) => ({ ...row, info: decoded[i]!.info }));
   }
 
   return {

@@ -36,7 +36,7 @@ export {
 } from './transfer.js';
 export { readGloveSize, readGloveVocabulary, readGloveWords, type GloveWord } from './glove.js';
 export { WordTable, type WordDistance } from './wordTable.js';
-export { embeddingVersion, mobilenetDir, type EmbeddedImage } from './imageEmbedding.js';
+export { embeddingVersion, mobilenetDir, TOP_IMAGENET_CLASSES, type EmbeddedImage, type ImageNetClass } from './imageEmbedding.js';
 export {
   applyImageProjection,
   fitImageProjection,
@@ -96,7 +96,7 @@ export {
   type TagSource,
   type TagVoter,
 } from './tagFolding.js';
-export { applyLinearMap, fitRidge, type LinearMap } from './ridgeRegression.js';
+export { applyLinearMap, fitRidge, ridgeStatistics, solveRidge, type LinearMap, type RidgeStatistics } from './ridgeRegression.js';
 export { dropStopWords, embedText, MAX_TEXT_LENGTH, tokenize, type TextEmbedding } from './text.js';
 export { initTfBackend } from './tfBackend.js';
 export { captionIdf, targetDistribution, targetVector, type TargetKind } from './trainingTargets.js';
@@ -196,3 +196,4 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
     },
   };
 }
+export { classNameVectors, conseVector, labelWords, readImageNetLabels, withConse } from './conse.js';

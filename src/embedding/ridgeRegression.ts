@@ -50,7 +50,19 @@ function choleskySolve(l: Float64Array, n: number, b: Float64Array, m: number): 
   }
 }
 
-export function fitRidge(x: readonly Float32Array[], y: readonly Float32Array[], lambda: number): LinearMap {
+/** What every ridge fit on the same inputs and targets shares, whatever its strength: the centred Gram and cross products. */
+export interface RidgeStatistics {
+  inputs: number;
+  outputs: number;
+  xMean: Float64Array;
+  yMean: Float64Array;
+  /** (X − μ)ᵀ(X − μ), d × d, row-major, both triangles. */
+  gram: Float64Array;
+  /** (X − μ)ᵀ(Y − ȳ), d × k, row-major. */
+  cross: Float64Array;
+}
+
+export function ridgeStatistics(x: readonly Float32Array[], y: readonly Float32Array[]): RidgeStatistics {
   if (x.length === 0 || x.length !== y.length) throw new Error('ridge regression needs as many targets as inputs, at least one');
   const d = x[0]!.length;
   const k = y[0]!.length;
@@ -72,20 +84,46 @@ export function fitRidge(x: readonly Float32Array[], y: readonly Float32Array[],
       for (let j = 0; j < k; j++) cross[crossRow + j]! += xi * (target[j]! - yMean[j]!);
     }
   }
-  for (let i = 0; i < d; i++) {
-    gram[i * d + i]! += lambda;
-    for (let j = 0; j < i; j++) gram[j * d + i] = gram[i * d + j]!;
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) gram[j * d + i] = gram[i * d + j]!;
+  return { inputs: d, outputs: k, xMean, yMean, gram, cross };
+}
+
+/**
+ * The map of strength `lambda` onto the target columns [from, to) of the
+ * statistics; `factors` keeps each strength's Cholesky factor for the next
+ * call with the same statistics.
+ */
+export function solveRidge(
+  stats: RidgeStatistics,
+  lambda: number,
+  from = 0,
+  to = stats.outputs,
+  factors = new Map<number, Float64Array>(),
+): LinearMap {
+  const d = stats.inputs;
+  let factor = factors.get(lambda);
+  if (!factor) {
+    factor = Float64Array.from(stats.gram);
+    for (let i = 0; i < d; i++) factor[i * d + i]! += lambda;
+    cholesky(factor, d);
+    factors.set(lambda, factor);
   }
-  cholesky(gram, d);
-  choleskySolve(gram, d, cross, k);
+  const k = to - from;
+  const solution = new Float64Array(d * k);
+  for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) solution[i * k + j] = stats.cross[i * stats.outputs + from + j]!;
+  choleskySolve(factor, d, solution, k);
   // Fold the input centring into the bias: (x − μ)W + ȳ = xW + (ȳ − μW).
   const bias = new Float32Array(k);
   for (let j = 0; j < k; j++) {
     let shift = 0;
-    for (let i = 0; i < d; i++) shift += xMean[i]! * cross[i * k + j]!;
-    bias[j] = yMean[j]! - shift;
+    for (let i = 0; i < d; i++) shift += stats.xMean[i]! * solution[i * k + j]!;
+    bias[j] = stats.yMean[from + j]! - shift;
   }
-  return { inputs: d, outputs: k, kernel: Float32Array.from(cross), bias };
+  return { inputs: d, outputs: k, kernel: Float32Array.from(solution), bias };
+}
+
+export function fitRidge(x: readonly Float32Array[], y: readonly Float32Array[], lambda: number): LinearMap {
+  return solveRidge(ridgeStatistics(x, y), lambda);
 }
 
 /** x W + b for one input row. */

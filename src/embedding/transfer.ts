@@ -3,8 +3,8 @@
 // a softmax of their similarity, and that vote is fused with the image → word
 // model. Tags fuse per word; text search fuses per photo, as one stored vector
 // (the model's unit vector plus the transferred one, weighted). Parameters were
-// chosen by cross-validation inside Pascal's training split (docs/models.md,
-// "Caption transfer").
+// chosen by cross-validation on folds of the training data (docs/models.md,
+// "Caption transfer" and "Issue 25").
 import { l2Normalize } from '../lib/vectors.js';
 import { contentWords } from './captions.js';
 import type { TagCandidate, TagSource, TagVoter } from './tagFolding.js';
@@ -23,8 +23,10 @@ export interface TransferParameters {
   textVoteWeight: number;
 }
 
-// Chosen by the cross-validation inside the training split for the served model (docs/models.md, "Caption transfer").
-export const TRANSFER: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
+// Chosen by the cross-validation on folds of Pascal's training split and the
+// reference set, for a pool of about 8,000 captioned photos (docs/models.md,
+// "Issue 25"; before: k 10, T 0.2, chosen with Pascal's 800 alone).
+export const TRANSFER: TransferParameters = { neighbours: 20, temperature: 0.1, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
 
 /**
  * A text of several words: a photo's vote is the shifted geometric mean of its

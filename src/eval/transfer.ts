@@ -86,23 +86,49 @@ export function buildPool(
   });
 }
 
-/** The `k` nearest pool photos but the photo itself, nearest first (exact). */
-export function nearestInPool(photo: { id: string; imageVector: Float32Array }, pool: readonly PoolPhoto[], k: number): Neighbour[] {
-  return pool
-    .filter((other) => other.id !== photo.id)
-    .map((other) => ({ distance: 1 - dot(photo.imageVector, other.imageVector), photo: other }))
-    .sort((a, b) => a.distance - b.distance || (a.photo.id < b.photo.id ? -1 : 1))
-    .slice(0, k);
+/** Equal-length vectors one after another in one array (tight loops over many). */
+function packRows(rows: readonly Float32Array[]): Float32Array {
+  const width = rows[0]?.length ?? 0;
+  const packed = new Float32Array(rows.length * width);
+  rows.forEach((row, j) => packed.set(row, j * width));
+  return packed;
 }
 
-/** Tags as served, with the work that does not depend on the parameters kept between trials. */
+/** Each photo's `k` nearest pool photos but itself, nearest first (exact; ties by id), over the pool packed once. */
+export function nearestInPool(
+  photos: readonly { id: string; imageVector: Float32Array }[],
+  pool: readonly PoolPhoto[],
+  k: number,
+): Neighbour[][] {
+  const width = pool[0]?.imageVector.length ?? 0;
+  const packed = packRows(pool.map((photo) => photo.imageVector));
+  return photos.map((photo) => {
+    const best: Neighbour[] = [];
+    const query = photo.imageVector;
+    for (let j = 0; j < pool.length; j++) {
+      let similarity = 0;
+      for (let i = 0, at = j * width; i < width; i++, at++) similarity += query[i]! * packed[at]!;
+      const distance = 1 - similarity;
+      const last = best[best.length - 1];
+      if (best.length === k && last && (distance > last.distance || (distance === last.distance && pool[j]!.id > last.photo.id))) continue;
+      if (pool[j]!.id === photo.id) continue;
+      best.push({ distance, photo: pool[j]! });
+      best.sort((a, b) => a.distance - b.distance || (a.photo.id < b.photo.id ? -1 : 1));
+      if (best.length > k) best.pop();
+    }
+    return best;
+  });
+}
+
 /** Tags scored per photo: precision@5, recall@10. */
 export const TAGS_SCORED = 10;
 
+/** Tags as served, with the work that does not depend on the parameters kept between trials. */
 export class TagScorer {
   private readonly index: Map<string, TagWord>;
   private readonly modelCache = new WeakMap<Float32Array, TagCandidate[]>();
   private readonly votedCache = new WeakMap<readonly Neighbour[], Map<number, VotedWord[]>>();
+  private packed?: Float32Array;
 
   constructor(private readonly vocabulary: readonly TagWord[]) {
     this.index = new Map(vocabulary.map((word) => [word.text, word]));
@@ -115,16 +141,20 @@ export class TagScorer {
   /** The model's nearest vocabulary words (what the tag_words index search returns). */
   modelCandidates(wordVector: Float32Array, first: number): TagCandidate[] {
     const n = candidatesFor(first);
-    const best: { score: number; word: TagWord }[] = [];
-    for (const word of this.vocabulary) {
-      const score = dot(wordVector, word.vector);
+    const width = wordVector.length;
+    this.packed ??= packRows(this.vocabulary.map((word) => word.vector));
+    const packed = this.packed;
+    const best: { score: number; index: number }[] = [];
+    for (let w = 0, at = 0; w < this.vocabulary.length; w++, at += width) {
+      let score = 0;
+      for (let i = 0; i < width; i++) score += wordVector[i]! * packed[at + i]!;
       if (best.length < n || score > best[best.length - 1]!.score) {
-        best.push({ score, word });
+        best.push({ score, index: w });
         best.sort((a, b) => b.score - a.score);
         if (best.length > n) best.pop();
       }
     }
-    return best.map(({ word }) => this.candidate(word, wordVector));
+    return best.map(({ index }) => this.candidate(this.vocabulary[index]!, wordVector));
   }
 
   /** Vocabulary words of the neighbours' captions, as the voted-words query returns them. */
@@ -310,7 +340,7 @@ export async function crossValidate(
     const imageVector = (row: TrainingRow) => l2Normalize(applyImageProjection(projection, row.features));
     const photos = fold.map((row) => ({ ...row, imageVector: imageVector(row), wordVector: wordVector(row.features) }));
     const pool = buildPool(rest.map((row) => ({ ...row, imageVector: imageVector(row) })), vectors);
-    return { photos, neighbours: photos.map((photo) => nearestInPool(photo, pool, maxK)) };
+    return { photos, neighbours: nearestInPool(photos, pool, maxK) };
   });
   const textScores = (p: TransferParameters) =>
     Promise.all(prepared.map(({ photos, neighbours: near }) => scorePascalText(photos, near, vectors, p, rules)));

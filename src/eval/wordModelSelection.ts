@@ -7,7 +7,7 @@
 //                 of a kind its map never saw, as everyday photos are
 // Each gives every training photo an out-of-fold word-space vector; the
 // measures are those of src/eval/wordModelMetrics.ts and captionMetrics.ts.
-import { applyLinearMap, captionIdf, fitRidge, targetVector } from '../embedding/index.js';
+import { applyLinearMap, captionIdf, ridgeStatistics, solveRidge, targetVector } from '../embedding/index.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 import { captionWordSet, tagPrecision } from './captionMetrics.js';
 import {
@@ -65,8 +65,9 @@ const targetOf = (image: LabImage, recipe: RidgeRecipe, vectors: WordVectors, id
 
 /**
  * For each recipe, every image's unit word-space vector from the map fitted
- * without its fold. Recipes of one ridge strength share one fit per fold:
- * their targets side by side are one multi-output regression.
+ * without its fold. Per fold, the recipes share one Gram matrix (their
+ * distinct targets side by side are one multi-output regression) and each
+ * ridge strength one Cholesky factor.
  */
 export function outOfFoldVectors(
   images: readonly LabImage[],
@@ -75,25 +76,27 @@ export function outOfFoldVectors(
   vectors: WordVectors,
 ): Float32Array[][] {
   const out = recipes.map(() => new Array<Float32Array>(images.length));
-  for (const lambda of new Set(recipes.map((recipe) => recipe.lambda))) {
-    const sharing = recipes.flatMap((recipe, r) => (recipe.lambda === lambda ? [r] : []));
-    for (const fold of new Set(folds)) {
-      const train = images.flatMap((_, i) => (folds[i] === fold ? [] : [i]));
-      const idf = captionIdf(train.map((i) => images[i]!));
-      const targets = train.map((i) => {
-        const parts = sharing.map((r) => targetOf(images[i]!, recipes[r]!, vectors, recipes[r]!.idf ? idf : undefined));
-        const joined = new Float32Array(parts.length * parts[0]!.length);
-        parts.forEach((part, p) => joined.set(part, p * part.length));
-        return joined;
-      });
-      const map = fitRidge(train.map((i) => images[i]!.features), targets, lambda);
-      const width = map.outputs / sharing.length;
+  const targetKey = (recipe: RidgeRecipe) => `${recipe.classWeight}/${!!recipe.idf}`;
+  const targets = [...new Map(recipes.map((recipe) => [targetKey(recipe), recipe])).values()];
+  for (const fold of new Set(folds)) {
+    const train = images.flatMap((_, i) => (folds[i] === fold ? [] : [i]));
+    const idf = captionIdf(train.map((i) => images[i]!));
+    const joinedTargets = train.map((i) => {
+      const parts = targets.map((recipe) => targetOf(images[i]!, recipe, vectors, recipe.idf ? idf : undefined));
+      const joined = new Float32Array(parts.length * parts[0]!.length);
+      parts.forEach((part, p) => joined.set(part, p * part.length));
+      return joined;
+    });
+    const stats = ridgeStatistics(train.map((i) => images[i]!.features), joinedTargets);
+    const width = stats.outputs / targets.length;
+    const factors = new Map<number, Float64Array>();
+    recipes.forEach((recipe, r) => {
+      const column = targets.findIndex((target) => targetKey(target) === targetKey(recipe)) * width;
+      const map = solveRidge(stats, recipe.lambda, column, column + width, factors);
       images.forEach((image, i) => {
-        if (folds[i] !== fold) return;
-        const joined = applyLinearMap(map, image.features);
-        sharing.forEach((r, p) => (out[r]![i] = l2Normalize(joined.slice(p * width, (p + 1) * width))));
+        if (folds[i] === fold) out[r]![i] = l2Normalize(applyLinearMap(map, image.features));
       });
-    }
+    });
   }
   return out;
 }

@@ -36,6 +36,17 @@ export class WordSpaceRepository {
     return result.rows.map((row) => ({ ...row, features: toFloat32(row.features) }));
   }
 
+  /**
+   * Captioned photos other than Pascal's (the reference set, photos imported
+   * with captions): a caption-target word model trains on them too. No category.
+   */
+  async otherCaptionedImages(): Promise<{ id: string; captions: string[]; features: Float32Array }[]> {
+    const result = await this.primary.query<{ id: string; captions: string[]; features: number[] }>(
+      `SELECT id, captions, features FROM images WHERE source <> 'pascal' AND cardinality(captions) > 0 ORDER BY id`,
+    );
+    return result.rows.map((row) => ({ ...row, features: toFloat32(row.features) }));
+  }
+
   async countUnprojected(): Promise<number> {
     return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL');
   }

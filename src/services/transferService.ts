@@ -12,7 +12,7 @@ import type { TransferRepository } from '../repositories/transferRepository.js';
  * questions asked during a long refresh (the seed's, after readiness) are
  * answered between two.
  */
-const REFRESH_BATCH = 16;
+const REFRESH_BATCH = 8;
 
 export class TransferService {
   constructor(

@@ -78,16 +78,40 @@ export function categoriesIn(dir: string): string[] {
   return readdirSync(path.join(pascalDir(dir), 'dataset')).sort();
 }
 
-/** How many connections `run` checks out of the pools: one per query (or transaction). */
-export async function countPoolCheckouts(pools: pg.Pool[], run: () => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const onAcquire = () => count++;
+/** Session settings the serving pools issue around a question's statements (statement_timeout), not counted. */
+const SESSION_SETTING = /^\s*(SET|RESET)\s/i;
+/** The clients whose query is counted while `counting` holds (tests only ever add to it). */
+const countedClients = new WeakSet<object>();
+let counters: { count: number }[] = [];
+
+function countQueriesOf(client: pg.PoolClient): void {
+  if (countedClients.has(client)) return;
+  countedClients.add(client);
+  const query = client.query as (...args: unknown[]) => unknown;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (!SESSION_SETTING.test(text ?? '')) for (const counter of counters) counter.count++;
+    return query.apply(this, args);
+  } as typeof client.query;
+}
+
+/**
+ * How many statements `run` sends through the pools' connections (session
+ * settings aside). Statements, not checkouts: the embedded store keeps its one
+ * connection from one statement to the next while they queue.
+ */
+export async function countStatements(pools: pg.Pool[], run: () => Promise<unknown>): Promise<number> {
+  const counter = { count: 0 };
   const distinct = [...new Set(pools)];
-  for (const pool of distinct) pool.on('acquire', onAcquire);
+  // Connections already out of the pool (held between turns) or idle in it, and any it opens meanwhile.
+  for (const pool of distinct) for (const client of (pool as unknown as { _clients: pg.PoolClient[] })._clients) countQueriesOf(client);
+  for (const pool of distinct) pool.on('acquire', countQueriesOf);
+  counters.push(counter);
   try {
     await run();
   } finally {
-    for (const pool of distinct) pool.off('acquire', onAcquire);
+    counters = counters.filter((c) => c !== counter);
+    for (const pool of distinct) pool.off('acquire', countQueriesOf);
   }
-  return count;
+  return counter.count;
 }

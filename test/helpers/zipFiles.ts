@@ -20,6 +20,27 @@ function crc32(bytes: Buffer): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+interface EntryFields {
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  nameLength: number;
+}
+
+/** A local or central entry header: its signature, then the fields both share, `shift` bytes later in the central one. */
+function entryHeader(length: number, signature: number, shift: number, fields: EntryFields): Buffer {
+  const header = Buffer.alloc(length);
+  header.writeUInt32LE(signature, 0);
+  header.writeUInt16LE(20, 4 + shift); // version needed to extract
+  header.writeUInt16LE(fields.method, 8 + shift);
+  header.writeUInt32LE(fields.crc, 14 + shift);
+  header.writeUInt32LE(fields.compressedSize, 18 + shift);
+  header.writeUInt32LE(fields.size, 22 + shift);
+  header.writeUInt16LE(fields.nameLength, 26 + shift);
+  return header;
+}
+
 export function writeZip(file: string, entries: readonly ZipInput[]): void {
   const locals: Buffer[] = [];
   const directory: Buffer[] = [];
@@ -29,24 +50,12 @@ export function writeZip(file: string, entries: readonly ZipInput[]): void {
     const data = entry.stored ? entry.bytes : deflateRawSync(entry.bytes);
     const method = entry.stored ? 0 : 8;
     const crc = crc32(entry.bytes);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(entry.bytes.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    const fields = { method, crc, compressedSize: data.length, size: entry.bytes.length, nameLength: name.length };
+    const local = entryHeader(30, 0x04034b50, 0, fields);
     locals.push(local, name, data);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
+    // The central record has one more field (the version made by) before the local header's.
+    const central = entryHeader(46, 0x02014b50, 2, fields);
     central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(entry.bytes.length, 24);
-    central.writeUInt16LE(name.length, 28);
     central.writeUInt32LE(offset, 42);
     directory.push(central, name);
     offset += 30 + name.length + data.length;

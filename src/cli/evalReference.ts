@@ -1,0 +1,181 @@
+// `npm run eval -- --reference`: the reference set's part of the evaluation
+// (issue 25 part 4). Its photos' features are embedded once by the product's
+// embedder and cached under DATA_DIR/eval. Measured: the cross-validation on
+// folds of the training data (Pascal's training split and the reference set)
+// before (today's parameters and recipe) and after (the served ones); with
+// `--choose`, the search over recipes, k, T, the fusion weights and ConSE
+// that chose them. Then the COCO sample with no COCO captions stored and the
+// held-out Pascal photos, before (Pascal's captions alone, today's
+// parameters, the model fitted on Pascal's training split) and after (Pascal
+// and the reference set, the served parameters, the model fitted on both).
+// `--reference-limit N` reads only the first N reference photos (quick runs).
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { App } from '../app.js';
+import type { Config } from '../config.js';
+import { listPascalImages } from '../dataset/pascal.js';
+import { listReferencePhotos, referenceCaptionsFile, referenceDir } from '../dataset/referenceSet.js';
+import {
+  applyLinearMap,
+  captionWordList,
+  categoryWords,
+  classNameVectors,
+  conseVector,
+  fitRidge,
+  labelWords,
+  mobilenetDir,
+  readImageNetLabels,
+  targetVector,
+  TRANSFER,
+  captionIdf,
+  type TransferParameters,
+} from '../embedding/index.js';
+import { cachedFeatures } from '../eval/featureCache.js';
+import { buildPool, nearestInPool, scorePascalTags, scorePascalText, TagScorer, type TransferPhoto } from '../eval/transfer.js';
+import { OPEN_VOCABULARY_QUERIES, type WordVectors } from '../eval/wordModelMetrics.js';
+import type { RidgeRecipe } from '../eval/wordModelSelection.js';
+import { l2Normalize } from '../lib/vectors.js';
+import { scoreCocoSample, type CaptionScores } from './evalCaptions.js';
+import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvResult, type PreparedCv } from './evalReferenceCv.js';
+import { chooseSettings, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
+import { scoreCoco } from './evalTransfer.js';
+
+const SEARCH_VECTOR_BATCH = 8;
+const limitArg = process.argv.indexOf('--reference-limit');
+const REFERENCE_LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : undefined;
+
+/** The photos of a set with their features and top ImageNet classes (embedded on the first run, then read from the cache). */
+async function withFeatures<T extends { id: string; file: string }>(app: App, config: Config, name: string, photos: T[], limit?: number) {
+  const features = await cachedFeatures(app.embedder, name, photos, path.join(config.dataDir, 'eval'), limit);
+  return features.map((f, i) => ({ ...photos[i]!, ...f }));
+}
+
+/** Fits a ridge recipe on captioned photos: features → unit word-space vector. */
+export function fitRecipe(rows: readonly CvPhoto[], recipe: RidgeRecipe, vectors: WordVectors): (features: Float32Array) => Float32Array {
+  const idf = recipe.idf ? captionIdf(rows.map((row) => ({ category: row.category ?? '', captions: row.captions }))) : undefined;
+  const map = fitRidge(
+    rows.map((row) => row.features),
+    rows.map((row) => targetVector({ category: row.category ?? '', captions: row.captions }, 'caption', vectors, undefined, idf)),
+    recipe.lambda,
+  );
+  return (features) => l2Normalize(applyLinearMap(map, features));
+}
+
+export async function evaluateReference(app: App, config: Config, choose = process.argv.includes('--choose')) {
+  const log = (line: string) => app.logger.info(line);
+  const { wordSpace, images, words, tagVocabulary, evalTextSearch: rules } = app.repositories;
+  if (!existsSync(referenceCaptionsFile(referenceDir(config.assets.dir)))) return null;
+  const reference = await withFeatures(app, config, 'reference', listReferencePhotos(config.assets.dir), REFERENCE_LIMIT);
+  if (reference.length === 0) return null;
+  const pascalRows = await wordSpace.trainingImages();
+  const pascalClasses = new Map(
+    (await withFeatures(app, config, 'pascal', listPascalImages(config.assets.dir), REFERENCE_LIMIT)).map((photo) => [photo.id, photo.classes]),
+  );
+  const heldOutIds = new Set((await wordSpace.heldOutImages()).map((row) => row.id));
+  const labels = readImageNetLabels(mobilenetDir(config.assets.dir));
+
+  const needed = new Set<string>([...OPEN_VOCABULARY_QUERIES, ...labels.flatMap(labelWords)]);
+  for (const row of [...pascalRows, ...reference]) {
+    for (const word of captionWordList(row.captions)) needed.add(word);
+    if ('category' in row && row.category) for (const word of categoryWords(row.category)) needed.add(word);
+  }
+  const vectors = await words.findVectors([...needed]);
+  const classVectors = classNameVectors(labels, (word) => vectors.get(word));
+  const vocabulary = (await tagVocabulary.foldedTagVocabulary()).map((word) => ({ ...word, vector: l2Normalize(word.vector) }));
+  const scorer = new TagScorer(vocabulary);
+
+  const pascal: CvPhoto[] = pascalRows.map((row) => ({
+    id: row.id,
+    captions: row.captions,
+    category: row.category,
+    features: row.features,
+    conse: conseVector(pascalClasses.get(row.id) ?? [], classVectors),
+  }));
+  const referenceCv: CvPhoto[] = reference.map((photo) => ({
+    id: photo.id,
+    captions: photo.captions,
+    category: null,
+    features: photo.features,
+    conse: conseVector(photo.classes, classVectors),
+  }));
+  const training = pascal.filter((photo) => !heldOutIds.has(photo.id));
+  const queries = cvQueryWords([...training, ...referenceCv], new Set(vocabulary.map((word) => word.text)), vectors);
+  // Without the search, only the two recipes compared are fitted.
+  const recipes = choose ? REFERENCE_RECIPES : [...new Set([TODAY_RECIPE, SERVED_RECIPE])];
+  const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log);
+  const chosen = choose ? await chooseSettings(cv, rules, log) : null;
+  // `--conse`: the ConSE weights alone at the served setting (the search's last stage).
+  const conseTrials = process.argv.includes('--conse')
+    ? await Promise.all(CONSE_WEIGHTS.map((conseWeight) => scoreSetting(cv, { recipe: recipes.indexOf(SERVED_RECIPE), p: TRANSFER, conseWeight }, rules)))
+    : null;
+  const at = (recipe: RidgeRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
+  const crossValidation = { before: await at(TODAY_RECIPE, TRANSFER_BEFORE), after: await at(SERVED_RECIPE, TRANSFER) };
+
+  // Held out: Pascal's 200 and the COCO sample, never read above.
+  const searched = await images.findEmbeddings(pascalRows.map((row) => row.id));
+  const pascalImage = new Map(pascalRows.map((row, i) => [row.id, l2Normalize(searched[i]!)]));
+  const referenceImage: Float32Array[] = [];
+  // A batch at a time: each reads the stored projection, and 7,091 at once would wait for connections.
+  for (let start = 0; start < referenceCv.length; start += SEARCH_VECTOR_BATCH) {
+    const batch = referenceCv.slice(start, start + SEARCH_VECTOR_BATCH);
+    referenceImage.push(...(await Promise.all(batch.map(async (photo) => l2Normalize((await app.services.images.searchVector(photo.features)).vector)))));
+  }
+  const pool = {
+    before: buildPool(pascal.map((photo) => ({ ...photo, imageVector: pascalImage.get(photo.id)! })), vectors),
+    reference: buildPool(referenceCv.map((photo, i) => ({ ...photo, imageVector: referenceImage[i]! })), vectors),
+  };
+  const models = {
+    before: fitRecipe(training, TODAY_RECIPE, vectors),
+    after: fitRecipe([...training, ...referenceCv], SERVED_RECIPE, vectors),
+  };
+  const heldOut = pascal.filter((photo) => heldOutIds.has(photo.id));
+  const pascalHeldOut = async (when: 'before' | 'after', p: TransferParameters) => {
+    const photos = heldOut.map((photo) => ({ ...photo, category: photo.category!, imageVector: pascalImage.get(photo.id)!, wordVector: models[when](photo.features) }));
+    const trainingPool = pool.before.filter((photo) => !heldOutIds.has(photo.id));
+    const near = nearestInPool(photos, when === 'before' ? trainingPool : [...trainingPool, ...pool.reference], p.neighbours);
+    return { ...scorePascalTags(photos, near, scorer, p), ...(await scorePascalText(photos, near, vectors, p, rules)) };
+  };
+  const pascalFloors = { before: await pascalHeldOut('before', TRANSFER_BEFORE), after: await pascalHeldOut('after', TRANSFER) };
+
+  const coco = await scoreCocoSample(app, config.assets.dir);
+  let cocoScores: Record<'before' | 'after' | 'afterPascalModel', CaptionScores> | null = null;
+  let cocoPhotos: Record<'before' | 'after', { photos: TransferPhoto[]; near: ReturnType<typeof nearestInPool> }> | null = null;
+  if (coco) {
+    const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
+    const cocoSet = (when: 'before' | 'after', p: TransferParameters) => {
+      const photos = coco.sample.map((photo, i) => ({
+        id: photo.id,
+        captions: photo.captions,
+        imageVector: l2Normalize(projected[i]!.vector),
+        wordVector: models[when](coco.features[i]!),
+      }));
+      return { photos, near: nearestInPool(photos, when === 'before' ? pool.before : [...pool.before, ...pool.reference], p.neighbours) };
+    };
+    cocoPhotos = { before: cocoSet('before', TRANSFER_BEFORE), after: cocoSet('after', TRANSFER) };
+    cocoScores = {
+      before: await scoreCoco(cocoPhotos.before.photos, cocoPhotos.before.near, scorer, coco.queries, true, true, rules, TRANSFER_BEFORE),
+      after: await scoreCoco(cocoPhotos.after.photos, cocoPhotos.after.near, scorer, coco.queries, true, true, rules, TRANSFER),
+      // The reference pool and the served parameters, the model still fitted on Pascal's training split alone.
+      afterPascalModel: await scoreCoco(
+        cocoPhotos.after.photos.map((photo, i) => ({ ...photo, wordVector: models.before(coco.features[i]!) })),
+        cocoPhotos.after.near,
+        scorer,
+        coco.queries,
+        true,
+        true,
+        rules,
+        TRANSFER,
+      ),
+    };
+  }
+  return {
+    results: { referencePhotos: reference.length, cvQueryWords: queries.map((q) => q.word), chosen, conseTrials, crossValidation, pascalFloors, coco: cocoScores },
+    cv,
+    coco,
+    cocoPhotos,
+    scorer,
+  };
+}
+
+export type ReferenceEvaluation = NonNullable<Awaited<ReturnType<typeof evaluateReference>>>;
+export type { CvResult, PreparedCv };

@@ -1,0 +1,191 @@
+// Cross-validation on folds of the training data for the larger pool of
+// captioned photos (issue 25 part 4): Pascal's training split and the
+// reference set, each cut into 5 folds; a fold's photos are uncaptioned
+// queries against every other captioned photo, with the image projection and
+// the image → word model refitted without the fold. Everything is scored by
+// the served functions (scoreTags and foldTags through TagScorer, the store's
+// searched_text_vector and text_search_score through searchedTexts). The
+// COCO sample is never read here.
+import {
+  applyImageProjection,
+  captionWordList,
+  embeddingVersion,
+  fitImageProjection,
+  withConse,
+  type TransferParameters,
+} from '../embedding/index.js';
+import { l2Normalize } from '../lib/vectors.js';
+import { average, captionWordSet, namesClass, textToImagePrecision, type QueryWord } from '../eval/captionMetrics.js';
+import {
+  buildPool,
+  nearestInPool,
+  searchedTexts,
+  TagScorer,
+  type Neighbour,
+  type TextSearchRules,
+  type TransferPhoto,
+} from '../eval/transfer.js';
+import { classQueries, mean, scoreClassQueries, type WordVectors } from '../eval/wordModelMetrics.js';
+import { outOfFoldVectors, recipeName, type LabImage, type RidgeRecipe } from '../eval/wordModelSelection.js';
+import { summarise } from './evalCaptions.js';
+
+export const REFERENCE_CV_FOLDS = 5;
+/** The most neighbours any trial reads. */
+const MAX_NEIGHBOURS = 40;
+/** Open-vocabulary query words: the most used depictable caption words of the training photos. */
+const QUERY_WORDS = 100;
+/** Reference photos scored per fold, evenly spaced (the whole fold still leaves the pool): bounds the time a trial takes. */
+const REFERENCE_QUERIES_PER_FOLD = 400;
+
+/** A captioned training photo: Pascal's (with its category) or the reference set's (none). */
+export interface CvPhoto {
+  id: string;
+  captions: string[];
+  category: string | null;
+  features: Float32Array;
+  /** Its ConSE vector (null: not known, or no class name has a vector). */
+  conse: Float32Array | null;
+}
+
+interface FoldSet {
+  photos: (CvPhoto & { imageVector: Float32Array })[];
+  neighbours: Neighbour[][];
+  /** Per recipe, each photo's word-space vector from the map fitted without the fold. */
+  wordVectors: Float32Array[][];
+}
+
+export interface PreparedCv {
+  folds: { pascal: FoldSet; reference: FoldSet }[];
+  recipes: readonly RidgeRecipe[];
+  queries: QueryWord[];
+  vectors: WordVectors;
+  scorer: TagScorer;
+}
+
+/** A trial: a recipe (by index), the transfer's parameters and the ConSE weight. */
+export interface CvSetting {
+  recipe: number;
+  p: TransferParameters;
+  conseWeight: number;
+}
+
+export interface SetScores {
+  tagPrecisionAt5: number;
+  tagRecallAt10: number;
+  openTextToImage: number;
+}
+
+export interface CvResult extends CvSetting {
+  recipeName: string;
+  pascal: SetScores & { tagsTop5: number; classTextToImage: number };
+  reference: SetScores;
+}
+
+/** The training photos' most used caption words that can be tags, as queries relevant to photos whose captions use them. */
+export function cvQueryWords(photos: readonly CvPhoto[], tagWords: ReadonlySet<string>, vectors: WordVectors): QueryWord[] {
+  const photosUsing = new Map<string, number>();
+  for (const photo of photos) for (const word of captionWordSet(photo.captions)) photosUsing.set(word, (photosUsing.get(word) ?? 0) + 1);
+  return [...photosUsing]
+    .filter(([word]) => tagWords.has(word) && vectors.has(word))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, QUERY_WORDS)
+    .map(([word]) => ({ word, forms: [word], vector: l2Normalize(vectors.get(word)!) }));
+}
+
+/** Folds, each fold's refitted projection and word maps, and every query photo's nearest captioned photos. */
+export function prepareCv(
+  pascal: readonly CvPhoto[],
+  reference: readonly CvPhoto[],
+  recipes: readonly RidgeRecipe[],
+  vectors: WordVectors,
+  scorer: TagScorer,
+  queries: QueryWord[],
+  log: (line: string) => void,
+): PreparedCv {
+  const known = (photo: CvPhoto) => captionWordList(photo.captions).some((word) => vectors.has(word));
+  const sets = { pascal: pascal.filter(known), reference: reference.filter(known) };
+  const foldOf = new Map<string, number>();
+  for (const set of [sets.pascal, sets.reference]) set.forEach((photo, i) => foldOf.set(photo.id, i % REFERENCE_CV_FOLDS));
+  const all = [...sets.pascal, ...sets.reference];
+  log(`reference cross-validation: fitting ${recipes.length} word-model recipes on ${REFERENCE_CV_FOLDS} folds of ${all.length} photos`);
+  const lab: LabImage[] = all.map((photo) => ({ ...photo, category: photo.category ?? '' }));
+  const outOfFold = outOfFoldVectors(lab, all.map((photo) => foldOf.get(photo.id)!), recipes, vectors);
+  const row = new Map(all.map((photo, i) => [photo.id, i]));
+  const folds = Array.from({ length: REFERENCE_CV_FOLDS }, (_, f) => {
+    const pascalRest = sets.pascal.filter((photo) => foldOf.get(photo.id) !== f);
+    const projection = fitImageProjection(
+      pascalRest.map((photo) => ({ id: photo.id, features: photo.features, category: photo.category! })),
+      embeddingVersion(),
+    );
+    const withImage = (photo: CvPhoto) => ({ ...photo, imageVector: l2Normalize(applyImageProjection(projection, photo.features)) });
+    const pool = buildPool(all.filter((photo) => foldOf.get(photo.id) !== f).map(withImage), vectors);
+    const foldSet = (set: readonly CvPhoto[], most = Infinity): FoldSet => {
+      const inFold = set.filter((photo) => foldOf.get(photo.id) === f);
+      const step = Math.max(1, inFold.length / most);
+      const photos = Array.from({ length: Math.min(inFold.length, most) }, (_, i) => withImage(inFold[Math.floor(i * step)]!));
+      return {
+        photos,
+        neighbours: nearestInPool(photos, pool, MAX_NEIGHBOURS),
+        wordVectors: recipes.map((_, r) => photos.map((photo) => outOfFold[r]![row.get(photo.id)!]!)),
+      };
+    };
+    log(`reference cross-validation: fold ${f + 1}/${REFERENCE_CV_FOLDS} ready (${pool.length} captioned photos in its pool)`);
+    return { pascal: foldSet(sets.pascal), reference: foldSet(sets.reference, REFERENCE_QUERIES_PER_FOLD) };
+  });
+  return { folds, recipes, queries, vectors, scorer };
+}
+
+/** One set of one fold under a setting: tags and text search as served, scored against the photos' own captions. */
+async function scoreSet(cv: PreparedCv, set: FoldSet, s: CvSetting, rules: TextSearchRules, fused: FusedVectors) {
+  const byModel = fused.get(s.conseWeight) ?? new Map<Float32Array, Float32Array>();
+  fused.set(s.conseWeight, byModel);
+  const photos: (TransferPhoto & { category: string | null })[] = set.photos.map((photo, i) => {
+    const model = set.wordVectors[s.recipe]![i]!;
+    // The same fused vector object for the same inputs, so the scorer's cache holds across trials.
+    let wordVector = s.conseWeight === 0 ? model : byModel.get(model);
+    if (!wordVector) byModel.set(model, (wordVector = withConse(model, photo.conse, s.conseWeight)));
+    return { id: photo.id, captions: photo.captions, imageVector: photo.imageVector, wordVector, category: photo.category };
+  });
+  const pascal = photos.filter((photo): photo is typeof photo & { category: string } => photo.category !== null);
+  const classes = pascal.length === photos.length ? classQueries(pascal, cv.vectors) : [];
+  const textQueries = [...cv.queries.map((query) => ({ words: [query.word], vector: query.vector })), ...classes];
+  const searched = await searchedTexts(photos, set.neighbours, textQueries, s.p, rules);
+  const tags = photos.map((photo, i) => cv.scorer.tags(photo, set.neighbours[i]!, s.p));
+  const scored = searched.map((photo, i) => ({ ...photo, captionWords: captionWordSet(photo.captions), tags: tags[i]!.map((tag) => tag.text) }));
+  const summary = summarise(scored, textToImagePrecision(scored, cv.queries));
+  const scores: SetScores = {
+    tagPrecisionAt5: summary.tagPrecisionAt5,
+    tagRecallAt10: summary.tagRecallAt10,
+    openTextToImage: summary.textToImage!.mean,
+  };
+  if (classes.length === 0) return { scores };
+  const withCategory = scored.map((photo, i) => ({ ...photo, category: pascal[i]!.category }));
+  return {
+    scores,
+    tagsTop5: average(tags.map((list, i) => (list.slice(0, 5).some((tag) => namesClass(tag, pascal[i]!.category)) ? 1 : 0))),
+    classTextToImage: mean(Object.values(scoreClassQueries(withCategory, cv.vectors))),
+  };
+}
+
+const meanOf = <T extends object>(rows: readonly T[]): T =>
+  Object.fromEntries(Object.keys(rows[0]!).map((key) => [key, average(rows.map((row) => row[key as keyof T] as number))])) as T;
+
+/** Model vectors with ConSE fused in, by ConSE weight and model vector (kept between trials). */
+export type FusedVectors = Map<number, Map<Float32Array, Float32Array>>;
+
+/** A setting's figures, each the mean over the folds. */
+export async function scoreSetting(cv: PreparedCv, s: CvSetting, rules: TextSearchRules, fused: FusedVectors = new Map()): Promise<CvResult> {
+  const pascal = [];
+  const reference = [];
+  for (const fold of cv.folds) {
+    const p = await scoreSet(cv, fold.pascal, s, rules, fused);
+    pascal.push({ ...p.scores, tagsTop5: p.tagsTop5!, classTextToImage: p.classTextToImage! });
+    reference.push((await scoreSet(cv, fold.reference, s, rules, fused)).scores);
+  }
+  return { ...s, recipeName: recipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
+}
+
+/** Tags' figure of merit: tag precision@5, the mean of the two sets. */
+export const tagMerit = (r: CvResult) => (r.pascal.tagPrecisionAt5 + r.reference.tagPrecisionAt5) / 2;
+/** Text search's: open-vocabulary P@10, the mean of the two sets. */
+export const textMerit = (r: CvResult) => (r.pascal.openTextToImage + r.reference.openTextToImage) / 2;
