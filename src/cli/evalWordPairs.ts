@@ -6,9 +6,9 @@
 // COCO sample is measured with no COCO caption stored (the Pascal photos'
 // captions vote) under the mean of the words' votes (before) and the served
 // rule (after). COCO never chooses anything.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import type { App } from '../app.js';
+import { listReferencePhotos, referenceCaptionsFile, referenceDir, type ReferencePhoto } from '../dataset/referenceSet.js';
 import { captionWordList, TEXT_VOTE_SHIFT, TRANSFER } from '../embedding/index.js';
 import { COCO_QUERY_WORDS } from '../eval/cocoQueries.js';
 import { buildPool, nearestInPool, type Neighbour, type TransferPhoto } from '../eval/transfer.js';
@@ -30,7 +30,6 @@ type Coco = NonNullable<Awaited<ReturnType<typeof scoreCocoSample>>>;
 const MIN_GROUP_PHOTOS = 8;
 /** Reference photos embedded for tuning (`--tune`): the first of the set's list. */
 const REFERENCE_TUNING_PHOTOS = 1000;
-const REFERENCE_SET = 'flickr8k-reference';
 
 export interface ShiftTrial {
   shift: number;
@@ -57,15 +56,11 @@ export interface WordPairResults {
 }
 
 /** The reference set's first `n` photos as listed (file, captions), or [] when it is not in the assets. */
-function readReferenceSample(assetsDir: string, n: number): { id: string; file: string; captions: string[] }[] {
-  const root = path.join(assetsDir, REFERENCE_SET);
-  if (!existsSync(path.join(root, 'captions.jsonl'))) return [];
-  return readFileSync(path.join(root, 'captions.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
+function readReferenceSample(assetsDir: string, n: number): ReferencePhoto[] {
+  if (!existsSync(referenceCaptionsFile(referenceDir(assetsDir)))) return [];
+  return listReferencePhotos(assetsDir)
     .slice(0, n)
-    .map((line) => JSON.parse(line) as { file: string; captions: string[] })
-    .map((row) => ({ id: `reference-${path.parse(row.file).name}`, file: path.join(root, 'images', row.file), captions: row.captions }));
+    .map((photo) => ({ ...photo, id: `reference-${photo.id}` }));
 }
 
 async function sweep(
