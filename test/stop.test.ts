@@ -7,7 +7,7 @@
 // store's lock that an unclean stop in a container leaves behind.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -205,6 +205,25 @@ describe("the embedded store's lock after an unclean stop", () => {
       lock.release();
       assert.ok(!existsSync(lockFile(store)));
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a lock naming a killed process that its parent has not reaped yet (a zombie) is taken over', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'semsearch-lock-'));
+    // The shell starts a child, prints its pid and becomes `sleep`, which never reaps it: the child stays a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+      const stat = () => readFileSync(`/proc/${pid}/stat`, 'utf8');
+      while (stat().slice(stat().lastIndexOf(')') + 2)[0] !== 'Z') await sleep(20);
+      const started = stat().slice(stat().lastIndexOf(')') + 2).split(' ')[19];
+      const store = path.join(dir, 'pglite');
+      writeFileSync(lockFile(store), `${pid} ${started}\n`);
+      const lock = lockStore(store);
+      lock.release();
+    } finally {
+      parent.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });

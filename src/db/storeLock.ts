@@ -2,7 +2,8 @@
 // process opening the same folder (both open, and each overwrites the other's
 // files), so whoever opens it leaves its process id in a lock file beside it;
 // a second opener finds a live process there and is refused. A lock left by a
-// process that no longer runs (killed) is taken over. The lock also names when
+// process that no longer runs (killed, also while its parent has not reaped
+// it yet) is taken over. The lock also names when
 // that process started: in a container every start reuses the same few
 // process ids, so a killed container's lock names a pid that runs again after
 // a restart (this server, one of its threads, its esbuild), as another process.
@@ -32,24 +33,27 @@ interface Holder {
   started?: string;
 }
 
-/** A process's start time from /proc/PID/stat (its 22nd field), or undefined. */
-function startTime(pid: number): string | undefined {
+/** The fields of /proc/PID/stat after `pid (comm)` (state first), or undefined where there is no /proc or no such process. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // pid (comm) state …: comm may hold spaces and parentheses.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
+/** A process's start time (the 22nd field of /proc/PID/stat), or undefined. */
+const startTime = (pid: number): string | undefined => statFields(pid)?.[19];
+
 const self = (): Holder => ({ pid: process.pid, started: startTime(process.pid) });
 
 function isRunning({ pid, started }: Holder): boolean {
-  if (started !== undefined) {
-    const now = startTime(pid);
-    if (now !== undefined) return now === started;
-  }
+  const fields = statFields(pid);
+  // Killed and not yet reaped by its parent (a zombie, or being reaped): it runs no code and holds no file.
+  if (fields && (fields[0] === 'Z' || fields[0] === 'X')) return false;
+  if (started !== undefined && fields?.[19] !== undefined) return fields[19] === started;
   try {
     process.kill(pid, 0);
     return true;
