@@ -324,6 +324,7 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
   for (const trial of results.conseTrials ?? []) process.stdout.write(`ConSE: ${describe(trial)}\n`);
   process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
   process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
+  process.stdout.write(`cross-validation after, the model fitted on Pascal alone: ${describe(results.crossValidation.afterPascalModel)}\n`);
   process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
   for (const when of ['before', 'after', 'afterPascalModel'] as const) {
     const s = results.coco?.[when];

@@ -36,7 +36,7 @@ import { OPEN_VOCABULARY_QUERIES, type WordVectors } from '../eval/wordModelMetr
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { scoreCocoSample, type CaptionScores } from './evalCaptions.js';
-import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvResult, type PreparedCv } from './evalReferenceCv.js';
+import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvRecipe, type CvResult, type PreparedCv } from './evalReferenceCv.js';
 import { chooseSettings, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
 import { scoreCoco } from './evalTransfer.js';
 
@@ -101,15 +101,22 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   const training = pascal.filter((photo) => !heldOutIds.has(photo.id));
   const queries = cvQueryWords([...training, ...referenceCv], new Set(vocabulary.map((word) => word.text)), vectors);
   // Without the search, only the two recipes compared are fitted.
-  const recipes = choose ? REFERENCE_RECIPES : [...new Set([TODAY_RECIPE, SERVED_RECIPE])];
+  // And the served recipe fitted on Pascal's photos alone: the model a first start serves until the reference set is stored.
+  const pascalModel: CvRecipe = { ...SERVED_RECIPE, pascalOnly: true };
+  const recipes: CvRecipe[] = [...(choose ? REFERENCE_RECIPES : new Set([TODAY_RECIPE, SERVED_RECIPE])), pascalModel];
   const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log);
   const chosen = choose ? await chooseSettings(cv, rules, log) : null;
   // `--conse`: the ConSE weights alone at the served setting (the search's last stage).
   const conseTrials = process.argv.includes('--conse')
     ? await Promise.all(CONSE_WEIGHTS.map((conseWeight) => scoreSetting(cv, { recipe: recipes.indexOf(SERVED_RECIPE), p: TRANSFER, conseWeight }, rules)))
     : null;
-  const at = (recipe: RidgeRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
-  const crossValidation = { before: await at(TODAY_RECIPE, TRANSFER_BEFORE), after: await at(SERVED_RECIPE, TRANSFER) };
+  const at = (recipe: CvRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
+  const crossValidation = {
+    before: await at(TODAY_RECIPE, TRANSFER_BEFORE),
+    after: await at(SERVED_RECIPE, TRANSFER),
+    // The served parameters, the model fitted on Pascal's photos alone (what a store serves until its model is trained again).
+    afterPascalModel: await at(pascalModel, TRANSFER),
+  };
 
   // Held out: Pascal's 200 and the COCO sample, never read above.
   const searched = await images.findEmbeddings(pascalRows.map((row) => row.id));

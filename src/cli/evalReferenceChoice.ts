@@ -90,7 +90,10 @@ export async function chooseSettings(cv: PreparedCv, rules: TextSearchRules, log
   const both = (r: CvResult) => tagMerit(r) + textMerit(r);
 
   const recipeRows = [today];
-  for (let recipe = 1; recipe < cv.recipes.length; recipe++) recipeRows.push(await run({ recipe, p: TRANSFER_BEFORE, conseWeight: 0 }));
+  for (let recipe = 1; recipe < cv.recipes.length; recipe++) {
+    // Fitted on Pascal alone: a comparison (evalReference.ts), not a candidate.
+    if (!cv.recipes[recipe]!.pascalOnly) recipeRows.push(await run({ recipe, p: TRANSFER_BEFORE, conseWeight: 0 }));
+  }
   const recipe = best(recipeRows, both).recipe;
 
   const pairRows: CvResult[] = [];

@@ -47,6 +47,11 @@ export interface CvPhoto {
   conse: Float32Array | null;
 }
 
+/** A ridge recipe of the CV; `pascalOnly`: fitted on Pascal's photos outside the fold alone, as the model a first start trains before the reference set is stored. */
+export type CvRecipe = RidgeRecipe & { pascalOnly?: boolean };
+
+export const cvRecipeName = (recipe: CvRecipe) => `${recipeName(recipe)}${recipe.pascalOnly ? ', fitted on Pascal alone' : ''}`;
+
 interface FoldSet {
   photos: (CvPhoto & { imageVector: Float32Array })[];
   neighbours: Neighbour[][];
@@ -56,7 +61,7 @@ interface FoldSet {
 
 export interface PreparedCv {
   folds: { pascal: FoldSet; reference: FoldSet }[];
-  recipes: readonly RidgeRecipe[];
+  recipes: readonly CvRecipe[];
   queries: QueryWord[];
   vectors: WordVectors;
   scorer: TagScorer;
@@ -96,7 +101,7 @@ export function cvQueryWords(photos: readonly CvPhoto[], tagWords: ReadonlySet<s
 export function prepareCv(
   pascal: readonly CvPhoto[],
   reference: readonly CvPhoto[],
-  recipes: readonly RidgeRecipe[],
+  recipes: readonly CvRecipe[],
   vectors: WordVectors,
   scorer: TagScorer,
   queries: QueryWord[],
@@ -109,7 +114,16 @@ export function prepareCv(
   const all = [...sets.pascal, ...sets.reference];
   log(`reference cross-validation: fitting ${recipes.length} word-model recipes on ${REFERENCE_CV_FOLDS} folds of ${all.length} photos`);
   const lab: LabImage[] = all.map((photo) => ({ ...photo, category: photo.category ?? '' }));
-  const outOfFold = outOfFoldVectors(lab, all.map((photo) => foldOf.get(photo.id)!), recipes, vectors);
+  const foldOfRow = all.map((photo) => foldOf.get(photo.id)!);
+  // Each recipe's vectors from the maps of its own pool of fitted photos: every captioned one, or Pascal's alone.
+  const outOfFold: Float32Array[][] = new Array(recipes.length);
+  for (const pascalOnly of [false, true]) {
+    const group = recipes.flatMap((recipe, r) => (Boolean(recipe.pascalOnly) === pascalOnly ? [r] : []));
+    if (group.length === 0) continue;
+    const fitted = pascalOnly ? (i: number) => i < sets.pascal.length : undefined;
+    const vectorsOf = outOfFoldVectors(lab, foldOfRow, group.map((r) => recipes[r]!), vectors, fitted);
+    group.forEach((r, g) => (outOfFold[r] = vectorsOf[g]!));
+  }
   const row = new Map(all.map((photo, i) => [photo.id, i]));
   const folds = Array.from({ length: REFERENCE_CV_FOLDS }, (_, f) => {
     const pascalRest = sets.pascal.filter((photo) => foldOf.get(photo.id) !== f);
@@ -182,7 +196,7 @@ export async function scoreSetting(cv: PreparedCv, s: CvSetting, rules: TextSear
     pascal.push({ ...p.scores, tagsTop5: p.tagsTop5!, classTextToImage: p.classTextToImage! });
     reference.push((await scoreSet(cv, fold.reference, s, rules, fused)).scores);
   }
-  return { ...s, recipeName: recipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
+  return { ...s, recipeName: cvRecipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
 }
 
 /** Tags' figure of merit: tag precision@5, the mean of the two sets. */

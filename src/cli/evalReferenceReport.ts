@@ -54,7 +54,7 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
 }
 
 export function referenceTables({ results: r }: ReferenceEvaluation): ReportTable[] {
-  const both = [r.crossValidation.before, r.crossValidation.after];
+  const both = [r.crossValidation.before, r.crossValidation.after, r.crossValidation.afterPascalModel];
   return [
     {
       title: 'Reference set: cross-validation on folds of the training data, before and after',

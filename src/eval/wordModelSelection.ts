@@ -67,19 +67,21 @@ const targetOf = (image: LabImage, recipe: RidgeRecipe, vectors: WordVectors, id
  * For each recipe, every image's unit word-space vector from the map fitted
  * without its fold. Per fold, the recipes share one Gram matrix (their
  * distinct targets side by side are one multi-output regression) and each
- * ridge strength one Cholesky factor.
+ * ridge strength one Cholesky factor. `fitted`: the images a map may be
+ * fitted on at all (default: every one); the others are only scored.
  */
 export function outOfFoldVectors(
   images: readonly LabImage[],
   folds: readonly number[],
   recipes: readonly RidgeRecipe[],
   vectors: WordVectors,
+  fitted: (i: number) => boolean = () => true,
 ): Float32Array[][] {
   const out = recipes.map(() => new Array<Float32Array>(images.length));
   const targetKey = (recipe: RidgeRecipe) => `${recipe.classWeight}/${!!recipe.idf}`;
   const targets = [...new Map(recipes.map((recipe) => [targetKey(recipe), recipe])).values()];
   for (const fold of new Set(folds)) {
-    const train = images.flatMap((_, i) => (folds[i] === fold ? [] : [i]));
+    const train = images.flatMap((_, i) => (folds[i] === fold || !fitted(i) ? [] : [i]));
     const idf = captionIdf(train.map((i) => images[i]!));
     const joinedTargets = train.map((i) => {
       const parts = targets.map((recipe) => targetOf(images[i]!, recipe, vectors, recipe.idf ? idf : undefined));
