@@ -4,7 +4,8 @@
 // memory), then the word index on the database's thread beside the images on
 // every core, then the image projection, the image → word model and the
 // caption transfer. Once the four questions are ready, the reference set
-// (seeds/reference.ts) in the background: every step after readiness runs in
+// (seeds/reference.ts) in the background, then the image → word model trained
+// again with it (seeds/referenceModel.ts): every step after readiness runs in
 // short statements, so questions are answered in between.
 import { availableParallelism } from 'node:os';
 import type { Config } from '../src/config.js';
@@ -19,6 +20,7 @@ import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
 import { seedDuplicates } from './duplicates.js';
 import { seedReference } from './reference.js';
+import { seedReferenceModel } from './referenceModel.js';
 import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
@@ -211,22 +213,29 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
     await timeline.run('compact', ['transfer', 'duplicates'], () => repositories.images.compact());
   }
   options.onReady?.();
-  if (!warmup.planned('reference')) return;
-  // Answers improve while it runs: it never holds readiness back.
-  await deps.loadModels();
-  embedder.setImageWorkers(seedWorkers);
+  if (warmup.planned('reference')) {
+    // Answers improve while it runs: it never holds readiness back.
+    await deps.loadModels();
+    embedder.setImageWorkers(seedWorkers);
+    try {
+      await timeline.run('reference', ['model', 'transfer'], () =>
+        seedReference(deps, {
+          onPlanned: (total, stored) => warmup.start('reference', total, stored),
+          onStored: (stored, total) => warmup.progress('reference', stored, total),
+        }),
+      );
+    } catch (err) {
+      // The server answers without it; the next start resumes it.
+      logger.error(`the reference set was not loaded: ${(err as Error).message} (REFERENCE_SET=none turns it off)`);
+    } finally {
+      embedder.setImageWorkers(config.embedWorkers);
+      warmup.finish('reference');
+    }
+  }
+  // Also on a restart after a stop between the two: it reads its seed state row and finds nothing to do.
   try {
-    await timeline.run('reference', ['model', 'transfer'], () =>
-      seedReference(deps, {
-        onPlanned: (total, stored) => warmup.start('reference', total, stored),
-        onStored: (stored, total) => warmup.progress('reference', stored, total),
-      }),
-    );
+    await seedReferenceModel(deps, modelOptions);
   } catch (err) {
-    // The server answers without it; the next start resumes it.
-    logger.error(`the reference set was not loaded: ${(err as Error).message} (REFERENCE_SET=none turns it off)`);
-  } finally {
-    embedder.setImageWorkers(config.embedWorkers);
-    warmup.finish('reference');
+    logger.error(`the image → word model was not trained again with the reference set: ${(err as Error).message}; the next start tries again`);
   }
 }

@@ -121,9 +121,30 @@ async function wordVectorsFor(rows: readonly TrainingImageRow[], words: WordRepo
   return words.findVectors([...trainingWords(rows)]);
 }
 
-/** Captioned photos other than Pascal's that a caption target can learn from: at least one caption word has a vector. */
-async function captionedOthers(deps: WordModelDeps): Promise<TrainingImageRow[]> {
+/** What a model trains on: Pascal's photos (split into training and held out) and every other captioned photo (category ''). */
+export interface TrainingRows {
+  pascal: TrainingImageRow[];
+  others: TrainingImageRow[];
+}
+
+async function readTrainingRows(deps: WordModelDeps): Promise<TrainingRows> {
   const others = (await deps.wordSpace.otherCaptionedImages()).map((row) => ({ ...row, category: '' }));
+  return { pascal: await deps.wordSpace.trainingImages(), others };
+}
+
+/** The same rows, `pageSize` a statement (a serving process's store answers questions in between). */
+export async function readTrainingRowsInPages(deps: Pick<WordModelDeps, 'wordSpace'>, pageSize: number): Promise<TrainingRows> {
+  const rows: TrainingRows = { pascal: [], others: [] };
+  for (let after = ''; ; ) {
+    const page = await deps.wordSpace.trainingPage(after, pageSize);
+    if (page.length === 0) return rows;
+    for (const { pascal, ...row } of page) (pascal ? rows.pascal : rows.others).push(row);
+    after = page.at(-1)!.id;
+  }
+}
+
+/** Captioned photos other than Pascal's that a caption target can learn from: at least one caption word has a vector. */
+async function learnable(others: TrainingImageRow[], deps: WordModelDeps): Promise<TrainingImageRow[]> {
   const vectors = await wordVectorsFor(others, deps.words);
   return others.filter((row) => [...captionWordCounts(row.captions).keys()].some((word) => vectors.has(word)));
 }
@@ -153,14 +174,29 @@ export async function trainWordModel(
   options: WordModelOptions,
   logger: Logger,
 ): Promise<TrainingSummary> {
-  const rows = await deps.wordSpace.trainingImages();
+  const summary = await fitAndSaveWordModel(deps, options, logger, await readTrainingRows(deps));
+  await deps.wordSpace.clearWordEmbeddings();
+  await deps.seedState.clear(MODEL_PHASE);
+  deps.embedder.reloadWordModel();
+  logger.info(`model saved to ${options.wordModelDir} after ${summary.seconds.toFixed(1)} s`);
+  return summary;
+}
+
+/** Fits the model on `read` (see trainWordModel) and saves it and the split; the served model and the stored vectors are left as they are. */
+export async function fitAndSaveWordModel(
+  deps: WordModelDeps,
+  options: WordModelOptions,
+  logger: Logger,
+  read: TrainingRows,
+): Promise<TrainingSummary> {
+  const rows = read.pascal;
   const { train: pascalTrain, heldOut } = splitItems(
     rows.map((row) => ({ ...row, name: row.id })),
     options.heldOutPerCategory ?? HELD_OUT_PER_CATEGORY,
   );
   if (pascalTrain.length === 0) throw new Error('no training images: seed the images first (`npm run seed`)');
   const { recipe } = options;
-  const others = recipe.target.kind === 'caption' ? await captionedOthers(deps) : [];
+  const others = recipe.target.kind === 'caption' ? await learnable(read.others, deps) : [];
   const train = [...pascalTrain, ...others];
   const { targetOf, vocabulary } = await targetsFor(recipe.target, [...rows, ...others], train, deps);
   const toSet = (list: TrainingImageRow[]) => ({ features: list.map((r) => r.features), targets: list.map(targetOf) });
@@ -203,10 +239,6 @@ export async function trainWordModel(
     pascalTrain.map((row) => row.id),
     heldOut.map((row) => row.id),
   );
-  await deps.wordSpace.clearWordEmbeddings();
-  await deps.seedState.clear(MODEL_PHASE);
-  deps.embedder.reloadWordModel();
-  logger.info(`model saved to ${options.wordModelDir} after ${seconds.toFixed(1)} s`);
   return summary;
 }
 

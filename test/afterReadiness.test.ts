@@ -1,13 +1,17 @@
 // The seed's work after readiness (the caption transfer, the compaction, the
-// reference set) lets questions through, on each store: a question asked
-// while a long refresh of caption transfers runs is answered between its
-// transactions, before the refresh is done, and the compaction rewrites no
+// reference set and the model trained again with it) lets questions through,
+// on each store: a question asked while a long refresh of caption transfers
+// runs is answered between its transactions, before the refresh is done; one
+// asked as the image → word model is trained again, before every photo is
+// projected again; and the compaction rewrites no
 // table (a rewrite holds the table, and the embedded store's one connection,
 // for seconds: questions asked right after readiness were answered TIMEOUT).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { l2Normalize } from '../src/lib/vectors.js';
 import { createLogger } from '../src/logger.js';
+import { retrainOnCaptioned } from '../seeds/referenceModel.js';
+import { wordModelOptions } from '../seeds/wordModel.js';
 import { seedWords } from '../seeds/words.js';
 import { serveDuringSuite, type TestApp } from './helpers/app.js';
 import { storeKinds } from './helpers/stores.js';
@@ -22,6 +26,9 @@ for (const kind of storeKinds()) {
     serveDuringSuite(kind, (app) => {
       t = app;
     });
+
+    const wordVectorOf = async (id: string) =>
+      (await t.app.db.primary.query<{ v: string }>('SELECT word_embedding::text AS v FROM images WHERE id = $1', [id])).rows[0]!.v;
 
     async function storeStalePhotos(): Promise<void> {
       const { words, seedState, images } = t.app.repositories;
@@ -54,6 +61,40 @@ for (const kind of storeKinds()) {
       assert.equal(total, PHOTOS);
       assert.ok(refreshedWhenAnswered < PHOTOS, `answered after ${refreshedWhenAnswered} of ${PHOTOS} photos were refreshed`);
       assert.equal(await t.app.repositories.transfers.countStale(), 0);
+    });
+
+    test('a question asked while the image → word model is trained again with the reference set is answered before every photo is projected again', async () => {
+      const { words, images } = t.app.repositories;
+      const vectors = await words.findVectors(WORDS);
+      // Pascal's photos (a category each, 20 of each: 4 held out) beside the captioned photos stored above.
+      await images.insert(
+        Array.from({ length: 120 }, (_, i) => {
+          const word = WORDS[i % WORDS.length]!;
+          const row = photoRow({
+            id: `pascal-${String(i).padStart(3, '0')}`,
+            category: word,
+            captions: [`A ${word} in a picture.`],
+            embedding: pseudoVector(`pascal-${i}`),
+            wordEmbedding: l2Normalize(vectors.get(word)!),
+          });
+          return { ...row, origin: 'pascal' };
+        }),
+      );
+      const before = await wordVectorOf('photo-001');
+      const total = await images.count(undefined, 'withReference');
+      let projected = 0;
+      const retrain = retrainOnCaptioned(
+        { config: t.app.config, logger: createLogger('silent'), repositories: t.app.repositories, embedder: t.app.embedder },
+        wordModelOptions(t.app.config.wordSpace),
+        (done) => (projected = done),
+      );
+      const answer = t.app.services.words.similarWords('dog', 3).then(() => projected);
+      const [projectedWhenAnswered, result] = await Promise.all([answer, retrain]);
+      assert.equal(result.trained.trainImages, 96 + PHOTOS / 2, "Pascal's 96 training photos and the 60 captioned others");
+      assert.equal(result.projected, total);
+      assert.ok(projectedWhenAnswered < total, `answered after ${projectedWhenAnswered} of ${total} photos were projected again`);
+      assert.notDeepEqual(await wordVectorOf('photo-001'), before, 'projected by the new model');
+      assert.equal(await t.app.repositories.wordSpace.countUnprojected(), 0);
     });
 
     test('the compaction after the transfer rewrites no table: questions are not held while it runs', async () => {

@@ -2,9 +2,10 @@
 // store and a tiny set the test builds (REFERENCE_PHOTOS captioned photos in
 // the reference set's format): `npm start` killed with SIGKILL in the middle
 // of the reference phase, then `npm run seed` finishes it with every photo
-// stored once, and a third run adds nothing; and `npm run reference` loads
-// the set, `npm run reference -- --remove` deletes every reference photo and
-// what it taught (the owner's photos' transfers refreshed without them).
+// stored once, the image → word model trained again on every captioned photo,
+// and a third run adds nothing; and `npm run reference` loads the set, `npm
+// run reference -- --remove` deletes every reference photo and what it taught
+// (the owner's photos' transfers refreshed, the model trained, without them).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -18,9 +19,11 @@ import { captionLines } from '../src/dataset/captionFiles.js';
 import { listPascalImages, pascalDir } from '../src/dataset/pascal.js';
 import { referenceDir, referenceImagePath } from '../src/dataset/referenceSet.js';
 import { mobilenetDir } from '../src/embedding/imageEmbedding.js';
+import { readWordModelMetadata } from '../src/embedding/index.js';
 import { createLogger } from '../src/logger.js';
 import { interleaveByCategory } from '../seeds/images.js';
 import { REFERENCE_PHASE } from '../seeds/reference.js';
+import { REFERENCE_MODEL_RECORD } from '../seeds/referenceModel.js';
 import { buildTestGlove } from './helpers/glove.js';
 import { descendants } from './helpers/processes.js';
 import { realAssetsDir } from './helpers/images.js';
@@ -152,6 +155,8 @@ interface StoredReference {
   owned: number;
   stale: number;
   state: Record<string, unknown> | undefined;
+  /** The served image → word model: the photos it was trained on, and whether that was recorded as with the reference set. */
+  model: { trainImages: unknown; withReference: unknown };
 }
 
 async function storedReference(app: App): Promise<StoredReference> {
@@ -165,6 +170,10 @@ async function storedReference(app: App): Promise<StoredReference> {
     owned: await app.repositories.images.count(),
     stale: await app.repositories.transfers.countStale(),
     state: (await app.repositories.seedState.completed()).get(REFERENCE_PHASE),
+    model: {
+      trainImages: readWordModelMetadata(app.config.wordSpace.wordModelDir).trainImages,
+      withReference: (await app.repositories.seedState.completed()).get(REFERENCE_MODEL_RECORD)?.trainImages,
+    },
   };
 }
 
@@ -223,6 +232,7 @@ for (const kind of storeKinds()) {
       assert.ok(killed.rows >= seen.done && killed.rows < REFERENCE_PHOTOS, `stored when killed: ${killed.rows} (readyz said ${seen.done})`);
       assert.equal(killed.rows % 8, 0, 'whole batches of 8, none half written');
       assert.equal(killed.state, undefined, 'the phase is not recorded done');
+      assert.deepEqual(killed.model, { trainImages: OWNED, withReference: undefined }, "the model a first start trains: Pascal's photos alone");
 
       const resumed = await npmRun(['run', 'seed'], env);
       assert.match(resumed, new RegExp(`embedding ${REFERENCE_PHOTOS - killed.rows} reference set \\(Flickr8k\\) images \\(${killed.rows} stored already\\)`));
@@ -232,6 +242,8 @@ for (const kind of storeKinds()) {
       assert.equal(done.owned, OWNED, 'none of them is the owner\'s');
       assert.equal(done.stale, 0, 'the transfers they change are refreshed');
       assert.ok(done.state, 'the phase is recorded done');
+      const everyCaptioned = OWNED + REFERENCE_PHOTOS;
+      assert.deepEqual(done.model, { trainImages: everyCaptioned, withReference: everyCaptioned }, 'the model trained again on every captioned photo');
 
       const third = await npmRun(['run', 'seed'], env);
       assert.doesNotMatch(third, /reference set \(Flickr8k\) images/, 'nothing embedded');
@@ -249,6 +261,7 @@ for (const kind of storeKinds()) {
       assert.ok(before.stored.state && !before.stored.state.removed, `recorded loaded: ${JSON.stringify(before.stored.state)}`);
       assert.ok(before.taught.withReferenceNeighbour > 0, 'reference photos are neighbours of the owner\'s');
       assert.ok(before.taught.sayingTaught.length > 0, `their captions ("${TAUGHT}") reach the owner's photos' transfers`);
+      assert.deepEqual(before.stored.model, { trainImages: OWNED + REFERENCE_PHOTOS, withReference: OWNED + REFERENCE_PHOTOS });
 
       const removed = await npmRun(['run', 'reference', '--', '--remove'], env);
       assert.match(removed, new RegExp(`reference: ${REFERENCE_PHOTOS} reference photos deleted`));
@@ -259,6 +272,7 @@ for (const kind of storeKinds()) {
       assert.deepEqual(after.taught, { withReferenceNeighbour: 0, sayingTaught: [] }, 'nothing they taught is left');
       assert.equal(after.stored.state?.removed, true, 'recorded removed: later starts do not load the set');
       assert.equal(after.stored.state?.deleted, REFERENCE_PHOTOS);
+      assert.deepEqual(after.stored.model, { trainImages: OWNED, withReference: undefined }, 'the model trained again without them');
 
       // A later start leaves it removed; `npm run reference` loads it again.
       const restart = await npmRun(['run', 'seed'], env);
@@ -267,6 +281,7 @@ for (const kind of storeKinds()) {
       await npmRun(['run', 'reference'], env);
       const again = await withStore(env, async (app) => ({ stored: await storedReference(app), taught: await taught(app) }));
       assert.equal(again.stored.rows, REFERENCE_PHOTOS);
+      assert.deepEqual(again.stored.model, before.stored.model);
       assert.deepEqual(again.taught.sayingTaught, before.taught.sayingTaught, 'it teaches the same photos again');
     });
   });

@@ -2,12 +2,15 @@
 // reference set"). Without arguments it loads it now (every photo missing,
 // as the seed does after a first start), also after an earlier --remove.
 // --remove deletes every reference photo (the seed's and any imported with
-// --reference), undoes what they taught, and records that a later start must
+// --reference), undoes what they taught (their neighbours' transfers, and the
+// image → word model trained again without them), and records that a later start must
 // not load the set again (set REFERENCE_SET=none as well to say so in the
 // configuration). Run it with the server stopped on the embedded store.
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { REFERENCE_PHASE, referenceState } from '../../seeds/reference.js';
+import { REFERENCE_MODEL_RECORD, retrainOnCaptioned } from '../../seeds/referenceModel.js';
+import { wordModelOptions } from '../../seeds/wordModel.js';
 import { removeReferencePhotos } from '../services/referencePhotos.js';
 import { TransferService } from '../services/transferService.js';
 import { withApp } from './boot.js';
@@ -38,6 +41,11 @@ await withApp(async (app) => {
     const transfer = new TransferService(transfers, config.images.efSearch);
     const deleted = await removeReferencePhotos(referencePhotos, transfer, (count) => process.stderr.write(`reference: ${count} deleted\n`));
     await seedState.markDone(REFERENCE_PHASE, { removed: true, deleted, removedAt: new Date().toISOString() });
+    // What they taught the image → word model too (seeds/referenceModel.ts).
+    if ((await seedState.completed()).has(REFERENCE_MODEL_RECORD)) {
+      await retrainOnCaptioned({ ...app, config }, wordModelOptions(config.wordSpace));
+      await seedState.clear(REFERENCE_MODEL_RECORD);
+    }
     await images.compact();
     process.stdout.write(`reference: ${deleted} reference photos deleted; tags and text search no longer use them. Later starts do not load the set again (npm run reference loads it).\n`);
     return;

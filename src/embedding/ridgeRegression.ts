@@ -62,7 +62,8 @@ export interface RidgeStatistics {
   cross: Float64Array;
 }
 
-export function ridgeStatistics(x: readonly Float32Array[], y: readonly Float32Array[]): RidgeStatistics {
+/** The statistics accumulated a range of rows at a time (the asynchronous fit yields between ranges). */
+function ridgeAccumulator(x: readonly Float32Array[], y: readonly Float32Array[]) {
   if (x.length === 0 || x.length !== y.length) throw new Error('ridge regression needs as many targets as inputs, at least one');
   const d = x[0]!.length;
   const k = y[0]!.length;
@@ -71,21 +72,47 @@ export function ridgeStatistics(x: readonly Float32Array[], y: readonly Float32A
   const gram = new Float64Array(d * d);
   const cross = new Float64Array(d * k);
   const centred = new Float64Array(d);
-  for (let r = 0; r < x.length; r++) {
-    const row = x[r]!;
-    const target = y[r]!;
-    for (let i = 0; i < d; i++) centred[i] = row[i]! - xMean[i]!;
-    for (let i = 0; i < d; i++) {
-      const xi = centred[i]!;
-      if (xi === 0) continue;
-      const gramRow = i * d;
-      for (let j = 0; j <= i; j++) gram[gramRow + j]! += xi * centred[j]!;
-      const crossRow = i * k;
-      for (let j = 0; j < k; j++) cross[crossRow + j]! += xi * (target[j]! - yMean[j]!);
-    }
+  return {
+    add(from: number, to: number): void {
+      for (let r = from; r < to; r++) {
+        const row = x[r]!;
+        const target = y[r]!;
+        for (let i = 0; i < d; i++) centred[i] = row[i]! - xMean[i]!;
+        for (let i = 0; i < d; i++) {
+          const xi = centred[i]!;
+          if (xi === 0) continue;
+          const gramRow = i * d;
+          for (let j = 0; j <= i; j++) gram[gramRow + j]! += xi * centred[j]!;
+          const crossRow = i * k;
+          for (let j = 0; j < k; j++) cross[crossRow + j]! += xi * (target[j]! - yMean[j]!);
+        }
+      }
+    },
+    finish(): RidgeStatistics {
+      for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) gram[j * d + i] = gram[i * d + j]!;
+      return { inputs: d, outputs: k, xMean, yMean, gram, cross };
+    },
+  };
+}
+
+export function ridgeStatistics(x: readonly Float32Array[], y: readonly Float32Array[]): RidgeStatistics {
+  const accumulator = ridgeAccumulator(x, y);
+  accumulator.add(0, x.length);
+  return accumulator.finish();
+}
+
+/**
+ * The same statistics, `rowsPerTurn` rows at a time with the event loop let
+ * through in between: a fit on thousands of photos in a serving process
+ * (after readiness) delays a question by one turn (tens of ms), not seconds.
+ */
+export async function ridgeStatisticsYielding(x: readonly Float32Array[], y: readonly Float32Array[], rowsPerTurn = 16): Promise<RidgeStatistics> {
+  const accumulator = ridgeAccumulator(x, y);
+  for (let from = 0; from < x.length; from += rowsPerTurn) {
+    accumulator.add(from, Math.min(x.length, from + rowsPerTurn));
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) gram[j * d + i] = gram[i * d + j]!;
-  return { inputs: d, outputs: k, xMean, yMean, gram, cross };
+  return accumulator.finish();
 }
 
 /**

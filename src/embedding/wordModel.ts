@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { assertFastBackend, initTfBackend } from './tfBackend.js';
-import { fitRidge } from './ridgeRegression.js';
+import { ridgeStatisticsYielding, solveRidge } from './ridgeRegression.js';
 import { seededRandom } from '../lib/seededRandom.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
 
@@ -189,11 +189,12 @@ function meanCosineLoss(model: tfl.LayersModel, set: TrainingSet): number {
 }
 
 /** The closed-form recipe: a Dense layer holding the ridge regression's weights. */
-function fitLinearWordModel(input: TrainWordModelInput): tfl.Sequential {
+async function fitLinearWordModel(input: TrainWordModelInput): Promise<tfl.Sequential> {
   const { train, validation, options } = input;
   if (options.loss !== 'cosine') throw new Error('the ridge solver fits target vectors: use the cosine loss');
   const started = Date.now();
-  const map = fitRidge(train.features, train.targets, options.ridge ?? 1);
+  // Yielding: the reference set's retraining runs in a serving process.
+  const map = solveRidge(await ridgeStatisticsYielding(train.features, train.targets), options.ridge ?? 1);
   const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [map.inputs], units: map.outputs })] });
   const weights = [tf.tensor2d(map.kernel, [map.inputs, map.outputs]), tf.tensor1d(map.bias)];
   model.setWeights(weights);

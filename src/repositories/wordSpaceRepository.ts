@@ -47,6 +47,30 @@ export class WordSpaceRepository {
     return result.rows.map((row) => ({ ...row, features: toFloat32(row.features) }));
   }
 
+  /**
+   * The next page of what trainingImages and otherCaptionedImages read, by id
+   * (others with category ''): a retraining in a serving process reads them
+   * in short statements.
+   */
+  async trainingPage(afterId: string, limit: number): Promise<(TrainingImageRow & { pascal: boolean })[]> {
+    const result = await this.primary.query<VectorColumn<TrainingImageRow & { pascal: boolean }, 'features'>>(
+      `SELECT id, coalesce(category, '') AS category, captions, features, source = 'pascal' AS pascal FROM images
+       WHERE id > $1 AND ((source = 'pascal' AND category IS NOT NULL) OR (source <> 'pascal' AND cardinality(captions) > 0))
+       ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return result.rows.map((row) => ({ ...row, features: toFloat32(row.features) }));
+  }
+
+  /** The next page of every image's features, by id (projected again under a new model). */
+  async featuresAfter(afterId: string, limit: number): Promise<{ id: string; features: Float32Array }[]> {
+    const result = await this.primary.query<{ id: string; features: number[] }>(
+      'SELECT id, features FROM images WHERE id > $1 ORDER BY id LIMIT $2',
+      [afterId, limit],
+    );
+    return result.rows.map((row) => ({ id: row.id, features: toFloat32(row.features) }));
+  }
+
   async countUnprojected(): Promise<number> {
     return countOf(this.primary, 'SELECT count(*)::int AS n FROM images WHERE word_embedding IS NULL');
   }
