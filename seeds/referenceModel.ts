@@ -21,7 +21,7 @@ export const REFERENCE_MODEL_RECORD = 'reference_word_model';
 /** Training photos read a statement (768 features each). */
 const READ_PAGE = 64;
 /** Photos projected again a statement. */
-const PROJECT_PAGE = 32;
+const PROJECT_PAGE = 8;
 
 export interface RetrainDeps {
   config: Config;
