@@ -1,5 +1,5 @@
 // All SQL about images: rows, bytes, and nearest-neighbour search.
-import type pg from 'pg';
+import pg from 'pg';
 import type { PerceptualHashes } from '../embedding/index.js';
 import { withTransaction } from '../lib/transaction.js';
 import { COLUMNS, type ImageRecord } from './imageColumns.js';
@@ -283,14 +283,20 @@ export class ImageRepository {
   /**
    * Frees the dead row versions that bulk updates leave (their space is reused
    * by later writes, and an HNSW index stops walking their entries), then
-   * refreshes the planner's statistics. A plain VACUUM, not VACUUM FULL: it
-   * runs after the store is ready, and a rewrite of the table would hold it
-   * (and the embedded store's one connection) for seconds, making questions
-   * wait past their time budget. Two short statements.
+   * refreshes the planner's statistics. It runs while questions are answered,
+   * and the embedded store's one connection serves one statement at a time, so
+   * no statement may be long: a plain VACUUM, not VACUUM FULL (a rewrite holds
+   * the table for seconds), and the statistics one column a statement (a whole
+   * table's ANALYZE took 1–3.7 s at 8,090 photos; one column at most 0.5 s),
+   * with questions let in between.
    */
   async compact(): Promise<void> {
     await this.primary.query('VACUUM images');
-    await this.primary.query('ANALYZE images');
+    const columns = await this.primary.query<{ name: string }>(
+      `SELECT attname AS name FROM pg_attribute
+       WHERE attrelid = 'images'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+    );
+    for (const { name } of columns.rows) await this.primary.query(`ANALYZE images (${pg.escapeIdentifier(name)})`);
   }
 
   async categories(scope: PhotoScope = 'owned'): Promise<string[]> {
