@@ -18,4 +18,6 @@
 -- again or sets it NULL (src/repositories/transferUpkeep.ts), and the transfer
 -- phase of the seed fills the NULL ones. A photo with NULL here gets its tags
 -- as before its transfer was stored (its neighbours through the index).
-ALTER TABLE images ADD COLUMN transfer_tag_words jsonb;
+-- json, not jsonb: the text is kept as written and sent as it is, where jsonb
+-- would print its ~1,000 numbers again at every question.
+ALTER TABLE images ADD COLUMN transfer_tag_words json;

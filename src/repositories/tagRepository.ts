@@ -63,7 +63,7 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
          FROM images, LATERAL (SELECT transfer_radius IS NOT NULL AND transfer_tag_words IS NOT NULL AS t) f
          WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
       : `SELECT ''::text AS id, $1::vector AS embedding, $4::vector AS word_embedding, $5::text AS content_hash,
-                '{}'::text[] AS caption_words, 0 AS captions, NULL::jsonb AS tag_words, false AS transferred`;
+                '{}'::text[] AS caption_words, 0 AS captions, NULL::json AS tag_words, false AS transferred`;
   // One image: its vectors as constants (init plans), which an index scan
   // compares ten times faster than a vector taken from the outer row.
   const [imageVector, wordVector] =
@@ -92,7 +92,7 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
            )
            SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
                   NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector,
-                  ARRAY[source_id] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::jsonb AS stored
+                  ARRAY[source_id] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::json AS stored
            FROM sources
            UNION ALL
            SELECT 'stored', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, tag_words

@@ -86,7 +86,7 @@ const FILL_TAG_WORDS = `
                'distances', coalesce(jsonb_agg(v.distance ORDER BY v.text), '[]'),
                'synonyms', coalesce(jsonb_agg(v.synonyms ORDER BY v.text), '[]'),
                'places', coalesce(jsonb_agg(v.places ORDER BY v.text), '[]'),
-               'shares', coalesce(jsonb_agg(v.shares ORDER BY v.text), '[]'))
+               'shares', coalesce(jsonb_agg(v.shares ORDER BY v.text), '[]'))::json
       FROM voted v)
   END
   WHERE g.id = ANY($1::text[])`;
