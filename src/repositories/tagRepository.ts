@@ -3,7 +3,7 @@
 // whether an image is in word space yet.
 import type pg from 'pg';
 import { queryWithHnsw, type HotQuery } from './queryRunner.js';
-import { toFloat32, vectorParam } from './sqlParams.js';
+import { fromVectorSend, toFloat32, vectorParam } from './sqlParams.js';
 import type { TagRow } from './tagRows.js';
 
 export interface ImageTagRow extends TagRow {
@@ -43,7 +43,7 @@ export interface TagEvidenceRows {
  *              with its distance; the image's own bytes left out); and for a
  *              stored one, its own (place -1);
  *   'model'    the image → word model's nearest vocabulary words (the tag
- *              index), with their vectors;
+ *              index), with their vectors (binary, vector_send);
  *   'voted'    for those same images, the vocabulary words those captions use,
  *              with their distance to the image's word-space vector: one row
  *              per image, the words in `ids`, their tags in `words`, their
@@ -91,14 +91,15 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
              SELECT id, -1, NULL, caption_words, captions, id FROM targets WHERE captions > 0
            )
            SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
-                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector,
+                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::bytea AS vector,
                   ARRAY[source_id] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::json AS stored
            FROM sources
            UNION ALL
            SELECT 'stored', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, tag_words
            FROM targets WHERE transferred
            UNION ALL
-           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, t.embedding, NULL, NULL, NULL, NULL
+           -- The vectors as pgvector sends them in binary: printing and parsing 25 × 100 numbers as text cost more.
+           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, vector_send(t.embedding), NULL, NULL, NULL, NULL
            FROM targets g CROSS JOIN LATERAL (
              SELECT text, tag, synonyms, embedding, embedding <=> ${wordVector} AS distance FROM tag_words
              ORDER BY distance LIMIT $3
@@ -137,7 +138,8 @@ interface TagEvidenceRow {
   text: string;
   tag: string | null;
   synonyms: string[];
-  vector: number[] | null;
+  /** 'model': the word's vector as vector_send writes it. */
+  vector: Buffer | null;
   /** 'voted': the words (ids), their distances, how many synonyms each has in `synonyms` (ends); their tags in `words`. */
   ids: string[] | null;
   distances: number[] | null;
@@ -263,7 +265,7 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
   const voted: VotedWordRow[] = [];
   for (const row of rows) {
     const { kind, imageId } = row;
-    if (kind === 'model') model.push({ imageId, text: row.text, tag: row.tag, distance: row.distance, synonyms: row.synonyms, vector: toFloat32(row.vector!) });
+    if (kind === 'model') model.push({ imageId, text: row.text, tag: row.tag, distance: row.distance, synonyms: row.synonyms, vector: fromVectorSend(row.vector!) });
     if (kind === 'stored') voted.push(...storedVotedWords(imageId, row.stored!));
     if (kind !== 'voted' || !row.ids) continue;
     const { byWord, neighbourDistances, neighbourIds } = usesOf.get(imageId) ?? none;
