@@ -7,7 +7,7 @@ import { NEAREST, NEAREST_AFTER, NEAREST_TO_STORED_MANY, scopeCondition, type Ph
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
 import { linkDuplicates, relinkDuplicates } from './duplicateUpkeep.js';
-import { captionsWritten, markNeighboursStale } from './transferUpkeep.js';
+import { captionsWritten, fillTagWords, markNeighboursStale } from './transferUpkeep.js';
 
 export type { ImageRecord } from './imageColumns.js';
 export type { PhotoScope } from './imageSearchQueries.js';
@@ -238,7 +238,11 @@ export class ImageRepository {
           changes.captionWords ?? [],
         ],
       );
-      if (captioned && result.rows[0]) await captionsWritten(client, [id], true);
+      if (captioned && result.rows[0]) {
+        await captionsWritten(client, [id], true);
+        // Its own captions are among its tag words (migrations/016).
+        await fillTagWords(client, [id]);
+      }
       return result.rows[0] ?? null;
     });
   }
