@@ -56,6 +56,17 @@ export interface SeedDeps {
 /** Rows rewritten, as a share of the table, that make the seed compact it afterwards. */
 const COMPACT_SHARE = 0.2;
 
+/**
+ * After a phase that rewrote photo rows: the embedded store has no autovacuum,
+ * and without a VACUUM between them each phase's rewrite took new pages: 100
+ * photos filled 3.1 MB of table, 2.2–2.4 MB with these (a plain VACUUM lets
+ * the next phase reuse the space; only the tail's empty pages are returned,
+ * and a VACUUM FULL's 0.4 MB would hold the store while questions wait).
+ */
+async function freeRewrittenRows(repositories: Repositories, rewritten: number): Promise<void> {
+  if (rewritten > 0) await repositories.images.removeDeadRows();
+}
+
 /** Seconds a phase takes before it has measured itself: rough, for "about N s" while warming up. */
 const PHASE_ESTIMATES = {
   wordsPerSecond: 4_000,
@@ -182,6 +193,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
     const fitted = await timeline.run('projection', projectionWaitsFor, () =>
       seedImageProjection(repositories, logger, undefined, plan.skipped),
     );
+    await freeRewrittenRows(repositories, fitted.reprojected);
     warmup.finish('projection');
     return fitted;
   });
@@ -199,6 +211,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
     seedWordModel({ ...repositories, embedder }, modelOptions, logger),
   );
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
+  await freeRewrittenRows(repositories, model.projected);
   warmup.finish('model');
   const transferred = await timeline.run('transfer', ['model'], () =>
     seedTransfer(repositories, config.images.efSearch, logger),

@@ -1,5 +1,5 @@
 // Seed phase `transfer`: every photo's caption vector and transferred caption
-// vector (migrations/008). Runs after the image projection (neighbours are
+// vector (migrations/008), and the tag words it keeps from them (016). Runs after the image projection (neighbours are
 // found by the projected vectors) and recomputes everything when the
 // projection or the transfer's parameters changed; otherwise it only finishes
 // photos left stale (an interrupted refresh).
@@ -49,6 +49,10 @@ export async function seedTransfer(
     done = await new TransferService(repositories.transfers, efSearch).refresh((count) => progress.tick(count));
     progress.finish();
   }
+  // Tag words the refresh did not write: a store from before migrations/016, or a new tag vocabulary.
+  let filled = 0;
+  for (let count; (count = await repositories.transfers.fillMissingTagWords(PAGE)) > 0; ) filled += count;
+  if (filled > 0) logger.info(`caption transfer: tag words of ${filled} photos`);
   if (previous?.version !== version) await repositories.seedState.markDone(TRANSFER_PHASE, { version });
   return done;
 }

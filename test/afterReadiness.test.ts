@@ -3,9 +3,10 @@
 // on each store: a question asked while a long refresh of caption transfers
 // runs is answered between its transactions, before the refresh is done; one
 // asked as the image → word model is trained again, before every photo is
-// projected again; and the compaction rewrites no
-// table (a rewrite holds the table, and the embedded store's one connection,
-// for seconds: questions asked right after readiness were answered TIMEOUT).
+// projected again; and the compaction rewrites no table and runs as short
+// statements (a rewrite, or one ANALYZE of a large table, holds the embedded
+// store's one connection for seconds: questions asked right after readiness,
+// or at the reference set's end, were answered TIMEOUT).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { l2Normalize } from '../src/lib/vectors.js';
@@ -61,6 +62,26 @@ for (const kind of storeKinds()) {
       assert.equal(total, PHOTOS);
       assert.ok(refreshedWhenAnswered < PHOTOS, `answered after ${refreshedWhenAnswered} of ${PHOTOS} photos were refreshed`);
       assert.equal(await t.app.repositories.transfers.countStale(), 0);
+    });
+
+    test('questions asked one after another while the compaction runs are answered between its statements', async () => {
+      // Over the photos the first test stored and refreshed (the suite shares one store).
+      let compacted = false;
+      const compaction = t.app.repositories.images.compact().then(() => {
+        compacted = true;
+      });
+      // Each question waits for the statement running, not for the whole compaction.
+      let answeredMeanwhile = 0;
+      while (!compacted) {
+        await t.app.services.words.similarWords('dog', 3);
+        if (!compacted) answeredMeanwhile++;
+      }
+      await compaction;
+      assert.ok(answeredMeanwhile >= 3, `${answeredMeanwhile} questions answered while the compaction ran`);
+      const analyzed = await t.app.db.primary.query<{ n: number }>(
+        "SELECT count(DISTINCT attname)::int AS n FROM pg_stats WHERE tablename = 'images' AND attname IN ('id', 'captions', 'embedding', 'reference')",
+      );
+      assert.equal(analyzed.rows[0]!.n, 4, 'every column has its statistics');
     });
 
     test('a question asked while the image → word model is trained again with the reference set is answered before every photo is projected again', async () => {

@@ -167,5 +167,42 @@ for (const kind of storeKinds()) {
       const ids = (res.data!.imagesForText as { image: { id: string } }[]).map((m) => m.image.id);
       assert.ok(ids.indexOf('qa') >= 0 && ids.indexOf('qa') < ids.indexOf('qb'), `${ids}`);
     });
+
+    test('the tag words a photo keeps (migrations/016) follow its own captions, its word-space vector and the tag vocabulary', async () => {
+      const { tags, wordSpace, words, tagVocabulary } = t.app.repositories;
+      await t.app.services.transfer.refresh();
+      const kept = async (id: string) =>
+        (await t.app.db.primary.query('SELECT transfer_tag_words IS NOT NULL AS kept FROM images WHERE id = $1', [id])).rows[0].kept;
+      // Every voted word as the model's search finds it (all ten words are its candidates): the same tag, synonyms and distance.
+      const assertCurrent = async (label: string) => {
+        assert.equal(await kept('qa'), true, `${label}: kept`);
+        const { model, voted } = await tags.tagEvidence({ ids: ['qa'] }, VOCABULARY.length, TRANSFER.neighbours, 100);
+        assert.ok(voted.length > 0, label);
+        for (const word of voted) {
+          const found = model.find((m) => m.text === word.text)!;
+          assert.deepEqual([word.tag, word.synonyms, word.distance], [found.tag, found.synonyms, found.distance], `${label}: ${word.text}`);
+        }
+        return voted;
+      };
+      await assertCurrent('stored');
+
+      const own = await gql(server.url, 'mutation { updateImage(id: "qa", captions: ["A cat in the water."]) { id } }');
+      assert.equal(own.errors, undefined, JSON.stringify(own.errors));
+      const votedNow = await assertCurrent('own captions');
+      const water = votedNow.find((word) => word.text === 'water')!;
+      assert.ok(water.neighbours.includes(-1), 'its own caption uses water');
+      assert.equal((await tagsOf('qa')).find((tag) => tag.word.text === 'water')?.source, 'CAPTION');
+
+      const cat = l2Normalize((await words.findVectors(['cat'])).get('cat')!);
+      await wordSpace.setWordEmbeddings(['qa'], [cat]);
+      await assertCurrent('a new word-space vector');
+
+      await tagVocabulary.setTags(new Map([['dogs', 'dog'], ['water', 'beach']]));
+      assert.equal(await kept('qa'), false, 'a new vocabulary: stale until the transfer phase');
+      assert.equal(await t.app.repositories.transfers.fillMissingTagWords(100), 8, 'every photo with a transfer');
+      const folded = (await assertCurrent('new tags')).find((word) => word.text === 'water')!;
+      assert.equal(folded.tag, 'beach');
+      assert.equal((await tagsOf('qa')).find((tag) => tag.word.text === 'beach')?.source, 'CAPTION', 'its water votes for beach');
+    });
   });
 }

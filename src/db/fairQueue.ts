@@ -6,9 +6,33 @@
 // request is stopped (past its budget, client gone) leaves the queue at once.
 import type { RequestScope } from './requestScope.js';
 
-interface Waiter {
-  grant(release: () => void): void;
-  refuse(err: Error): void;
+/** A call waiting for its turn: granted or refused once. */
+class Waiter {
+  /** Stops listening for its request's stop. */
+  unlisten: (() => void) | undefined;
+
+  constructor(
+    readonly grant: (turn: Turn) => void,
+    private readonly reject: (err: Error) => void,
+  ) {}
+
+  refuse(err: Error): void {
+    this.unlisten?.();
+    this.reject(err);
+  }
+}
+
+/** A granted turn: `release` ends it, once, and gives the next waiter its turn. */
+export class Turn {
+  private released = false;
+
+  constructor(private readonly queue: FairQueue) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.queue.ended();
+  }
 }
 
 const UNSCOPED = 0;
@@ -27,6 +51,11 @@ export class FairQueue {
     return this.running > 0;
   }
 
+  /** Whether any call waits for a turn (cheaper than counting them). */
+  get hasWaiters(): boolean {
+    return this.probes.length > 0 || this.turns.length > 0;
+  }
+
   /** Calls waiting for a turn. */
   get waiting(): number {
     let count = this.probes.length;
@@ -34,31 +63,19 @@ export class FairQueue {
     return count;
   }
 
-  /** Resolves with a release function once it is `scope`'s turn. */
-  acquire(scope: RequestScope | undefined): Promise<() => void> {
+  /** Resolves with the turn once it is `scope`'s. */
+  acquire(scope: RequestScope | undefined): Promise<Turn> {
     scope?.check();
     // A free turn and no one waiting: granted now, with no waiter to list or stop listening for.
     if (this.running < this.slots && this.turns.length === 0 && this.probes.length === 0) {
       this.running++;
-      return Promise.resolve(this.releaser());
+      return Promise.resolve(new Turn(this));
     }
     return new Promise((resolve, reject) => {
-      let unlisten = () => {};
-      const waiter: Waiter = {
-        grant: (release) => {
-          unlisten();
-          resolve(release);
-        },
-        refuse: (err) => {
-          unlisten();
-          reject(err);
-        },
-      };
+      const waiter = new Waiter(resolve, reject);
       if (scope?.probe) this.probes.push(waiter);
       else this.enqueue(scope?.id ?? UNSCOPED, waiter);
-      if (scope && !scope.probe) {
-        unlisten = scope.onStopped(() => this.remove(scope.id, waiter, scope));
-      }
+      if (scope && !scope.probe) waiter.unlisten = scope.onStopped(() => this.remove(scope.id, waiter, scope));
       this.dispatch();
     });
   }
@@ -106,18 +123,14 @@ export class FairQueue {
       const waiter = this.next();
       if (!waiter) return;
       this.running++;
-      waiter.grant(this.releaser());
+      waiter.unlisten?.();
+      waiter.grant(new Turn(this));
     }
   }
 
-  /** Ends a granted turn, once, and gives the next waiter its turn. */
-  private releaser(): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.running--;
-      this.dispatch();
-    };
+  /** A granted turn ended (Turn.release): the next waiter gets it. */
+  ended(): void {
+    this.running--;
+    this.dispatch();
   }
 }

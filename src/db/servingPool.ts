@@ -4,7 +4,7 @@
 // shared out by the fair queue; a PostgreSQL server cancels a statement that
 // runs past the budget itself (statement_timeout).
 import type pg from 'pg';
-import type { FairQueue } from './fairQueue.js';
+import type { FairQueue, Turn } from './fairQueue.js';
 import { currentScope } from './requestScope.js';
 
 type Query = pg.Pool['query'];
@@ -50,17 +50,9 @@ export function fairPool(pool: pg.Pool, queue: FairQueue): pg.Pool {
   /** A checkout of `pool`, with the release pg-pool gave it (each checkout has its own). */
   type Checkout = { client: pg.PoolClient; handBack: (err?: Error | boolean) => void };
   let held: Checkout | undefined;
-  /** The connection for the turn just granted: the one held, or a checkout. */
-  const take = async (): Promise<Checkout> => {
-    const kept = held;
-    held = undefined;
-    if (kept) return kept;
-    const client = await pool.connect();
-    return { client, handBack: client.release.bind(client) };
-  };
   /** Ends the turn; a connection held for a next turn that did not come (its request stopped) goes back. */
-  const releaseTurn = (release: () => void) => {
-    release();
+  const releaseTurn = (turn: Turn) => {
+    turn.release();
     if (held && !queue.busy) {
       const idle = held;
       held = undefined;
@@ -68,40 +60,55 @@ export function fairPool(pool: pg.Pool, queue: FairQueue): pg.Pool {
     }
   };
   /** Ends the turn; the connection is held for the next one, or handed back (dropped when `broken`). */
-  const endTurn = (checkout: Checkout, release: () => void, broken?: Error | boolean) => {
-    if (!broken && queue.waiting > 0 && pool.waitingCount === 0) held = checkout;
+  const endTurn = (checkout: Checkout, turn: Turn, broken?: Error | boolean) => {
+    if (!broken && queue.hasWaiters && pool.waitingCount === 0) held = checkout;
     else checkout.handBack(broken);
-    releaseTurn(release);
+    releaseTurn(turn);
   };
-  const turn = async (): Promise<[Checkout, () => void]> => {
-    const release = await queue.acquire(currentScope());
+  /** The turn's connection when one is held (no await: the common case under load), else undefined. */
+  const takeHeld = (turn: Turn): Checkout | undefined => {
     try {
+      // The request may have stopped while it waited for its turn.
       currentScope()?.check();
-      return [await take(), release];
     } catch (err) {
-      releaseTurn(release);
+      releaseTurn(turn);
+      throw err;
+    }
+    const kept = held;
+    held = undefined;
+    return kept;
+  };
+  /** A checkout of `pool` for the turn. */
+  const checkOut = async (turn: Turn): Promise<Checkout> => {
+    try {
+      const client = await pool.connect();
+      return { client, handBack: client.release.bind(client) };
+    } catch (err) {
+      releaseTurn(turn);
       throw err;
     }
   };
   const query = async (...args: unknown[]) => {
-    const [checkout, release] = await turn();
+    const turn = await queue.acquire(currentScope());
+    const checkout = takeHeld(turn) ?? (await checkOut(turn));
     try {
       const result = await (checkout.client.query as (...a: unknown[]) => Promise<unknown>)(...args);
-      endTurn(checkout, release);
+      endTurn(checkout, turn);
       return result;
     } catch (err) {
-      endTurn(checkout, release, brokenBy(err));
+      endTurn(checkout, turn, brokenBy(err));
       throw err;
     }
   };
   const connect = async () => {
-    const [checkout, release] = await turn();
+    const turn = await queue.acquire(currentScope());
+    const checkout = takeHeld(turn) ?? (await checkOut(turn));
     let ended = false;
     // The turn ends with the caller's release.
     checkout.client.release = (err?: Error | boolean) => {
       if (ended) return;
       ended = true;
-      endTurn(checkout, release, err);
+      endTurn(checkout, turn, err);
     };
     return checkout.client;
   };

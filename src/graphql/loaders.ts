@@ -21,33 +21,55 @@ export interface Loaders {
   textVotes: DataLoader<{ imageId: string; keys: readonly string[] }, Vote[], string>;
 }
 
-/** One loader per `first`, made when first asked for. */
-function byFirst<V, F extends number | null | undefined>(
-  batch: (keys: readonly string[], first: F) => Promise<(V | Error)[]>,
-  maxBatchSize: number,
-) {
-  const loaders = new Map<F, DataLoader<string, V>>();
-  return (first: F) => {
-    let loader = loaders.get(first);
+type TextVoteKey = { imageId: string; keys: readonly string[] };
+
+/**
+ * The loaders of one request, each made when first asked for: most requests
+ * use one or none, and a request's context is made for every question.
+ * Methods and getters, not closures: nothing is allocated for a loader never used.
+ */
+class RequestLoaders implements Loaders {
+  private imageLoader?: DataLoader<string, ImageRecord | null>;
+  private votesLoader?: DataLoader<TextVoteKey, Vote[], string>;
+  /** One loader per kind of nested search and `first`. */
+  private readonly searches = new Map<string, DataLoader<string, unknown>>();
+
+  constructor(private readonly services: Services) {}
+
+  get imageById(): DataLoader<string, ImageRecord | null> {
+    return (this.imageLoader ??= new DataLoader((ids) => this.services.images.findByIds(ids)));
+  }
+
+  get textVotes(): DataLoader<TextVoteKey, Vote[], string> {
+    return (this.votesLoader ??= new DataLoader((asked) => this.services.imageText.textVotes(asked), {
+      cacheKeyFn: ({ imageId, keys }) => JSON.stringify([imageId, keys]),
+    }));
+  }
+
+  tagsFor(first: number): DataLoader<string, TagMatch[]> {
+    return this.search(`tags:${first}`, (ids) => this.services.imageText.tagsForImages(ids, first));
+  }
+
+  similarImagesTo(first: number | null | undefined, includeReference?: boolean | null): DataLoader<string, ImageMatch[]> {
+    const withReference = includeReference ? true : undefined;
+    return this.search(`images:${withReference ?? false}:${first}`, (ids) => this.services.images.similarToEach(ids, first, withReference));
+  }
+
+  similarWordsTo(first: number | null | undefined): DataLoader<string, WordMatch[]> {
+    return this.search(`words:${first}`, (texts) => this.services.words.similarToEach(texts, first));
+  }
+
+  /** The loader of `key`, made with `batch` the first time; each statement holds at most searchesPerStatement searches. */
+  private search<V>(key: string, batch: (keys: readonly string[]) => Promise<(V | Error)[]>): DataLoader<string, V> {
+    let loader = this.searches.get(key) as DataLoader<string, V> | undefined;
     if (!loader) {
-      loader = new DataLoader<string, V>((keys) => batch(keys, first), { maxBatchSize });
-      loaders.set(first, loader);
+      loader = new DataLoader<string, V>(batch, { maxBatchSize: this.services.searchesPerStatement });
+      this.searches.set(key, loader as DataLoader<string, unknown>);
     }
     return loader;
-  };
+  }
 }
 
 export function createLoaders(services: Services): Loaders {
-  const slice = services.searchesPerStatement;
-  const similarOwned = byFirst((ids, first) => services.images.similarToEach(ids, first), slice);
-  const similarWithReference = byFirst((ids, first) => services.images.similarToEach(ids, first, true), slice);
-  return {
-    imageById: new DataLoader((ids) => services.images.findByIds(ids)),
-    tagsFor: byFirst((ids, first) => services.imageText.tagsForImages(ids, first), slice),
-    similarImagesTo: (first, includeReference) => (includeReference ? similarWithReference : similarOwned)(first),
-    similarWordsTo: byFirst((texts, first) => services.words.similarToEach(texts, first), slice),
-    textVotes: new DataLoader((asked) => services.imageText.textVotes(asked), {
-      cacheKeyFn: ({ imageId, keys }) => JSON.stringify([imageId, keys]),
-    }),
-  };
+  return new RequestLoaders(services);
 }

@@ -3,7 +3,7 @@
 // whether an image is in word space yet.
 import type pg from 'pg';
 import { queryWithHnsw, type HotQuery } from './queryRunner.js';
-import { toFloat32, vectorParam } from './sqlParams.js';
+import { fromVectorSend, toFloat32, vectorParam } from './sqlParams.js';
 import type { TagRow } from './tagRows.js';
 
 export interface ImageTagRow extends TagRow {
@@ -33,35 +33,37 @@ export interface TagEvidenceRows {
  * Everything tags need, in one statement (the embedded store answers one at a
  * time, and each round trip costs about as much as a small query), as rows
  * of four kinds:
- *   'stored'   a stored image's k nearest captioned photos as its transfer
- *              keeps them in its row (migrations/012): their ids, distances,
- *              caption words concatenated, where each one's words end and
- *              their caption counts; no join at query time;
- *   'captions' for an image without a current transfer (seeding, new bytes),
- *              the captions of its k nearest captioned photos through the
- *              index of captioned photos (place 0 the nearest, with its
- *              distance; the image's own bytes left out); and for a stored
- *              image, its own (place -1);
+ *   'stored'   a stored image with a current transfer: the vocabulary words
+ *              of its captions and its k nearest captioned photos', as its row
+ *              keeps them ready to serve (migrations/016: places, shares,
+ *              distances, tags, synonyms); no join at query time;
+ *   'captions' for an image without them (seeding, new bytes, a new tag
+ *              vocabulary), the captions of its k nearest captioned photos
+ *              through the index of captioned photos (place 0 the nearest,
+ *              with its distance; the image's own bytes left out); and for a
+ *              stored one, its own (place -1);
  *   'model'    the image → word model's nearest vocabulary words (the tag
- *              index), with their vectors;
- *   'voted'    the vocabulary words those captions use, with their distance
- *              to the image's word-space vector: one row per image, the
- *              words in `ids`, their tags in `words`, their distances, and
- *              their synonyms one word after another (`ends`: how many each).
+ *              index), with their vectors (binary, vector_send);
+ *   'voted'    for those same images, the vocabulary words those captions use,
+ *              with their distance to the image's word-space vector: one row
+ *              per image, the words in `ids`, their tags in `words`, their
+ *              distances, and their synonyms one word after another (`ends`:
+ *              how many each).
  * $2 k, $3 model candidates. Stored images: $1 their ids. New bytes: $1 the
  * image vector, $4 its word-space vector, $5 its content hash.
  */
 function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
+  // A transferred image's captions and image vector are not read (nor its row's large values detoasted).
   const targets =
     target !== 'vector'
-      ? `SELECT id, embedding, word_embedding, content_hash, caption_words, cardinality(captions) AS captions,
-                transfer_neighbours, transfer_distances, transfer_caption_words, transfer_caption_ends, transfer_caption_counts,
-                transfer_radius IS NOT NULL AND transfer_caption_words IS NOT NULL AS transferred
-         FROM images WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
+      ? `SELECT id, ${target === 'stored' ? 'CASE WHEN NOT f.t THEN embedding END' : 'NULL::vector'} AS embedding, word_embedding,
+                content_hash, CASE WHEN NOT f.t THEN caption_words END AS caption_words,
+                CASE WHEN NOT f.t THEN cardinality(captions) ELSE 0 END AS captions,
+                CASE WHEN f.t THEN transfer_tag_words END AS tag_words, f.t AS transferred
+         FROM images, LATERAL (SELECT transfer_radius IS NOT NULL AND transfer_tag_words IS NOT NULL AS t) f
+         WHERE id = ANY($1::text[]) AND word_embedding IS NOT NULL`
       : `SELECT ''::text AS id, $1::vector AS embedding, $4::vector AS word_embedding, $5::text AS content_hash,
-                '{}'::text[] AS caption_words, 0 AS captions, NULL::text[] AS transfer_neighbours,
-                NULL::float8[] AS transfer_distances, NULL::text[] AS transfer_caption_words,
-                NULL::int[] AS transfer_caption_ends, NULL::int[] AS transfer_caption_counts, false AS transferred`;
+                '{}'::text[] AS caption_words, 0 AS captions, NULL::json AS tag_words, false AS transferred`;
   // One image: its vectors as constants (init plans), which an index scan
   // compares ten times faster than a vector taken from the outer row.
   const [imageVector, wordVector] =
@@ -89,15 +91,15 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
              SELECT id, -1, NULL, caption_words, captions, id FROM targets WHERE captions > 0
            )
            SELECT 'captions' AS kind, image_id AS "imageId", place, distance, words, captions,
-                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::vector AS vector,
-                  ARRAY[source_id] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::int[] AS counts
+                  NULL::text AS text, NULL::text AS tag, NULL::text[] AS synonyms, NULL::bytea AS vector,
+                  ARRAY[source_id] AS ids, NULL::float8[] AS distances, NULL::int[] AS ends, NULL::json AS stored
            FROM sources
            UNION ALL
-           SELECT 'stored', id, NULL, NULL, transfer_caption_words, NULL, NULL, NULL, NULL, NULL,
-                  transfer_neighbours, transfer_distances, transfer_caption_ends, transfer_caption_counts
+           SELECT 'stored', id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, tag_words
            FROM targets WHERE transferred
            UNION ALL
-           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, t.embedding, NULL, NULL, NULL, NULL
+           -- The vectors as pgvector sends them in binary: printing and parsing 25 × 100 numbers as text cost more.
+           SELECT 'model', g.id, NULL, t.distance, NULL, NULL, t.text, t.tag, t.synonyms, vector_send(t.embedding), NULL, NULL, NULL, NULL
            FROM targets g CROSS JOIN LATERAL (
              SELECT text, tag, synonyms, embedding, embedding <=> ${wordVector} AS distance FROM tag_words
              ORDER BY distance LIMIT $3
@@ -115,8 +117,9 @@ function tagEvidenceQuery(target: 'stored' | 'storedOne' | 'vector'): HotQuery {
                     array_agg(s.word ORDER BY w.text, s.n) FILTER (WHERE s.word IS NOT NULL) AS synonyms
              FROM tag_words w LEFT JOIN LATERAL unnest(w.synonyms) WITH ORDINALITY AS s(word, n) ON true,
                   LATERAL (SELECT coalesce(s.n, 1) = 1 AS first_synonym) f
-             WHERE w.text = ANY(g.transfer_caption_words || ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))
-           ) v`,
+             WHERE w.text = ANY(ARRAY(SELECT unnest(s.words) FROM sources s WHERE s.image_id = g.id))
+           ) v
+           WHERE NOT g.transferred`,
   };
 }
 const TAG_EVIDENCE = {
@@ -135,15 +138,43 @@ interface TagEvidenceRow {
   text: string;
   tag: string | null;
   synonyms: string[];
-  vector: number[] | null;
-  /**
-   * 'stored': the neighbours' ids, distances, where each one's words end, and their caption counts.
-   * 'voted': the words (ids), their distances, how many synonyms each has in `synonyms` (ends); their tags in `words`.
-   */
+  /** 'model': the word's vector as vector_send writes it. */
+  vector: Buffer | null;
+  /** 'voted': the words (ids), their distances, how many synonyms each has in `synonyms` (ends); their tags in `words`. */
   ids: string[] | null;
   distances: number[] | null;
   ends: number[] | null;
-  counts: number[] | null;
+  /** 'stored': the image's transfer_tag_words. */
+  stored: StoredTagWords | null;
+}
+
+/** A photo's transfer_tag_words (migrations/016): its neighbours by place, and its captions' vocabulary words, column by column. */
+interface StoredTagWords {
+  neighbourIds: string[];
+  neighbourDistances: number[];
+  texts: string[];
+  tags: (string | null)[];
+  distances: number[];
+  synonyms: string[][];
+  places: number[][];
+  shares: number[][];
+}
+
+/** The voted words a photo keeps (Number: JSON writes a NaN distance as a string). */
+function storedVotedWords(imageId: string, stored: StoredTagWords): VotedWordRow[] {
+  const { neighbourIds, neighbourDistances } = stored;
+  return stored.texts.map((text, i) => ({
+    imageId,
+    text,
+    tag: stored.tags[i] ?? null,
+    distance: Number(stored.distances[i]),
+    synonyms: stored.synonyms[i]!,
+    vector: null,
+    neighbours: stored.places[i]!,
+    shares: stored.shares[i]!,
+    neighbourDistances,
+    neighbourIds,
+  }));
 }
 
 interface CaptionSource {
@@ -218,7 +249,6 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
     return list;
   };
   for (const row of rows) {
-    if (row.kind === 'stored') sourcesOf(row.imageId).push(...storedSources(row));
     if (row.kind === 'captions') {
       sourcesOf(row.imageId).push({ id: row.ids![0]!, place: row.place!, distance: row.distance, words: row.words!, captions: row.captions! });
     }
@@ -235,7 +265,8 @@ function assembleTagEvidence(rows: readonly TagEvidenceRow[]): TagEvidenceRows {
   const voted: VotedWordRow[] = [];
   for (const row of rows) {
     const { kind, imageId } = row;
-    if (kind === 'model') model.push({ imageId, text: row.text, tag: row.tag, distance: row.distance, synonyms: row.synonyms, vector: toFloat32(row.vector!) });
+    if (kind === 'model') model.push({ imageId, text: row.text, tag: row.tag, distance: row.distance, synonyms: row.synonyms, vector: fromVectorSend(row.vector!) });
+    if (kind === 'stored') voted.push(...storedVotedWords(imageId, row.stored!));
     if (kind !== 'voted' || !row.ids) continue;
     const { byWord, neighbourDistances, neighbourIds } = usesOf.get(imageId) ?? none;
     let synonymsStart = 0;

@@ -17,6 +17,9 @@ const NEAREST_TAGS = {
          ) c ORDER BY c.distance, c.text`,
 };
 
+/** Photos' tag words hold each word's tag and synonyms (migrations/016): a new vocabulary or new tags make them stale. */
+const CLEAR_TRANSFER_TAG_WORDS = 'UPDATE images SET transfer_tag_words = NULL WHERE transfer_tag_words IS NOT NULL';
+
 export class TagVocabularyRepository {
   constructor(
     private readonly primary: pg.Pool,
@@ -31,6 +34,8 @@ export class TagVocabularyRepository {
   async replaceTagVocabulary(texts: readonly string[]): Promise<number> {
     return withTransaction(this.primary, async (client) => {
       await client.query('DELETE FROM tag_words');
+      // The tag words photos keep from their transfer (migrations/016) are of the old vocabulary: the transfer phase fills them again.
+      await client.query(CLEAR_TRANSFER_TAG_WORDS);
       const result = await client.query(
         'INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM words WHERE text = ANY($1::text[])',
         [texts],
@@ -64,6 +69,7 @@ export class TagVocabularyRepository {
         [[...tagOf.keys()], [...tagOf.values()]],
       );
       await client.query('SELECT fill_tag_synonyms()');
+      await client.query(CLEAR_TRANSFER_TAG_WORDS);
     });
   }
 

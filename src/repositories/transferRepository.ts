@@ -1,11 +1,11 @@
 // The caption transfer phase's SQL (migrations/008): stale photos counted and
-// refreshed (transferred vector, radius, neighbours, votes), caption words
-// recomputed. What other writes run to keep it current is in transferUpkeep.ts.
+// refreshed (transferred vector, radius, neighbours, votes, tag words), caption
+// words recomputed, missing tag words filled. What other writes run to keep it current is in transferUpkeep.ts.
 import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { countOf } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
-import { fillCaptionEmbeddings } from './transferUpkeep.js';
+import { fillCaptionEmbeddings, fillMissingTagWords, fillTagWords } from './transferUpkeep.js';
 
 export interface NeighbourRow {
   id: string;
@@ -86,6 +86,14 @@ export class TransferRepository {
   }
 
   /**
+   * Tag words (migrations/016) for up to `limit` transferred photos that lack
+   * them (a store from before them, a new tag vocabulary); returns how many.
+   */
+  async fillMissingTagWords(limit: number): Promise<number> {
+    return withTransaction(this.primary, (client) => fillMissingTagWords(client, limit));
+  }
+
+  /**
    * Recomputes up to `limit` stale photos in one transaction; returns how many.
    * Their rows are locked first, so a write that marks one of them stale
    * meanwhile waits, and its own refresh sees both writes.
@@ -139,6 +147,8 @@ export class TransferRepository {
         'INSERT INTO transfer_votes (image_id, word, vote) SELECT * FROM unnest($1::text[], $2::text[], $3::real[])',
         [votes.map((v) => v[0]), votes.map((v) => v[1]), votes.map((v) => v[2])],
       );
+      // What tagsForImage reads of the transfer, ready to serve (migrations/016).
+      await fillTagWords(client, ids);
       return ids.length;
     });
   }

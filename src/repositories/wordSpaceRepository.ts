@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { countOf } from './queryRunner.js';
 import { toFloat32, vectorParam, type VectorColumn } from './sqlParams.js';
+import { fillTagWords } from './transferUpkeep.js';
 
 export interface TrainingImageRow {
   id: string;
@@ -84,17 +85,23 @@ export class WordSpaceRepository {
     return result.rows.map((row) => ({ id: row.id, features: toFloat32(row.features) }));
   }
 
+  /** The tag words a photo keeps from its transfer hold distances to this vector (migrations/016): written again with it. */
   async setWordEmbeddings(ids: readonly string[], vectors: readonly Float32Array[]): Promise<void> {
-    await this.primary.query(
-      `UPDATE images SET word_embedding = t.vector
-       FROM unnest($1::text[], $2::vector[]) AS t(id, vector) WHERE images.id = t.id`,
-      [ids, vectors.map(vectorParam)],
-    );
+    await withTransaction(this.primary, async (client) => {
+      await client.query(
+        `UPDATE images SET word_embedding = t.vector
+         FROM unnest($1::text[], $2::vector[]) AS t(id, vector) WHERE images.id = t.id`,
+        [ids, vectors.map(vectorParam)],
+      );
+      await fillTagWords(client, ids);
+    });
   }
 
-  /** A new model makes every stored vector stale. */
+  /** A new model makes every stored vector stale, and the tag words measured from them (migrations/016). */
   async clearWordEmbeddings(): Promise<void> {
-    await this.primary.query('UPDATE images SET word_embedding = NULL WHERE word_embedding IS NOT NULL');
+    await this.primary.query(
+      'UPDATE images SET word_embedding = NULL, transfer_tag_words = NULL WHERE word_embedding IS NOT NULL OR transfer_tag_words IS NOT NULL',
+    );
   }
 
   async saveSplit(trainIds: readonly string[], heldOutIds: readonly string[]): Promise<void> {

@@ -3,6 +3,7 @@
 import { applyImageProjection, captionWordList, type Embedder } from '../embedding/index.js';
 import { badInput, noImage } from '../errors.js';
 import { sha256 } from '../lib/hash.js';
+import { imageRecordOf } from '../repositories/imageColumns.js';
 import type {
   ImageChanges,
   ImageMatchRow,
@@ -89,22 +90,37 @@ export interface SearchVector {
 }
 
 /**
- * Nearest-image rows as matches, ended at the first large drop for cut: AUTO.
- * Each cursor and score set is built when a query asks for it (most never do):
- * ten cursors' JSON and base64 were a measurable part of a search's CPU.
+ * A nearest-image row as a match. Its cursor and score set are built when a
+ * query asks for them (most never do): ten cursors' JSON and base64 were a
+ * measurable part of a search's CPU. The getters sit on the prototype, so a
+ * match is one object of one shape, without two getter closures of its own.
  */
+class DistanceMatch implements ImageMatch {
+  /** Set by a caller that found the caption (a similarImages steered by a text). */
+  matchedCaption?: string | null;
+
+  constructor(
+    readonly image: ImageRecord,
+    readonly distance: number,
+    private readonly keptByCut: boolean,
+  ) {}
+
+  get cursor(): string {
+    return encodeMatchCursor({ kind: 'image', distance: this.distance, key: this.image.id });
+  }
+
+  get scores(): MatchScores {
+    return imageMatchScores(this.distance, this.keptByCut);
+  }
+}
+
+/** Nearest-image rows as matches, ended at the first large drop for cut: AUTO. */
 function distanceMatches(rows: readonly ImageMatchRow[], cut: CutMode): ImageMatch[] {
   const kept = keptBeforeDrop(rows.map((row) => 1 - row.distance), CUT_RATIO.IMAGES);
-  return rows.slice(0, cut === 'AUTO' ? kept : rows.length).map(({ distance, ...image }, i) => ({
-    image,
-    distance,
-    get cursor() {
-      return encodeMatchCursor({ kind: 'image', distance, key: image.id });
-    },
-    get scores() {
-      return imageMatchScores(distance, i < kept);
-    },
-  }));
+  const count = cut === 'AUTO' ? kept : rows.length;
+  const matches: ImageMatch[] = [];
+  for (let i = 0; i < count; i++) matches.push(new DistanceMatch(imageRecordOf(rows[i]!), rows[i]!.distance, i < kept));
+  return matches;
 }
 
 export class ImageService {

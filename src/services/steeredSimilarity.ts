@@ -73,7 +73,8 @@ export class SteeredSimilarity {
     const captionOf = new Map(rows.map((row) => [row.id, row.matchedCaption]));
     const order = fuseSteered(ids, rows.map((row) => row.id), textWeight).slice(0, first);
     return {
-      matches: order.map((id) => ({ ...byId.get(id)!, matchedCaption: captionOf.get(id) ?? null })),
+      // The matches are this call's own: each gets its caption in place (a copy would lose their cursor and scores getters).
+      matches: order.map((id) => Object.assign(byId.get(id)!, { matchedCaption: captionOf.get(id) ?? null })),
       unknownWords: query.tokens.filter((token) => !known.includes(token)),
     };
   }

@@ -1,0 +1,23 @@
+-- What tagsForImage reads of a stored photo's transfer, ready to serve, so
+-- its statement reads one row beside the model's nearest words instead of
+-- looking its captions' words up in tag_words at every question
+-- (docs/performance.md, "What moved each number"):
+--   transfer_tag_words  the vocabulary words that its k neighbours' captions
+--                       and its own use, as one JSON object:
+--                         neighbourIds, neighbourDistances  the neighbours by
+--                           place (distance, then id), as tags weigh them;
+--                         texts, tags, distances, synonyms  each word (text
+--                           order), its tag (null: its own), its cosine
+--                           distance to the photo's word_embedding, its
+--                           synonyms (tag_words.synonyms);
+--                         places, shares  per word, the places of the captions
+--                           using it (-1: the photo's own, then 0 the nearest
+--                           neighbour) and the share of their captions that do.
+-- It depends on the transfer (008, 009, 012), on the photo's own captions, on
+-- its word_embedding and on tag_words: each write of one of them writes it
+-- again or sets it NULL (src/repositories/transferUpkeep.ts), and the transfer
+-- phase of the seed fills the NULL ones. A photo with NULL here gets its tags
+-- as before its transfer was stored (its neighbours through the index).
+-- json, not jsonb: the text is kept as written and sent as it is, where jsonb
+-- would print its ~1,000 numbers again at every question.
+ALTER TABLE images ADD COLUMN transfer_tag_words json;
