@@ -33,7 +33,9 @@ export interface TransferParameters {
 
 // Chosen by the cross-validation on folds of Pascal's training split and the
 // reference set, for a pool of about 8,000 captioned photos (docs/models.md,
-// "Issue 25"; before: k 10, T 0.2, chosen with Pascal's 800 alone).
+// "Issue 25"; before: k 10, T 0.2, chosen with Pascal's 800 alone); the share
+// exponent and the shown caption word by the same folds, tags alone (its
+// "Follow-up").
 export const TRANSFER: TransferParameters = {
   neighbours: 20,
   temperature: 0.1,
