@@ -39,8 +39,8 @@ export interface TransferParameters {
 export const TRANSFER: TransferParameters = {
   neighbours: 20,
   temperature: 0.1,
-  tagWeight: 0.9,
-  tagShareExponent: 0.5,
+  tagWeight: 1,
+  tagShareExponent: 0.75,
   tagShowsCaptionWord: true,
   textWeight: 1,
   textVoteWeight: 1,
