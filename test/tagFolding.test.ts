@@ -53,6 +53,14 @@ describe('folding tags', () => {
     assert.ok(aeroplane[0]!.distance < 1e-6, 'the distance of its nearest form (airplane itself)');
   });
 
+  test('a tag whose captions said airplane is shown as airplane; its name joins its synonyms', () => {
+    const tags = foldTags(nearest('airplane').map((c) => (c.tag === 'aeroplane' ? { ...c, shown: 'airplane' } : c)), 5);
+    const plane = tags.find((tag) => tag.synonyms.includes('aeroplane') || tag.text === 'aeroplane')!;
+    assert.equal(plane.text, 'airplane');
+    assert.ok(plane.synonyms.includes('aeroplane') && plane.synonyms.includes('plane') && !plane.synonyms.includes('airplane'), `${plane.synonyms}`);
+    assert.equal(tags.filter((tag) => tag === plane || ['aeroplane', 'plane', 'planes'].includes(tag.text)).length, 1, 'still one tag');
+  });
+
   test('plurals in -ses, -xes, -ches and -shes, in -men and irregular ones fold to their singular', () => {
     const singulars = {
       ...{ horses: 'horse', houses: 'house', boxes: 'box', watches: 'watch', dishes: 'dish', glasses: 'glass', buses: 'bus', dogs: 'dog', puppies: 'puppy' },

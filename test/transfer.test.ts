@@ -14,7 +14,7 @@ import {
 } from '../src/embedding/index.js';
 import { l2Normalize } from '../src/lib/vectors.js';
 
-const P: TransferParameters = { neighbours: 3, temperature: 0.1, tagWeight: 0.5, textWeight: 2, textVoteWeight: 1 };
+const P: TransferParameters = { neighbours: 3, temperature: 0.1, tagWeight: 0.5, tagShareExponent: 1, tagShowsCaptionWord: false, textWeight: 2, textVoteWeight: 1 };
 const word = (text: string, distance: number, tag: string | null = null): TagCandidate => ({
   text,
   tag,
@@ -57,6 +57,32 @@ test('a word the neighbours\' captions use outranks a nearer model word; its for
   );
   // The folded forms share the tag's vote: snowy scores as snow does, less its model distance.
   assert.ok(Math.abs(tags[0]!.score - tags[1]!.score - 0.5 * 0.05) < 1e-9);
+});
+
+test('the share exponent lifts a word few of a neighbour\'s captions use; a tag is shown as the word its captions use most', () => {
+  const evidence = {
+    modelCandidates: [],
+    voted: [
+      // One neighbour's captions all say "dog", the other's "dogs" (one tag, shown by its singular), and "beach" in one of five.
+      { ...word('dog', 0.5), neighbours: [0], shares: [1] },
+      { ...word('dogs', 0.5, 'dog'), neighbours: [1], shares: [1] },
+      { ...word('beach', 0.5), neighbours: [1], shares: [0.2] },
+      { ...word('sofa', 0.4), neighbours: [0], shares: [0.2] },
+      { ...word('couch', 0.45, 'sofa'), neighbours: [0, 1], shares: [0.4, 0.6] },
+    ],
+    neighbourDistances: [0.1, 0.1],
+  };
+  const vote = (p: TransferParameters, text: string) => {
+    const tag = scoreTags(evidence, { ...p, tagWeight: 1 }).find((t) => t.text === text)!;
+    return tag.voters.reduce((sum, voter) => sum + voter.weight, 0);
+  };
+  // Equal weights 0.5: plain share 0.5 × 0.2 = 0.1; square root 0.5 × √0.2.
+  assert.ok(Math.abs(vote(P, 'beach') - 0.1) < 1e-9);
+  assert.ok(Math.abs(vote({ ...P, tagShareExponent: 0.5 }, 'beach') - 0.5 * Math.sqrt(0.2)) < 1e-9);
+  assert.ok(Math.abs(vote({ ...P, tagShareExponent: 0.5 }, 'dog') - 1) < 1e-9, 'a share of 1 is 1 at any exponent');
+  const shown = (p: TransferParameters) => Object.fromEntries(scoreTags(evidence, p).map((t) => [t.text, t.shown]));
+  assert.deepEqual(shown({ ...P, tagShowsCaptionWord: true }), { dog: 'dog', dogs: 'dog', beach: 'beach', sofa: 'couch', couch: 'couch' });
+  assert.deepEqual(shown(P), { dog: undefined, dogs: undefined, beach: undefined, sofa: undefined, couch: undefined });
 });
 
 test('the stored text vector: the neighbours\' caption vectors by weight, scaled; its radius is the farthest one', () => {

@@ -2,8 +2,8 @@
 // writes eval/results.json, eval/report.html (tables and image grids), and a
 // printed summary. Needs a seeded store (`npm run seed`). `-- --transfer`
 // measures and prints the caption transfer alone; `-- --photos` the
-// "like this photo, but…" and duplicates measures alone; `-- --word-pairs
-// [--tune]` texts of two words alone.
+// "like this photo, but…" and duplicates measures alone; `-- --word-pairs`
+// texts of two words alone.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -153,7 +153,7 @@ async function evaluate(app: App, config: Config): Promise<void> {
   const { grids, samples } = await sampleGrids(app, heldOut);
   const pascalCaptions = await scoreHeldOutPascal(app, heldOut);
   const transfer = await evaluateTransfer(app, coco, (line) => app.logger.info(line));
-  const wordPairs = await evaluateWordPairs(app, coco, { tune: false }, (line) => app.logger.info(line));
+  const wordPairs = await evaluateWordPairs(app, coco, (line) => app.logger.info(line));
   const photoMeasures = await evaluatePhotos(app, (line) => app.logger.info(line));
   const reference = await evaluateReference(app, config, false);
 
@@ -321,21 +321,23 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
     for (const trial of results.chosen.trials) process.stdout.write(`${cvRow(trial).map((x) => (typeof x === 'number' ? x.toFixed(3) : x)).join(' | ')}\n`);
     process.stdout.write(`chosen: ${JSON.stringify(results.chosen.chosen)}\nConSE: ${describe(results.chosen.conse.best)}\n`);
   }
+  for (const trial of results.tagFusion?.trials ?? []) process.stdout.write(`tag fusion: ${describe(trial)}\n`);
+  if (results.tagFusion) process.stdout.write(`tag fusion chosen: ${JSON.stringify(results.tagFusion.chosen)}\n`);
   for (const trial of results.conseTrials ?? []) process.stdout.write(`ConSE: ${describe(trial)}\n`);
   process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
   process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
   process.stdout.write(`cross-validation after, the model fitted on Pascal alone: ${describe(results.crossValidation.afterPascalModel)}\n`);
   process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
-  for (const when of ['before', 'after', 'afterPascalModel'] as const) {
+  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel'] as const) {
     const s = results.coco?.[when];
     if (s) process.stdout.write(`COCO ${when}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
   }
 }
 
-/** `--word-pairs`: texts of two words alone (with `--tune`, reference photos too), printed and written to eval/word-pairs.json. */
+/** `--word-pairs`: texts of two words alone, printed and written to eval/word-pairs.json. */
 async function evaluateWordPairsOnly(app: App, config: Config): Promise<void> {
   const coco = await scoreCocoSample(app, config.assets.dir);
-  const results = await evaluateWordPairs(app, coco, { tune: process.argv.includes('--tune') }, (line) => app.logger.info(line));
+  const results = await evaluateWordPairs(app, coco, (line) => app.logger.info(line));
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(path.join(OUT_DIR, 'word-pairs.json'), `${JSON.stringify(results, null, 2)}\n`);
   printWordPairs(results, (text) => process.stdout.write(text));

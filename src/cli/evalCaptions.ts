@@ -4,6 +4,7 @@
 // through the API's code: bytes → features → the stored word model, and tags
 // come from the tag vocabulary folded as the API folds them.
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import sharp from 'sharp';
 import type { App } from '../app.js';
 import { listCocoSample, type CocoSamplePhoto } from '../dataset/cocoSample.js';
@@ -21,6 +22,7 @@ import {
   type QueryScore,
 } from '../eval/captionMetrics.js';
 import { COCO_QUERY_WORDS } from '../eval/cocoQueries.js';
+import { cachedFeatures } from '../eval/featureCache.js';
 import type { ReportTable, SampleGrid, Thumbnail } from '../eval/evalReport.js';
 import { mentions } from '../eval/wordForms.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
@@ -71,15 +73,20 @@ async function tagsOf(app: App, vector: Float32Array): Promise<string[]> {
   return fuseTags(candidates, [], TAGS_PER_PHOTO).map((tag) => tag.text);
 }
 
-/** Each photo's image features and word-space vector, as the API computes them for new bytes. */
-export async function embedCocoPhotos(app: App, photos: readonly { file: string }[]): Promise<{ features: Float32Array[]; vectors: Float32Array[] }> {
-  const features: Float32Array[] = [];
+/**
+ * Each photo's image features and word-space vector, as the API computes them
+ * for new bytes. The features of the whole photo list are kept in the
+ * evaluation's feature cache (DATA_DIR/eval): a later run reads them.
+ */
+export async function embedCocoPhotos(
+  app: App,
+  name: string,
+  photos: readonly { id: string; file: string }[],
+): Promise<{ features: Float32Array[]; vectors: Float32Array[] }> {
+  const features = (await cachedFeatures(app.embedder, name, photos, path.join(app.config.dataDir, 'eval'))).map((row) => row.features);
   const vectors: Float32Array[] = [];
-  for (let start = 0; start < photos.length; start += EMBED_BATCH) {
-    const bytes = await Promise.all(photos.slice(start, start + EMBED_BATCH).map((photo) => readFile(photo.file)));
-    const embedded = (await app.embedder.embedImages(bytes)).map((image) => image.features);
-    features.push(...embedded);
-    vectors.push(...(await app.embedder.projectManyToWords(embedded)));
+  for (let start = 0; start < features.length; start += EMBED_BATCH) {
+    vectors.push(...(await app.embedder.projectManyToWords(features.slice(start, start + EMBED_BATCH))));
   }
   return { features, vectors };
 }
@@ -87,7 +94,7 @@ export async function embedCocoPhotos(app: App, photos: readonly { file: string 
 export async function scoreCocoSample(app: App, assetsDir: string) {
   const sample = listCocoSample(assetsDir);
   if (sample.length === 0) return null;
-  const { features, vectors } = await embedCocoPhotos(app, sample);
+  const { features, vectors } = await embedCocoPhotos(app, 'coco', sample);
   const photos: ScoredPhoto[] = [];
   for (const [i, photo] of sample.entries()) {
     photos.push({

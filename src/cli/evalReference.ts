@@ -8,7 +8,8 @@
 // held-out Pascal photos, before (Pascal's captions alone, today's
 // parameters, the model fitted on Pascal's training split) and after (Pascal
 // and the reference set, the served parameters, the model fitted on both).
-// `--reference-limit N` reads only the first N reference photos (quick runs).
+// `--tag-fusion` searches the tag fusion alone (tags only, at the served k and
+// T). `--reference-limit N` reads only the first N reference photos (quick runs).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app.js';
@@ -37,17 +38,28 @@ import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { scoreCocoSample, type CaptionScores } from './evalCaptions.js';
 import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvRecipe, type CvResult, type PreparedCv } from './evalReferenceCv.js';
-import { chooseSettings, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
+import { chooseSettings, chooseTagFusion, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
 import { scoreCoco } from './evalTransfer.js';
 
 const SEARCH_VECTOR_BATCH = 8;
 const limitArg = process.argv.indexOf('--reference-limit');
-const REFERENCE_LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : undefined;
+export const REFERENCE_LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : undefined;
 
 /** The photos of a set with their features and top ImageNet classes (embedded on the first run, then read from the cache). */
-async function withFeatures<T extends { id: string; file: string }>(app: App, config: Config, name: string, photos: T[], limit?: number) {
+export async function withFeatures<T extends { id: string; file: string }>(app: App, config: Config, name: string, photos: T[], limit?: number) {
   const features = await cachedFeatures(app.embedder, name, photos, path.join(config.dataDir, 'eval'), limit);
   return features.map((f, i) => ({ ...photos[i]!, ...f }));
+}
+
+/** The unit vectors similarImages and the neighbour search compare, of photos' features (through the stored projection). */
+export async function searchedImageVectors(app: App, features: readonly Float32Array[]): Promise<Float32Array[]> {
+  const vectors: Float32Array[] = [];
+  // A batch at a time: each reads the stored projection, and 7,091 at once would wait for connections.
+  for (let start = 0; start < features.length; start += SEARCH_VECTOR_BATCH) {
+    const batch = features.slice(start, start + SEARCH_VECTOR_BATCH);
+    vectors.push(...(await Promise.all(batch.map(async (f) => l2Normalize((await app.services.images.searchVector(f)).vector)))));
+  }
+  return vectors;
 }
 
 /** Fits a ridge recipe on captioned photos: features → unit word-space vector. */
@@ -68,8 +80,10 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   const reference = await withFeatures(app, config, 'reference', listReferencePhotos(config.assets.dir), REFERENCE_LIMIT);
   if (reference.length === 0) return null;
   const pascalRows = await wordSpace.trainingImages();
+  const conse = choose || process.argv.includes('--conse');
+  // The ImageNet classes of Pascal's photos feed ConSE alone: embedded only when it is measured.
   const pascalClasses = new Map(
-    (await withFeatures(app, config, 'pascal', listPascalImages(config.assets.dir), REFERENCE_LIMIT)).map((photo) => [photo.id, photo.classes]),
+    conse ? (await withFeatures(app, config, 'pascal', listPascalImages(config.assets.dir), REFERENCE_LIMIT)).map((photo) => [photo.id, photo.classes]) : [],
   );
   const heldOutIds = new Set((await wordSpace.heldOutImages()).map((row) => row.id));
   const labels = readImageNetLabels(mobilenetDir(config.assets.dir));
@@ -110,6 +124,8 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   const conseTrials = process.argv.includes('--conse')
     ? await Promise.all(CONSE_WEIGHTS.map((conseWeight) => scoreSetting(cv, { recipe: recipes.indexOf(SERVED_RECIPE), p: TRANSFER, conseWeight }, rules)))
     : null;
+  // `--tag-fusion`: the tag fusion's grid alone at the served k and T (tags only).
+  const tagFusion = process.argv.includes('--tag-fusion') ? chooseTagFusion(cv, recipes.indexOf(SERVED_RECIPE), TRANSFER, log) : null;
   const at = (recipe: CvRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
   const crossValidation = {
     before: await at(TODAY_RECIPE, TRANSFER_BEFORE),
@@ -121,13 +137,8 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   // Held out: Pascal's 200 and the COCO sample, never read above.
   const searched = await images.findEmbeddings(pascalRows.map((row) => row.id));
   const pascalImage = new Map(pascalRows.map((row, i) => [row.id, l2Normalize(searched[i]!)]));
-  const referenceImage: Float32Array[] = [];
-  // A batch at a time: each reads the stored projection, and 7,091 at once would wait for connections.
-  for (let start = 0; start < referenceCv.length; start += SEARCH_VECTOR_BATCH) {
-    const batch = referenceCv.slice(start, start + SEARCH_VECTOR_BATCH);
-    referenceImage.push(...(await Promise.all(batch.map(async (photo) => l2Normalize((await app.services.images.searchVector(photo.features)).vector)))));
-  }
-  const pool = {
+  const referenceImage = await searchedImageVectors(app, referenceCv.map((photo) => photo.features));
+  const pools = {
     before: buildPool(pascal.map((photo) => ({ ...photo, imageVector: pascalImage.get(photo.id)! })), vectors),
     reference: buildPool(referenceCv.map((photo, i) => ({ ...photo, imageVector: referenceImage[i]! })), vectors),
   };
@@ -136,16 +147,26 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     after: fitRecipe([...training, ...referenceCv], SERVED_RECIPE, vectors),
   };
   const heldOut = pascal.filter((photo) => heldOutIds.has(photo.id));
-  const pascalHeldOut = async (when: 'before' | 'after', p: TransferParameters) => {
-    const photos = heldOut.map((photo) => ({ ...photo, category: photo.category!, imageVector: pascalImage.get(photo.id)!, wordVector: models[when](photo.features) }));
-    const trainingPool = pool.before.filter((photo) => !heldOutIds.has(photo.id));
-    const near = nearestInPool(photos, when === 'before' ? trainingPool : [...trainingPool, ...pool.reference], p.neighbours);
+  // One change at a time as well (pool, model, parameters), to say which one moves the class floor.
+  const pascalHeldOut = async (pool: 'before' | 'after', model: 'before' | 'after', p: TransferParameters) => {
+    const photos = heldOut.map((photo) => ({ ...photo, category: photo.category!, imageVector: pascalImage.get(photo.id)!, wordVector: models[model](photo.features) }));
+    const trainingPool = pools.before.filter((photo) => !heldOutIds.has(photo.id));
+    const near = nearestInPool(photos, pool === 'before' ? trainingPool : [...trainingPool, ...pools.reference], p.neighbours);
     return { ...scorePascalTags(photos, near, scorer, p), ...(await scorePascalText(photos, near, vectors, p, rules)) };
   };
-  const pascalFloors = { before: await pascalHeldOut('before', TRANSFER_BEFORE), after: await pascalHeldOut('after', TRANSFER) };
+  const pascalFloors = {
+    before: await pascalHeldOut('before', 'before', TRANSFER_BEFORE),
+    after: await pascalHeldOut('after', 'after', TRANSFER),
+    parts: {
+      referencePoolOnly: await pascalHeldOut('after', 'before', TRANSFER_BEFORE),
+      parametersOnly: await pascalHeldOut('before', 'before', TRANSFER),
+      modelOnly: await pascalHeldOut('before', 'after', TRANSFER_BEFORE),
+      referencePoolAndParameters: await pascalHeldOut('after', 'before', TRANSFER),
+    },
+  };
 
   const coco = await scoreCocoSample(app, config.assets.dir);
-  let cocoScores: Record<'before' | 'after' | 'afterPascalModel', CaptionScores> | null = null;
+  let cocoScores: Record<'before' | 'after' | 'afterPascalModel' | 'afterPlainTags', CaptionScores> | null = null;
   let cocoPhotos: Record<'before' | 'after', { photos: TransferPhoto[]; near: ReturnType<typeof nearestInPool> }> | null = null;
   if (coco) {
     const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
@@ -156,13 +177,19 @@ export async function evaluateReference(app: App, config: Config, choose = proce
         imageVector: l2Normalize(projected[i]!.vector),
         wordVector: models[when](coco.features[i]!),
       }));
-      return { photos, near: nearestInPool(photos, when === 'before' ? pool.before : [...pool.before, ...pool.reference], p.neighbours) };
+      return { photos, near: nearestInPool(photos, when === 'before' ? pools.before : [...pools.before, ...pools.reference], p.neighbours) };
     };
     cocoPhotos = { before: cocoSet('before', TRANSFER_BEFORE), after: cocoSet('after', TRANSFER) };
     cocoScores = {
       before: await scoreCoco(cocoPhotos.before.photos, cocoPhotos.before.near, scorer, coco.queries, true, true, rules, TRANSFER_BEFORE),
       after: await scoreCoco(cocoPhotos.after.photos, cocoPhotos.after.near, scorer, coco.queries, true, true, rules, TRANSFER),
       // The reference pool and the served parameters, the model still fitted on Pascal's training split alone.
+      // The served pool and parameters with the tag fusion before the share exponent and the shown caption word.
+      afterPlainTags: await scoreCoco(cocoPhotos.after.photos, cocoPhotos.after.near, scorer, coco.queries, true, true, rules, {
+        ...TRANSFER,
+        tagShareExponent: 1,
+        tagShowsCaptionWord: false,
+      }),
       afterPascalModel: await scoreCoco(
         cocoPhotos.after.photos.map((photo, i) => ({ ...photo, wordVector: models.before(coco.features[i]!) })),
         cocoPhotos.after.near,
@@ -176,7 +203,16 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     };
   }
   return {
-    results: { referencePhotos: reference.length, cvQueryWords: queries.map((q) => q.word), chosen, conseTrials, crossValidation, pascalFloors, coco: cocoScores },
+    results: {
+      referencePhotos: reference.length,
+      cvQueryWords: queries.map((q) => q.word),
+      chosen,
+      tagFusion,
+      conseTrials,
+      crossValidation,
+      pascalFloors,
+      coco: cocoScores,
+    },
     cv,
     coco,
     cocoPhotos,

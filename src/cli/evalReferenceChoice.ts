@@ -11,10 +11,10 @@
 import type { TransferParameters } from '../embedding/index.js';
 import type { TextSearchRules } from '../eval/transfer.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
-import { scoreSetting, tagMerit, textMerit, type CvResult, type CvSetting, type FusedVectors, type PreparedCv } from './evalReferenceCv.js';
+import { scoreSetting, scoreTagSetting, tagMerit, textMerit, type CvResult, type CvSetting, type FusedVectors, type PreparedCv } from './evalReferenceCv.js';
 
 /** The transfer's parameters before issue 25 (chosen on Pascal's 800 training photos alone). */
-export const TRANSFER_BEFORE: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
+export const TRANSFER_BEFORE: TransferParameters = { neighbours: 10, temperature: 0.2, tagWeight: 0.9, tagShareExponent: 1, tagShowsCaptionWord: false, textWeight: 1, textVoteWeight: 1 };
 
 /** Caption-only ridge maps (the served family since issue 17), by strength, with and without IDF weights. */
 export const REFERENCE_RECIPES: readonly RidgeRecipe[] = [
@@ -124,8 +124,48 @@ export async function chooseSettings(cv: PreparedCv, rules: TextSearchRules, log
   return { trials, chosen, conse: { best: conseBest, without } };
 }
 
+/** The tag fusion's grid at the served k and T (`--tag-fusion`): tag weight, share exponent, and the shown word. */
+const TAG_FUSION_GRID = {
+  tagWeight: [0.8, 0.9, 1],
+  tagShareExponent: [0.25, 0.5, 0.75, 1],
+  tagShowsCaptionWord: [false, true],
+};
+
+export interface TagFusionChoice {
+  trials: CvResult[];
+  chosen: TransferParameters;
+}
+
+/**
+ * The tag fusion chosen on the folds alone (tags only: text search does not
+ * read it): the best mean tag precision@5 of the two sets, among settings that
+ * keep the Pascal class word among the first 5 tags within FLOOR_SLACK of
+ * today's fusion at the same k and T; a tie (TIE) goes to the values nearest
+ * today's (tag weight 0.9, the plain share, the tag's name shown).
+ */
+export function chooseTagFusion(cv: PreparedCv, recipe: number, base: TransferParameters, log: (line: string) => void): TagFusionChoice {
+  const trials: CvResult[] = [];
+  for (const tagWeight of TAG_FUSION_GRID.tagWeight) {
+    for (const tagShareExponent of TAG_FUSION_GRID.tagShareExponent) {
+      for (const tagShowsCaptionWord of TAG_FUSION_GRID.tagShowsCaptionWord) {
+        const result = scoreTagSetting(cv, { recipe, p: { ...base, tagWeight, tagShareExponent, tagShowsCaptionWord }, conseWeight: 0 });
+        trials.push(result);
+        log(`tag fusion: ${describe(result)}`);
+      }
+    }
+  }
+  const today = trials.find((r) => r.p.tagWeight === 0.9 && r.p.tagShareExponent === 1 && !r.p.tagShowsCaptionWord)!;
+  const eligible = trials.filter((r) => r.pascal.tagsTop5 >= today.pascal.tagsTop5 - FLOOR_SLACK);
+  const top = Math.max(...eligible.map(tagMerit));
+  const change = (r: CvResult) =>
+    Math.abs(Math.log(r.p.tagWeight / 0.9)) + Math.abs(Math.log(r.p.tagShareExponent)) + (r.p.tagShowsCaptionWord ? 1 : 0);
+  const chosen = eligible.filter((r) => tagMerit(r) >= top - TIE).reduce((a, b) => (change(b) < change(a) ? b : a));
+  return { trials, chosen: chosen.p };
+}
+
 const f3 = (x: number) => x.toFixed(3);
-const p = (x: TransferParameters) => `k ${x.neighbours}, T ${x.temperature}, tag ${x.tagWeight}, text ${x.textWeight}, vote ${x.textVoteWeight}`;
+const p = (x: TransferParameters) =>
+  `k ${x.neighbours}, T ${x.temperature}, tag ${x.tagWeight}, share^${x.tagShareExponent}${x.tagShowsCaptionWord ? ', caption word shown' : ''}, text ${x.textWeight}, vote ${x.textVoteWeight}`;
 
 export function describe(r: CvResult): string {
   return (
@@ -138,13 +178,14 @@ export function describe(r: CvResult): string {
 
 /** The table's header and a row per trial (docs/models.md and the report use both). */
 export const CV_HEADER = [
-  'recipe', 'k', 'T', 'tag weight', 'text weight', 'vote weight', 'ConSE',
+  'recipe', 'k', 'T', 'tag weight', 'tag share exponent', 'caption word shown', 'text weight', 'vote weight', 'ConSE',
   'reference tag P@5', 'reference tag R@10', 'reference text P@10',
   'Pascal tag P@5', 'Pascal tag R@10', 'Pascal text P@10', 'Pascal class P@10', 'Pascal tags top-5',
 ];
 
 export const cvRow = (r: CvResult): (string | number)[] => [
-  r.recipeName, String(r.p.neighbours), String(r.p.temperature), String(r.p.tagWeight), String(r.p.textWeight), String(r.p.textVoteWeight),
+  r.recipeName, String(r.p.neighbours), String(r.p.temperature), String(r.p.tagWeight), String(r.p.tagShareExponent),
+  r.p.tagShowsCaptionWord ? 'yes' : 'no', String(r.p.textWeight), String(r.p.textVoteWeight),
   String(r.conseWeight),
   r.reference.tagPrecisionAt5, r.reference.tagRecallAt10, r.reference.openTextToImage,
   r.pascal.tagPrecisionAt5, r.pascal.tagRecallAt10, r.pascal.openTextToImage, r.pascal.classTextToImage, r.pascal.tagsTop5,

@@ -199,6 +199,29 @@ export async function scoreSetting(cv: PreparedCv, s: CvSetting, rules: TextSear
   return { ...s, recipeName: cvRecipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
 }
 
+/** Tags alone under a setting (no text search: no round trip), each figure the mean over the folds; text figures left 0. */
+export function scoreTagSetting(cv: PreparedCv, s: CvSetting): CvResult {
+  const scoreTagsOf = (set: FoldSet) => {
+    const tags = set.photos.map((photo, i) => cv.scorer.tags({ ...photo, wordVector: set.wordVectors[s.recipe]![i]! }, set.neighbours[i]!, s.p));
+    const scored = set.photos.map((photo, i) => ({
+      id: photo.id,
+      captions: photo.captions,
+      captionWords: captionWordSet(photo.captions),
+      vector: photo.imageVector,
+      tags: tags[i]!.map((tag) => tag.text),
+    }));
+    const summary = summarise(scored, null);
+    const tagsTop5 = average(tags.map((list, i) => (list.slice(0, 5).some((tag) => namesClass(tag, set.photos[i]!.category ?? '')) ? 1 : 0)));
+    return { tagPrecisionAt5: summary.tagPrecisionAt5, tagRecallAt10: summary.tagRecallAt10, openTextToImage: 0, tagsTop5 };
+  };
+  const pascal = cv.folds.map((fold) => ({ ...scoreTagsOf(fold.pascal), classTextToImage: 0 }));
+  const reference = cv.folds.map((fold) => {
+    const { tagsTop5: _, ...scores } = scoreTagsOf(fold.reference);
+    return scores;
+  });
+  return { ...s, recipeName: recipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
+}
+
 /** Tags' figure of merit: tag precision@5, the mean of the two sets. */
 export const tagMerit = (r: CvResult) => (r.pascal.tagPrecisionAt5 + r.reference.tagPrecisionAt5) / 2;
 /** Text search's: open-vocabulary P@10, the mean of the two sets. */

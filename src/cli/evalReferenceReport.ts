@@ -35,12 +35,22 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
       [`${label}: tag precision@5`, f.tagPrecisionAt5],
     );
   }
+  const parts = {
+    referencePoolOnly: 'only the reference set added to the pool',
+    parametersOnly: 'only the served k and T',
+    modelOnly: 'only the model fitted on both',
+    referencePoolAndParameters: 'the reference pool and the served k and T, the model fitted on Pascal',
+  } as const;
+  for (const [part, label] of Object.entries(parts) as [keyof typeof parts, string][]) {
+    rows.push([`Pascal held out, ${label}: class text→image P@10 (vector side)`, r.pascalFloors.parts[part].classTextToImage]);
+  }
   const cocoLabels = {
     before: 'Pascal pool, today',
     after: 'Pascal + reference pool, served, model fitted on both',
     afterPascalModel: 'Pascal + reference pool, served, model fitted on Pascal alone',
+    afterPlainTags: 'Pascal + reference pool, served, tags by the plain share and the tag\'s name',
   } as const;
-  for (const when of ['before', 'after', 'afterPascalModel'] as const) {
+  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel'] as const) {
     const s = r.coco?.[when];
     if (!s) continue;
     const label = `COCO no COCO captions, ${cocoLabels[when]}`;

@@ -100,6 +100,8 @@ export interface TagCandidate {
   source?: TagSource;
   /** The neighbours whose captions voted for its tag, in no order (scoreTags; heaviestVoters picks the evidence); none when not said. */
   voters?: readonly TagVoter[];
+  /** The word of its tag that the captions used most (scoreTags): the tag is shown as it. Not said: the tag's own name. */
+  shown?: string;
 }
 
 /** A neighbour (by its place, nearest first) and its part of a tag's vote. */
@@ -133,7 +135,10 @@ export function foldTags(
     if (vector && chosen.some((other) => dot(other, vector) >= nearDuplicateCosine)) continue;
     seen.add(lemmaKey(tag));
     if (vector) chosen.push(vector);
-    tags.push({ text: tag, distance: candidate.distance, synonyms: candidate.synonyms, source: candidate.source ?? 'MODEL', voters: candidate.voters ?? [] });
+    // Shown as the word the captions used (couch, where the tag is named sofa); the tag's other words stay its synonyms.
+    const text = candidate.shown ?? tag;
+    const synonyms = text === tag ? candidate.synonyms : [tag, ...candidate.synonyms.filter((word) => word !== text)];
+    tags.push({ text, distance: candidate.distance, synonyms, source: candidate.source ?? 'MODEL', voters: candidate.voters ?? [] });
   }
   return tags;
 }

@@ -17,6 +17,14 @@ export interface TransferParameters {
   temperature: number;
   /** A tag's score: tagWeight × the neighbours' vote + (1 − tagWeight) × the model's cosine. */
   tagWeight: number;
+  /**
+   * A neighbour's part of a tag's vote is its weight × (the share of its
+   * captions using the tag) ^ tagShareExponent: below 1, a word one caption of
+   * five uses counts for more of what all five would give (1: the plain share).
+   */
+  tagShareExponent: number;
+  /** A tag is shown as the word of it that the captions used most (couch, where the tag is named sofa), else by its name. */
+  tagShowsCaptionWord: boolean;
   /** The transferred vector's weight against the model's unit vector in the searched one (the store mixes them: searched_text_vector). */
   textWeight: number;
   /** How much the neighbours' vote for the text's words adds to the searched vector's cosine (the store scores: text_search_score). */
@@ -25,8 +33,18 @@ export interface TransferParameters {
 
 // Chosen by the cross-validation on folds of Pascal's training split and the
 // reference set, for a pool of about 8,000 captioned photos (docs/models.md,
-// "Issue 25"; before: k 10, T 0.2, chosen with Pascal's 800 alone).
-export const TRANSFER: TransferParameters = { neighbours: 20, temperature: 0.1, tagWeight: 0.9, textWeight: 1, textVoteWeight: 1 };
+// "Issue 25"; before: k 10, T 0.2, chosen with Pascal's 800 alone); the share
+// exponent and the shown caption word by the same folds, tags alone (its
+// "Follow-up").
+export const TRANSFER: TransferParameters = {
+  neighbours: 20,
+  temperature: 0.1,
+  tagWeight: 1,
+  tagShareExponent: 0.75,
+  tagShowsCaptionWord: true,
+  textWeight: 1,
+  textVoteWeight: 1,
+};
 
 /**
  * A text of several words: a photo's vote is the shifted geometric mean of its
@@ -191,19 +209,45 @@ export interface TagEvidence {
 /**
  * Every candidate word scored, best first: the photo's own caption words
  * first (by the share of its captions using them), then tagWeight × the
- * neighbours' vote (per tag, so dog and dogs vote together) + (1 − tagWeight)
- * × the model's cosine. Words no neighbour uses still come from the model.
+ * neighbours' vote (per tag, so dog and dogs vote together; each neighbour's
+ * share raised to tagShareExponent) + (1 − tagWeight) × the model's cosine.
+ * Words no neighbour uses still come from the model. Each candidate also
+ * names the word of its tag that the captions used most (`shown`: own
+ * captions first, then the neighbours' vote), which the tag is shown as.
  */
 export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFER): ScoredTag[] {
   const weights = neighbourWeights(evidence.neighbourDistances, p.temperature);
   const tagOf = (word: { text: string; tag: string | null }) => word.tag ?? word.text;
-  // Per tag and neighbour, the largest share among the tag's words.
+  const part = (n: number, share: number) => (weights[n] ?? 0) * Math.pow(share, p.tagShareExponent);
+  // Per tag and neighbour, the largest share among the tag's words; the same per form of the tag (plurals folded: dogs is dog).
   const uses = new Map<string, Map<number, number>>();
+  const formUses = new Map<string, Map<string, Map<number, number>>>();
   for (const word of evidence.voted) {
     const byNeighbour = uses.get(tagOf(word)) ?? new Map<number, number>();
-    word.neighbours.forEach((n, i) => byNeighbour.set(n, Math.max(byNeighbour.get(n) ?? 0, word.shares[i]!)));
+    const forms = formUses.get(tagOf(word)) ?? new Map<string, Map<number, number>>();
+    const form = lemmaKey(word.text) === lemmaKey(tagOf(word)) ? tagOf(word) : lemmaKey(word.text);
+    const byFormNeighbour = forms.get(form) ?? new Map<number, number>();
+    word.neighbours.forEach((n, i) => {
+      byNeighbour.set(n, Math.max(byNeighbour.get(n) ?? 0, word.shares[i]!));
+      byFormNeighbour.set(n, Math.max(byFormNeighbour.get(n) ?? 0, word.shares[i]!));
+    });
     uses.set(tagOf(word), byNeighbour);
+    formUses.set(tagOf(word), forms.set(form, byFormNeighbour));
   }
+  // The form a tag is shown as: the one its own captions use most, then the one its neighbours vote for most.
+  const shownForm = (tag: string): string | undefined => {
+    let best: { form: string; own: number; vote: number } | undefined;
+    for (const [form, byNeighbour] of formUses.get(tag) ?? []) {
+      let own = 0;
+      let vote = 0;
+      for (const [n, share] of byNeighbour) {
+        if (n === OWN_CAPTIONS) own = share;
+        else vote += part(n, share);
+      }
+      if (!best || own > best.own || (own === best.own && (vote > best.vote || (vote === best.vote && form < best.form)))) best = { form, own, vote };
+    }
+    return best?.form;
+  };
   const evidenceFor = (tag: string) => {
     let vote = 0;
     let own = 0;
@@ -211,8 +255,8 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
     for (const [n, share] of uses.get(tag) ?? []) {
       if (n === OWN_CAPTIONS) own = share;
       else {
-        vote += (weights[n] ?? 0) * share;
-        voters.push({ place: n, weight: (weights[n] ?? 0) * share });
+        vote += part(n, share);
+        voters.push({ place: n, weight: part(n, share) });
       }
     }
     return { vote, own, voters };
@@ -228,7 +272,7 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
     const source: TagSource = own > 0 ? 'CAPTION' : vote > 0 ? 'SIMILAR_PHOTOS' : 'MODEL';
     const score = own + p.tagWeight * vote + (1 - p.tagWeight) * modelWordScore(word);
     const { text, tag, distance, vector, synonyms } = word;
-    return { text, tag, distance, vector, synonyms, score, source, voters };
+    return { text, tag, distance, vector, synonyms, score, source, voters, shown: p.tagShowsCaptionWord ? shownForm(tagOf(word)) : undefined };
   });
   return scored.sort((a, b) => b.score - a.score || a.distance - b.distance || (a.text < b.text ? -1 : 1));
 }

@@ -17,6 +17,7 @@ import {
   textVoteKeys,
   transferredVector,
   transferredWordVotes,
+  TRANSFER,
   type FoldedTag,
   type TagCandidate,
   type TransferParameters,
@@ -332,6 +333,8 @@ export async function crossValidate(
   rules: TextSearchRules,
 ): Promise<{ trials: CvTrial[]; modelOnly: CvTrial; chosen: TransferParameters }> {
   const folds = Array.from({ length: CV_FOLDS }, (_, f) => rows.filter((_, i) => i % CV_FOLDS === f));
+  // Not searched here (the reference set's cross-validation chose it): the served one.
+  const { tagShareExponent, tagShowsCaptionWord } = TRANSFER;
   const maxK = Math.max(...CV_GRID.neighbours);
   const prepared = folds.map((fold, f) => {
     const rest = rows.filter((_, i) => i % CV_FOLDS !== f);
@@ -348,17 +351,17 @@ export async function crossValidate(
     const tags = prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
     return { ...p, ...averages(tags), ...averages(await textScores(p)) } as CvTrial;
   };
-  const modelOnly = await trial({ neighbours: 0, temperature: 0, tagWeight: 0, textWeight: 0, textVoteWeight: 0 });
+  const modelOnly = await trial({ neighbours: 0, temperature: 0, tagWeight: 0, tagShareExponent, tagShowsCaptionWord, textWeight: 0, textVoteWeight: 0 });
   const trials: CvTrial[] = [];
   for (const neighbours of CV_GRID.neighbours) {
     for (const temperature of CV_GRID.temperature) {
       const tagTrials = CV_GRID.tagWeight.map((tagWeight) => {
-        const p = { neighbours, temperature, tagWeight, textWeight: 0, textVoteWeight: 0 };
+        const p = { neighbours, temperature, tagWeight, tagShareExponent, tagShowsCaptionWord, textWeight: 0, textVoteWeight: 0 };
         return prepared.map(({ photos, neighbours: near }) => scorePascalTags(photos, near, scorer, p));
       });
       const textGrid = CV_GRID.textWeight.flatMap((textWeight) => CV_GRID.textVoteWeight.map((textVoteWeight) => ({ textWeight, textVoteWeight })));
       const textTrials: PascalTextScores[][] = [];
-      for (const weights of textGrid) textTrials.push(await textScores({ neighbours, temperature, tagWeight: 0, ...weights }));
+      for (const weights of textGrid) textTrials.push(await textScores({ neighbours, temperature, tagWeight: 0, tagShareExponent, tagShowsCaptionWord, ...weights }));
       CV_GRID.tagWeight.forEach((tagWeight, i) =>
         textGrid.forEach((weights, j) =>
           trials.push({
@@ -392,6 +395,8 @@ export async function crossValidate(
       neighbours: pair.k,
       temperature: pair.temperature,
       tagWeight: tagBest.tagWeight,
+      tagShareExponent,
+      tagShowsCaptionWord,
       textWeight: textBest.textWeight,
       textVoteWeight: textBest.textVoteWeight,
     },
