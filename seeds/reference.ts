@@ -52,8 +52,16 @@ export async function referenceState(seedState: Repositories['seedState']): Prom
   return recorded.removed ? 'removed' : 'done';
 }
 
+/** What the reference set's phases (storing it, then training the word model again) work with. */
+export interface ReferenceDeps {
+  config: Config;
+  logger: Logger;
+  repositories: Repositories;
+  embedder: Embedder;
+}
+
 export async function seedReference(
-  deps: { config: Config; logger: Logger; repositories: Repositories; embedder: Embedder },
+  deps: ReferenceDeps,
   hooks: ReferenceHooks = {},
 ): Promise<ReferenceOutcome> {
   const { config, logger, repositories, embedder } = deps;

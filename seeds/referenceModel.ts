@@ -8,12 +8,8 @@
 // photo keeps a vector throughout). Recorded done in its own seed state row;
 // a stop before that row is written trains again on the next start.
 // `npm run reference -- --remove` trains again without the reference photos.
-import type { Config } from '../src/config.js';
-import type { Embedder } from '../src/embedding/index.js';
-import type { Logger } from '../src/logger.js';
-import type { Repositories } from '../src/repositories/index.js';
 import { TransferService } from '../src/services/transferService.js';
-import { REFERENCE_PHASE } from './reference.js';
+import { REFERENCE_PHASE, type ReferenceDeps } from './reference.js';
 import { fitAndSaveWordModel, readTrainingRowsInPages, type TrainingSummary, type WordModelOptions } from './wordModel.js';
 
 /** The seed state row: the served model was trained with the reference set. */
@@ -22,13 +18,6 @@ export const REFERENCE_MODEL_RECORD = 'reference_word_model';
 const READ_PAGE = 64;
 /** Photos projected again a statement. */
 const PROJECT_PAGE = 8;
-
-export interface RetrainDeps {
-  config: Config;
-  logger: Logger;
-  repositories: Repositories;
-  embedder: Embedder;
-}
 
 export interface RetrainResult {
   trained: TrainingSummary;
@@ -39,7 +28,7 @@ export interface RetrainResult {
 }
 
 /** Trains on every captioned photo stored now, serves the new model and projects every photo again with it. */
-export async function retrainOnCaptioned(deps: RetrainDeps, options: WordModelOptions, onProjected?: (done: number) => void): Promise<RetrainResult> {
+export async function retrainOnCaptioned(deps: ReferenceDeps, options: WordModelOptions, onProjected?: (done: number) => void): Promise<RetrainResult> {
   const { repositories, embedder, logger, config } = deps;
   const started = Date.now();
   const rows = await readTrainingRowsInPages(repositories, READ_PAGE);
@@ -67,7 +56,7 @@ export async function retrainOnCaptioned(deps: RetrainDeps, options: WordModelOp
 }
 
 /** Once the reference set is stored (and not removed): the model trained again with it, once. */
-export async function seedReferenceModel(deps: RetrainDeps, options: WordModelOptions): Promise<RetrainResult | undefined> {
+export async function seedReferenceModel(deps: ReferenceDeps, options: WordModelOptions): Promise<RetrainResult | undefined> {
   const done = await deps.repositories.seedState.completed();
   const reference = done.get(REFERENCE_PHASE);
   if (!reference || reference.removed || done.has(REFERENCE_MODEL_RECORD)) return undefined;
