@@ -100,9 +100,9 @@ export async function ensureTagVocabulary(
   const wordnet = loadWordNet();
   const rule = TAG_VOCABULARY_RULES[DEFAULT_TAG_VOCABULARY_RULE]!;
   const chosen = selectTagWords(await deps.words.alphabeticWords(), wordnet, rule, size, classWords);
-  const filled = await deps.tagVocabulary.replaceTagVocabulary(chosen);
-  const tagOf = foldTagVocabulary(await deps.tagVocabulary.tagVocabulary(), classWords, (word) => wordnet.mainSense(word));
-  await deps.tagVocabulary.setTags(tagOf);
+  // Folded before it is stored, so each row is written once with its tag.
+  const tagOf = foldTagVocabulary(await deps.words.vectorsInRankOrder(chosen), classWords, (word) => wordnet.mainSense(word));
+  const filled = await deps.tagVocabulary.replaceTagVocabulary(chosen, tagOf);
   const tags = new Set(tagOf.values()).size;
   logger.info(
     `tag vocabulary: ${filled} words (the ${size} most frequent words a photo can show, by the rule '${rule.name}', + class words), folded into ${tags} tags`,

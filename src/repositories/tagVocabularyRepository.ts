@@ -1,7 +1,7 @@
 // The tag vocabulary for seeding and evaluation: its upkeep (which words it
 // holds, each word's tag, the synonyms by migrations/010's fill_tag_synonyms)
 // and its reading, whole or nearest to a word-space vector.
-import type pg from 'pg';
+import pg from 'pg';
 import { withTransaction } from '../lib/transaction.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toFloat32, vectorParam, type VectorColumn } from './sqlParams.js';
@@ -20,6 +20,26 @@ const NEAREST_TAGS = {
 /** Photos' tag words hold each word's tag and synonyms (migrations/016): a new vocabulary or new tags make them stale. */
 const CLEAR_TRANSFER_TAG_WORDS = 'UPDATE images SET transfer_tag_words = NULL WHERE transfer_tag_words IS NOT NULL';
 
+/** tag_words' HNSW indexes as the catalog holds them: migration 003 stays the one home of their parameters. */
+const VECTOR_INDEXES = `SELECT i.relname AS name, pg_get_indexdef(i.oid) AS definition
+  FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am a ON a.oid = i.relam
+  WHERE x.indrelid = 'tag_words'::regclass AND a.amname = 'hnsw'`;
+
+/**
+ * Runs a rewrite of every vocabulary row without the HNSW index, then builds
+ * it again: 10,000 rows written through the index (inserted, then updated
+ * twice for tags and synonyms) held the embedded store for 19.3 s, the build
+ * takes 3.7 s (migrations/017). Inside the caller's transaction, so a failure
+ * leaves the index as it was; readers of tag_words wait for the commit.
+ */
+async function withoutVectorIndexes<T>(client: pg.PoolClient, rewrite: () => Promise<T>): Promise<T> {
+  const indexes = (await client.query<{ name: string; definition: string }>(VECTOR_INDEXES)).rows;
+  for (const { name } of indexes) await client.query(`DROP INDEX ${pg.escapeIdentifier(name)}`);
+  const result = await rewrite();
+  for (const { definition } of indexes) await client.query(definition);
+  return result;
+}
+
 export class TagVocabularyRepository {
   constructor(
     private readonly primary: pg.Pool,
@@ -30,19 +50,30 @@ export class TagVocabularyRepository {
     return countOf(this.primary, 'SELECT count(*)::int AS n FROM tag_words');
   }
 
-  /** Replaces the tag vocabulary with the stored words `texts` (chosen by the vocabulary rule), in one transaction. */
-  async replaceTagVocabulary(texts: readonly string[]): Promise<number> {
-    return withTransaction(this.primary, async (client) => {
-      await client.query('DELETE FROM tag_words');
-      // The tag words photos keep from their transfer (migrations/016) are of the old vocabulary: the transfer phase fills them again.
-      await client.query(CLEAR_TRANSFER_TAG_WORDS);
-      const result = await client.query(
-        'INSERT INTO tag_words (text, rank, embedding) SELECT text, rank, embedding FROM words WHERE text = ANY($1::text[])',
-        [texts],
-      );
-      await client.query('ANALYZE tag_words');
-      return result.rowCount ?? 0;
-    });
+  /**
+   * Replaces the tag vocabulary with the stored words `texts` (chosen by the
+   * vocabulary rule), each with its tag from `tagOf` (words not named keep
+   * their own) and the synonyms that follow, in one transaction.
+   */
+  async replaceTagVocabulary(texts: readonly string[], tagOf: ReadonlyMap<string, string> = new Map()): Promise<number> {
+    return withTransaction(this.primary, (client) =>
+      withoutVectorIndexes(client, async () => {
+        // Not DELETE: the index build below would index the deleted rows too.
+        await client.query('TRUNCATE tag_words');
+        const result = await client.query(
+          `INSERT INTO tag_words (text, rank, embedding, tag)
+           SELECT w.text, w.rank, w.embedding, t.tag FROM words w
+           LEFT JOIN unnest($2::text[], $3::text[]) AS t(text, tag) ON t.text = w.text
+           WHERE w.text = ANY($1::text[])`,
+          [texts, [...tagOf.keys()], [...tagOf.values()]],
+        );
+        await client.query('SELECT fill_tag_synonyms()');
+        // The tag words photos keep from their transfer (migrations/016) are of the old vocabulary: the transfer phase fills them again.
+        await client.query(CLEAR_TRANSFER_TAG_WORDS);
+        await client.query('ANALYZE tag_words');
+        return result.rowCount ?? 0;
+      }),
+    );
   }
 
   /** The whole tag vocabulary with vectors, in rank order (training, evaluation). */
@@ -63,14 +94,16 @@ export class TagVocabularyRepository {
 
   /** Stores each vocabulary word's tag (words not named keep their own) and every word's synonyms. */
   async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
-    await withTransaction(this.primary, async (client) => {
-      await client.query(
-        `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
-        [[...tagOf.keys()], [...tagOf.values()]],
-      );
-      await client.query('SELECT fill_tag_synonyms()');
-      await client.query(CLEAR_TRANSFER_TAG_WORDS);
-    });
+    await withTransaction(this.primary, (client) =>
+      withoutVectorIndexes(client, async () => {
+        await client.query(
+          `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
+          [[...tagOf.keys()], [...tagOf.values()]],
+        );
+        await client.query('SELECT fill_tag_synonyms()');
+        await client.query(CLEAR_TRANSFER_TAG_WORDS);
+      }),
+    );
   }
 
   /** Nearest vocabulary words to a word-space vector, by cosine distance, with their tags (evaluation: the model's tags alone). */

@@ -201,6 +201,15 @@ export class WordRepository {
     return new Map(result.rows.map((row) => [row.text, toFloat32(row.embedding)]));
   }
 
+  /** The stored words among `texts` with their vectors, most frequent first (the tag vocabulary's order). */
+  async vectorsInRankOrder(texts: readonly string[]): Promise<{ text: string; vector: Float32Array }[]> {
+    const result = await this.reader.query<{ text: string; embedding: number[] }>(
+      'SELECT text, embedding FROM words WHERE text = ANY($1::text[]) ORDER BY rank',
+      [texts],
+    );
+    return result.rows.map((row) => ({ text: row.text, vector: toFloat32(row.embedding) }));
+  }
+
   /** Approximate nearest words by cosine distance, through the HNSW index. */
   async nearest(vector: ArrayLike<number>, exclude: readonly string[], first: number, efSearch: number) {
     return queryWithHnsw<WordMatchRow>(
