@@ -3,14 +3,14 @@
 // modules in about a second less than tsx loads the sources, which is most of
 // a restart (docs/performance.md). Plain JavaScript: it runs before any
 // TypeScript can.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT_DIR = path.join(ROOT, 'dist');
-/** Written after a compile, dated as the newest source it saw: a source saved during a compile is compiled next time. */
+/** Written after a compile: the newest source time it saw (a source saved during a compile is compiled next time). */
 const STAMP = path.join(OUT_DIR, '.compiled');
 const SOURCE_DIRS = ['src', 'seeds'];
 /** Read at run time from beside the compiled modules, as `npm run build` lays them out. */
@@ -34,7 +34,7 @@ function newestSourceTime() {
 
 function compiledTime() {
   try {
-    return statSync(STAMP).mtimeMs;
+    return Number(readFileSync(STAMP, 'utf8'));
   } catch {
     return -1;
   }
@@ -70,7 +70,6 @@ async function compile() {
 const sourcesSeen = newestSourceTime();
 if (compiledTime() !== sourcesSeen) {
   await compile();
-  writeFileSync(STAMP, '');
-  utimesSync(STAMP, sourcesSeen / 1000, sourcesSeen / 1000);
+  writeFileSync(STAMP, String(sourcesSeen));
 }
 await import(pathToFileURL(path.join(OUT_DIR, 'src', 'cli', 'start.js')).href);
