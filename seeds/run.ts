@@ -225,7 +225,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   if (rewritten > 0 && rewritten >= COMPACT_SHARE * (await repositories.images.count(undefined, 'withReference'))) {
     await timeline.run('compact', ['transfer', 'duplicates'], async () => {
       const move = await repositories.images.compact();
-      if (move.moved > 0) logger.info(`compact: ${move.moved} photo rows moved into the first ${move.livePages} pages, longest statement ${Math.round(move.longestMs)} ms`);
+      if (move.moved > 0) logger.info(`compact: ${move.moved} photo rows moved into the first ${move.livePages} pages, longest statement ${Math.round(move.longestMs)} ms (VACUUM ${Math.round(move.longestVacuumMs)} ms)`);
     });
   }
   options.onReady?.();

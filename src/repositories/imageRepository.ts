@@ -294,7 +294,6 @@ export class ImageRepository {
   async compact(): Promise<TailMove> {
     await this.removeDeadRows();
     const move = await moveTailRowsForward(this.primary);
-    if (move.moved > 0) await this.removeDeadRows();
     await this.refreshStatistics();
     return move;
   }
