@@ -15,6 +15,8 @@ const MOVE_PASSES = 4;
  * Rows moved between VACUUMs: each moved row leaves a dead copy in every
  * index, and a VACUUM's time grows with them (2,000 took at most 0.8 s,
  * 14,000 took 27.7 s at load 15): many thousands are freed a part at a time.
+ * Not fewer: each VACUUM records the tail pages the moves just emptied as
+ * free, and later moves take them (100 a VACUUM left 1,000 photos' tail full).
  */
 const MOVED_PER_VACUUM = 1_000;
 
@@ -44,12 +46,12 @@ async function tableShape(pool: pg.Pool): Promise<{ pages: number; livePages: nu
 }
 
 /**
- * The rows that sit at or beyond page `livePages`, rewritten in short
- * statements, so that a plain VACUUM after it can return the emptied tail.
- * A VACUUM must come first: an UPDATE takes the free space map's pages, and
- * only a VACUUM records the pages that dead rows left free. Any rewrite
- * would do: `SET id = id` changes nothing a reader sees. A VACUUM after it
- * frees the moved rows' dead copies and returns the emptied tail.
+ * The rows that sit at or beyond page `livePages` (as many pages as the rows
+ * need, at most), rewritten in short statements, then a VACUUM that frees
+ * their dead copies and returns the emptied tail. The caller's VACUUM must
+ * come first: an UPDATE takes the free space map's pages, and only a VACUUM
+ * records the pages that dead rows left free. Any rewrite would do: `SET id
+ * = id` changes nothing a reader sees.
  *
  * Why: on the embedded store (no autovacuum) the seed rewrites every photo
  * row in several phases, and the live rows end at the tail of a table five
