@@ -223,7 +223,10 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   // table and its indexes while questions wait, which a restart's few stale transfers are not worth.
   const rewritten = projection.reprojected + model.projected + transferred + hashed;
   if (rewritten > 0 && rewritten >= COMPACT_SHARE * (await repositories.images.count(undefined, 'withReference'))) {
-    await timeline.run('compact', ['transfer', 'duplicates'], () => repositories.images.compact());
+    await timeline.run('compact', ['transfer', 'duplicates'], async () => {
+      const move = await repositories.images.compact();
+      if (move.moved > 0) logger.info(`compact: ${move.moved} photo rows moved into the first ${move.livePages} pages, longest statement ${Math.round(move.longestMs)} ms (VACUUM ${Math.round(move.longestVacuumMs)} ms)`);
+    });
   }
   options.onReady?.();
   if (warmup.planned('reference')) {

@@ -4,12 +4,13 @@
 // runs is answered between its transactions, before the refresh is done; one
 // asked as the image → word model is trained again, before every photo is
 // projected again; and the compaction rewrites no table and runs as short
-// statements (a rewrite, or one ANALYZE of a large table, holds the embedded
+// statements, the rows it moves off the table's tail a few at a time (a rewrite, or one ANALYZE of a large table, holds the embedded
 // store's one connection for seconds: questions asked right after readiness,
 // or at the reference set's end, were answered TIMEOUT).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { l2Normalize } from '../src/lib/vectors.js';
+import { ROWS_PER_MOVE } from '../src/repositories/tailRows.js';
 import { createLogger } from '../src/logger.js';
 import { retrainOnCaptioned } from '../seeds/referenceModel.js';
 import { wordModelOptions } from '../seeds/wordModel.js';
@@ -82,6 +83,37 @@ for (const kind of storeKinds()) {
         "SELECT count(DISTINCT attname)::int AS n FROM pg_stats WHERE tablename = 'images' AND attname IN ('id', 'captions', 'embedding', 'reference')",
       );
       assert.equal(analyzed.rows[0]!.n, 4, 'every column has its statistics');
+    });
+
+    test("the compaction moves the rows at the table's tail into the pages freed before it, a few rows a statement: the table shrinks and questions are answered between the moves", async () => {
+      const { images } = t.app.repositories;
+      const pages = async () =>
+        (await t.app.db.primary.query<{ n: number }>("SELECT (pg_relation_size('images') / current_setting('block_size')::int)::int AS n")).rows[0]!.n;
+      // As the seed's phases do: every row rewritten again and again, each time after a VACUUM, and
+      // the live rows end at the tail of a table several times their size.
+      for (let i = 0; i < 3; i++) {
+        await images.removeDeadRows();
+        await t.app.db.primary.query('UPDATE images SET embedding = embedding::text::vector');
+      }
+      await images.removeDeadRows();
+      const before = await pages();
+      let compacted = false;
+      const compaction = images.compact().then((move) => {
+        compacted = true;
+        return move;
+      });
+      let answeredMeanwhile = 0;
+      while (!compacted) {
+        await t.app.services.words.similarWords('dog', 3);
+        if (!compacted) answeredMeanwhile++;
+      }
+      const move = await compaction;
+      const after = await pages();
+      assert.ok(move.moved > 0, `no row moved (${before} pages, ${move.livePages} of them with rows)`);
+      assert.ok(after <= move.livePages && after < before, `${after} pages after the compaction, ${before} before, rows in ${move.livePages}`);
+      const moves = Math.ceil(move.moved / ROWS_PER_MOVE);
+      assert.ok(answeredMeanwhile >= moves, `${answeredMeanwhile} questions answered during ${moves} or more moves`);
+      assert.equal(await images.count(undefined, 'withReference'), PHOTOS, 'every photo is still there');
     });
 
     test('a question asked while the image → word model is trained again with the reference set is answered before every photo is projected again', async () => {

@@ -6,6 +6,7 @@ import { COLUMNS, type ImageRecord } from './imageColumns.js';
 import { NEAREST, NEAREST_AFTER, NEAREST_TO_STORED_MANY, scopeCondition, type PhotoScope, type QueryTarget } from './imageSearchQueries.js';
 import { countOf, queryWithHnsw } from './queryRunner.js';
 import { toArrayLiteral, toFloat32, vectorParam } from './sqlParams.js';
+import { moveTailRowsForward, type TailMove } from './tailRows.js';
 import { linkDuplicates, relinkDuplicates } from './duplicateUpkeep.js';
 import { captionsWritten, fillTagWords, markNeighboursStale } from './transferUpkeep.js';
 
@@ -285,23 +286,23 @@ export class ImageRepository {
   }
 
   /**
-   * Frees the dead row versions that bulk updates leave (their space is reused
-   * by later writes, and an HNSW index stops walking their entries), then
-   * refreshes the planner's statistics. Both run while questions are answered,
-   * and the embedded store's one connection serves one statement at a time, so
-   * no statement may be long: see removeDeadRows and refreshStatistics.
+   * Frees the dead rows bulk updates leave, moves the live rows at the tail
+   * into the freed pages, returns the emptied tail, refreshes the statistics.
+   * Questions are answered meanwhile on the embedded store's one connection:
+   * no statement may be long (moveTailRowsForward, refreshStatistics).
    */
-  async compact(): Promise<void> {
+  async compact(): Promise<TailMove> {
     await this.removeDeadRows();
+    const move = await moveTailRowsForward(this.primary);
     await this.refreshStatistics();
+    return move;
   }
 
   /**
-   * A plain VACUUM, not VACUUM FULL (a rewrite holds the table for seconds).
-   * Its time grows with the dead rows since the last one, mostly in repairing
-   * the HNSW graphs: 14,000 (seven refreshes of 1,000 photos' transfers) took
-   * 27.7 s at load 15, 2,000 at most 0.8 s; so a long job runs it after each
-   * bulk rewrite, not once at its end.
+   * A plain VACUUM, not VACUUM FULL (a rewrite holds the table for seconds). Its
+   * time grows with the dead rows since the last one, mostly in repairing the HNSW
+   * graphs: 14,000 (seven refreshes of 1,000 photos' transfers) took 27.7 s at load
+   * 15, 2,000 at most 0.8 s; so a long job runs it after each bulk rewrite.
    */
   async removeDeadRows(): Promise<void> {
     await this.primary.query('VACUUM images');
