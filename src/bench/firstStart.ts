@@ -8,6 +8,9 @@ import { describeCriticalPath, parseTimeline } from './criticalPath.js';
 import type { TableRow } from './benchReport.js';
 
 const POLL_MS = 500;
+/** A restart takes about 2 s: polled every 0.5 s, one poll would be a quarter of it. */
+const EARLY_POLL_MS = 50;
+const EARLY_SECONDS = 10;
 
 const QUESTIONS = {
   similarWords: () => '{ similarWords(word: "dog", first: 5) { distance } }',
@@ -147,7 +150,7 @@ async function watch(url: string, started: number, options: FirstStartOptions, c
       options.log(`/readyz 200 after ${run.readySeconds} s`);
     }
     if (run.readySeconds !== undefined && Object.keys(run.firstAnswerSeconds).length === 4) break;
-    await sleep(POLL_MS);
+    await sleep(Date.now() - started < EARLY_SECONDS * 1000 ? EARLY_POLL_MS : POLL_MS);
   }
   return run;
 }
