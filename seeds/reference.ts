@@ -16,6 +16,7 @@ import type { Logger } from '../src/logger.js';
 import type { Repositories } from '../src/repositories/index.js';
 import { SEED_PHASES } from '../src/services/seedPhases.js';
 import { TransferService } from '../src/services/transferService.js';
+import { compactPhotos } from './compact.js';
 import { embedPlannedImages, imageSeedStores, planSet, type PhotoSet } from './images.js';
 
 export const REFERENCE_PHASE = SEED_PHASES.reference.record;
@@ -88,6 +89,6 @@ export async function seedReference(
   });
   // The owner's photos near the last ones stored; an interrupted refresh is finished by the next start's transfer phase.
   await transfer.refresh();
-  await repositories.images.compact();
+  await compactPhotos(repositories.images, logger);
   return { added: result.embedded };
 }

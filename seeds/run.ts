@@ -18,6 +18,7 @@ import { SEED_PHASES, WARMUP_PHASES, type WarmupPhase } from '../src/services/se
 import type { Warmup } from '../src/services/warmup.js';
 import { ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages } from '../src/dataset/pascal.js';
+import { compactPhotos } from './compact.js';
 import { seedDuplicates } from './duplicates.js';
 import { seedReference } from './reference.js';
 import { seedReferenceModel } from './referenceModel.js';
@@ -223,10 +224,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   // table and its indexes while questions wait, which a restart's few stale transfers are not worth.
   const rewritten = projection.reprojected + model.projected + transferred + hashed;
   if (rewritten > 0 && rewritten >= COMPACT_SHARE * (await repositories.images.count(undefined, 'withReference'))) {
-    await timeline.run('compact', ['transfer', 'duplicates'], async () => {
-      const move = await repositories.images.compact();
-      if (move.moved > 0) logger.info(`compact: ${move.moved} photo rows moved into the first ${move.livePages} pages, longest statement ${Math.round(move.longestMs)} ms (VACUUM ${Math.round(move.longestVacuumMs)} ms)`);
-    });
+    await timeline.run('compact', ['transfer', 'duplicates'], () => compactPhotos(repositories.images, logger));
   }
   options.onReady?.();
   if (warmup.planned('reference')) {
