@@ -25,7 +25,7 @@ import { seedReferenceModel } from './referenceModel.js';
 import { seedTransfer } from './transfer.js';
 import { seedImageProjection } from './imageProjection.js';
 import { embedPlannedImages, imageSeedStores, planImages } from './images.js';
-import { seedWordModel, trainingWords, wordModelOptions } from './wordModel.js';
+import { seedWordModel, trainingWords, wordModelOptions, type WordModelDeps } from './wordModel.js';
 import { SeedTimeline } from './timeline.js';
 import { buildWordIndex, loadWords, loadWordsBeyondLimit } from './words.js';
 
@@ -64,8 +64,16 @@ const COMPACT_SHARE = 0.2;
  * the next phase reuse the space; only the tail's empty pages are returned,
  * and a VACUUM FULL's 0.4 MB would hold the store while questions wait).
  */
-async function freeRewrittenRows(repositories: Repositories, rewritten: number): Promise<void> {
-  if (rewritten > 0) await repositories.images.removeDeadRows();
+async function freeRewrittenRows(repositories: Repositories, db: Database, rewritten: number): Promise<void> {
+  if (rewritten === 0) return;
+  // 1,000 photos' dead rows held the embedded store 2 s: questions are refused meanwhile, not kept waiting.
+  const vacuum = () => repositories.images.removeDeadRows();
+  await (storeBusy(db)?.('freeing the rewritten photo rows', 3, vacuum) ?? vacuum());
+}
+
+/** The embedded store's one connection, closed to questions while a long write runs (they are refused, not kept waiting). */
+function storeBusy(db: Database): WordModelDeps['whileStoreBusy'] {
+  return db.kind === 'pglite' ? (what, estimateSeconds, write) => db.gate.closedWhile(what, estimateSeconds, write) : undefined;
 }
 
 /** Seconds a phase takes before it has measured itself: rough, for "about N s" while warming up. */
@@ -154,8 +162,8 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
           aroundIndexBuild: (estimate, build) => {
             warmup.plan('wordIndex', estimate);
             // The embedded store answers nothing while it builds: questions that need it are refused at once.
-            const gated = <T>(work: () => Promise<T>) =>
-              db.kind === 'pglite' ? db.gate.closedWhile(SEED_PHASES.wordIndex.what, estimate, work) : work();
+            const busy = storeBusy(db);
+            const gated = <T>(work: () => Promise<T>) => (busy ? busy(SEED_PHASES.wordIndex.what, estimate, work) : work());
             return gated(async () => {
               await enter('wordIndex');
               return build();
@@ -194,7 +202,7 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
     const fitted = await timeline.run('projection', projectionWaitsFor, () =>
       seedImageProjection(repositories, logger, undefined, plan.skipped),
     );
-    await freeRewrittenRows(repositories, fitted.reprojected);
+    await freeRewrittenRows(repositories, db, fitted.reprojected);
     warmup.finish('projection');
     return fitted;
   });
@@ -209,10 +217,10 @@ export async function runSeeds(deps: SeedDeps, options: SeedOptions = {}): Promi
   await enter('model');
   const modelOptions = { ...wordModelOptions(config.wordSpace, options.wordModelRecipe), retrain: options.retrainWordModel };
   const model = await timeline.run('model', ['projection', 'wordIndex'], () =>
-    seedWordModel({ ...repositories, embedder }, modelOptions, logger),
+    seedWordModel({ ...repositories, embedder, whileStoreBusy: storeBusy(db) }, modelOptions, logger),
   );
   if (model.trained) deps.metrics.modelTrained(model.trained.seconds);
-  await freeRewrittenRows(repositories, model.projected);
+  await freeRewrittenRows(repositories, db, model.projected);
   warmup.finish('model');
   const transferred = await timeline.run('transfer', ['model'], () =>
     seedTransfer(repositories, config.images.efSearch, logger),

@@ -35,7 +35,8 @@ import { loadWordNet } from '../src/dataset/wordnet.js';
 import { RECIPES, type TargetRecipe, type WordModelRecipe } from './wordModelRecipes.js';
 
 export const MODEL_PHASE = SEED_PHASES.model.record;
-const PROJECT_BATCH = 256;
+/** Rows a statement rewrites, short for the questions waiting on the embedded store (see imageProjection.ts's BATCH_SIZE). */
+const PROJECT_BATCH = 32;
 
 /** The default model, chosen by cross-validation inside the training split (docs/models.md lists every recipe). */
 export const DEFAULT_RECIPE_NAME = 'ridge-caption-03';
@@ -57,7 +58,16 @@ export interface WordModelDeps {
   tagVocabulary: TagVocabularyRepository;
   seedState: SeedStateRepository;
   embedder: Embedder;
+  /**
+   * Runs one long write: on the embedded store, with questions refused at once
+   * (SERVICE_UNAVAILABLE, retry after the estimate) instead of waiting into a
+   * TIMEOUT behind it. Absent: the write just runs.
+   */
+  whileStoreBusy?: <T>(what: string, estimateSeconds: number, write: () => Promise<T>) => Promise<T>;
 }
+
+/** Choosing and folding 10,000 words took 2.2 s, their one transaction (the HNSW index built again) 4.5 s, load 1.5. */
+const VOCABULARY_BUILD_SECONDS = 7;
 
 export interface WordModelOptions {
   wordModelDir: string;
@@ -89,13 +99,23 @@ const vocabularyIsCurrent = (done: Record<string, unknown> | undefined, size: nu
 
 /** Fills and folds the tag vocabulary when it is empty, of another size, or chosen or folded by another rule. */
 export async function ensureTagVocabulary(
-  deps: Pick<WordModelDeps, 'words' | 'wordSpace' | 'tagVocabulary' | 'seedState'>,
+  deps: Pick<WordModelDeps, 'words' | 'wordSpace' | 'tagVocabulary' | 'seedState' | 'whileStoreBusy'>,
   size: number,
   logger: Logger,
 ): Promise<number> {
   const previous = (await deps.seedState.completed()).get(MODEL_PHASE);
   const count = await deps.tagVocabulary.countTagWords();
   if (count > 0 && vocabularyIsCurrent(previous, size)) return count;
+  const build = () => buildTagVocabulary(deps, size, logger);
+  return deps.whileStoreBusy?.('building the tag vocabulary', VOCABULARY_BUILD_SECONDS, build) ?? build();
+}
+
+/**
+ * Chooses, folds and stores the vocabulary. Whole under whileStoreBusy: its
+ * choice is 2 s of the main thread (questions already waiting on the store
+ * were answered TIMEOUT behind it), then its one transaction 4.5 s.
+ */
+async function buildTagVocabulary(deps: Pick<WordModelDeps, 'words' | 'wordSpace' | 'tagVocabulary'>, size: number, logger: Logger): Promise<number> {
   const classWords = ALL_CLASS_WORDS(await deps.wordSpace.trainingImages());
   const wordnet = loadWordNet();
   const rule = TAG_VOCABULARY_RULES[DEFAULT_TAG_VOCABULARY_RULE]!;

@@ -10,6 +10,7 @@ import { loadWordModel, projectToWords, saveWordModel, fitWordModel, TUTORIAL_OP
 import { targetVector } from '../src/embedding/trainingTargets.js';
 import {
   MODEL_PHASE,
+  ensureTagVocabulary,
   seedWordModel,
   trainWordModel,
   wordModelOptions,
@@ -148,6 +149,21 @@ for (const kind of storeKinds()) {
       assert.equal(resumed.projected, 30);
       const done = (await t.app.repositories.seedState.completed()).get(MODEL_PHASE);
       assert.equal(done?.tagVocabularySize, seedOptions.tagVocabularySize);
+    });
+
+    test('the tag vocabulary is written inside whileStoreBusy (questions are refused then, not kept waiting), and only there', async () => {
+      const { tagVocabulary } = t.app.repositories;
+      await tagVocabulary.replaceTagVocabulary([]);
+      const busy: { what: string; before: number; after: number }[] = [];
+      const whileStoreBusy = async <T>(what: string, _estimate: number, write: () => Promise<T>): Promise<T> => {
+        const before = await tagVocabulary.countTagWords();
+        const result = await write();
+        busy.push({ what, before, after: await tagVocabulary.countTagWords() });
+        return result;
+      };
+      const filled = await ensureTagVocabulary({ ...deps(), whileStoreBusy }, 10_000, quiet);
+      assert.ok(filled > 0);
+      assert.deepEqual(busy, [{ what: 'building the tag vocabulary', before: 0, after: filled }]);
     });
   });
 }
