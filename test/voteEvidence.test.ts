@@ -77,8 +77,7 @@ for (const kind of storeKinds()) {
         photoRow({ id: 'qa', category: null, captions: [], embedding: near('a', 'qa', 0.2), wordEmbedding: dog }),
         photoRow({ id: 'qb', category: null, captions: [], embedding: near('b', 'qb', 0.2), wordEmbedding: dog }),
       ]);
-      await tagVocabulary.replaceTagVocabulary(VOCABULARY);
-      await tagVocabulary.setTags(new Map([['dogs', 'dog']]));
+      await tagVocabulary.replaceTagVocabulary(VOCABULARY, new Map([['dogs', 'dog']]));
     });
 
     const tagsOf = async (id: string) => {
@@ -197,7 +196,7 @@ for (const kind of storeKinds()) {
       await wordSpace.setWordEmbeddings(['qa'], [cat]);
       await assertCurrent('a new word-space vector');
 
-      await tagVocabulary.setTags(new Map([['dogs', 'dog'], ['water', 'beach']]));
+      await tagVocabulary.replaceTagVocabulary(VOCABULARY, new Map([['dogs', 'dog'], ['water', 'beach']]));
       assert.equal(await kept('qa'), false, 'a new vocabulary: stale until the transfer phase');
       assert.equal(await t.app.repositories.transfers.fillMissingTagWords(100), 8, 'every photo with a transfer');
       const folded = (await assertCurrent('new tags')).find((word) => word.text === 'water')!;

@@ -92,20 +92,6 @@ export class TagVocabularyRepository {
     return result.rows.map((row) => ({ ...row, vector: toFloat32(row.vector) }));
   }
 
-  /** Stores each vocabulary word's tag (words not named keep their own) and every word's synonyms. */
-  async setTags(tagOf: ReadonlyMap<string, string>): Promise<void> {
-    await withTransaction(this.primary, (client) =>
-      withoutVectorIndexes(client, async () => {
-        await client.query(
-          `UPDATE tag_words SET tag = t.tag FROM unnest($1::text[], $2::text[]) AS t(text, tag) WHERE tag_words.text = t.text`,
-          [[...tagOf.keys()], [...tagOf.values()]],
-        );
-        await client.query('SELECT fill_tag_synonyms()');
-        await client.query(CLEAR_TRANSFER_TAG_WORDS);
-      }),
-    );
-  }
-
   /** Nearest vocabulary words to a word-space vector, by cosine distance, with their tags (evaluation: the model's tags alone). */
   async nearestTags(vector: ArrayLike<number>, first: number, efSearch: number): Promise<TagRow[]> {
     const rows = await queryWithHnsw<VectorColumn<TagRow, 'vector'>>(
