@@ -6,7 +6,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT_DIR = path.join(ROOT, 'dist');
@@ -45,6 +44,8 @@ function compiledTime() {
  * another `npm start` is starting at the same moment reads whole files only.
  */
 async function compile() {
+  // Imported only to compile: a start on an up-to-date build does not load it.
+  const { build } = await import('esbuild');
   mkdirSync(OUT_DIR, { recursive: true });
   const staging = mkdtempSync(path.join(OUT_DIR, '.staging-'));
   try {

@@ -26,8 +26,6 @@ const [{ createApp }, { startHttpServer }, { webPage }] = await Promise.all([
 ]);
 // Since the process started: node, tsx and every imported module.
 const modulesLoaded = performance.now();
-// Bundled (by esbuild, in its own process) while the store opens.
-void webPage().catch(() => undefined);
 const app = await createApp(config, logger, opening);
 const appCreated = performance.now();
 const server = await startHttpServer(app.services, {
@@ -67,11 +65,12 @@ const reportReady = () => {
   const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   logger.info(
     `ready: ${server.url}/ — started in ${seconds(seeded)}: modules ${seconds(modulesLoaded)}, ` +
-      `store and migrations ${seconds(appCreated - modulesLoaded)}, HTTP server and page ${seconds(serving - appCreated)}, ` +
+      `store and migrations ${seconds(appCreated - modulesLoaded)}, HTTP server ${seconds(serving - appCreated)}, ` +
       `seed (or checking it is done) ${seconds(seeded - serving)}`,
   );
-  // Nothing waited for it on a restart; new image bytes will.
+  // Nothing waited for these on a restart; new image bytes and the page's first visit will.
   void app.loadModels().catch(() => undefined);
+  void webPage().catch(() => undefined);
 };
 
 try {

@@ -1,76 +1,36 @@
 // Image bytes → 768-d L2-normalised MobileNet embeddings. Free of app and
 // database dependencies so the same code runs in worker threads.
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import {
-  classifierKernel,
-  loadFeatureModel,
-  MOBILENET_DIR_NAME,
+  embeddingVersion,
+  IMAGE_EMBEDDING,
   MOBILENET_FEATURE_LAYER,
   MOBILENET_INPUT_SIZE,
   MOBILENET_LOGITS_LAYER,
-  predictRows,
-} from './mobilenet.js';
-import { decodeRgb, toModelInput, type ImageFit, type ImageInfo } from './preprocess.js';
+  TOP_IMAGENET_CLASSES,
+  type EmbeddedImage,
+  type ImageEmbeddingOptions,
+  type ImageModel,
+  type ImageNetClass,
+} from './imageModelSpec.js';
+import { classifierKernel, loadFeatureModel, predictRows } from './mobilenet.js';
+import { decodeRgb, toModelInput } from './preprocess.js';
 import { l2Normalize } from '../lib/vectors.js';
-import { assertFastBackend, initTfBackend, type TfBackend } from './tfBackend.js';
+import { assertFastBackend, initTfBackend } from './tfBackend.js';
 
 export { ImageDecodeError } from './preprocess.js';
-
-export const IMAGE_DIMENSIONS = 768;
-
-export interface ImageEmbeddingOptions {
-  fit: ImageFit;
-  /** Average the embeddings of the photo and its mirror image (left-right). */
-  flipAverage: boolean;
-  /**
-   * Weight of the class-prototype direction added to the pooled features: the
-   * ImageNet classifier's class vectors averaged by the predicted class
-   * probabilities (0 = pooled features alone). Pulls photos of the same kind
-   * of object together using only the pretrained model's own classifier.
-   */
-  classBlend: number;
-}
-
-/** The stored embedding's recipe (docs/models.md "Images": P@10 0.535 vs 0.457 for the tutorial's). */
-export const IMAGE_EMBEDDING: ImageEmbeddingOptions = { fit: 'cover', flipAverage: false, classBlend: 0.5 };
-
-/** Names the recipe; stored with the seed so a changed recipe re-embeds what is stored. */
-export function embeddingVersion(options: ImageEmbeddingOptions = IMAGE_EMBEDDING): string {
-  return `${MOBILENET_DIR_NAME}/${options.fit}${options.flipAverage ? '+mirror' : ''}/class-blend-${options.classBlend}`;
-}
-
-/** How many of MobileNet's ImageNet classes an embedding reports (the zero-shot ConSE signal reads them). */
-export const TOP_IMAGENET_CLASSES = 10;
-
-/** An ImageNet class (index into the model's metadata.json labels) and its predicted probability. */
-export interface ImageNetClass {
-  index: number;
-  probability: number;
-}
-
-/** An image's features, and what its header said (format, displayed size): one inspection serves both. */
-export interface EmbeddedImage {
-  /** L2-normalised. */
-  features: Float32Array;
-  info: ImageInfo;
-  /** The TOP_IMAGENET_CLASSES most probable ImageNet classes, most probable first (from the same model call). */
-  classes: ImageNetClass[];
-}
-
-export interface ImageModel {
-  backend: TfBackend;
-  options: ImageEmbeddingOptions;
-  version: string;
-  embedImage(bytes: Uint8Array): Promise<EmbeddedImage>;
-  /** Same order as the input; throws ImageDecodeError if any image is unreadable. */
-  embedImages(images: readonly Uint8Array[]): Promise<EmbeddedImage[]>;
-}
-
-export function mobilenetDir(assetsDir: string): string {
-  return path.join(assetsDir, 'models', MOBILENET_DIR_NAME);
-}
+export {
+  embeddingVersion,
+  IMAGE_DIMENSIONS,
+  IMAGE_EMBEDDING,
+  mobilenetDir,
+  TOP_IMAGENET_CLASSES,
+  type EmbeddedImage,
+  type ImageEmbeddingOptions,
+  type ImageModel,
+  type ImageNetClass,
+} from './imageModelSpec.js';
 
 const unit = (x: tf.Tensor2D) => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 
@@ -93,7 +53,7 @@ function predictEmbeddings(
   classBlend: number,
   inputs: readonly Float32Array[],
 ): { embedding: Float32Array; classes: ImageNetClass[] }[] {
-  assertFastBackend();
+  assertFastBackend(tf.getBackend());
   const width = kernel.shape[0];
   const rows = predictRows(model, inputs, (pooled, logits) => {
     const features = unit(pooled);

@@ -8,8 +8,12 @@
 //   applyImageProjection(fit, features) features → the stored, searched vector
 //   embedder.projectToWords(features)   features → 100-d GloVe word space (the trained word model)
 //   perceptualHashes(bytes)             image → dHash, plain and mirrored (duplicates)
-import { loadImageModel, type EmbeddedImage, type ImageModel } from './imageEmbedding.js';
+// TensorFlow.js and sharp are imported where a model runs or an image is
+// decoded, on first use: importing this module loads neither, so a restart
+// serves its first questions without them.
+import type { EmbeddedImage, ImageModel } from './imageModelSpec.js';
 import { initTfBackend } from './tfBackend.js';
+import type { TrainWordModelInput } from './wordModelSpec.js';
 import { createWordModelHandle } from './wordModelHandle.js';
 import { ImageEmbeddingPool } from './workerPool.js';
 
@@ -36,7 +40,16 @@ export {
 } from './transfer.js';
 export { readGloveSize, readGloveVocabulary, readGloveWords, type GloveWord } from './glove.js';
 export { WordTable, type WordDistance } from './wordTable.js';
-export { embeddingVersion, mobilenetDir, TOP_IMAGENET_CLASSES, type EmbeddedImage, type ImageNetClass } from './imageEmbedding.js';
+export {
+  embeddingVersion,
+  MOBILENET_FEATURE_LAYER,
+  MOBILENET_INPUT_SIZE,
+  MOBILENET_LOGITS_LAYER,
+  mobilenetDir,
+  TOP_IMAGENET_CLASSES,
+  type EmbeddedImage,
+  type ImageNetClass,
+} from './imageModelSpec.js';
 export {
   applyImageProjection,
   fitImageProjection,
@@ -45,24 +58,26 @@ export {
   type ImageProjection,
 } from './imageProjection.js';
 export { fitLda, project } from './linearDiscriminant.js';
-export {
-  classifierKernel,
-  loadFeatureModel,
-  MOBILENET_FEATURE_LAYER,
-  MOBILENET_INPUT_SIZE,
-  MOBILENET_LOGITS_LAYER,
-  predictRows,
-} from './mobilenet.js';
+/** MobileNet's loader and batch prediction (the evaluation's own model runs), with TensorFlow.js. */
+export const loadMobilenetCode = () => import('./mobilenet.js');
 export { decodeRgb, ImageDecodeError, toModelInput, type ImageFit, type ImageInfo } from './preprocess.js';
 export {
   wordModelExists,
   readWordModelMetadata,
-  saveWordModel,
-  fitWordModel,
   TUTORIAL_OPTIONS,
   type EpochReport,
   type WordModelSettings,
-} from './wordModel.js';
+} from './wordModelSpec.js';
+
+/** Trains the image → word model (wordModel.ts, with TensorFlow.js). */
+export async function fitWordModel(input: TrainWordModelInput) {
+  return (await import('./wordModel.js')).fitWordModel(input);
+}
+
+/** Saves a trained image → word model in its folder. */
+export async function saveWordModel(...args: Parameters<(typeof import('./wordModel.js'))['saveWordModel']>) {
+  return (await import('./wordModel.js')).saveWordModel(...args);
+}
 export {
   copyHashDistance,
   differenceHash,
@@ -150,7 +165,7 @@ const WORKER_BATCH = 8;
 export function createEmbedder(options: EmbedderOptions): Embedder {
   let imageModel: Promise<ImageModel> | undefined;
   const image = () => {
-    imageModel ??= loadImageModel(options.imageModelDir, undefined, options.log);
+    imageModel ??= import('./imageEmbedding.js').then((code) => code.loadImageModel(options.imageModelDir, undefined, options.log));
     // A failed load (e.g. missing files) is retried on the next call.
     imageModel.catch(() => (imageModel = undefined));
     return imageModel;

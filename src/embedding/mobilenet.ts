@@ -7,12 +7,9 @@ import path from 'node:path';
 import * as tfCore from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-export const MOBILENET_DIR_NAME = 'mobilenet_v1_0.75_224';
-export const MOBILENET_INPUT_SIZE = 224;
-/** 768 numbers per image: the pooled output of the last convolution block. */
-export const MOBILENET_FEATURE_LAYER = 'global_average_pooling2d_1';
-/** ImageNet logits: a 1×1 convolution (768 → 1000) over the pooled features. */
-export const MOBILENET_LOGITS_LAYER = 'conv_preds';
+import { MOBILENET_FEATURE_LAYER, MOBILENET_INPUT_SIZE, MOBILENET_LOGITS_LAYER } from './imageModelSpec.js';
+
+export { MOBILENET_DIR_NAME, MOBILENET_FEATURE_LAYER, MOBILENET_INPUT_SIZE, MOBILENET_LOGITS_LAYER } from './imageModelSpec.js';
 
 interface ModelJson {
   modelTopology: object;

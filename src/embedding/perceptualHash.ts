@@ -3,8 +3,7 @@
 // rule that combines it with the image model's features. Pure functions apart
 // from the one decode in `perceptualHashes`.
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
-import { decodeError, MAX_INPUT_PIXELS } from './preprocess.js';
+import { decodeError, openImage } from './preprocess.js';
 
 /** dHash's thumbnail: 9 columns so that each of 8 rows gives 8 left-right differences. */
 const GRID_WIDTH = 9;
@@ -52,14 +51,12 @@ export function copyHashDistance(a: PerceptualHashes, b: PerceptualHashes): numb
 /** sha256 of the decoded pixels, streamed strip by strip: a 40-megapixel photo is never held whole. */
 async function pixelHash(bytes: Uint8Array): Promise<string> {
   const hash = createHash('sha256');
-  const decoded = open(bytes).rotate().toColourspace('srgb').removeAlpha().raw();
+  const decoded = (await openImage(bytes)).rotate().toColourspace('srgb').removeAlpha().raw();
   const { width, height } = await decoded.clone().metadata().then((m) => m.autoOrient ?? m);
   hash.update(`${width}x${height}:`);
   for await (const chunk of decoded) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
-
-const open = (bytes: Uint8Array) => sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' });
 
 /**
  * The hashes of an image's bytes, as displayed (EXIF orientation applied, so
@@ -69,7 +66,7 @@ const open = (bytes: Uint8Array) => sharp(bytes, { limitInputPixels: MAX_INPUT_P
 export async function perceptualHashes(bytes: Uint8Array): Promise<PerceptualHashes> {
   try {
     const [grid, pixels] = await Promise.all([
-      open(bytes).rotate().greyscale().resize(GRID_WIDTH, GRID_HEIGHT, { fit: 'fill' }).raw().toBuffer(),
+      openImage(bytes).then((image) => image.rotate().greyscale().resize(GRID_WIDTH, GRID_HEIGHT, { fit: 'fill' }).raw().toBuffer()),
       pixelHash(bytes),
     ]);
     return { hash: differenceHash(grid), mirrored: differenceHash(grid, true), pixels };

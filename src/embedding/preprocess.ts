@@ -1,7 +1,8 @@
 // Image bytes → model input with sharp: EXIF orientation applied, sRGB without
 // alpha (greyscale, CMYK, PNG and WebP included), resized to size×size and
 // scaled to [-1, 1] as MobileNet was trained.
-import sharp from 'sharp';
+import type { Metadata } from 'sharp';
+import { loadSharp } from '../lib/sharp.js';
 
 /** Bytes that are not a supported, complete image. Services map it to BAD_USER_INPUT. */
 export class ImageDecodeError extends Error {
@@ -34,7 +35,9 @@ export function decodeError(err: unknown): ImageDecodeError {
   return new ImageDecodeError(`not a readable image (${known})`);
 }
 
-function open(bytes: Uint8Array) {
+/** sharp on `bytes`, with the limits every decode uses. */
+export async function openImage(bytes: Uint8Array) {
+  const sharp = await loadSharp();
   // failOn 'truncated': a cut-off file is an error, not a grey bottom half.
   return sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'truncated' });
 }
@@ -42,9 +45,9 @@ function open(bytes: Uint8Array) {
 /** Format and displayed size, from the header; throws ImageDecodeError. */
 export async function inspectImage(bytes: Uint8Array): Promise<ImageInfo> {
   if (bytes.length === 0) throw new ImageDecodeError('the image is empty (0 bytes)');
-  let metadata: sharp.Metadata;
+  let metadata: Metadata;
   try {
-    metadata = await open(bytes).metadata();
+    metadata = await (await openImage(bytes)).metadata();
   } catch (err) {
     throw decodeError(err);
   }
@@ -71,7 +74,7 @@ export interface DecodedImage {
 export async function decodeRgb(bytes: Uint8Array, size: number, fit: ImageFit): Promise<DecodedImage> {
   const info = await inspectImage(bytes);
   try {
-    const { data, info: output } = await open(bytes)
+    const { data, info: output } = await (await openImage(bytes))
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()

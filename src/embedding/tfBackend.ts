@@ -2,9 +2,13 @@
 // loads (an optional dependency: its installer needs libtensorflow downloads),
 // else WebAssembly with SIMD. Never the plain-JS `cpu` backend (15× slower):
 // failing loudly beats serving at a fraction of the speed without noticing.
+// TensorFlow.js itself is imported here, on first use: a restart that runs no
+// model starts without it (about 0.3 s of module loading).
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as TfCore from '@tensorflow/tfjs-core';
+
+type Tf = typeof TfCore;
 
 export type TfBackend = 'tensorflow' | 'wasm';
 
@@ -13,7 +17,7 @@ const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
 
 let ready: Promise<TfBackend> | undefined;
 
-async function tryNative(): Promise<boolean> {
+async function tryNative(tf: Tf): Promise<boolean> {
   try {
     await import(NATIVE_PACKAGE);
     return await tf.setBackend('tensorflow');
@@ -44,7 +48,7 @@ async function withoutAddedProcessHandlers<T>(work: () => Promise<T>): Promise<T
   }
 }
 
-async function useWasm(): Promise<boolean> {
+async function useWasm(tf: Tf): Promise<boolean> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const require = createRequire(import.meta.url);
   // In Node the .wasm files are read from the package's own dist folder.
@@ -60,11 +64,12 @@ async function useWasm(): Promise<boolean> {
 /** Selects and initialises the backend once per thread; returns its name. */
 export function initTfBackend(log: (message: string) => void = () => undefined): Promise<TfBackend> {
   ready ??= (async () => {
-    if (await tryNative()) {
+    const tf = await import('@tensorflow/tfjs-core');
+    if (await tryNative(tf)) {
       log('TensorFlow.js backend: tensorflow (native tfjs-node)');
       return 'tensorflow';
     }
-    if (await useWasm()) {
+    if (await useWasm(tf)) {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       log(`TensorFlow.js backend: wasm (SIMD ${simd ? 'on' : 'off'}; tfjs-node not installed)`);
       return 'wasm';
@@ -77,9 +82,8 @@ export function initTfBackend(log: (message: string) => void = () => undefined):
   return ready;
 }
 
-/** The active backend, checked: refuses to run on `cpu`. */
-export function assertFastBackend(): void {
-  const name = tf.getBackend();
+/** The active backend (`tf.getBackend()`), checked: refuses to run on `cpu`. */
+export function assertFastBackend(name: string): void {
   if (name !== 'wasm' && name !== 'tensorflow') {
     throw new Error(`TensorFlow.js is on the '${name}' backend; refusing to run models on it`);
   }

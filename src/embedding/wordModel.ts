@@ -1,7 +1,7 @@
 // The image → word-space head: frozen 768-d image features in, a 100-d GloVe
 // space vector out. Defined, trained (deterministically for a seed), saved and
 // loaded with TensorFlow.js on the fast backend (never `cpu`; see tfBackend.ts).
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -9,47 +9,27 @@ import { assertFastBackend, initTfBackend } from './tfBackend.js';
 import { ridgeStatisticsYielding, solveRidge } from './ridgeRegression.js';
 import { seededRandom } from '../lib/seededRandom.js';
 import { dot, l2Normalize } from '../lib/vectors.js';
+import {
+  METADATA_FILE,
+  MODEL_FILE,
+  readWordModelMetadata,
+  WEIGHTS_FILE,
+  WORD_SPACE_DIMENSIONS,
+  type TrainingSet,
+  type TrainWordModelInput,
+  type WordModelSettings,
+} from './wordModelSpec.js';
 
-export const WORD_SPACE_DIMENSIONS = 100;
-
-export interface WordModelSettings {
-  /** 0: a linear map (Dense → BatchNorm) without the hidden layer. */
-  hiddenUnits: number;
-  dropout: number;
-  optimizer: 'sgd' | 'adam';
-  learningRate: number;
-  epochs: number;
-  batchSize: number;
-  seed: number;
-  /**
-   * cosine: 1 − cos(prediction, target vector), the tutorial's loss.
-   * vocabulary: softmax over cosine similarities to a word list (a contrastive
-   * loss against word vectors); targets are distributions over those words.
-   */
-  loss: 'cosine' | 'vocabulary';
-  /** Softmax temperature of the vocabulary loss. */
-  temperature: number;
-  /**
-   * ridge: no gradient training; a linear map fitted in closed form to the
-   * target vectors (cosine-loss targets), with `ridge` as its L2 strength. The
-   * layer, optimizer and epoch options do not apply.
-   */
-  solver?: 'gradient' | 'ridge';
-  ridge?: number;
-}
-
-/** The tutorial's recipe. */
-export const TUTORIAL_OPTIONS: WordModelSettings = {
-  hiddenUnits: 2000,
-  dropout: 0.5,
-  optimizer: 'sgd',
-  learningRate: 0.01,
-  epochs: 50,
-  batchSize: 32,
-  seed: 42,
-  loss: 'cosine',
-  temperature: 0.05,
-};
+export {
+  readWordModelMetadata,
+  TUTORIAL_OPTIONS,
+  WORD_SPACE_DIMENSIONS,
+  wordModelExists,
+  type EpochReport,
+  type TrainingSet,
+  type TrainWordModelInput,
+  type WordModelSettings,
+} from './wordModelSpec.js';
 
 /**
  * Dropout with a fresh, seeded mask on every training call. tfjs-layers'
@@ -151,28 +131,6 @@ function shuffledOrder(n: number, random: () => number): number[] {
   return order;
 }
 
-export interface TrainingSet {
-  features: Float32Array[];
-  /** Target vectors (cosine loss) or distributions over `vocabulary` (vocabulary loss). */
-  targets: Float32Array[];
-}
-
-export interface EpochReport {
-  epoch: number;
-  loss: number;
-  validationLoss?: number;
-  seconds: number;
-}
-
-export interface TrainWordModelInput {
-  train: TrainingSet;
-  validation?: TrainingSet;
-  options: WordModelSettings;
-  /** Unit word vectors (one per row) for the vocabulary loss. */
-  vocabulary?: Float32Array[];
-  onEpoch?: (report: EpochReport) => void;
-}
-
 const toMatrix = (rows: Float32Array[]) => tf.tensor2d(concatRows(rows), [rows.length, rows[0]!.length]);
 
 function concatRows(rows: Float32Array[]): Float32Array {
@@ -211,7 +169,7 @@ async function fitLinearWordModel(input: TrainWordModelInput): Promise<tfl.Seque
 export async function fitWordModel(input: TrainWordModelInput): Promise<tfl.Sequential> {
   const { train, validation, options } = input;
   await initTfBackend();
-  assertFastBackend();
+  assertFastBackend(tf.getBackend());
   if (options.solver === 'ridge') return fitLinearWordModel(input);
   const wordModel = buildWordModel(train.features[0]!.length, options);
   const model =
@@ -261,17 +219,13 @@ function requireVocabulary(vocabulary: Float32Array[] | undefined): Float32Array
 /** Projects features into word space; every output row is L2-normalised. */
 export function projectToWords(model: tfl.LayersModel, features: Float32Array[]): Float32Array[] {
   if (features.length === 0) return [];
-  assertFastBackend();
+  assertFastBackend(tf.getBackend());
   const output = tf.tidy(() => rowNormalize(model.predict(toMatrix(features)) as tf.Tensor));
   const flat = output.dataSync() as Float32Array;
   output.dispose();
   const width = flat.length / features.length;
   return features.map((_, i) => flat.slice(i * width, (i + 1) * width));
 }
-
-const MODEL_FILE = 'model.json';
-const WEIGHTS_FILE = 'weights.bin';
-const METADATA_FILE = 'training.json';
 
 /** Saves in TF.js Layers format (model.json + weights.bin) plus training metadata; atomic by rename. */
 export async function saveWordModel(model: tfl.LayersModel, dir: string, metadata: Record<string, unknown>) {
@@ -295,15 +249,6 @@ export async function saveWordModel(model: tfl.LayersModel, dir: string, metadat
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.dirname(dir), { recursive: true });
   renameSync(partial, dir);
-}
-
-export function wordModelExists(dir: string): boolean {
-  return existsSync(path.join(dir, MODEL_FILE)) && existsSync(path.join(dir, WEIGHTS_FILE));
-}
-
-export function readWordModelMetadata(dir: string): Record<string, unknown> {
-  const file = path.join(dir, METADATA_FILE);
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
 }
 
 export async function loadWordModel(dir: string): Promise<{ model: tfl.LayersModel; metadata: Record<string, unknown> }> {

@@ -10,17 +10,15 @@ import { listPascalImages, type PascalImage } from '../dataset/pascal.js';
 import { heldOutNames } from '../dataset/split.js';
 import {
   applyImageProjection,
-  classifierKernel,
   decodeRgb,
   fitImageProjection,
   fitLda,
   initTfBackend,
-  loadFeatureModel,
+  loadMobilenetCode,
   mobilenetDir,
   MOBILENET_FEATURE_LAYER,
   MOBILENET_INPUT_SIZE,
   MOBILENET_LOGITS_LAYER,
-  predictRows,
   project,
   PROJECTION_WEIGHT,
   toModelInput,
@@ -64,6 +62,7 @@ async function viewFeatures(images: readonly PascalImage[], view: View, assetsDi
     data = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   } else {
     await initTfBackend();
+    const { loadFeatureModel, predictRows } = await loadMobilenetCode();
     const model = await loadFeatureModel(mobilenetDir(assetsDir), [MOBILENET_FEATURE_LAYER, MOBILENET_LOGITS_LAYER]);
     data = new Float32Array(images.length * ROW);
     const progress = createProgress(`features ${viewName(view)}`, images.length, 'images');
@@ -105,6 +104,7 @@ function softmax(logits: Float32Array): Float32Array {
 /** The ImageNet classifier's class vectors, kernel[i][c] (768 × 1000). */
 async function readClassifierKernel(assetsDir: string): Promise<number[][]> {
   await initTfBackend();
+  const { classifierKernel, loadFeatureModel } = await loadMobilenetCode();
   const model = await loadFeatureModel(mobilenetDir(assetsDir), [MOBILENET_FEATURE_LAYER, MOBILENET_LOGITS_LAYER]);
   const kernel = classifierKernel(model);
   const rows = kernel.arraySync();

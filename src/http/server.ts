@@ -131,7 +131,7 @@ export async function startHttpServer(services: Services, options: HttpOptions):
   expressApp.use(imageRouter(services.photos, thumbnails, options.logger));
 
   // The web page for people, at GET / (it uses only /graphql and /images).
-  expressApp.use(await webPageRouter());
+  expressApp.use(webPageRouter());
   expressApp.use(notFoundAsJson(options.logger), jsonErrors(options.logger, MAX_BODY_BYTES));
 
   await new Promise<void>((resolve, reject) => {

@@ -6,7 +6,7 @@
 // needs invalidating; what nobody asks for ages out. Concurrent requests for
 // the same thumbnail share one resize, and at most RESIZES_AT_ONCE originals
 // are read and resized at once, which bounds their memory.
-import sharp from 'sharp';
+import { loadSharp } from '../lib/sharp.js';
 import { Semaphore } from '../lib/semaphore.js';
 
 export const RESIZES_AT_ONCE = 2;
@@ -15,8 +15,9 @@ const LARGEST_SHARE = 1 / 8;
 const THUMBNAIL_FORMAT = { 'image/jpeg': 'jpeg', 'image/png': 'png', 'image/webp': 'webp' } as const;
 
 /** A thumbnail `width` wide (never enlarged), in the original's format. */
-export function resize(bytes: Buffer, mimeType: string, width: number): Promise<Buffer> {
+export async function resize(bytes: Buffer, mimeType: string, width: number): Promise<Buffer> {
   const format = THUMBNAIL_FORMAT[mimeType as keyof typeof THUMBNAIL_FORMAT] ?? 'jpeg';
+  const sharp = await loadSharp();
   return sharp(bytes).rotate().resize({ width, withoutEnlargement: true }).toFormat(format).toBuffer();
 }
 

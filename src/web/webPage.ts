@@ -1,11 +1,11 @@
 // The web page at GET /: one HTML file, its stylesheet, and the browser
-// TypeScript in client/ bundled by esbuild in memory when the server starts
-// (about a tenth of a second), so there is no build step to forget and no CDN.
+// TypeScript in client/ bundled by esbuild in memory on the page's first
+// request or once the server is ready (about a tenth of a second, not on a
+// restart's critical path), so there is no build step to forget and no CDN.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import express, { type Response, type Router } from 'express';
 
 const WEB_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -40,6 +40,7 @@ function asset(name: string, extension: string, type: string, body: string): Ass
 }
 
 export async function buildWebPage(): Promise<WebPage> {
+  const { build } = await import('esbuild');
   const bundle = await build({
     entryPoints: [CLIENT_ENTRY],
     bundle: true,
@@ -60,26 +61,29 @@ export async function buildWebPage(): Promise<WebPage> {
 
 let built: Promise<WebPage> | undefined;
 
-/** Built once per process; every server in it (tests start several) shares it. */
+/** Built once per process; every server in it (tests start several) shares it. A failed build is tried again when next asked. */
 export function webPage(): Promise<WebPage> {
-  built ??= buildWebPage();
+  if (!built) {
+    built = buildWebPage();
+    built.catch(() => (built = undefined));
+  }
   return built;
 }
 
-export async function webPageRouter(): Promise<Router> {
-  const page = await webPage();
+export function webPageRouter(): Router {
   const router = express.Router();
-  router.get('/', (_req, res) => {
+  router.get('/', async (_req, res) => {
+    const page = await webPage();
     noSniff(res)
       .set({ 'content-security-policy': CONTENT_SECURITY_POLICY, 'cache-control': 'no-cache' })
       .type('html')
       .send(page.html);
   });
-  for (const file of page.assets) {
-    router.get(file.path, (_req, res) => {
-      noSniff(res).set('cache-control', 'public, max-age=31536000, immutable').type(file.type).send(file.body);
-    });
-  }
+  router.get('/assets/:file', async (req, res, next) => {
+    const file = (await webPage()).assets.find((asset) => asset.path === req.path);
+    if (!file) return next();
+    noSniff(res).set('cache-control', 'public, max-age=31536000, immutable').type(file.type).send(file.body);
+  });
   return router;
 }
 
