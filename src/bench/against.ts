@@ -10,7 +10,7 @@ import { loadavg } from 'node:os';
 import { measureBlock, questions, type BlockResult, type BlockSize, type Question, type SideTarget } from './abBlocks.js';
 import { startBenchServer, type BenchServer } from './benchServer.js';
 import { checkoutRef, currentCode, type CodeVersion } from './refCheckout.js';
-import { median, summarizeRatios, type RatioSummary } from './ratioStats.js';
+import { formatRatio, median, summarizeRatios, type RatioSummary } from './ratioStats.js';
 import type { TableRow } from './benchReport.js';
 import { openSideStore, type Side, type SideStore, type StorePlan } from './sideStores.js';
 import { round } from './stats.js';
@@ -96,19 +96,17 @@ function summarize(question: Question, rounds: PerSide<BlockResult>[]): Question
 }
 
 function rowsOf(results: Record<string, QuestionResult>): TableRow[] {
-  const ratioText = (ratio: RatioSummary) =>
-    `${ratio.median.toFixed(3)} [${ratio.ci95[0].toFixed(3)}, ${ratio.ci95[1].toFixed(3)}] (±${(100 * ratio.halfWidth).toFixed(1)}%)`;
   const rows: TableRow[] = [];
   for (const [name, result] of Object.entries(results)) {
     const { wall, cpuMsPerRequest: cpu, pgCpuMsPerRequest: pgCpu } = result;
     rows.push({
       metric: `${name}: ${wall.metric}, this / against`,
-      value: `${ratioText(wall.ratio)}; ${round(wall.this)} vs ${round(wall.against)}`,
+      value: `${formatRatio(wall.ratio)}; ${round(wall.this)} vs ${round(wall.against)}`,
       goal: wall.metric === 'p50 ms' ? '<= 1.0' : '>= 1.1',
     });
-    rows.push({ metric: `${name}: server CPU ms/request`, value: `${ratioText(cpu.ratio)}; ${round(cpu.this, 3)} vs ${round(cpu.against, 3)}` });
+    rows.push({ metric: `${name}: server CPU ms/request`, value: `${formatRatio(cpu.ratio)}; ${round(cpu.this, 3)} vs ${round(cpu.against, 3)}` });
     if (pgCpu) {
-      rows.push({ metric: `${name}: PostgreSQL CPU ms/request`, value: `${ratioText(pgCpu.ratio)}; ${round(pgCpu.this, 3)} vs ${round(pgCpu.against, 3)}` });
+      rows.push({ metric: `${name}: PostgreSQL CPU ms/request`, value: `${formatRatio(pgCpu.ratio)}; ${round(pgCpu.this, 3)} vs ${round(pgCpu.against, 3)}` });
       const { this: mine, against } = result.nodeOverPostgresCpu!;
       rows.push({ metric: `${name}: Node CPU / PostgreSQL CPU`, value: `this ${round(mine, 3)}, against ${round(against, 3)}`, goal: '<= 0.5' });
     }

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeCriticalPath, parseTimeline } from './criticalPath.js';
 import type { TableRow } from './benchReport.js';
+import { summarizeRatios, type RatioSummary } from './ratioStats.js';
 
 const POLL_MS = 500;
 /** A restart takes about 2 s: polled every 0.5 s, one poll would be a quarter of it. */
@@ -209,4 +210,38 @@ export async function benchFirstStart(options: FirstStartOptions): Promise<{ res
     ...restart.phaseLog.map((line) => ({ metric: `${restartLabel} log`, value: line })),
   ];
   return { result: { dataDir: options.dataDir, firstStart, restart }, rows };
+}
+
+/** One side of a restart comparison: its checkout and the store its first start seeded. */
+export interface RestartSide {
+  label: string;
+  options: FirstStartOptions;
+}
+
+export interface RestartRounds {
+  /** Seconds to /readyz 200 per round, each side. */
+  thisSeconds: number[];
+  againstSeconds: number[];
+  /** this / against, per round. */
+  ratio: RatioSummary;
+}
+
+/**
+ * Restarts of both seeded stores in alternating rounds (ABBA, so a drift of
+ * the machine's load weighs on both sides alike): one restart is about 2 s,
+ * and a single pair cannot resolve 20%.
+ */
+export async function benchRestartRounds(current: RestartSide, against: RestartSide, rounds: number): Promise<RestartRounds> {
+  const thisSeconds: number[] = [];
+  const againstSeconds: number[] = [];
+  const ready = async (side: RestartSide, round: number) => {
+    const run = await oneStart(side.options, `restart round ${round + 1}/${rounds}`);
+    if (run.readySeconds === undefined) throw new Error(`${side.label}: not ready within ${side.options.timeoutSeconds} s on a restart`);
+    return run.readySeconds;
+  };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ([against, current] as const) : ([current, against] as const);
+    for (const side of order) (side === current ? thisSeconds : againstSeconds).push(await ready(side, round));
+  }
+  return { thisSeconds, againstSeconds, ratio: summarizeRatios(thisSeconds.map((seconds, i) => seconds / againstSeconds[i]!)) };
 }

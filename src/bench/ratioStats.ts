@@ -32,3 +32,8 @@ export function summarizeRatios(ratios: readonly number[], resamples = 2_000): R
   const ci95: [number, number] = [at(0.025), at(0.975)];
   return { median: center, ci95, halfWidth: (ci95[1] - ci95[0]) / 2 / center, rounds: finite.length };
 }
+
+/** `median [low, high] (±half-width%)`, as the reports print a ratio. */
+export function formatRatio(ratio: RatioSummary): string {
+  return `${ratio.median.toFixed(3)} [${ratio.ci95[0].toFixed(3)}, ${ratio.ci95[1].toFixed(3)}] (±${(100 * ratio.halfWidth).toFixed(1)}%)`;
+}

@@ -13,7 +13,9 @@
 //   --first-start  only the first start: the real `npm start` on an empty DATA_DIR (a new
 //                  folder under --first-start-dir, default the system's temp folder), each
 //                  question's first answer and /readyz 200, the seed's critical path phase by
-//                  phase, then a restart's time to ready; with --against REF, REF's first, then this one's
+//                  phase, then a restart's time to ready; with --against REF, REF's first, then this one's,
+//                  then --restart-rounds N (default 8) alternating restarts of both stores: median ratio
+//                  this / against with a 95% interval
 //   --against REF  this checkout against another commit (src/bench/against.ts): each side a server
 //                  of its own (REF built in a temporary git worktree) on a store of the same content,
 //                  the four questions and similarImages(id) at --clients clients in --against-rounds
@@ -41,7 +43,8 @@ import { createLogger } from '../logger.js';
 import { formatTable, writeResults, type TableRow } from '../bench/benchReport.js';
 import { benchAgainst } from '../bench/against.js';
 import { benchCostRule } from '../bench/costRule.js';
-import { benchFirstStart, benchRestart } from '../bench/firstStart.js';
+import { benchFirstStart, benchRestart, benchRestartRounds, type FirstStartOptions, type RestartSide } from '../bench/firstStart.js';
+import { formatRatio, median } from '../bench/ratioStats.js';
 import { checkoutRef, currentCode } from '../bench/refCheckout.js';
 import { benchHostile } from '../bench/hostile.js';
 import { benchImages } from '../bench/imageBench.js';
@@ -70,6 +73,7 @@ const { values: args } = parseArgs({
     'first-start': { type: 'boolean', default: false },
     'first-start-dir': { type: 'string', default: tmpdir() },
     'first-start-timeout': { type: 'string', default: '1800' },
+    'restart-rounds': { type: 'string', default: '8' },
     restart: { type: 'string' },
     hostile: { type: 'boolean', default: false },
     against: { type: 'string' },
@@ -98,22 +102,41 @@ const readResults = () => (existsSync(args.out) ? (JSON.parse(readFileSync(args.
 /** The same assets for every checkout: a temporary worktree is not beside them. */
 const sharedAssets = { ASSETS_DIR: config.assets.dir };
 
+/** How a checkout is started on a store of its own (another process owns the store: this one only spawns it and asks questions). */
+const startOptions = (label: string, cwd?: string): FirstStartOptions => ({
+  dataDir: mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-')),
+  cwd,
+  env: sharedAssets,
+  port: config.port,
+  timeoutSeconds: Number(args['first-start-timeout']),
+  log: (message) => log(`${label}: ${message}`),
+});
+
 /** One first start (and restart) of a checkout, with the load average around it. */
-async function firstStartOf(label: string, cwd?: string) {
-  // Another process owns the store: this one only spawns it and asks questions.
+async function firstStartOf(options: FirstStartOptions, label: string) {
   const loadAverageAtStart = loadavg()[0]!;
-  const { result, rows } = await benchFirstStart({
-    dataDir: mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-')),
-    cwd,
-    env: sharedAssets,
-    port: config.port,
-    timeoutSeconds: Number(args['first-start-timeout']),
-    log: (message) => log(`${label}: ${message}`),
-  });
+  const { result, rows } = await benchFirstStart(options);
   const loadAverage1m = { start: loadAverageAtStart, end: loadavg()[0]! };
   const title = `semsearch first start, ${label}: ${machine().cores} cores (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${loadAverage1m.end.toFixed(1)})`;
   process.stdout.write(`${formatTable(title, rows)}\n\n`);
   return { generatedAt: new Date().toISOString(), machine: { ...machine(), loadAverage1m }, ...result };
+}
+
+/** Alternating restarts of both seeded stores (--restart-rounds), with the load average around them. */
+async function restartRoundsOf(thisSide: RestartSide, againstSide: RestartSide) {
+  const rounds = Number(args['restart-rounds']);
+  const loadAverage1m = { start: loadavg()[0]! };
+  const result = await benchRestartRounds(thisSide, againstSide, rounds);
+  const end = loadavg()[0]!;
+  const title = `semsearch restarts, this checkout against ${args.against}: ${rounds} alternating rounds (1-min load average ${loadAverage1m.start.toFixed(1)} -> ${end.toFixed(1)})`;
+  const seconds = (values: number[]) => `median ${median(values).toFixed(2)} s (${values.map((value) => value.toFixed(1)).join(', ')})`;
+  const rows: TableRow[] = [
+    { metric: 'restart: /readyz 200, this / against', value: formatRatio(result.ratio), goal: '<= 0.8' },
+    { metric: 'restart: /readyz 200, this checkout', value: seconds(result.thisSeconds) },
+    { metric: `restart: /readyz 200, ${args.against}`, value: seconds(result.againstSeconds) },
+  ];
+  process.stdout.write(`${formatTable(title, rows)}\n\n`);
+  return { ...result, loadAverage1m: { ...loadAverage1m, end } };
 }
 
 if (args['first-start']) {
@@ -121,14 +144,17 @@ if (args['first-start']) {
     // One after the other on the same machine: REF's first start, then this checkout's.
     const checkout = checkoutRef(currentCode(), args.against, log);
     try {
-      const against = { ref: args.against, commit: checkout.commit, ...(await firstStartOf(`against ${args.against}`, checkout.dir)) };
-      const current = { commit: currentCode().commit, ...(await firstStartOf('this checkout')) };
-      writeResults(args.out, { ...readResults(), firstStart: current, firstStartAgainst: against });
+      const againstSide = { label: `against ${args.against}`, options: startOptions(`against ${args.against}`, checkout.dir) };
+      const thisSide = { label: 'this checkout', options: startOptions('this checkout') };
+      const against = { ref: args.against, commit: checkout.commit, ...(await firstStartOf(againstSide.options, againstSide.label)) };
+      const current = { commit: currentCode().commit, ...(await firstStartOf(thisSide.options, thisSide.label)) };
+      const restarts = await restartRoundsOf(thisSide, againstSide);
+      writeResults(args.out, { ...readResults(), firstStart: current, firstStartAgainst: against, restartRounds: restarts });
     } finally {
       checkout.remove();
     }
   } else {
-    writeResults(args.out, { ...readResults(), firstStart: await firstStartOf('this checkout') });
+    writeResults(args.out, { ...readResults(), firstStart: await firstStartOf(startOptions('this checkout'), 'this checkout') });
   }
   process.stdout.write(`written to ${args.out}\n`);
   process.exit(0);
