@@ -135,8 +135,16 @@ async function watch(url: string, started: number, options: FirstStartOptions, c
   const run: StartRun = { firstAnswerSeconds: {}, phaseLog: [] };
   const since = () => Math.round((Date.now() - started) / 100) / 10;
   let imageId: string | undefined;
+  const checkReady = async () => {
+    if (run.readySeconds === undefined && (await readyStatus(url)) === 200) {
+      run.readySeconds = since();
+      options.log(`/readyz 200 after ${run.readySeconds} s`);
+    }
+  };
   while (Date.now() - started < options.timeoutSeconds * 1000) {
     if (!running(child)) throw new Error(`npm start exited (${child.exitCode ?? child.signalCode})`);
+    // Before the questions as well as after: asking four of them takes a few tenths of a second, a restart's share.
+    await checkReady();
     for (const question of Object.keys(QUESTIONS) as Question[]) {
       if (run.firstAnswerSeconds[question] !== undefined) continue;
       if (question === 'tagsForImage') imageId ??= await firstImageId(url);
@@ -146,10 +154,7 @@ async function watch(url: string, started: number, options: FirstStartOptions, c
         options.log(`${question} first answered after ${run.firstAnswerSeconds[question]} s`);
       }
     }
-    if (run.readySeconds === undefined && (await readyStatus(url)) === 200) {
-      run.readySeconds = since();
-      options.log(`/readyz 200 after ${run.readySeconds} s`);
-    }
+    await checkReady();
     if (run.readySeconds !== undefined && Object.keys(run.firstAnswerSeconds).length === 4) break;
     await sleep(Date.now() - started < EARLY_SECONDS * 1000 ? EARLY_POLL_MS : POLL_MS);
   }

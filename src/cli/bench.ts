@@ -25,7 +25,8 @@
 //                  (seed settings of both sides), --requests N per one-client block (default 200),
 //                  --load-seconds S per many-client block (default 2), --store-cache DIR keeps
 //                  embedded stores between runs (keyed by commit, side and settings)
-//   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready
+//   --restart DIR  only a restart of the store seeded in DIR (a DATA_DIR): its time to ready; with
+//                  --against REF --against-store DIR2, --restart-rounds alternating restarts of both
 //   --hostile      only hostile clients, on a scratch store: RSS before/peak/after for each shape of
 //                  large distinct requests, and uploads accepted/s under a flood of 64 clients
 //                  against 1 client (--hostile-seconds S per shape, default 20, 0: only the uploads; the uploads 15 s a run);
@@ -74,6 +75,7 @@ const { values: args } = parseArgs({
     'first-start-dir': { type: 'string', default: tmpdir() },
     'first-start-timeout': { type: 'string', default: '1800' },
     'restart-rounds': { type: 'string', default: '8' },
+    'against-store': { type: 'string' },
     restart: { type: 'string' },
     hostile: { type: 'boolean', default: false },
     against: { type: 'string' },
@@ -155,6 +157,24 @@ if (args['first-start']) {
     }
   } else {
     writeResults(args.out, { ...readResults(), firstStart: await firstStartOf(startOptions('this checkout'), 'this checkout') });
+  }
+  process.stdout.write(`written to ${args.out}\n`);
+  process.exit(0);
+}
+
+if (args.restart !== undefined && args.against) {
+  // Restarts only, of two stores a first start seeded before (--restart DIR for this checkout, --against-store DIR for REF).
+  if (!args['against-store']) throw new Error('--restart DIR --against REF needs --against-store DIR: the store REF restarts on');
+  const checkout = checkoutRef(currentCode(), args.against, log);
+  try {
+    const side = (label: string, dataDir: string, cwd?: string): RestartSide => ({
+      label,
+      options: { dataDir: path.resolve(dataDir), cwd, env: sharedAssets, port: config.port, timeoutSeconds: 120, log: (message) => log(`${label}: ${message}`) },
+    });
+    const restartRounds = await restartRoundsOf(side('this checkout', args.restart), side(`against ${args.against}`, args['against-store'], checkout.dir));
+    writeResults(args.out, { ...readResults(), restartRounds });
+  } finally {
+    checkout.remove();
   }
   process.stdout.write(`written to ${args.out}\n`);
   process.exit(0);
