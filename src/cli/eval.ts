@@ -327,8 +327,15 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
   process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
   process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
   process.stdout.write(`cross-validation after, the model fitted on Pascal alone: ${describe(results.crossValidation.afterPascalModel)}\n`);
+  const byFeatures = results.crossValidation.afterFeatureNeighbours;
+  if (byFeatures) {
+    process.stdout.write(`cross-validation after, neighbours by the plain features: ${describe(byFeatures)}\n`);
+    for (const [name, r] of [['projection', results.crossValidation.after], ['features', byFeatures]] as const) {
+      r.folds.forEach((fold, f) => process.stdout.write(`  fold ${f + 1}, neighbours by the ${name}: ${JSON.stringify(fold)}\n`));
+    }
+  }
   process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
-  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel'] as const) {
+  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel', 'afterFeatureNeighbours'] as const) {
     const s = results.coco?.[when];
     if (s) process.stdout.write(`COCO ${when}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
   }

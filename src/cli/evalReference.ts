@@ -10,6 +10,10 @@
 // and the reference set, the served parameters, the model fitted on both).
 // `--tag-fusion` searches the tag fusion alone (tags only, at the served k and
 // T). `--reference-limit N` reads only the first N reference photos (quick runs).
+// `--feature-neighbours` also measures the served setting with the transfer's
+// neighbours found by the plain features (cosine of the L2-normalised
+// MobileNet features) instead of the projected vectors, everything else
+// equal: in the folds, on the held-out Pascal photos and on the COCO sample.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app.js';
@@ -32,18 +36,28 @@ import {
   type TransferParameters,
 } from '../embedding/index.js';
 import { cachedFeatures } from '../eval/featureCache.js';
-import { buildPool, nearestInPool, scorePascalTags, scorePascalText, TagScorer, type TransferPhoto } from '../eval/transfer.js';
+import { buildPool, nearestInPool, scorePascalTags, scorePascalText, TagScorer, type PoolPhoto, type TransferPhoto } from '../eval/transfer.js';
 import { OPEN_VOCABULARY_QUERIES, type WordVectors } from '../eval/wordModelMetrics.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { scoreCocoSample, type CaptionScores } from './evalCaptions.js';
-import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvRecipe, type CvResult, type PreparedCv } from './evalReferenceCv.js';
+import {
+  cvQueryWords,
+  prepareCv,
+  scoreSetting,
+  type CvPhoto,
+  type CvRecipe,
+  type CvResult,
+  type NeighbourSpace,
+  type PreparedCv,
+} from './evalReferenceCv.js';
 import { chooseSettings, chooseTagFusion, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
 import { scoreCoco } from './evalTransfer.js';
 
 const SEARCH_VECTOR_BATCH = 8;
 const limitArg = process.argv.indexOf('--reference-limit');
 export const REFERENCE_LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : undefined;
+const FEATURE_NEIGHBOURS = process.argv.includes('--feature-neighbours');
 
 /** The photos of a set with their features and top ImageNet classes (embedded on the first run, then read from the cache). */
 export async function withFeatures<T extends { id: string; file: string }>(app: App, config: Config, name: string, photos: T[], limit?: number) {
@@ -118,7 +132,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   // And the served recipe fitted on Pascal's photos alone: the model a first start serves until the reference set is stored.
   const pascalModel: CvRecipe = { ...SERVED_RECIPE, pascalOnly: true };
   const recipes: CvRecipe[] = [...(choose ? REFERENCE_RECIPES : new Set([TODAY_RECIPE, SERVED_RECIPE])), pascalModel];
-  const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log);
+  const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log, FEATURE_NEIGHBOURS);
   const chosen = choose ? await chooseSettings(cv, rules, log) : null;
   // `--conse`: the ConSE weights alone at the served setting (the search's last stage).
   const conseTrials = process.argv.includes('--conse')
@@ -126,12 +140,15 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     : null;
   // `--tag-fusion`: the tag fusion's grid alone at the served k and T (tags only).
   const tagFusion = process.argv.includes('--tag-fusion') ? chooseTagFusion(cv, recipes.indexOf(SERVED_RECIPE), TRANSFER, log) : null;
-  const at = (recipe: CvRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
+  const at = (recipe: CvRecipe, p: TransferParameters, neighbourSpace: NeighbourSpace = 'projection') =>
+    scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0, neighbourSpace }, rules);
   const crossValidation = {
     before: await at(TODAY_RECIPE, TRANSFER_BEFORE),
     after: await at(SERVED_RECIPE, TRANSFER),
     // The served parameters, the model fitted on Pascal's photos alone (what a store serves until its model is trained again).
     afterPascalModel: await at(pascalModel, TRANSFER),
+    // The served setting, the neighbours found by the plain features.
+    afterFeatureNeighbours: FEATURE_NEIGHBOURS ? await at(SERVED_RECIPE, TRANSFER, 'features') : null,
   };
 
   // Held out: Pascal's 200 and the COCO sample, never read above.
@@ -142,21 +159,28 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     before: buildPool(pascal.map((photo) => ({ ...photo, imageVector: pascalImage.get(photo.id)! })), vectors),
     reference: buildPool(referenceCv.map((photo, i) => ({ ...photo, imageVector: referenceImage[i]! })), vectors),
   };
+  // The same pools searched by the photos' unit features (`--feature-neighbours`).
+  const unitFeatures = new Map(FEATURE_NEIGHBOURS ? [...pascal, ...referenceCv].map((photo) => [photo.id, l2Normalize(photo.features)]) : []);
+  const byFeatures = (pool: PoolPhoto[]) => pool.map((photo) => ({ ...photo, imageVector: unitFeatures.get(photo.id)! }));
+  const featurePools = FEATURE_NEIGHBOURS ? { before: byFeatures(pools.before), reference: byFeatures(pools.reference) } : null;
   const models = {
     before: fitRecipe(training, TODAY_RECIPE, vectors),
     after: fitRecipe([...training, ...referenceCv], SERVED_RECIPE, vectors),
   };
   const heldOut = pascal.filter((photo) => heldOutIds.has(photo.id));
   // One change at a time as well (pool, model, parameters), to say which one moves the class floor.
-  const pascalHeldOut = async (pool: 'before' | 'after', model: 'before' | 'after', p: TransferParameters) => {
+  const pascalHeldOut = async (pool: 'before' | 'after', model: 'before' | 'after', p: TransferParameters, space: NeighbourSpace = 'projection') => {
     const photos = heldOut.map((photo) => ({ ...photo, category: photo.category!, imageVector: pascalImage.get(photo.id)!, wordVector: models[model](photo.features) }));
-    const trainingPool = pools.before.filter((photo) => !heldOutIds.has(photo.id));
-    const near = nearestInPool(photos, pool === 'before' ? trainingPool : [...trainingPool, ...pools.reference], p.neighbours);
+    const searchedPools = space === 'features' ? featurePools! : pools;
+    const trainingPool = searchedPools.before.filter((photo) => !heldOutIds.has(photo.id));
+    const queries = space === 'features' ? photos.map((photo) => ({ id: photo.id, imageVector: unitFeatures.get(photo.id)! })) : photos;
+    const near = nearestInPool(queries, pool === 'before' ? trainingPool : [...trainingPool, ...searchedPools.reference], p.neighbours);
     return { ...scorePascalTags(photos, near, scorer, p), ...(await scorePascalText(photos, near, vectors, p, rules)) };
   };
   const pascalFloors = {
     before: await pascalHeldOut('before', 'before', TRANSFER_BEFORE),
     after: await pascalHeldOut('after', 'after', TRANSFER),
+    afterFeatureNeighbours: FEATURE_NEIGHBOURS ? await pascalHeldOut('after', 'after', TRANSFER, 'features') : null,
     parts: {
       referencePoolOnly: await pascalHeldOut('after', 'before', TRANSFER_BEFORE),
       parametersOnly: await pascalHeldOut('before', 'before', TRANSFER),
@@ -166,7 +190,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   };
 
   const coco = await scoreCocoSample(app, config.assets.dir);
-  let cocoScores: Record<'before' | 'after' | 'afterPascalModel' | 'afterPlainTags', CaptionScores> | null = null;
+  let cocoScores: (Record<'before' | 'after' | 'afterPascalModel' | 'afterPlainTags', CaptionScores> & { afterFeatureNeighbours: CaptionScores | null }) | null = null;
   let cocoPhotos: Record<'before' | 'after', { photos: TransferPhoto[]; near: ReturnType<typeof nearestInPool> }> | null = null;
   if (coco) {
     const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
@@ -180,6 +204,14 @@ export async function evaluateReference(app: App, config: Config, choose = proce
       return { photos, near: nearestInPool(photos, when === 'before' ? pools.before : [...pools.before, ...pools.reference], p.neighbours) };
     };
     cocoPhotos = { before: cocoSet('before', TRANSFER_BEFORE), after: cocoSet('after', TRANSFER) };
+    // The served setting, the neighbours found by the unit features of the COCO photos and of the pool.
+    const featureNear = featurePools
+      ? nearestInPool(
+          coco.sample.map((photo, i) => ({ id: photo.id, imageVector: l2Normalize(coco.features[i]!) })),
+          [...featurePools.before, ...featurePools.reference],
+          TRANSFER.neighbours,
+        )
+      : null;
     cocoScores = {
       before: await scoreCoco(cocoPhotos.before.photos, cocoPhotos.before.near, scorer, coco.queries, true, true, rules, TRANSFER_BEFORE),
       after: await scoreCoco(cocoPhotos.after.photos, cocoPhotos.after.near, scorer, coco.queries, true, true, rules, TRANSFER),
@@ -200,6 +232,9 @@ export async function evaluateReference(app: App, config: Config, choose = proce
         rules,
         TRANSFER,
       ),
+      afterFeatureNeighbours: featureNear
+        ? await scoreCoco(cocoPhotos.after.photos, featureNear, scorer, coco.queries, true, true, rules, TRANSFER)
+        : null,
     };
   }
   return {
