@@ -168,7 +168,8 @@ const p = (x: TransferParameters) =>
   `k ${x.neighbours}, T ${x.temperature}, tag ${x.tagWeight}, share^${x.tagShareExponent}${x.tagShowsCaptionWord ? ', caption word shown' : ''}, text ${x.textWeight}, vote ${x.textVoteWeight}`;
 
 /** The recipe's name, and where the neighbours were found when not by the projection as served. */
-const settingName = (r: CvResult) => `${r.recipeName}${r.neighbourSpace === 'features' ? ', neighbours by the plain features' : ''}`;
+const settingName = (r: CvResult) =>
+  `${r.recipeName}${r.neighbourSpace === 'features' ? ', neighbours by the plain features' : r.neighbourSpace && r.neighbourSpace !== 'projection' ? `, neighbours by ${r.neighbourSpace}` : ''}`;
 
 export function describe(r: CvResult): string {
   return (

@@ -69,7 +69,8 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
 
 export function referenceTables({ results: r }: ReferenceEvaluation): ReportTable[] {
   const cv = r.crossValidation;
-  const both = [cv.before, cv.after, cv.afterPascalModel, ...(cv.afterFeatureNeighbours ? [cv.afterFeatureNeighbours] : [])];
+  const other = r.featureNeighbours ? [...r.featureNeighbours.temperatures, ...r.featureNeighbours.spaces] : [];
+  const both = [cv.before, cv.after, cv.afterPascalModel, ...(cv.afterFeatureNeighbours ? [cv.afterFeatureNeighbours] : []), ...other];
   return [
     {
       title: 'Reference set: cross-validation on folds of the training data, before and after',
