@@ -327,10 +327,23 @@ async function evaluateReferenceOnly(app: App, config: Config): Promise<void> {
   process.stdout.write(`cross-validation before: ${describe(results.crossValidation.before)}\n`);
   process.stdout.write(`cross-validation after:  ${describe(results.crossValidation.after)}\n`);
   process.stdout.write(`cross-validation after, the model fitted on Pascal alone: ${describe(results.crossValidation.afterPascalModel)}\n`);
+  const byFeatures = results.crossValidation.afterFeatureNeighbours;
+  if (byFeatures) {
+    process.stdout.write(`cross-validation after, neighbours by the plain features: ${describe(byFeatures)}\n`);
+    for (const [name, r] of [['projection', results.crossValidation.after], ['features', byFeatures]] as const) {
+      r.folds.forEach((fold, f) => process.stdout.write(`  fold ${f + 1}, neighbours by the ${name}: ${JSON.stringify(fold)}\n`));
+    }
+    for (const trial of results.featureNeighbours?.temperatures ?? []) process.stdout.write(`  by the plain features: ${describe(trial)}\n`);
+    for (const trial of results.featureNeighbours?.spaces ?? []) process.stdout.write(`  by ${trial.neighbourSpace}: ${describe(trial)}\n`);
+    process.stdout.write(`  neighbour distances (1st, k-th): ${JSON.stringify(results.featureNeighbours?.distances)}\n`);
+  }
   process.stdout.write(`${JSON.stringify({ pascalFloors: results.pascalFloors }, null, 1)}\n`);
-  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel'] as const) {
+  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel', 'afterFeatureNeighbours'] as const) {
     const s = results.coco?.[when];
     if (s) process.stdout.write(`COCO ${when}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
+  }
+  for (const [space, s] of Object.entries(results.coco?.otherSpaces ?? {})) {
+    process.stdout.write(`COCO, neighbours by ${space}: text→image P@10 ${s.textToImage!.mean.toFixed(3)}, tag P@5 ${s.tagPrecisionAt5.toFixed(3)}, tag R@10 ${s.tagRecallAt10.toFixed(3)}\n`);
   }
 }
 

@@ -10,6 +10,12 @@
 // and the reference set, the served parameters, the model fitted on both).
 // `--tag-fusion` searches the tag fusion alone (tags only, at the served k and
 // T). `--reference-limit N` reads only the first N reference photos (quick runs).
+// `--feature-neighbours` also measures the served setting with the transfer's
+// neighbours found by the plain features (cosine of the L2-normalised
+// MobileNet features) instead of the projected vectors, everything else
+// equal: in the folds, on the held-out Pascal photos and on the COCO sample;
+// and the same with the projection's discriminant weight lowered (0, 0.25,
+// 0.5 instead of 0.75), and by the features at two more temperatures.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../app.js';
@@ -18,6 +24,8 @@ import { listPascalImages } from '../dataset/pascal.js';
 import { listReferencePhotos, referenceCaptionsFile, referenceDir } from '../dataset/referenceSet.js';
 import {
   applyLinearMap,
+  embeddingVersion,
+  fitImageProjection,
   captionWordList,
   categoryWords,
   classNameVectors,
@@ -32,18 +40,34 @@ import {
   type TransferParameters,
 } from '../embedding/index.js';
 import { cachedFeatures } from '../eval/featureCache.js';
-import { buildPool, nearestInPool, scorePascalTags, scorePascalText, TagScorer, type TransferPhoto } from '../eval/transfer.js';
+import { buildPool, nearestInPool, scorePascalTags, scorePascalText, TagScorer, type PoolPhoto, type TransferPhoto } from '../eval/transfer.js';
 import { OPEN_VOCABULARY_QUERIES, type WordVectors } from '../eval/wordModelMetrics.js';
 import type { RidgeRecipe } from '../eval/wordModelSelection.js';
 import { l2Normalize } from '../lib/vectors.js';
 import { scoreCocoSample, type CaptionScores } from './evalCaptions.js';
-import { cvQueryWords, prepareCv, scoreSetting, type CvPhoto, type CvRecipe, type CvResult, type PreparedCv } from './evalReferenceCv.js';
+import {
+  cvQueryWords,
+  neighbourDistances,
+  prepareCv,
+  scoreSetting,
+  spaceVector,
+  type CvPhoto,
+  type CvRecipe,
+  type CvResult,
+  type NeighbourSpace,
+  type PreparedCv,
+} from './evalReferenceCv.js';
 import { chooseSettings, chooseTagFusion, CONSE_WEIGHTS, REFERENCE_RECIPES, SERVED_RECIPE, TODAY_RECIPE, TRANSFER_BEFORE } from './evalReferenceChoice.js';
 import { scoreCoco } from './evalTransfer.js';
 
 const SEARCH_VECTOR_BATCH = 8;
 const limitArg = process.argv.indexOf('--reference-limit');
 export const REFERENCE_LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : undefined;
+const FEATURE_NEIGHBOURS = process.argv.includes('--feature-neighbours');
+/** The temperatures also tried by the plain features (the served one is 0.1). */
+const FEATURE_TEMPERATURES = [0.05, 0.2];
+/** The neighbour spaces measured besides the served projection. */
+const OTHER_SPACES: NeighbourSpace[] = FEATURE_NEIGHBOURS ? ['features', 'projection-0', 'projection-0.25', 'projection-0.5'] : [];
 
 /** The photos of a set with their features and top ImageNet classes (embedded on the first run, then read from the cache). */
 export async function withFeatures<T extends { id: string; file: string }>(app: App, config: Config, name: string, photos: T[], limit?: number) {
@@ -118,7 +142,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   // And the served recipe fitted on Pascal's photos alone: the model a first start serves until the reference set is stored.
   const pascalModel: CvRecipe = { ...SERVED_RECIPE, pascalOnly: true };
   const recipes: CvRecipe[] = [...(choose ? REFERENCE_RECIPES : new Set([TODAY_RECIPE, SERVED_RECIPE])), pascalModel];
-  const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log);
+  const cv = prepareCv(training, referenceCv, recipes, vectors, scorer, queries, log, OTHER_SPACES);
   const chosen = choose ? await chooseSettings(cv, rules, log) : null;
   // `--conse`: the ConSE weights alone at the served setting (the search's last stage).
   const conseTrials = process.argv.includes('--conse')
@@ -126,13 +150,27 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     : null;
   // `--tag-fusion`: the tag fusion's grid alone at the served k and T (tags only).
   const tagFusion = process.argv.includes('--tag-fusion') ? chooseTagFusion(cv, recipes.indexOf(SERVED_RECIPE), TRANSFER, log) : null;
-  const at = (recipe: CvRecipe, p: TransferParameters) => scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0 }, rules);
+  const at = (recipe: CvRecipe, p: TransferParameters, neighbourSpace: NeighbourSpace = 'projection') =>
+    scoreSetting(cv, { recipe: recipes.indexOf(recipe), p, conseWeight: 0, neighbourSpace }, rules);
   const crossValidation = {
     before: await at(TODAY_RECIPE, TRANSFER_BEFORE),
     after: await at(SERVED_RECIPE, TRANSFER),
     // The served parameters, the model fitted on Pascal's photos alone (what a store serves until its model is trained again).
     afterPascalModel: await at(pascalModel, TRANSFER),
+    // The served setting, the neighbours found by the plain features.
+    afterFeatureNeighbours: FEATURE_NEIGHBOURS ? await at(SERVED_RECIPE, TRANSFER, 'features') : null,
   };
+  // By the plain features, the softmax's temperature again (the distances there spread differently);
+  // the served setting in each other space; and each space's distances.
+  const featureNeighbours = FEATURE_NEIGHBOURS
+    ? {
+        temperatures: await Promise.all(FEATURE_TEMPERATURES.map((temperature) => at(SERVED_RECIPE, { ...TRANSFER, temperature }, 'features'))),
+        spaces: await Promise.all(OTHER_SPACES.filter((space) => space !== 'features').map((space) => at(SERVED_RECIPE, TRANSFER, space))),
+        distances: Object.fromEntries(
+          (['projection', ...OTHER_SPACES] as const).map((space) => [space, neighbourDistances(cv, space, TRANSFER.neighbours)]),
+        ),
+      }
+    : null;
 
   // Held out: Pascal's 200 and the COCO sample, never read above.
   const searched = await images.findEmbeddings(pascalRows.map((row) => row.id));
@@ -142,21 +180,32 @@ export async function evaluateReference(app: App, config: Config, choose = proce
     before: buildPool(pascal.map((photo) => ({ ...photo, imageVector: pascalImage.get(photo.id)! })), vectors),
     reference: buildPool(referenceCv.map((photo, i) => ({ ...photo, imageVector: referenceImage[i]! })), vectors),
   };
+  // The same pools searched by the photos' vectors in the other spaces (`--feature-neighbours`), under the projection fitted
+  // on Pascal's training split as the seed fits it.
+  const projection = OTHER_SPACES.length > 0 ? fitImageProjection(training.map((photo) => ({ ...photo, category: photo.category! })), embeddingVersion()) : null;
+  const featuresOf = new Map([...pascal, ...referenceCv].map((photo) => [photo.id, photo.features]));
+  const inSpace = (space: NeighbourSpace, pool: PoolPhoto[]) =>
+    pool.map((photo) => ({ ...photo, imageVector: spaceVector(space, projection, featuresOf.get(photo.id)!) }));
+  const spacePools = new Map(OTHER_SPACES.map((space) => [space, { before: inSpace(space, pools.before), reference: inSpace(space, pools.reference) }]));
   const models = {
     before: fitRecipe(training, TODAY_RECIPE, vectors),
     after: fitRecipe([...training, ...referenceCv], SERVED_RECIPE, vectors),
   };
   const heldOut = pascal.filter((photo) => heldOutIds.has(photo.id));
   // One change at a time as well (pool, model, parameters), to say which one moves the class floor.
-  const pascalHeldOut = async (pool: 'before' | 'after', model: 'before' | 'after', p: TransferParameters) => {
+  const pascalHeldOut = async (pool: 'before' | 'after', model: 'before' | 'after', p: TransferParameters, space: NeighbourSpace = 'projection') => {
     const photos = heldOut.map((photo) => ({ ...photo, category: photo.category!, imageVector: pascalImage.get(photo.id)!, wordVector: models[model](photo.features) }));
-    const trainingPool = pools.before.filter((photo) => !heldOutIds.has(photo.id));
-    const near = nearestInPool(photos, pool === 'before' ? trainingPool : [...trainingPool, ...pools.reference], p.neighbours);
+    const searchedPools = space === 'projection' ? pools : spacePools.get(space)!;
+    const trainingPool = searchedPools.before.filter((photo) => !heldOutIds.has(photo.id));
+    const queries = space === 'projection' ? photos : photos.map((photo) => ({ id: photo.id, imageVector: spaceVector(space, projection, photo.features) }));
+    const near = nearestInPool(queries, pool === 'before' ? trainingPool : [...trainingPool, ...searchedPools.reference], p.neighbours);
     return { ...scorePascalTags(photos, near, scorer, p), ...(await scorePascalText(photos, near, vectors, p, rules)) };
   };
   const pascalFloors = {
     before: await pascalHeldOut('before', 'before', TRANSFER_BEFORE),
     after: await pascalHeldOut('after', 'after', TRANSFER),
+    afterFeatureNeighbours: FEATURE_NEIGHBOURS ? await pascalHeldOut('after', 'after', TRANSFER, 'features') : null,
+    otherSpaces: Object.fromEntries(await Promise.all(OTHER_SPACES.map(async (space) => [space, await pascalHeldOut('after', 'after', TRANSFER, space)]))),
     parts: {
       referencePoolOnly: await pascalHeldOut('after', 'before', TRANSFER_BEFORE),
       parametersOnly: await pascalHeldOut('before', 'before', TRANSFER),
@@ -166,7 +215,12 @@ export async function evaluateReference(app: App, config: Config, choose = proce
   };
 
   const coco = await scoreCocoSample(app, config.assets.dir);
-  let cocoScores: Record<'before' | 'after' | 'afterPascalModel' | 'afterPlainTags', CaptionScores> | null = null;
+  let cocoScores:
+    | (Record<'before' | 'after' | 'afterPascalModel' | 'afterPlainTags', CaptionScores> & {
+        afterFeatureNeighbours: CaptionScores | null;
+        otherSpaces: Record<string, CaptionScores>;
+      })
+    | null = null;
   let cocoPhotos: Record<'before' | 'after', { photos: TransferPhoto[]; near: ReturnType<typeof nearestInPool> }> | null = null;
   if (coco) {
     const projected = await Promise.all(coco.features.map((f) => app.services.images.searchVector(f)));
@@ -180,6 +234,16 @@ export async function evaluateReference(app: App, config: Config, choose = proce
       return { photos, near: nearestInPool(photos, when === 'before' ? pools.before : [...pools.before, ...pools.reference], p.neighbours) };
     };
     cocoPhotos = { before: cocoSet('before', TRANSFER_BEFORE), after: cocoSet('after', TRANSFER) };
+    // The served setting, the neighbours found in another space by the COCO photos' vectors there and the pool's.
+    const nearIn = (space: NeighbourSpace) =>
+      nearestInPool(
+        coco.sample.map((photo, i) => ({ id: photo.id, imageVector: spaceVector(space, projection, coco.features[i]!) })),
+        [...spacePools.get(space)!.before, ...spacePools.get(space)!.reference],
+        TRANSFER.neighbours,
+      );
+    const inOtherSpace = async (space: NeighbourSpace) =>
+      [space, await scoreCoco(cocoPhotos!.after.photos, nearIn(space), scorer, coco.queries, true, true, rules, TRANSFER)] as const;
+    const otherSpaces: Record<string, CaptionScores> = Object.fromEntries(await Promise.all(OTHER_SPACES.map(inOtherSpace)));
     cocoScores = {
       before: await scoreCoco(cocoPhotos.before.photos, cocoPhotos.before.near, scorer, coco.queries, true, true, rules, TRANSFER_BEFORE),
       after: await scoreCoco(cocoPhotos.after.photos, cocoPhotos.after.near, scorer, coco.queries, true, true, rules, TRANSFER),
@@ -200,6 +264,8 @@ export async function evaluateReference(app: App, config: Config, choose = proce
         rules,
         TRANSFER,
       ),
+      afterFeatureNeighbours: otherSpaces.features ?? null,
+      otherSpaces,
     };
   }
   return {
@@ -210,6 +276,7 @@ export async function evaluateReference(app: App, config: Config, choose = proce
       tagFusion,
       conseTrials,
       crossValidation,
+      featureNeighbours,
       pascalFloors,
       coco: cocoScores,
     },

@@ -167,9 +167,13 @@ const f3 = (x: number) => x.toFixed(3);
 const p = (x: TransferParameters) =>
   `k ${x.neighbours}, T ${x.temperature}, tag ${x.tagWeight}, share^${x.tagShareExponent}${x.tagShowsCaptionWord ? ', caption word shown' : ''}, text ${x.textWeight}, vote ${x.textVoteWeight}`;
 
+/** The recipe's name, and where the neighbours were found when not by the projection as served. */
+const settingName = (r: CvResult) =>
+  `${r.recipeName}${r.neighbourSpace === 'features' ? ', neighbours by the plain features' : r.neighbourSpace && r.neighbourSpace !== 'projection' ? `, neighbours by ${r.neighbourSpace}` : ''}`;
+
 export function describe(r: CvResult): string {
   return (
-    `${r.recipeName}; ${p(r.p)}; ConSE ${r.conseWeight}: ` +
+    `${settingName(r)}; ${p(r.p)}; ConSE ${r.conseWeight}: ` +
     `reference tag P@5 ${f3(r.reference.tagPrecisionAt5)} R@10 ${f3(r.reference.tagRecallAt10)} text P@10 ${f3(r.reference.openTextToImage)}; ` +
     `Pascal tag P@5 ${f3(r.pascal.tagPrecisionAt5)} R@10 ${f3(r.pascal.tagRecallAt10)} text P@10 ${f3(r.pascal.openTextToImage)} ` +
     `class P@10 ${f3(r.pascal.classTextToImage)} tags top-5 ${f3(r.pascal.tagsTop5)}`
@@ -184,7 +188,7 @@ export const CV_HEADER = [
 ];
 
 export const cvRow = (r: CvResult): (string | number)[] => [
-  r.recipeName, String(r.p.neighbours), String(r.p.temperature), String(r.p.tagWeight), String(r.p.tagShareExponent),
+  settingName(r), String(r.p.neighbours), String(r.p.temperature), String(r.p.tagWeight), String(r.p.tagShareExponent),
   r.p.tagShowsCaptionWord ? 'yes' : 'no', String(r.p.textWeight), String(r.p.textVoteWeight),
   String(r.conseWeight),
   r.reference.tagPrecisionAt5, r.reference.tagRecallAt10, r.reference.openTextToImage,

@@ -5,13 +5,17 @@
 // the image → word model refitted without the fold. Everything is scored by
 // the served functions (scoreTags and foldTags through TagScorer, the store's
 // searched_text_vector and text_search_score through searchedTexts). The
-// COCO sample is never read here.
+// COCO sample is never read here. Optionally the neighbours are also found in
+// other spaces than the projected vectors (the plain features: cosine of the
+// L2-normalised MobileNet features; or the fold's projection with another
+// discriminant weight), a setting's `neighbourSpace` choosing which.
 import {
   applyImageProjection,
   captionWordList,
   embeddingVersion,
   fitImageProjection,
   withConse,
+  type ImageProjection,
   type TransferParameters,
 } from '../embedding/index.js';
 import { l2Normalize } from '../lib/vectors.js';
@@ -52,9 +56,26 @@ export type CvRecipe = RidgeRecipe & { pascalOnly?: boolean };
 
 export const cvRecipeName = (recipe: CvRecipe) => `${recipeName(recipe)}${recipe.pascalOnly ? ', fitted on Pascal alone' : ''}`;
 
+/**
+ * The vectors the transfer's neighbours are found by: the searched image
+ * vectors (features through the fold's projection, as served), the plain
+ * features, or `projection-W`: the fold's projection with the discriminant
+ * weight W instead of the served 0.75 (0: the centred features alone).
+ */
+export type NeighbourSpace = 'projection' | 'features' | `projection-${number}`;
+
+/** A photo's unit vector in a space, under a projection (the fold's). */
+export function spaceVector(space: NeighbourSpace, projection: ImageProjection | null, features: Float32Array): Float32Array {
+  if (space === 'features') return l2Normalize(features);
+  const weight = space === 'projection' ? undefined : Number(space.slice('projection-'.length));
+  return l2Normalize(applyImageProjection(projection && weight !== undefined ? { ...projection, weight } : projection, features));
+}
+
 interface FoldSet {
   photos: (CvPhoto & { imageVector: Float32Array })[];
   neighbours: Neighbour[][];
+  /** The same photos' neighbours in the other spaces prepared. */
+  otherNeighbours: Map<NeighbourSpace, Neighbour[][]>;
   /** Per recipe, each photo's word-space vector from the map fitted without the fold. */
   wordVectors: Float32Array[][];
 }
@@ -72,6 +93,8 @@ export interface CvSetting {
   recipe: number;
   p: TransferParameters;
   conseWeight: number;
+  /** Unset: the projection, as served. */
+  neighbourSpace?: NeighbourSpace;
 }
 
 export interface SetScores {
@@ -80,10 +103,14 @@ export interface SetScores {
   openTextToImage: number;
 }
 
+type PascalScores = SetScores & { tagsTop5: number; classTextToImage: number };
+
 export interface CvResult extends CvSetting {
   recipeName: string;
-  pascal: SetScores & { tagsTop5: number; classTextToImage: number };
+  pascal: PascalScores;
   reference: SetScores;
+  /** Each fold's own figures (the means above are over these). */
+  folds: { pascal: PascalScores; reference: SetScores }[];
 }
 
 /** The training photos' most used caption words that can be tags, as queries relevant to photos whose captions use them. */
@@ -106,6 +133,7 @@ export function prepareCv(
   scorer: TagScorer,
   queries: QueryWord[],
   log: (line: string) => void,
+  spaces: readonly NeighbourSpace[] = [],
 ): PreparedCv {
   const known = (photo: CvPhoto) => captionWordList(photo.captions).some((word) => vectors.has(word));
   const sets = { pascal: pascal.filter(known), reference: reference.filter(known) };
@@ -133,6 +161,11 @@ export function prepareCv(
     );
     const withImage = (photo: CvPhoto) => ({ ...photo, imageVector: l2Normalize(applyImageProjection(projection, photo.features)) });
     const pool = buildPool(all.filter((photo) => foldOf.get(photo.id) !== f).map(withImage), vectors);
+    // The same pool photos searched by their vectors in each other space (the caption side unchanged).
+    const features = new Map(all.map((photo) => [photo.id, photo.features]));
+    const inSpace = <T extends { id: string; imageVector: Float32Array }>(space: NeighbourSpace, photos: readonly T[]) =>
+      photos.map((photo) => ({ ...photo, imageVector: spaceVector(space, projection, features.get(photo.id)!) }));
+    const otherPools = new Map(spaces.map((space) => [space, inSpace(space, pool)]));
     const foldSet = (set: readonly CvPhoto[], most = Infinity): FoldSet => {
       const inFold = set.filter((photo) => foldOf.get(photo.id) === f);
       const step = Math.max(1, inFold.length / most);
@@ -140,6 +173,7 @@ export function prepareCv(
       return {
         photos,
         neighbours: nearestInPool(photos, pool, MAX_NEIGHBOURS),
+        otherNeighbours: new Map(spaces.map((space) => [space, nearestInPool(inSpace(space, photos), otherPools.get(space)!, MAX_NEIGHBOURS)])),
         wordVectors: recipes.map((_, r) => photos.map((photo) => outOfFold[r]![row.get(photo.id)!]!)),
       };
     };
@@ -147,6 +181,14 @@ export function prepareCv(
     return { pascal: foldSet(sets.pascal), reference: foldSet(sets.reference, REFERENCE_QUERIES_PER_FOLD) };
   });
   return { folds, recipes, queries, vectors, scorer };
+}
+
+/** A fold set's neighbours in a space (unset: the projection). */
+function neighboursOf(set: FoldSet, space: NeighbourSpace | undefined): Neighbour[][] {
+  if (space === undefined || space === 'projection') return set.neighbours;
+  const neighbours = set.otherNeighbours.get(space);
+  if (!neighbours) throw new Error(`the cross-validation was prepared without the neighbours by ${space}`);
+  return neighbours;
 }
 
 /** One set of one fold under a setting: tags and text search as served, scored against the photos' own captions. */
@@ -163,8 +205,9 @@ async function scoreSet(cv: PreparedCv, set: FoldSet, s: CvSetting, rules: TextS
   const pascal = photos.filter((photo): photo is typeof photo & { category: string } => photo.category !== null);
   const classes = pascal.length === photos.length ? classQueries(pascal, cv.vectors) : [];
   const textQueries = [...cv.queries.map((query) => ({ words: [query.word], vector: query.vector })), ...classes];
-  const searched = await searchedTexts(photos, set.neighbours, textQueries, s.p, rules);
-  const tags = photos.map((photo, i) => cv.scorer.tags(photo, set.neighbours[i]!, s.p));
+  const neighbours = neighboursOf(set, s.neighbourSpace);
+  const searched = await searchedTexts(photos, neighbours, textQueries, s.p, rules);
+  const tags = photos.map((photo, i) => cv.scorer.tags(photo, neighbours[i]!, s.p));
   const scored = searched.map((photo, i) => ({ ...photo, captionWords: captionWordSet(photo.captions), tags: tags[i]!.map((tag) => tag.text) }));
   const summary = summarise(scored, textToImagePrecision(scored, cv.queries));
   const scores: SetScores = {
@@ -189,20 +232,22 @@ export type FusedVectors = Map<number, Map<Float32Array, Float32Array>>;
 
 /** A setting's figures, each the mean over the folds. */
 export async function scoreSetting(cv: PreparedCv, s: CvSetting, rules: TextSearchRules, fused: FusedVectors = new Map()): Promise<CvResult> {
-  const pascal = [];
-  const reference = [];
+  const pascal: PascalScores[] = [];
+  const reference: SetScores[] = [];
   for (const fold of cv.folds) {
     const p = await scoreSet(cv, fold.pascal, s, rules, fused);
     pascal.push({ ...p.scores, tagsTop5: p.tagsTop5!, classTextToImage: p.classTextToImage! });
     reference.push((await scoreSet(cv, fold.reference, s, rules, fused)).scores);
   }
-  return { ...s, recipeName: cvRecipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
+  const folds = pascal.map((scores, f) => ({ pascal: scores, reference: reference[f]! }));
+  return { ...s, recipeName: cvRecipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference), folds };
 }
 
 /** Tags alone under a setting (no text search: no round trip), each figure the mean over the folds; text figures left 0. */
 export function scoreTagSetting(cv: PreparedCv, s: CvSetting): CvResult {
   const scoreTagsOf = (set: FoldSet) => {
-    const tags = set.photos.map((photo, i) => cv.scorer.tags({ ...photo, wordVector: set.wordVectors[s.recipe]![i]! }, set.neighbours[i]!, s.p));
+    const neighbours = neighboursOf(set, s.neighbourSpace);
+    const tags = set.photos.map((photo, i) => cv.scorer.tags({ ...photo, wordVector: set.wordVectors[s.recipe]![i]! }, neighbours[i]!, s.p));
     const scored = set.photos.map((photo, i) => ({
       id: photo.id,
       captions: photo.captions,
@@ -219,7 +264,17 @@ export function scoreTagSetting(cv: PreparedCv, s: CvSetting): CvResult {
     const { tagsTop5: _, ...scores } = scoreTagsOf(fold.reference);
     return scores;
   });
-  return { ...s, recipeName: recipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference) };
+  const folds = pascal.map((scores, f) => ({ pascal: scores, reference: reference[f]! }));
+  return { ...s, recipeName: recipeName(cv.recipes[s.recipe]!), pascal: meanOf(pascal), reference: meanOf(reference), folds };
+}
+
+/** The mean cosine distance of the 1st and of the k-th neighbour over every fold's query photos of each set, in a space (how sharp the softmax at T is there). */
+export function neighbourDistances(cv: PreparedCv, space: NeighbourSpace, k: number) {
+  const of = (sets: FoldSet[]) => {
+    const lists = sets.flatMap((set) => neighboursOf(set, space));
+    return { first: average(lists.map((n) => n[0]!.distance)), kth: average(lists.map((n) => n[Math.min(k, n.length) - 1]!.distance)) };
+  };
+  return { pascal: of(cv.folds.map((fold) => fold.pascal)), reference: of(cv.folds.map((fold) => fold.reference)) };
 }
 
 /** Tags' figure of merit: tag precision@5, the mean of the two sets. */

@@ -25,9 +25,12 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
       [`${label}: Pascal training photos, text→image P@10`, cv.pascal.openTextToImage],
     );
   }
-  for (const when of ['before', 'after'] as const) {
+  for (const when of ['before', 'after', 'afterFeatureNeighbours'] as const) {
     const f = r.pascalFloors[when];
-    const label = `Pascal held out, ${when === 'before' ? 'Pascal captions, today' : 'Pascal + reference captions, served'}`;
+    if (!f) continue;
+    const label = `Pascal held out, ${
+      when === 'before' ? 'Pascal captions, today' : `Pascal + reference captions, served${when === 'after' ? '' : ', neighbours by the plain features'}`
+    }`;
     rows.push(
       [`${label}: class text→image P@10 (vector side)`, f.classTextToImage],
       [`${label}: open vocabulary P@10`, f.openVocabulary],
@@ -49,8 +52,9 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
     after: 'Pascal + reference pool, served, model fitted on both',
     afterPascalModel: 'Pascal + reference pool, served, model fitted on Pascal alone',
     afterPlainTags: 'Pascal + reference pool, served, tags by the plain share and the tag\'s name',
+    afterFeatureNeighbours: 'Pascal + reference pool, served, neighbours by the plain features',
   } as const;
-  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel'] as const) {
+  for (const when of ['before', 'afterPlainTags', 'after', 'afterPascalModel', 'afterFeatureNeighbours'] as const) {
     const s = r.coco?.[when];
     if (!s) continue;
     const label = `COCO no COCO captions, ${cocoLabels[when]}`;
@@ -64,7 +68,9 @@ export function referenceSummaryRows({ results: r }: ReferenceEvaluation): [stri
 }
 
 export function referenceTables({ results: r }: ReferenceEvaluation): ReportTable[] {
-  const both = [r.crossValidation.before, r.crossValidation.after, r.crossValidation.afterPascalModel];
+  const cv = r.crossValidation;
+  const other = r.featureNeighbours ? [...r.featureNeighbours.temperatures, ...r.featureNeighbours.spaces] : [];
+  const both = [cv.before, cv.after, cv.afterPascalModel, ...(cv.afterFeatureNeighbours ? [cv.afterFeatureNeighbours] : []), ...other];
   return [
     {
       title: 'Reference set: cross-validation on folds of the training data, before and after',
