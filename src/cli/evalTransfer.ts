@@ -21,19 +21,17 @@ import {
 } from '../embedding/index.js';
 import {
   buildPool,
-  crossValidate,
   nearestInPool,
   scorePascalTags,
   scorePascalText,
   searchedTexts,
   TagScorer,
-  type CvTrial,
-  type FitWordModel,
   type Neighbour,
   type PoolPhoto,
   type TextSearchRules,
   type TransferPhoto,
 } from '../eval/transfer.js';
+import { crossValidate, type CvTrial, type FitWordModel } from '../eval/transferCrossValidation.js';
 import { captionWordSet, textToImagePrecision, type QueryWord } from '../eval/captionMetrics.js';
 import { OPEN_VOCABULARY_QUERIES, type SearchedVector } from '../eval/wordModelMetrics.js';
 import type { ReportTable, SampleGrid } from '../eval/evalReport.js';
