@@ -10,7 +10,8 @@ import { DOWNLOADING_MARKER, downloadMobilenet, downloadPascal, parsePascalIndex
 import { ensureMobilenet, ensurePascal } from '../src/assets/ensure.js';
 import { listPascalImages, pascalDir } from '../src/dataset/pascal.js';
 import { loadConfig } from '../src/config.js';
-import { loadImageModel, mobilenetDir } from '../src/embedding/imageEmbedding.js';
+import { loadImageModel } from '../src/embedding/imageEmbedding.js';
+import { mobilenetDir } from '../src/embedding/imageModelSpec.js';
 import { noiseImage, realAssetsDir } from './helpers/images.js';
 
 // The page's real shape: a row per image, then a nested table of captions.

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { mobilenetDir, type EmbeddedImage } from '../src/embedding/imageEmbedding.js';
+import { mobilenetDir, type EmbeddedImage } from '../src/embedding/imageModelSpec.js';
 import { ImageEmbeddingPool, ImageQueueFullError } from '../src/embedding/workerPool.js';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../src/http/faults.js';
 import type { RunningServer } from '../src/http/server.js';

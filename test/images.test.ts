@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import type { RunningServer } from '../src/http/server.js';
 import { createLogger } from '../src/logger.js';
 import { ImageRepository } from '../src/repositories/imageRepository.js';
-import { embeddingVersion } from '../src/embedding/imageEmbedding.js';
+import { embeddingVersion } from '../src/embedding/imageModelSpec.js';
 import { applyImageProjection, projectionVersion } from '../src/embedding/imageProjection.js';
 import { heldOutNames } from '../src/dataset/split.js';
 import { seedImageProjection } from '../seeds/imageProjection.js';

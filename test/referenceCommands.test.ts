@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config.js';
 import { captionLines } from '../src/dataset/captionFiles.js';
 import { listPascalImages, pascalDir } from '../src/dataset/pascal.js';
 import { referenceDir, referenceImagePath } from '../src/dataset/referenceSet.js';
-import { mobilenetDir } from '../src/embedding/imageEmbedding.js';
+import { mobilenetDir } from '../src/embedding/imageModelSpec.js';
 import { readWordModelMetadata } from '../src/embedding/index.js';
 import { createLogger } from '../src/logger.js';
 import { interleaveByCategory } from '../seeds/images.js';

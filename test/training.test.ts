@@ -6,7 +6,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createLogger } from '../src/logger.js';
-import { loadWordModel, projectToWords, saveWordModel, fitWordModel, TUTORIAL_OPTIONS } from '../src/embedding/wordModel.js';
+import { loadWordModel, projectToWords, saveWordModel, fitWordModel } from '../src/embedding/wordModel.js';
+import { TUTORIAL_OPTIONS } from '../src/embedding/wordModelSpec.js';
 import { targetVector } from '../src/embedding/trainingTargets.js';
 import {
   MODEL_PHASE,

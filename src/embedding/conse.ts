@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { l2Normalize } from '../lib/vectors.js';
-import type { ImageNetClass } from './imageEmbedding.js';
+import type { ImageNetClass } from './imageModelSpec.js';
 
 /** The model's 1000 ImageNet class names (metadata.json beside model.json), in class index order. */
 export function readImageNetLabels(modelDir: string): string[] {

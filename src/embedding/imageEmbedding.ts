@@ -20,17 +20,6 @@ import { l2Normalize } from '../lib/vectors.js';
 import { assertFastBackend, initTfBackend } from './tfBackend.js';
 
 export { ImageDecodeError } from './preprocess.js';
-export {
-  embeddingVersion,
-  IMAGE_DIMENSIONS,
-  IMAGE_EMBEDDING,
-  mobilenetDir,
-  TOP_IMAGENET_CLASSES,
-  type EmbeddedImage,
-  type ImageEmbeddingOptions,
-  type ImageModel,
-  type ImageNetClass,
-} from './imageModelSpec.js';
 
 const unit = (x: tf.Tensor2D) => tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
 

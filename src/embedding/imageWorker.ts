@@ -3,7 +3,8 @@
 // one result (features and what the header said, or an error) per image.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { ImageDecodeError, loadImageModel, type EmbeddedImage } from './imageEmbedding.js';
+import { ImageDecodeError, loadImageModel } from './imageEmbedding.js';
+import type { EmbeddedImage } from './imageModelSpec.js';
 
 export interface EmbedRequest {
   id: number;

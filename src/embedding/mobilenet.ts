@@ -6,10 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tfCore from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-
 import { MOBILENET_FEATURE_LAYER, MOBILENET_INPUT_SIZE, MOBILENET_LOGITS_LAYER } from './imageModelSpec.js';
-
-export { MOBILENET_DIR_NAME, MOBILENET_FEATURE_LAYER, MOBILENET_INPUT_SIZE, MOBILENET_LOGITS_LAYER } from './imageModelSpec.js';
 
 interface ModelJson {
   modelTopology: object;

@@ -20,17 +20,6 @@ import {
   type WordModelSettings,
 } from './wordModelSpec.js';
 
-export {
-  readWordModelMetadata,
-  TUTORIAL_OPTIONS,
-  WORD_SPACE_DIMENSIONS,
-  wordModelExists,
-  type EpochReport,
-  type TrainingSet,
-  type TrainWordModelInput,
-  type WordModelSettings,
-} from './wordModelSpec.js';
-
 /**
  * Dropout with a fresh, seeded mask on every training call. tfjs-layers'
  * Dropout with a seed draws the same mask each batch, and without one it uses

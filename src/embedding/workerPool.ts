@@ -1,7 +1,7 @@
 // Image embedding in worker threads: a bounded queue handed out in batches.
 import type { Worker } from 'node:worker_threads';
 import { startSiblingWorker } from '../lib/workerThreads.js';
-import type { EmbeddedImage } from './imageEmbedding.js';
+import type { EmbeddedImage } from './imageModelSpec.js';
 import type { EmbedResult } from './imageWorker.js';
 import { ImageDecodeError } from './preprocess.js';
 

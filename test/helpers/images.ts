@@ -9,7 +9,7 @@ import type pg from 'pg';
 import sharp from 'sharp';
 import { captionsPath, imagePath, listPascalImages, pascalDir, type PascalImage } from '../../src/dataset/pascal.js';
 import { loadConfig } from '../../src/config.js';
-import { mobilenetDir } from '../../src/embedding/imageEmbedding.js';
+import { mobilenetDir } from '../../src/embedding/imageModelSpec.js';
 
 export function realAssetsDir(): string {
   return process.env.TEST_ASSETS_DIR ?? loadConfig({ ASSETS_DIR: process.env.ASSETS_DIR }).assets.dir;
