@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildTestGlove } from './helpers/glove.js';
-import { realAssetsDir } from './helpers/images.js';
+import { tinyBenchEnv } from './helpers/benchEnv.js';
 import { SERVER_ADMIN_URL, storeKinds } from './helpers/stores.js';
 
 const ROUNDS = 4;
@@ -63,17 +62,7 @@ for (const kind of storeKinds()) {
     test('each question has a finite ratio near 1 with an interval, from rounds without errors', { timeout: 600_000 }, async () => {
       const out = mkdtempSync(path.join(tmpdir(), 'semsearch-bench-against-'));
       try {
-        const env: NodeJS.ProcessEnv = {
-          ...process.env,
-          GLOVE_FILE: await buildTestGlove(),
-          WORDS_LIMIT: '0',
-          TRAIN_EPOCHS: '5',
-          REFERENCE_SET: 'none',
-          ASSETS_DIR: realAssetsDir(),
-          ASSETS_DOWNLOAD: 'false',
-        };
-        delete env.DATABASE_URL;
-        if (kind === 'postgres') env.DATABASE_URL = SERVER_ADMIN_URL;
+        const env = await tinyBenchEnv(kind === 'postgres' ? SERVER_ADMIN_URL : undefined);
         const file = path.join(out, 'results.json');
         const args = ['--import', 'tsx', 'src/cli/bench.ts', '--against', 'HEAD', '--store', kind, '--images-limit', '24'];
         args.push('--against-rounds', String(ROUNDS), '--requests', '40', '--load-seconds', '1', '--out', file);

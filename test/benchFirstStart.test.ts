@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { buildTestGlove } from './helpers/glove.js';
-import { realAssetsDir } from './helpers/images.js';
+import { tinyBenchEnv } from './helpers/benchEnv.js';
 import { freePort } from '../src/bench/benchServer.js';
 
 const ROUNDS = 2;
@@ -26,18 +25,7 @@ describe('bench --first-start --against HEAD on a tiny embedded store', () => {
   test('both first starts get ready, then alternating restarts give a ratio near 1 with an interval', { timeout: 900_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'semsearch-bench-first-start-'));
     try {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        GLOVE_FILE: await buildTestGlove(),
-        WORDS_LIMIT: '0',
-        IMAGES_LIMIT: '24',
-        TRAIN_EPOCHS: '5',
-        REFERENCE_SET: 'none',
-        ASSETS_DIR: realAssetsDir(),
-        ASSETS_DOWNLOAD: 'false',
-        PORT: String(await freePort()),
-      };
-      delete env.DATABASE_URL;
+      const env = { ...(await tinyBenchEnv()), IMAGES_LIMIT: '24', PORT: String(await freePort()) };
       const file = path.join(dir, 'results.json');
       const args = ['--import', 'tsx', 'src/cli/bench.ts', '--first-start', '--against', 'HEAD', '--first-start-dir', dir];
       args.push('--restart-rounds', String(ROUNDS), '--first-start-timeout', '600', '--out', file);

@@ -104,9 +104,12 @@ const readResults = () => (existsSync(args.out) ? (JSON.parse(readFileSync(args.
 /** The same assets for every checkout: a temporary worktree is not beside them. */
 const sharedAssets = { ASSETS_DIR: config.assets.dir };
 
+/** A new, empty store folder for a first start. */
+const newStoreDir = () => mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-'));
+
 /** How a checkout is started on a store of its own (another process owns the store: this one only spawns it and asks questions). */
-const startOptions = (label: string, cwd?: string): FirstStartOptions => ({
-  dataDir: mkdtempSync(path.join(path.resolve(args['first-start-dir']), 'semsearch-first-start-')),
+const startOptions = (label: string, dataDir: string, cwd?: string): FirstStartOptions => ({
+  dataDir,
   cwd,
   env: sharedAssets,
   port: config.port,
@@ -146,8 +149,8 @@ if (args['first-start']) {
     // One after the other on the same machine: REF's first start, then this checkout's.
     const checkout = checkoutRef(currentCode(), args.against, log);
     try {
-      const againstSide = { label: `against ${args.against}`, options: startOptions(`against ${args.against}`, checkout.dir) };
-      const thisSide = { label: 'this checkout', options: startOptions('this checkout') };
+      const againstSide = { label: `against ${args.against}`, options: startOptions(`against ${args.against}`, newStoreDir(), checkout.dir) };
+      const thisSide = { label: 'this checkout', options: startOptions('this checkout', newStoreDir()) };
       const against = { ref: args.against, commit: checkout.commit, ...(await firstStartOf(againstSide.options, againstSide.label)) };
       const current = { commit: currentCode().commit, ...(await firstStartOf(thisSide.options, thisSide.label)) };
       const restarts = await restartRoundsOf(thisSide, againstSide);
@@ -156,7 +159,7 @@ if (args['first-start']) {
       checkout.remove();
     }
   } else {
-    writeResults(args.out, { ...readResults(), firstStart: await firstStartOf(startOptions('this checkout'), 'this checkout') });
+    writeResults(args.out, { ...readResults(), firstStart: await firstStartOf(startOptions('this checkout', newStoreDir()), 'this checkout') });
   }
   process.stdout.write(`written to ${args.out}\n`);
   process.exit(0);
@@ -167,9 +170,10 @@ if (args.restart !== undefined && args.against) {
   if (!args['against-store']) throw new Error('--restart DIR --against REF needs --against-store DIR: the store REF restarts on');
   const checkout = checkoutRef(currentCode(), args.against, log);
   try {
+    // A restart's bound, as for --restart alone.
     const side = (label: string, dataDir: string, cwd?: string): RestartSide => ({
       label,
-      options: { dataDir: path.resolve(dataDir), cwd, env: sharedAssets, port: config.port, timeoutSeconds: 120, log: (message) => log(`${label}: ${message}`) },
+      options: { ...startOptions(label, path.resolve(dataDir), cwd), timeoutSeconds: 120 },
     });
     const restartRounds = await restartRoundsOf(side('this checkout', args.restart), side(`against ${args.against}`, args['against-store'], checkout.dir));
     writeResults(args.out, { ...readResults(), restartRounds });
