@@ -1,11 +1,12 @@
 // The questions a comparison asks (the four questions, then similarImages(id)
-// at 16 clients), and one block of one of them against one side: its wall
-// time, and the CPU the server process (and, on PostgreSQL, the backends
+// at 16 clients), and one block of one of them: against one side, or at one
+// client against both sides taking turns request by request. Per side: its
+// wall time, and the CPU the server process (and, on PostgreSQL, the backends
 // serving it) spent per request, read from /proc before and after.
 import { graphqlBody, runLoad } from './httpLoad.js';
 import { IMAGES_FOR_TEXT, SIMILAR_BY_ID, TAGS_FOR_IMAGE } from './imageBench.js';
 import { cpuDelta, cpuOf, processCpuSeconds } from './procCpu.js';
-import { runSequential } from './sequentialRequests.js';
+import { runInterleaved, type SequentialResult } from './sequentialRequests.js';
 import { summarizeLatencies } from './stats.js';
 import { SIMILAR_WORDS_QUERY } from './wordBench.js';
 
@@ -65,44 +66,76 @@ async function backendCpu(side: SideTarget): Promise<Map<number, number> | undef
   return side.backendPids ? cpuOf(await side.backendPids()) : undefined;
 }
 
-export async function measureBlock(side: SideTarget, question: Question, size: BlockSize): Promise<BlockResult> {
-  const pgBefore = await backendCpu(side);
-  const cpuBefore = processCpuSeconds(side.pid) ?? Number.NaN;
-  const started = process.hrtime.bigint();
-  let requests: number;
-  let errors: number;
-  let firstError: string | undefined;
-  let p50Ms: number;
-  let loadRps: number | undefined;
-  if (question.clients === 1) {
-    const run = await runSequential(side.url, question.bodies, size.requests);
-    requests = run.latenciesMs.length;
-    ({ errors, firstError } = run);
-    p50Ms = summarizeLatencies(run.latenciesMs).p50;
-  } else {
-    const load = await runLoad({
-      label: question.name,
-      url: side.url,
-      bodies: question.bodies,
-      connections: question.clients,
-      durationSeconds: size.seconds,
-    });
-    requests = load.requests;
-    errors = load.connectionErrors + load.non2xx + load.graphqlErrors;
-    firstError = load.firstError;
-    p50Ms = load.latencyMs.p50;
-    loadRps = load.rps;
-  }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const cpuMsPerRequest = (((processCpuSeconds(side.pid) ?? Number.NaN) - cpuBefore) * 1000) / requests;
-  const requestsPerSecond = loadRps ?? requests / seconds;
-  const result: BlockResult = { requests, errors, firstError, p50Ms, requestsPerSecond, cpuMsPerRequest };
-  if (pgBefore) {
+/** A side's CPU so far: its server process's and (PostgreSQL) its backends'. */
+interface CpuReading {
+  process: number;
+  backends?: Map<number, number>;
+}
+
+async function readCpu(side: SideTarget): Promise<CpuReading> {
+  const backends = await backendCpu(side);
+  return { process: processCpuSeconds(side.pid) ?? Number.NaN, backends };
+}
+
+type Answered = Pick<BlockResult, 'requests' | 'errors' | 'firstError' | 'p50Ms' | 'requestsPerSecond'>;
+
+/** The block's result once it has run: `answered` and the CPU spent since `before`. */
+async function withCpu(side: SideTarget, before: CpuReading, answered: Answered): Promise<BlockResult> {
+  const cpuMsPerRequest = (((processCpuSeconds(side.pid) ?? Number.NaN) - before.process) * 1000) / answered.requests;
+  const result: BlockResult = { ...answered, cpuMsPerRequest };
+  if (before.backends) {
     // Backends opened during the block are read too: all their CPU is the block's.
-    const pgAfter = cpuOf([...new Set([...pgBefore.keys(), ...(await side.backendPids!())])]);
-    const { seconds: pgSeconds, lost } = cpuDelta(pgBefore, pgAfter);
-    result.pgCpuMsPerRequest = (pgSeconds * 1000) / requests;
+    const pgAfter = cpuOf([...new Set([...before.backends.keys(), ...(await side.backendPids!())])]);
+    const { seconds: pgSeconds, lost } = cpuDelta(before.backends, pgAfter);
+    result.pgCpuMsPerRequest = (pgSeconds * 1000) / answered.requests;
     result.pgBackendsLost = lost;
   }
   return result;
+}
+
+const sequentialAnswered = (run: SequentialResult, seconds: number): Answered => ({
+  requests: run.latenciesMs.length,
+  errors: run.errors,
+  firstError: run.firstError,
+  p50Ms: summarizeLatencies(run.latenciesMs).p50,
+  requestsPerSecond: run.latenciesMs.length / seconds,
+});
+
+const secondsSince = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+
+/**
+ * A one-client question against several sides at once, taking turns request
+ * by request: a drift of the machine between two blocks run one after the
+ * other moved a round's ratio by 10–30%; taking turns puts it on both sides.
+ * Requests per second: each side's requests over the block's whole time.
+ */
+export async function measureInterleaved(sides: readonly SideTarget[], question: Question, size: BlockSize): Promise<BlockResult[]> {
+  const before = await Promise.all(sides.map(readCpu));
+  const started = process.hrtime.bigint();
+  const runs = await runInterleaved(
+    sides.map((side) => side.url),
+    question.bodies,
+    size.requests,
+  );
+  const seconds = secondsSince(started);
+  return Promise.all(sides.map((side, i) => withCpu(side, before[i]!, sequentialAnswered(runs[i]!, seconds))));
+}
+
+export async function measureBlock(side: SideTarget, question: Question, size: BlockSize): Promise<BlockResult> {
+  if (question.clients === 1) return (await measureInterleaved([side], question, size))[0]!;
+  const before = await readCpu(side);
+  const load = await runLoad({
+    label: question.name,
+    url: side.url,
+    bodies: question.bodies,
+    connections: question.clients,
+    durationSeconds: size.seconds,
+  });
+  return withCpu(side, before, {
+    requests: load.requests,
+    errors: load.connectionErrors + load.non2xx + load.graphqlErrors,
+    firstError: load.firstError,
+    p50Ms: load.latencyMs.p50,
+    requestsPerSecond: load.rps,
+  });
 }

@@ -7,7 +7,7 @@
 // the backends serving it).
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { measureBlock, questions, type BlockResult, type BlockSize, type Question, type SideTarget } from './abBlocks.js';
+import { measureBlock, measureInterleaved, questions, type BlockResult, type BlockSize, type Question, type SideTarget } from './abBlocks.js';
 import { startBenchServer, type BenchServer } from './benchServer.js';
 import { checkoutRef, currentCode, type CodeVersion } from './refCheckout.js';
 import { formatRatio, median, summarizeRatios, type RatioSummary } from './ratioStats.js';
@@ -114,11 +114,15 @@ function rowsOf(results: Record<string, QuestionResult>): TableRow[] {
   return rows;
 }
 
-/** Every request of a side answered without error, or the first error. */
+/**
+ * Every request of a side answered without error, or the first error. Each
+ * question as it is asked (many clients too: their code paths warm as well),
+ * so the first rounds are not the ones still compiling.
+ */
 async function warmUp(targets: PerSide<SideTarget>, asked: Question[], options: AgainstOptions): Promise<void> {
   for (const question of asked) {
     for (const side of ['this', 'against'] as const) {
-      const block = await measureBlock(targets[side], { ...question, clients: 1 }, { requests: options.warmupRequests, seconds: 1 });
+      const block = await measureBlock(targets[side], question, { requests: options.warmupRequests, seconds: options.block.seconds });
       if (block.errors > 0) throw new Error(`${side}: ${question.name} failed: ${block.firstError}`);
     }
   }
@@ -131,7 +135,13 @@ async function runRounds(targets: PerSide<SideTarget>, asked: Question[], option
     const order: Side[] = index % 2 === 0 ? ['this', 'against'] : ['against', 'this'];
     for (const question of asked) {
       const pair = {} as PerSide<BlockResult>;
-      for (const side of order) pair[side] = await measureBlock(targets[side], question, options.block);
+      if (question.clients === 1) {
+        // One client: both sides in one block, taking turns request by request.
+        const results = await measureInterleaved(order.map((side) => targets[side]), question, options.block);
+        order.forEach((side, i) => (pair[side] = results[i]!));
+      } else {
+        for (const side of order) pair[side] = await measureBlock(targets[side], question, options.block);
+      }
       for (const side of order) if (pair[side].errors > 0) throw new Error(`${side}: ${question.name} failed: ${pair[side].firstError}`);
       perQuestion.get(question.name)!.push(pair);
     }

@@ -27,21 +27,35 @@ function post(agent: http.Agent, url: URL, body: string): Promise<{ status: numb
 
 /** `count` requests to `${baseUrl}/graphql`, cycling through `bodies`; a GraphQL error counts as an error. */
 export async function runSequential(baseUrl: string, bodies: readonly string[], count: number): Promise<SequentialResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const url = new URL('/graphql', baseUrl);
-  const result: SequentialResult = { latenciesMs: [], errors: 0 };
+  return (await runInterleaved([baseUrl], bodies, count))[0]!;
+}
+
+/**
+ * The same `count` requests to each server, one at a time, taking turns
+ * request by request (ABBA: which goes first alternates), so whatever else
+ * the machine does falls on every server alike; one result per server.
+ */
+export async function runInterleaved(baseUrls: readonly string[], bodies: readonly string[], count: number): Promise<SequentialResult[]> {
+  const servers = baseUrls.map((baseUrl) => ({
+    agent: new http.Agent({ keepAlive: true, maxSockets: 1 }),
+    url: new URL('/graphql', baseUrl),
+    result: { latenciesMs: [], errors: 0 } as SequentialResult,
+  }));
+  const reversed = [...servers].reverse();
   try {
     for (let i = 0; i < count; i++) {
-      const started = process.hrtime.bigint();
-      const { status, text } = await post(agent, url, bodies[i % bodies.length]!);
-      result.latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
-      if (status !== 200 || text.includes('"errors":')) {
-        result.errors++;
-        result.firstError ??= `${status} ${text.slice(0, 300)}`;
+      for (const { agent, url, result } of i % 2 === 0 ? servers : reversed) {
+        const started = process.hrtime.bigint();
+        const { status, text } = await post(agent, url, bodies[i % bodies.length]!);
+        result.latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (status !== 200 || text.includes('"errors":')) {
+          result.errors++;
+          result.firstError ??= `${status} ${text.slice(0, 300)}`;
+        }
       }
     }
   } finally {
-    agent.destroy();
+    for (const { agent } of servers) agent.destroy();
   }
-  return result;
+  return servers.map(({ result }) => result);
 }

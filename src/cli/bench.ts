@@ -19,7 +19,8 @@
 //   --against REF  this checkout against another commit (src/bench/against.ts): each side a server
 //                  of its own (REF built in a temporary git worktree) on a store of the same content,
 //                  the four questions and similarImages(id) at --clients clients in --against-rounds
-//                  alternating rounds; median ratio this / against with a 95% interval, for wall
+//                  alternating rounds (one client: both sides in one block, taking turns request
+//                  by request); median ratio this / against with a 95% interval, for wall
 //                  time and CPU per request. --store pglite|postgres (postgres: DATABASE_URL is the
 //                  admin URL, each side gets a fresh database), --images-limit N / --words-limit N
 //                  (seed settings of both sides), --requests N per one-client block (default 200),
@@ -198,7 +199,7 @@ if (args.against) {
     rounds: Number(args['against-rounds']),
     block: { requests: Number(args.requests), seconds: Number(args['load-seconds']) },
     loadClients: Number(args.clients),
-    warmupRequests: Math.min(50, Number(args.requests)),
+    warmupRequests: Math.min(200, Number(args.requests)),
     readyTimeoutSeconds: Number(args['ready-timeout']),
     log,
   });
