@@ -72,6 +72,10 @@ describe('folding tags', () => {
     }
   });
 
+  test('a word that names a property of every object is its own lemma', () => {
+    for (const word of ['constructor', 'tostring', 'valueof', '__proto__', 'hasownproperty']) assert.equal(lemmaKey(word), word, word);
+  });
+
   test('horses fold into horse and boxes into box in the stored vocabulary', () => {
     assert.equal(tagOf.get('horses'), 'horse');
     assert.equal(tagOf.get('boxes'), 'box');

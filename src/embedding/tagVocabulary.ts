@@ -135,8 +135,12 @@ export function selectTagWords(
   return chosen;
 }
 
-/** Plurals of things people photograph that no ending rule finds (men/women: the -men rule below). */
-const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
+/**
+ * Plurals of things people photograph that no ending rule finds (men/women:
+ * the -men rule below). A Map, not an object: "constructor" is a word too,
+ * and an object would answer it with Object.
+ */
+const IRREGULAR_PLURALS: ReadonlyMap<string, string> = new Map(Object.entries({
   children: 'child',
   people: 'person',
   feet: 'foot',
@@ -148,7 +152,7 @@ const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
   wolves: 'wolf',
   shelves: 'shelf',
   calves: 'calf',
-};
+}));
 
 /**
  * A cheap lemma: English plural endings folded ("dogs" → "dog", "puppies" →
@@ -158,10 +162,12 @@ const IRREGULAR_PLURALS: Readonly<Record<string, string>> = {
  * "-us" word (bus).
  */
 export function lemmaKey(word: string): string {
-  const irregular = IRREGULAR_PLURALS[word];
+  const irregular = IRREGULAR_PLURALS.get(word);
   if (irregular) return irregular;
   // men, women, firemen: a stem that is no word ("specimen" → "speciman") folds with nothing.
   if (word.endsWith('men')) return `${word.slice(0, -3)}man`;
+  // Every rule below takes off a final s; most words end otherwise, and a tag query folds hundreds.
+  if (!word.endsWith('s')) return word;
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && /(?:ch|sh|x|zz|ss)es$/.test(word)) return word.slice(0, -2);
   if (/^[a-z]uses$/.test(word)) return word.slice(0, 3);

@@ -206,6 +206,15 @@ export interface TagEvidence {
   neighbourDistances: readonly number[];
 }
 
+/** `compute` called once per key. */
+function memoized<T>(compute: (key: string) => T): (key: string) => T {
+  const known = new Map<string, T>();
+  return (key) => {
+    if (!known.has(key)) known.set(key, compute(key));
+    return known.get(key)!;
+  };
+}
+
 /**
  * Every candidate word scored, best first: the photo's own caption words
  * first (by the share of its captions using them), then tagWeight × the
@@ -225,7 +234,8 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
   for (const word of evidence.voted) {
     const byNeighbour = uses.get(tagOf(word)) ?? new Map<number, number>();
     const forms = formUses.get(tagOf(word)) ?? new Map<string, Map<number, number>>();
-    const form = lemmaKey(word.text) === lemmaKey(tagOf(word)) ? tagOf(word) : lemmaKey(word.text);
+    const lemma = lemmaKey(word.text);
+    const form = lemma === lemmaKey(tagOf(word)) ? tagOf(word) : lemma;
     const byFormNeighbour = forms.get(form) ?? new Map<number, number>();
     word.neighbours.forEach((n, i) => {
       byNeighbour.set(n, Math.max(byNeighbour.get(n) ?? 0, word.shares[i]!));
@@ -267,12 +277,15 @@ export function scoreTags(evidence: TagEvidence, p: TransferParameters = TRANSFE
   for (const word of evidence.voted) {
     if (!candidates.has(word.text)) candidates.set(word.text, word);
   }
+  // Per tag, not per word: a tag's words (dog, dogs, puppy) share its evidence and its shown form.
+  const evidenceOf = memoized(evidenceFor);
+  const shownOf = memoized(shownForm);
   const scored = [...candidates.values()].map((word): ScoredTag => {
-    const { vote, own, voters } = evidenceFor(tagOf(word));
+    const { vote, own, voters } = evidenceOf(tagOf(word));
     const source: TagSource = own > 0 ? 'CAPTION' : vote > 0 ? 'SIMILAR_PHOTOS' : 'MODEL';
     const score = own + p.tagWeight * vote + (1 - p.tagWeight) * modelWordScore(word);
     const { text, tag, distance, vector, synonyms } = word;
-    return { text, tag, distance, vector, synonyms, score, source, voters, shown: p.tagShowsCaptionWord ? shownForm(tagOf(word)) : undefined };
+    return { text, tag, distance, vector, synonyms, score, source, voters, shown: p.tagShowsCaptionWord ? shownOf(tagOf(word)) : undefined };
   });
   return scored.sort((a, b) => b.score - a.score || a.distance - b.distance || (a.text < b.text ? -1 : 1));
 }
