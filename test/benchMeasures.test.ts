@@ -1,12 +1,14 @@
 // What `npm run bench -- --against` measures with: the CPU clock for another
 // process (src/bench/procCpu.ts), fine enough to count a few milliseconds
 // where /proc/<pid>/stat's 10 ms ticks read 0 or 10, compared with the
-// process's own clock for the same work; and one-client requests that take
-// turns between two servers (src/bench/sequentialRequests.ts).
+// process's own clock for the same work; one-client requests that take turns
+// between two servers (src/bench/sequentialRequests.ts); and the rounds'
+// share among server pairs (src/bench/against.ts).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
+import { roundGroups } from '../src/bench/against.js';
 import { processCpuSeconds } from '../src/bench/procCpu.js';
 import { runInterleaved } from '../src/bench/sequentialRequests.js';
 
@@ -68,5 +70,16 @@ test('one-client requests take turns between servers, which goes first alternati
     assert.ok([...ofA!.latenciesMs, ...ofB!.latenciesMs].every((ms) => ms > 0 && Number.isFinite(ms)));
   } finally {
     await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('the rounds are shared among the server pairs, in order, none left out', () => {
+  const covered = (groups: { from: number; to: number }[]) => groups.flatMap(({ from, to }) => Array.from({ length: to - from }, (_, i) => from + i));
+  assert.deepEqual(roundGroups(20, 4), [{ from: 0, to: 5 }, { from: 5, to: 10 }, { from: 10, to: 15 }, { from: 15, to: 20 }]);
+  for (const [rounds, starts] of [[5, 4], [7, 3], [2, 4], [12, 1], [1, 1]] as const) {
+    const groups = roundGroups(rounds, starts);
+    assert.equal(groups.length, Math.min(rounds, starts), `${rounds} rounds, ${starts} starts`);
+    assert.deepEqual(covered(groups), Array.from({ length: rounds }, (_, i) => i), `${rounds} rounds, ${starts} starts`);
+    assert.ok(groups.every(({ from, to }) => to > from), `${rounds} rounds, ${starts} starts: no empty group`);
   }
 });

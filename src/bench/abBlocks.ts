@@ -1,9 +1,9 @@
 // The questions a comparison asks (the four questions, then similarImages(id)
-// at 16 clients), and one block of one of them: against one side, or at one
-// client against both sides taking turns request by request. Per side: its
+// at 16 clients), and one block of one of them: against one side, or against
+// both sides taking turns (one client: request by request; many: in slices). Per side: its
 // wall time, and the CPU the server process (and, on PostgreSQL, the backends
 // serving it) spent per request, read from /proc before and after.
-import { graphqlBody, runLoad } from './httpLoad.js';
+import { graphqlBody, runLoad, type LoadResult } from './httpLoad.js';
 import { IMAGES_FOR_TEXT, SIMILAR_BY_ID, TAGS_FOR_IMAGE } from './imageBench.js';
 import { cpuDelta, cpuOf, processCpuSeconds } from './procCpu.js';
 import { runInterleaved, type SequentialResult } from './sequentialRequests.js';
@@ -121,21 +121,50 @@ export async function measureInterleaved(sides: readonly SideTarget[], question:
   return Promise.all(sides.map((side, i) => withCpu(side, before[i]!, sequentialAnswered(runs[i]!, seconds))));
 }
 
+/** Slices a many-client block is cut into per side, taken in turns (ABBA). */
+export const LOAD_SLICES = 4;
+
+/** Several loads of one side as one: their requests over their seconds; p50 weighted by requests. */
+function loadAnswered(loads: readonly LoadResult[]): Answered {
+  const requests = loads.reduce((sum, load) => sum + load.requests, 0);
+  const seconds = loads.reduce((sum, load) => sum + load.seconds, 0);
+  return {
+    requests,
+    errors: loads.reduce((sum, load) => sum + load.connectionErrors + load.non2xx + load.graphqlErrors, 0),
+    firstError: loads.find((load) => load.firstError)?.firstError,
+    p50Ms: loads.reduce((sum, load) => sum + load.latencyMs.p50 * load.requests, 0) / Math.max(requests, 1),
+    requestsPerSecond: requests / seconds,
+  };
+}
+
+/**
+ * A many-client question against several sides, the block's seconds cut into
+ * `slices` loads per side taken in turns (ABBA): two loads of a whole block
+ * one after the other read 1.106× the requests a second for the same code
+ * on two stores of the same content (12 rounds), as the machine drifted
+ * between them.
+ */
+export async function measureLoadInTurns(
+  sides: readonly SideTarget[],
+  question: Question,
+  size: BlockSize,
+  slices = LOAD_SLICES,
+): Promise<BlockResult[]> {
+  const before = await Promise.all(sides.map(readCpu));
+  const loads = sides.map((): LoadResult[] => []);
+  const forward = sides.map((_, i) => i);
+  const backward = [...forward].reverse();
+  for (let slice = 0; slice < slices; slice++) {
+    for (const i of slice % 2 === 0 ? forward : backward) {
+      const durationSeconds = size.seconds / slices;
+      loads[i]!.push(await runLoad({ label: question.name, url: sides[i]!.url, bodies: question.bodies, connections: question.clients, durationSeconds }));
+    }
+  }
+  return Promise.all(sides.map((side, i) => withCpu(side, before[i]!, loadAnswered(loads[i]!))));
+}
+
+/** One question against one side: its requests one after another, or its load for the block's seconds. */
 export async function measureBlock(side: SideTarget, question: Question, size: BlockSize): Promise<BlockResult> {
-  if (question.clients === 1) return (await measureInterleaved([side], question, size))[0]!;
-  const before = await readCpu(side);
-  const load = await runLoad({
-    label: question.name,
-    url: side.url,
-    bodies: question.bodies,
-    connections: question.clients,
-    durationSeconds: size.seconds,
-  });
-  return withCpu(side, before, {
-    requests: load.requests,
-    errors: load.connectionErrors + load.non2xx + load.graphqlErrors,
-    firstError: load.firstError,
-    p50Ms: load.latencyMs.p50,
-    requestsPerSecond: load.rps,
-  });
+  const [result] = question.clients === 1 ? await measureInterleaved([side], question, size) : await measureLoadInTurns([side], question, size, 1);
+  return result!;
 }

@@ -7,7 +7,7 @@
 // the backends serving it).
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { measureBlock, measureInterleaved, questions, type BlockResult, type BlockSize, type Question, type SideTarget } from './abBlocks.js';
+import { measureBlock, measureInterleaved, measureLoadInTurns, questions, type BlockResult, type BlockSize, type Question, type SideTarget } from './abBlocks.js';
 import { startBenchServer, type BenchServer } from './benchServer.js';
 import { checkoutRef, currentCode, type CodeVersion } from './refCheckout.js';
 import { formatRatio, median, summarizeRatios, type RatioSummary } from './ratioStats.js';
@@ -21,6 +21,12 @@ export interface AgainstOptions {
   /** Seed settings both sides get (e.g. IMAGES_LIMIT, WORDS_LIMIT), beside the environment's own. */
   seedEnv: Record<string, string>;
   rounds: number;
+  /**
+   * Server pairs the rounds are shared among: both servers start again
+   * between groups of rounds, since one process of the same code and store
+   * answered up to 5% more requests a second than another.
+   */
+  serverStarts: number;
   block: BlockSize;
   loadClients: number;
   /** Requests per question and side before the rounds (JIT, caches). */
@@ -128,26 +134,33 @@ async function warmUp(targets: PerSide<SideTarget>, asked: Question[], options: 
   }
 }
 
-async function runRounds(targets: PerSide<SideTarget>, asked: Question[], options: AgainstOptions) {
-  const perQuestion = new Map<string, PerSide<BlockResult>[]>(asked.map((question) => [question.name, []]));
-  for (let index = 0; index < options.rounds; index++) {
+async function runRounds(
+  targets: PerSide<SideTarget>,
+  asked: Question[],
+  options: AgainstOptions,
+  perQuestion: Map<string, PerSide<BlockResult>[]>,
+  rounds: { from: number; to: number },
+): Promise<void> {
+  for (let index = rounds.from; index < rounds.to; index++) {
     // ABBA: which side goes first alternates, so a drift in the machine's load falls on both.
     const order: Side[] = index % 2 === 0 ? ['this', 'against'] : ['against', 'this'];
     for (const question of asked) {
       const pair = {} as PerSide<BlockResult>;
-      if (question.clients === 1) {
-        // One client: both sides in one block, taking turns request by request.
-        const results = await measureInterleaved(order.map((side) => targets[side]), question, options.block);
-        order.forEach((side, i) => (pair[side] = results[i]!));
-      } else {
-        for (const side of order) pair[side] = await measureBlock(targets[side], question, options.block);
-      }
+      // Both sides in one block, taking turns: request by request at one client, in slices of the load at many.
+      const sides = order.map((side) => targets[side]);
+      const results = await (question.clients === 1 ? measureInterleaved(sides, question, options.block) : measureLoadInTurns(sides, question, options.block));
+      order.forEach((side, i) => (pair[side] = results[i]!));
       for (const side of order) if (pair[side].errors > 0) throw new Error(`${side}: ${question.name} failed: ${pair[side].firstError}`);
       perQuestion.get(question.name)!.push(pair);
     }
     options.log(`round ${index + 1}/${options.rounds} done (1-min load average ${loadavg()[0]!.toFixed(1)})`);
   }
-  return perQuestion;
+}
+
+/** The rounds [from, to) of each server pair: as even a share as the rounds allow. */
+export function roundGroups(rounds: number, serverStarts: number): { from: number; to: number }[] {
+  const groups = Math.max(1, Math.min(serverStarts, rounds));
+  return Array.from({ length: groups }, (_, g) => ({ from: Math.round((g * rounds) / groups), to: Math.round(((g + 1) * rounds) / groups) }));
 }
 
 export async function benchAgainst(options: AgainstOptions) {
@@ -162,31 +175,48 @@ export async function benchAgainst(options: AgainstOptions) {
     code.against = checkout;
     const servers = {} as PerSide<BenchServer>;
     const stores = {} as PerSide<SideStore>;
-    // One after the other: each first start seeds on a machine the other does not load.
-    for (const side of ['against', 'this'] as const) {
-      stores[side] = await openSideStore(plan, side, code[side]!);
-      cleanup.push(() => stores[side].dispose());
-      servers[side] = await startBenchServer({
+    const start = async (side: Side) => {
+      const server = await startBenchServer({
         label: side,
         dir: code[side]!.dir,
         env: { ...env, ...stores[side].env },
         timeoutSeconds: options.readyTimeoutSeconds,
         log: options.log,
       });
-      cleanup.push(() => servers[side].stop());
+      cleanup.push(() => server.stop());
+      return server;
+    };
+    // One after the other: each first start seeds on a machine the other does not load.
+    for (const side of ['against', 'this'] as const) {
+      stores[side] = await openSideStore(plan, side, code[side]!);
+      cleanup.push(() => stores[side].dispose());
+      servers[side] = await start(side);
     }
+    const readySeconds = { this: servers.this.readySeconds, against: servers.against.readySeconds };
     const content = { this: await storeContent(servers.this.url), against: await storeContent(servers.against.url) };
     if (JSON.stringify(content.this) !== JSON.stringify(content.against)) {
       throw new Error(`the two stores differ: ${JSON.stringify(content)}`);
     }
     if (content.this.firstIds.length === 0) throw new Error('the stores have no images');
-    const targets = Object.fromEntries(
-      (['this', 'against'] as const).map((side) => [side, { url: servers[side].url, pid: servers[side].pid, backendPids: stores[side].backendPids }]),
-    ) as PerSide<SideTarget>;
+    const targetsOf = () =>
+      Object.fromEntries(
+        (['this', 'against'] as const).map((side) => [side, { url: servers[side].url, pid: servers[side].pid, backendPids: stores[side].backendPids }]),
+      ) as PerSide<SideTarget>;
     const asked = questions(content.this.firstIds, options.loadClients);
-    options.log(`warming up both sides (${options.warmupRequests} requests per question)`);
-    await warmUp(targets, asked, options);
-    const perQuestion = await runRounds(targets, asked, options);
+    const perQuestion = new Map<string, PerSide<BlockResult>[]>(asked.map((question) => [question.name, []]));
+    const groups = roundGroups(options.rounds, options.serverStarts);
+    for (const [g, rounds] of groups.entries()) {
+      if (g > 0) {
+        options.log(`starting both servers again (${g + 1} of ${groups.length}): each process compiles and lays out its heap its own way`);
+        for (const side of ['against', 'this'] as const) {
+          await servers[side].stop();
+          servers[side] = await start(side);
+        }
+      }
+      options.log(`warming up both sides (${options.warmupRequests} requests per question)`);
+      await warmUp(targetsOf(), asked, options);
+      await runRounds(targetsOf(), asked, options, perQuestion, rounds);
+    }
     const results = Object.fromEntries(asked.map((question) => [question.name, summarize(question, perQuestion.get(question.name)!)]));
     const result = {
       generatedAt: new Date().toISOString(),
@@ -196,9 +226,10 @@ export async function benchAgainst(options: AgainstOptions) {
       store: options.store.kind,
       seedSettings: options.seedEnv,
       stores: Object.fromEntries(
-        (['this', 'against'] as const).map((side) => [side, { images: content[side].images, reused: stores[side].reused, readySeconds: servers[side].readySeconds }]),
+        (['this', 'against'] as const).map((side) => [side, { images: content[side].images, reused: stores[side].reused, readySeconds: readySeconds[side] }]),
       ),
       rounds: options.rounds,
+      serverStarts: groups.length,
       block: options.block,
       loadClients: options.loadClients,
       loadAverage: { start: loadAverageAtStart, end: loadavg() },

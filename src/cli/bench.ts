@@ -19,9 +19,10 @@
 //   --against REF  this checkout against another commit (src/bench/against.ts): each side a server
 //                  of its own (REF built in a temporary git worktree) on a store of the same content,
 //                  the four questions and similarImages(id) at --clients clients in --against-rounds
-//                  alternating rounds (one client: both sides in one block, taking turns request
-//                  by request); median ratio this / against with a 95% interval, for wall
-//                  time and CPU per request. --store pglite|postgres (postgres: DATABASE_URL is the
+//                  alternating rounds (both sides in one block, taking turns: request by request
+//                  at one client, in slices of the load at many), shared among --server-starts
+//                  server pairs (default 4; both start again between groups of rounds); median
+//                  ratio this / against with a 95% interval, for wall time and CPU per request. --store pglite|postgres (postgres: DATABASE_URL is the
 //                  admin URL, each side gets a fresh database), --images-limit N / --words-limit N
 //                  (seed settings of both sides), --requests N per one-client block (default 200),
 //                  --load-seconds S per many-client block (default 2), --store-cache DIR keeps
@@ -81,6 +82,7 @@ const { values: args } = parseArgs({
     hostile: { type: 'boolean', default: false },
     against: { type: 'string' },
     'against-rounds': { type: 'string', default: '20' },
+    'server-starts': { type: 'string', default: '4' },
     store: { type: 'string' },
     'images-limit': { type: 'string' },
     'words-limit': { type: 'string' },
@@ -197,6 +199,7 @@ if (args.against) {
     store: { kind: storeKind, adminUrl, cacheDir: args['store-cache'] },
     seedEnv,
     rounds: Number(args['against-rounds']),
+    serverStarts: Number(args['server-starts']),
     block: { requests: Number(args.requests), seconds: Number(args['load-seconds']) },
     loadClients: Number(args.clients),
     warmupRequests: Math.min(200, Number(args.requests)),
