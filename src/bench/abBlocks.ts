@@ -1,8 +1,9 @@
 // The questions a comparison asks (the four questions, then similarImages(id)
 // at 16 clients), and one block of one of them: against one side, or against
-// both sides taking turns (one client: request by request; many: in slices). Per side: its
-// wall time, and the CPU the server process (and, on PostgreSQL, the backends
-// serving it) spent per request, read from /proc before and after.
+// both sides taking turns (one client: request by request; many: in slices).
+// Per side: its wall time, and the CPU the server process (and, on
+// PostgreSQL, the backends serving it) spent per request, read from /proc
+// before and after.
 import { graphqlBody, runLoad, type LoadResult } from './httpLoad.js';
 import { IMAGES_FOR_TEXT, SIMILAR_BY_ID, TAGS_FOR_IMAGE } from './imageBench.js';
 import { cpuDelta, cpuOf, processCpuSeconds } from './procCpu.js';
@@ -112,11 +113,7 @@ const secondsSince = (started: bigint) => Number(process.hrtime.bigint() - start
 export async function measureInterleaved(sides: readonly SideTarget[], question: Question, size: BlockSize): Promise<BlockResult[]> {
   const before = await Promise.all(sides.map(readCpu));
   const started = process.hrtime.bigint();
-  const runs = await runInterleaved(
-    sides.map((side) => side.url),
-    question.bodies,
-    size.requests,
-  );
+  const runs = await runInterleaved(sides.map((side) => side.url), question.bodies, size.requests);
   const seconds = secondsSince(started);
   return Promise.all(sides.map((side, i) => withCpu(side, before[i]!, sequentialAnswered(runs[i]!, seconds))));
 }
@@ -154,9 +151,9 @@ export async function measureLoadInTurns(
   const loads = sides.map((): LoadResult[] => []);
   const forward = sides.map((_, i) => i);
   const backward = [...forward].reverse();
+  const durationSeconds = size.seconds / slices;
   for (let slice = 0; slice < slices; slice++) {
     for (const i of slice % 2 === 0 ? forward : backward) {
-      const durationSeconds = size.seconds / slices;
       loads[i]!.push(await runLoad({ label: question.name, url: sides[i]!.url, bodies: question.bodies, connections: question.clients, durationSeconds }));
     }
   }
