@@ -1,5 +1,6 @@
-// One client, one request after another over a kept-alive connection: each
-// request's wall time in ms, with sub-millisecond resolution.
+// One client, one request after another over a kept-alive connection per
+// server, taking turns between servers: each request's wall time in ms, with
+// sub-millisecond resolution.
 import http from 'node:http';
 
 export interface SequentialResult {
@@ -25,15 +26,11 @@ function post(agent: http.Agent, url: URL, body: string): Promise<{ status: numb
   });
 }
 
-/** `count` requests to `${baseUrl}/graphql`, cycling through `bodies`; a GraphQL error counts as an error. */
-export async function runSequential(baseUrl: string, bodies: readonly string[], count: number): Promise<SequentialResult> {
-  return (await runInterleaved([baseUrl], bodies, count))[0]!;
-}
-
 /**
- * The same `count` requests to each server, one at a time, taking turns
- * request by request (ABBA: which goes first alternates), so whatever else
- * the machine does falls on every server alike; one result per server.
+ * The same `count` requests to `${baseUrl}/graphql` of each server, cycling
+ * through `bodies`, one at a time, taking turns request by request (ABBA:
+ * which goes first alternates), so whatever else the machine does falls on
+ * every server alike; one result per server. A GraphQL error counts as an error.
  */
 export async function runInterleaved(baseUrls: readonly string[], bodies: readonly string[], count: number): Promise<SequentialResult[]> {
   const servers = baseUrls.map((baseUrl) => ({

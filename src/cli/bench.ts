@@ -22,8 +22,9 @@
 //                  alternating rounds (both sides in one block, taking turns: request by request
 //                  at one client, in slices of the load at many), shared among --server-starts
 //                  server pairs (default 4; both start again between groups of rounds); median
-//                  ratio this / against with a 95% interval, for wall time and CPU per request. --store pglite|postgres (postgres: DATABASE_URL is the
-//                  admin URL, each side gets a fresh database), --images-limit N / --words-limit N
+//                  ratio this / against with a 95% interval, for wall time and CPU per request.
+//                  --store pglite|postgres (postgres: DATABASE_URL is the admin URL, each side
+//                  gets a fresh database), --images-limit N / --words-limit N
 //                  (seed settings of both sides), --requests N per one-client block (default 200),
 //                  --load-seconds S per many-client block (default 2), --store-cache DIR keeps
 //                  embedded stores between runs (keyed by commit, side and settings)
